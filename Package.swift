@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Module layout follows DESIGN.md §2: each module depends only on the layers next to it.
+let package = Package(
+    name: "nicsim",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "nicsim", targets: ["nicsim"]),
+        .library(name: "Scenarios", targets: ["Scenarios"]),
+        .library(name: "NICSimTesting", targets: ["NICSimTesting"]),
+        .library(name: "SimCore", targets: ["SimCore"]),
+        .library(name: "WireFormats", targets: ["WireFormats"]),
+        .library(name: "HostMemory", targets: ["HostMemory"]),
+        .library(name: "NICModel", targets: ["NICModel"]),
+        .library(name: "NICDriver", targets: ["NICDriver"]),
+        .library(name: "HostOS", targets: ["HostOS"]),
+        .library(name: "NetworkModel", targets: ["NetworkModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        .target(name: "SimCore", dependencies: [.product(name: "Collections", package: "swift-collections")]),
+        .target(name: "WireFormats"),
+        .target(name: "HostMemory", dependencies: ["SimCore"]),
+        .target(name: "NICModel", dependencies: ["SimCore", "HostMemory", "WireFormats"]),
+        .target(name: "NICDriver", dependencies: ["NICModel", "HostMemory", "WireFormats", "SimCore"]),
+        .target(name: "HostOS", dependencies: ["NICDriver", "HostMemory", "SimCore", "WireFormats"]),
+        .target(name: "NetworkModel", dependencies: ["SimCore", "WireFormats"]),
+        .target(
+            name: "Scenarios",
+            dependencies: [
+                "SimCore", "WireFormats", "HostMemory", "NICModel", "NICDriver", "HostOS", "NetworkModel",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Collections", package: "swift-collections"),
+            ]
+        ),
+        .target(name: "NICSimTesting", dependencies: ["Scenarios"]),
+        .executableTarget(
+            name: "nicsim",
+            dependencies: ["Scenarios", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
+        .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
+        .testTarget(name: "HostMemoryTests", dependencies: ["HostMemory"]),
+        .testTarget(name: "NICModelTests", dependencies: ["NICModel", "NICDriver", "HostMemory", "WireFormats", "SimCore"]),
+        .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "WireFormats", "SimCore"]),
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "NICSimTesting"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Scenarios", "NICSimTesting", "WireFormats"]),
+    ]
+)

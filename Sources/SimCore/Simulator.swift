@@ -1,0 +1,93 @@
+/// The discrete-event loop: a clock, a queue, and the components events are addressed to.
+///
+/// The loop moves only when told to (``run(until:)``), processes events in (time, sequence) order, and never reads
+/// a wall clock. Components keep their own state; the simulator owns the shared frame storage.
+public final class Simulator {
+    /// The current virtual time: the time of the event being handled, or where the last run stopped.
+    public private(set) var now: SimTime = .zero
+    /// The seed every random stream of this run derives from.
+    public let seed: UInt64
+    /// Storage for frames in flight.
+    public let frames: FrameStore
+    /// Events handled so far.
+    public private(set) var eventsProcessed: UInt64 = 0
+    /// Stops a run after this many events (a guard against runaway scenarios); `nil` means no limit.
+    public var eventLimit: UInt64?
+
+    @usableFromInline var queue = EventQueue()
+    @usableFromInline var nextSequence: UInt64 = 0
+    @usableFromInline var handlers: [EventHandler] = []
+    @usableFromInline var names: [String] = []
+    var stopRequested = false
+
+    /// Creates a simulator whose frames can hold up to `maxFrameBytes` bytes each.
+    public init(seed: UInt64, maxFrameBytes: Int = 1536) {
+        self.seed = seed
+        self.frames = FrameStore(slotCapacity: maxFrameBytes)
+    }
+
+    /// Registers a component and returns the id events for it are addressed to.
+    public func register(_ handler: EventHandler, name: String) -> ComponentID {
+        handlers.append(handler)
+        names.append(name)
+        return ComponentID(rawValue: UInt32(handlers.count - 1))
+    }
+
+    /// The name a component was registered with (for traces).
+    public func name(of id: ComponentID) -> String { names[Int(id.rawValue)] }
+
+    /// A random stream for the named consumer, derived from the run's seed.
+    public func randomStream(named name: String) -> RandomStream { RandomStream(seed: seed, name: name) }
+
+    /// Schedules an event at an absolute time, which must not lie in the past.
+    @inlinable public func schedule(at time: SimTime, target: ComponentID, kind: UInt32, a: UInt64 = 0, b: UInt64 = 0) {
+        precondition(time >= now, "event scheduled in the past")
+        queue.push(Event(time: time, sequence: nextSequence, target: target, kind: kind, a: a, b: b))
+        nextSequence &+= 1
+    }
+
+    /// Schedules an event `delay` after now.
+    @inlinable public func schedule(after delay: SimDuration, target: ComponentID, kind: UInt32, a: UInt64 = 0, b: UInt64 = 0) {
+        schedule(at: now + delay, target: target, kind: kind, a: a, b: b)
+    }
+
+    /// Pending events.
+    public var pendingEvents: Int { queue.count }
+    /// The time of the next pending event.
+    public var nextEventTime: SimTime? { queue.first?.time }
+
+    /// Why a run returned.
+    public enum RunOutcome: Equatable, Sendable {
+        /// No events were left.
+        case idle
+        /// The next event lies after the requested end; the clock stands at the end.
+        case reachedTime
+        /// ``stop()`` was called by a component.
+        case stopped
+        /// ``eventLimit`` was reached.
+        case eventLimitReached
+    }
+
+    /// Asks the loop to return after the current event.
+    public func stop() { stopRequested = true }
+
+    /// Runs events with times up to and including `end` (or all of them when `end` is `nil`).
+    @discardableResult
+    public func run(until end: SimTime? = nil) -> RunOutcome {
+        stopRequested = false
+        while let next = queue.first {
+            if let end, next.time > end {
+                now = end
+                return .reachedTime
+            }
+            if let limit = eventLimit, eventsProcessed >= limit { return .eventLimitReached }
+            let event = queue.pop()!  // first was non-nil
+            now = event.time
+            eventsProcessed &+= 1
+            handlers[Int(event.target.rawValue)].handle(event, simulator: self)
+            if stopRequested { return .stopped }
+        }
+        if let end, end > now { now = end }
+        return .idle
+    }
+}
