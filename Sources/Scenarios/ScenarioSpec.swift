@@ -1,0 +1,160 @@
+import WireFormats
+
+/// A scenario as read from a file and validated: every value typed, every name resolved, every default filled.
+///
+/// The world builder turns it into hosts, a NIC, a switch and receivers; nothing here touches files.
+public struct ScenarioSpec: Hashable, Sendable {
+    /// A short name for reports.
+    public var name: String
+    /// The seed every random stream derives from.
+    public var seed: UInt64
+    /// Virtual time after which the run stops even if events remain; `nil` runs until nothing is left.
+    public var duration: Int64?  // picoseconds
+    public var server: ServerSpec
+    public var network: NetworkSpec
+    public var receivers: [ReceiverSpec]
+    public var writes: WritesSpec
+
+    public init(name: String, seed: UInt64, duration: Int64?, server: ServerSpec, network: NetworkSpec,
+                receivers: [ReceiverSpec], writes: WritesSpec) {
+        self.name = name
+        self.seed = seed
+        self.duration = duration
+        self.server = server
+        self.network = network
+        self.receivers = receivers
+        self.writes = writes
+    }
+}
+
+/// A link's physical properties.
+public struct LinkSpec: Hashable, Sendable {
+    /// Bits per second.
+    public var rate: Int64
+    /// One-way propagation delay in picoseconds.
+    public var delay: Int64
+    public init(rate: Int64, delay: Int64) {
+        self.rate = rate
+        self.delay = delay
+    }
+}
+
+/// How the driver turns a write into descriptors.
+public enum DriverMode: String, Hashable, Sendable, CaseIterable {
+    /// Descriptors point into the application's pages (B1).
+    case zeroCopy = "zero-copy"
+    /// The CPU copies payload into driver buffers first (the baseline).
+    case copy
+}
+
+/// The order in which packets of a multi-destination write reach the ring.
+public enum TransmitOrder: String, Hashable, Sendable, CaseIterable {
+    /// All packets of destination 1, then all of destination 2, …
+    case destinationMajor = "destination-major"
+    /// One packet per destination in turn (B35).
+    case interleaved
+}
+
+/// When the driver asks for an interrupt.
+public enum InterruptMode: String, Hashable, Sendable, CaseIterable {
+    /// Report-status on the last descriptor of every packet.
+    case perPacket = "per-packet"
+    /// Report-status on the last descriptor of the write only (B7).
+    case perWrite = "per-write"
+}
+
+public struct ServerSpec: Hashable, Sendable {
+    public var name: String
+    public var mac: MACAddress
+    public var ip: IPv4Address
+    public var link: LinkSpec
+    /// CPU cores.
+    public var cores: Int
+    /// Core clock in hertz.
+    public var clockHz: Int64
+    /// Physical memory in bytes.
+    public var memoryBytes: UInt64
+    /// TX ring size in descriptors (power of two, 8…65536).
+    public var txRingSize: Int
+    public var driverMode: DriverMode
+    public var order: TransmitOrder
+    public var interrupts: InterruptMode
+    /// Link MTU in bytes (IPv4 packet size limit), 68…9000.
+    public var mtu: Int
+    /// Largest IPv4 packet the driver builds; at most `mtu` (B8).
+    public var packetSize: Int
+    /// Register the application's buffers with the driver's translation buffer before writing (B5/B6).
+    public var registerBuffers: Bool
+    /// UDP source port of the server's socket.
+    public var sourcePort: UInt16
+
+    public init(name: String, mac: MACAddress, ip: IPv4Address, link: LinkSpec, cores: Int, clockHz: Int64,
+                memoryBytes: UInt64, txRingSize: Int, driverMode: DriverMode, order: TransmitOrder,
+                interrupts: InterruptMode, mtu: Int, packetSize: Int, registerBuffers: Bool, sourcePort: UInt16) {
+        self.name = name
+        self.mac = mac
+        self.ip = ip
+        self.link = link
+        self.cores = cores
+        self.clockHz = clockHz
+        self.memoryBytes = memoryBytes
+        self.txRingSize = txRingSize
+        self.driverMode = driverMode
+        self.order = order
+        self.interrupts = interrupts
+        self.mtu = mtu
+        self.packetSize = packetSize
+        self.registerBuffers = registerBuffers
+        self.sourcePort = sourcePort
+    }
+}
+
+public struct NetworkSpec: Hashable, Sendable {
+    /// Bytes each switch output port may queue (tail drop beyond).
+    public var portBufferBytes: Int
+    public init(portBufferBytes: Int) { self.portBufferBytes = portBufferBytes }
+}
+
+public struct ReceiverSpec: Hashable, Sendable {
+    public var name: String
+    public var mac: MACAddress
+    public var ip: IPv4Address
+    public var port: UInt16
+    public var link: LinkSpec
+    public init(name: String, mac: MACAddress, ip: IPv4Address, port: UInt16, link: LinkSpec) {
+        self.name = name
+        self.mac = mac
+        self.ip = ip
+        self.port = port
+        self.link = link
+    }
+}
+
+/// One (destination, buffer) entry of the multi-destination write.
+public struct WriteEntrySpec: Hashable, Sendable {
+    /// Index into ``ScenarioSpec/receivers``.
+    public var receiver: Int
+    /// Bytes to send to that receiver in each write.
+    public var bytes: Int
+    /// Where the buffer starts inside its first page (0…4095).
+    public var pageOffset: Int
+    public init(receiver: Int, bytes: Int, pageOffset: Int) {
+        self.receiver = receiver
+        self.bytes = bytes
+        self.pageOffset = pageOffset
+    }
+}
+
+/// The application's write calls.
+public struct WritesSpec: Hashable, Sendable {
+    /// Number of write calls.
+    public var count: Int
+    /// Picoseconds between the starts of consecutive write calls.
+    public var interval: Int64
+    public var entries: [WriteEntrySpec]
+    public init(count: Int, interval: Int64, entries: [WriteEntrySpec]) {
+        self.count = count
+        self.interval = interval
+        self.entries = entries
+    }
+}
