@@ -45,7 +45,7 @@ let package = Package(
         ),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
-        .testTarget(name: "HostMemoryTests", dependencies: ["HostMemory"]),
+        .testTarget(name: "HostMemoryTests", dependencies: ["HostMemory", "SimCore"]),
         .testTarget(name: "NICModelTests", dependencies: ["NICModel", "NICDriver", "HostMemory", "WireFormats", "SimCore"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "WireFormats", "SimCore"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "NICSimTesting"]),

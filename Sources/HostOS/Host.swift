@@ -1,0 +1,344 @@
+import HostMemory
+import NICDriver
+import SimCore
+import WireFormats
+
+/// A host's fixed properties.
+public struct HostConfiguration: Hashable, Sendable {
+    /// CPU cores.
+    public var cores: Int
+    /// Core clock in hertz. Default 3 GHz [U], the clock the cost model's cycle figures assume.
+    public var clockHz: Int64
+    public var costs: CostModel
+    /// Core that runs the NIC's interrupt handler.
+    public var interruptCore: Int
+
+    public init(cores: Int = 1, clockHz: Int64 = 3_000_000_000, costs: CostModel = CostModel(), interruptCore: Int = 0) {
+        precondition(cores >= 1 && clockHz > 0)
+        self.cores = cores
+        self.clockHz = clockHz
+        self.costs = costs
+        self.interruptCore = min(max(0, interruptCore), cores - 1)
+    }
+}
+
+/// What the host's operating system did, counted.
+public struct HostCounters: Hashable, Sendable {
+    /// System calls made by applications.
+    public var syscalls: UInt64 = 0
+    /// Switches between an application's context and the driver's (B1), each direction counted.
+    public var contextSwitches: UInt64 = 0
+    /// Interrupt handler runs.
+    public var interruptsHandled: UInt64 = 0
+    /// Multi-destination writes accepted.
+    public var writes: UInt64 = 0
+    /// Writes refused before anything was sent.
+    public var writesRefused: UInt64 = 0
+    /// Writes whose every packet the device has sent.
+    public var writesCompleted: UInt64 = 0
+    /// Pages walked and pinned to register buffers.
+    public var pagesPinned: UInt64 = 0
+    public init() {}
+}
+
+/// Why the OS refused a system call. Nothing is sent when a call is refused.
+public struct HostError: Error, Hashable, Sendable, CustomStringConvertible {
+    public struct Code: RawRepresentable, Hashable, Sendable {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let unknownNeighbor = Code(rawValue: "no link-layer address for destination")
+        public static let badSocket = Code(rawValue: "bad socket")
+        public static let driverRefused = Code(rawValue: "driver refused the write")
+        public static let memory = Code(rawValue: "memory fault")
+    }
+    public var code: Code
+    public var detail: String
+    public init(_ code: Code, _ detail: String) {
+        self.code = code
+        self.detail = detail
+    }
+    public var description: String { "\(code.rawValue): \(detail)" }
+}
+
+/// An application process: a name and its own address space.
+public final class Process {
+    public let id: Int
+    public let name: String
+    public let addressSpace: AddressSpace
+    init(id: Int, name: String, addressSpace: AddressSpace) {
+        self.id = id
+        self.name = name
+        self.addressSpace = addressSpace
+    }
+}
+
+/// A UDP socket bound to a source port, owned by a process.
+public struct Socket: Hashable, Sendable {
+    public var rawValue: Int
+}
+
+/// A UDP destination: address and port.
+public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
+    public var ip: IPv4Address
+    public var port: UInt16
+    public init(ip: IPv4Address, port: UInt16) {
+        self.ip = ip
+        self.port = port
+    }
+    public var description: String { "\(ip):\(port)" }
+}
+
+/// One entry of a multi-destination write as the application passes it: a destination and a buffer in its
+/// own virtual memory, larger than a packet (B1, B17).
+public struct WriteVectorEntry: Hashable, Sendable {
+    public var destination: SocketAddress
+    public var address: VirtualAddress
+    public var length: Int
+    public init(destination: SocketAddress, address: VirtualAddress, length: Int) {
+        self.destination = destination
+        self.address = address
+        self.length = length
+    }
+}
+
+/// The record of one write call, for reports.
+public struct WriteRecord: Hashable, Sendable {
+    /// When the application made the call.
+    public var issued: SimTime
+    /// When the driver had posted its descriptors and rung the doorbell (end of the call's CPU work).
+    public var posted: SimTime
+    /// When the interrupt handler learned that its last packet was sent; `nil` while outstanding.
+    public var completed: SimTime?
+}
+
+/// The operating system of one emulated host: processes, sockets, the CPU, and the interrupt path to the driver.
+///
+/// Work is priced by ``CostModel`` and occupies a core for cycles ÷ clock of virtual time, so that a doorbell
+/// rings only after the CPU work that precedes it. The driver runs in its own context (B1).
+public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler {
+    public let name: String
+    public let mac: MACAddress
+    public let ip: IPv4Address
+    public let configuration: HostConfiguration
+    public let memory: PhysicalMemory
+    public let driver: Driver
+    public private(set) var counters = HostCounters()
+    /// Cycles by category, summed over cores.
+    public private(set) var cycles = CycleAccount()
+    /// Every write call, in call order.
+    public private(set) var writeRecords: [WriteRecord] = []
+    /// Times at which the interrupt handler started, when ``recordInterruptTimes`` is on.
+    public private(set) var interruptTimes: [SimTime] = []
+    /// Keep ``interruptTimes`` (off by default: it grows with every interrupt).
+    public var recordInterruptTimes = false
+
+    let simulator: Simulator
+    var id = ComponentID(rawValue: 0)
+    var coreBusyUntil: [SimTime]
+    var processes: [Process] = []
+    var sockets: [(process: Int, port: UInt16)] = []
+    var neighbors: [IPv4Address: MACAddress] = [:]
+    var destinations: [DestinationKey: DestinationID] = [:]
+    var pendingCalls: [PendingCall] = []
+    var writeIndexByID: [WriteID: Int] = [:]
+
+    struct DestinationKey: Hashable {
+        var sourcePort: UInt16
+        var destination: SocketAddress
+    }
+
+    struct PendingCall {
+        var socket: Socket
+        var entries: [WriteVectorEntry]
+    }
+
+    enum EventKind: UInt32 {
+        case writeCall = 1
+        case doorbell = 2
+        case interrupt = 3
+    }
+
+    public init(simulator: Simulator, name: String, mac: MACAddress, ip: IPv4Address, memory: PhysicalMemory,
+                driver: Driver, configuration: HostConfiguration) {
+        self.simulator = simulator
+        self.name = name
+        self.mac = mac
+        self.ip = ip
+        self.memory = memory
+        self.driver = driver
+        self.configuration = configuration
+        self.coreBusyUntil = Array(repeating: .zero, count: configuration.cores)
+        self.id = simulator.register(self, name: name)
+        driver.completionHandler = self
+    }
+
+    /// Starts a process with an empty address space.
+    public func createProcess(name: String) -> Process {
+        let p = Process(id: processes.count, name: name, addressSpace: AddressSpace(memory: memory, id: processes.count))
+        processes.append(p)
+        return p
+    }
+
+    /// Opens a UDP socket for `process` bound to `port`.
+    public func openSocket(process: Process, port: UInt16) -> Socket {
+        sockets.append((process.id, port))
+        return Socket(rawValue: sockets.count - 1)
+    }
+
+    /// Adds a static neighbour entry (IPv4 → MAC), as `ip neigh add … nud permanent` does.
+    public func addNeighbor(_ ip: IPv4Address, mac: MACAddress) { neighbors[ip] = mac }
+
+    /// Registers a buffer with the driver's translation buffer (B5/B6): walk and pin now, look up later.
+    /// Costs a system call plus a walk and a pin per page, on the process's core, at the current time.
+    public func registerBuffer(process: Process, address: VirtualAddress, length: Int) throws(HostError) {
+        let before = driver.translationBuffer.counters
+        do throws(MemoryFault) {
+            _ = try driver.registerBuffer(space: process.addressSpace, address: address, length: length)
+        } catch {
+            throw HostError(.memory, "\(error)")
+        }
+        let after = driver.translationBuffer.counters
+        let pages = Int64(after.pagesPinned - before.pagesPinned)
+        counters.syscalls += 1
+        counters.pagesPinned += UInt64(pages)
+        var account = CycleAccount()
+        account.syscall = configuration.costs.syscall
+        account.translation = Int64(after.pageWalks - before.pageWalks) * configuration.costs.pageWalk
+        account.pinning = pages * configuration.costs.pinPage
+        _ = occupy(core: coreFor(process), from: simulator.now, account)
+    }
+
+    /// Schedules a multi-destination write call (B1) by `socket`'s process at `time`.
+    public func scheduleWrite(at time: SimTime, socket: Socket, entries: [WriteVectorEntry]) {
+        pendingCalls.append(PendingCall(socket: socket, entries: entries))
+        simulator.schedule(at: time, target: id, kind: EventKind.writeCall.rawValue, a: UInt64(pendingCalls.count - 1))
+    }
+
+    /// Performs a multi-destination write now. Refused whole (nothing sent) when a destination has no neighbour
+    /// entry or the driver refuses it.
+    @discardableResult
+    public func write(socket: Socket, entries: [WriteVectorEntry]) throws(HostError) -> WriteID {
+        guard socket.rawValue >= 0 && socket.rawValue < sockets.count else {
+            throw HostError(.badSocket, "socket \(socket.rawValue) is not open")
+        }
+        let (processIndex, sourcePort) = sockets[socket.rawValue]
+        let process = processes[processIndex]
+        counters.syscalls += 1
+        var driverEntries: [WriteEntry] = []
+        driverEntries.reserveCapacity(entries.count)
+        for e in entries {
+            let destination = try destinationID(sourcePort: sourcePort, destination: e.destination)
+            driverEntries.append(WriteEntry(destination: destination, address: e.address, length: e.length))
+        }
+        let core = coreFor(process)
+        let start = max(simulator.now, coreBusyUntil[core])
+        var account = CycleAccount()
+        account.syscall = configuration.costs.syscall
+        let before = driver.counters
+        let id: WriteID
+        do throws(DriverError) {
+            id = try driver.transmit(space: process.addressSpace, entries: driverEntries)
+        } catch {
+            counters.writesRefused += 1
+            _ = occupy(core: core, from: start, account)
+            throw HostError(.driverRefused, error.description)
+        }
+        counters.writes += 1
+        counters.contextSwitches += 2
+        account.contextSwitch = 2 * configuration.costs.contextSwitch
+        account += price(driver.counters, since: before)
+        account.doorbell += configuration.costs.doorbell
+        let end = occupy(core: core, from: start, account)
+        writeIndexByID[id] = writeRecords.count
+        writeRecords.append(WriteRecord(issued: simulator.now, posted: end, completed: nil))
+        simulator.schedule(at: end, target: self.id, kind: EventKind.doorbell.rawValue)
+        return id
+    }
+
+    func destinationID(sourcePort: UInt16, destination: SocketAddress) throws(HostError) -> DestinationID {
+        let key = DestinationKey(sourcePort: sourcePort, destination: destination)
+        if let id = destinations[key] { return id }
+        guard let mac = neighbors[destination.ip] else {
+            throw HostError(.unknownNeighbor, "\(destination.ip) has no neighbour entry")
+        }
+        let template = HeaderTemplate(sourceMAC: self.mac, destinationMAC: mac, sourceIP: ip,
+                                      destinationIP: destination.ip, sourcePort: sourcePort,
+                                      destinationPort: destination.port)
+        let id = driver.addDestination(template)
+        destinations[key] = id
+        return id
+    }
+
+    /// The driver destination a socket's datagrams to `destination` use, once one was sent.
+    public func destinationID(forSourcePort port: UInt16, destination: SocketAddress) -> DestinationID? {
+        destinations[DestinationKey(sourcePort: port, destination: destination)]
+    }
+
+    func coreFor(_ process: Process) -> Int { process.id % configuration.cores }
+
+    /// Prices the driver's work between two counter snapshots.
+    func price(_ now: DriverCounters, since before: DriverCounters) -> CycleAccount {
+        let c = configuration.costs
+        var a = CycleAccount()
+        a.driver = Int64(now.packets - before.packets) * c.perPacket
+            + Int64(now.descriptorsReclaimed - before.descriptorsReclaimed) * c.perReclaimedDescriptor
+        a.descriptors = Int64(now.descriptorsWritten - before.descriptorsWritten) * c.perDescriptor
+        a.copy = (Int64(now.bytesCopied - before.bytesCopied) * c.copyPerKiB + 1023) / 1024
+        a.translation = Int64(now.pageWalks - before.pageWalks) * c.pageWalk
+            + Int64(now.translationHits - before.translationHits) * c.translationHit
+        a.interrupt = Int64(now.registerReads - before.registerReads) * c.registerRead
+        return a
+    }
+
+    /// Occupies `core` with `account`'s cycles from `start` (or when the core is free); returns when it is done.
+    func occupy(core: Int, from start: SimTime, _ account: CycleAccount) -> SimTime {
+        let begin = max(start, coreBusyUntil[core])
+        let end = begin + SimDuration.cycles(account.total, hertz: configuration.clockHz)
+        coreBusyUntil[core] = end
+        cycles += account
+        return end
+    }
+
+    // MARK: Events
+
+    public func handle(_ event: Event, simulator: Simulator) {
+        switch EventKind(rawValue: event.kind) {
+        case .writeCall:
+            let call = pendingCalls[Int(event.a)]
+            do throws(HostError) {
+                try write(socket: call.socket, entries: call.entries)
+            } catch {
+                // Counted in writesRefused; the scenario layer validates calls before scheduling them.
+            }
+        case .doorbell:
+            driver.ringDoorbell()
+        case .interrupt:
+            runInterruptHandler()
+        case nil:
+            break
+        }
+    }
+
+    /// The device raised an interrupt: the handler runs on the interrupt core as soon as it is free.
+    public func interruptRaised(vector: Int) {
+        let start = max(simulator.now, coreBusyUntil[configuration.interruptCore])
+        simulator.schedule(at: start, target: id, kind: EventKind.interrupt.rawValue)
+    }
+
+    func runInterruptHandler() {
+        counters.interruptsHandled += 1
+        if recordInterruptTimes { interruptTimes.append(simulator.now) }
+        let before = driver.counters
+        let needsDoorbell = driver.handleInterrupt()
+        var account = price(driver.counters, since: before)
+        account.interrupt += configuration.costs.interrupt
+        if needsDoorbell { account.doorbell += configuration.costs.doorbell }
+        let end = occupy(core: configuration.interruptCore, from: simulator.now, account)
+        if needsDoorbell { simulator.schedule(at: end, target: id, kind: EventKind.doorbell.rawValue) }
+    }
+
+    public func writeCompleted(_ id: WriteID) {
+        counters.writesCompleted += 1
+        if let index = writeIndexByID.removeValue(forKey: id) { writeRecords[index].completed = simulator.now }
+    }
+}

@@ -1,0 +1,140 @@
+import HostMemory
+import WireFormats
+
+/// How the driver moves payload to the device.
+public enum PayloadPath: Hashable, Sendable {
+    /// Descriptors point into the application's own pages; no payload byte is touched by the CPU (B1).
+    case zeroCopy
+    /// The CPU copies header and payload into a driver buffer; one descriptor per packet (the baseline).
+    case copy
+}
+
+/// The order in which the packets of one multi-destination write are put on the ring.
+public enum PacketOrder: Hashable, Sendable {
+    /// Every packet of the first entry, then every packet of the second, …
+    case destinationMajor
+    /// One packet of each entry in turn, skipping entries that are done (B35).
+    case roundRobin
+}
+
+/// Which descriptors ask the device for a status write-back and an interrupt.
+public enum ReportPolicy: Hashable, Sendable {
+    /// Report-status on the last descriptor of every packet.
+    case everyPacket
+    /// Report-status on the last descriptor of the write only (B7), and on the last one posted when the ring fills.
+    case lastOfWrite
+}
+
+/// A destination the driver can send to: its prebuilt multi-layer header (B18).
+public struct DestinationID: RawRepresentable, Hashable, Sendable {
+    public var rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+}
+
+/// Identifies one write request until its completion is reported.
+public struct WriteID: RawRepresentable, Hashable, Sendable {
+    public var rawValue: UInt64
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
+}
+
+/// One (destination, data in virtual memory) entry of a write vector (B1, B17).
+public struct WriteEntry: Hashable, Sendable {
+    public var destination: DestinationID
+    public var address: VirtualAddress
+    public var length: Int
+    public init(destination: DestinationID, address: VirtualAddress, length: Int) {
+        self.destination = destination
+        self.address = address
+        self.length = length
+    }
+}
+
+/// Driver settings.
+public struct DriverConfiguration: Hashable, Sendable {
+    /// TX ring size in descriptors; a power of two from 8 to 65,536.
+    public var ringSize: Int
+    /// Largest IPv4 packet the driver builds, in bytes (B8: the MTU by default).
+    public var packetSize: Int
+    public var path: PayloadPath
+    public var order: PacketOrder
+    public var report: ReportPolicy
+
+    public init(ringSize: Int = 1024, packetSize: Int = 1500, path: PayloadPath = .zeroCopy,
+                order: PacketOrder = .destinationMajor, report: ReportPolicy = .lastOfWrite) {
+        self.ringSize = ringSize
+        self.packetSize = packetSize
+        self.path = path
+        self.order = order
+        self.report = report
+    }
+}
+
+/// Everything the driver did, counted; the host's cost model prices these counts in cycles.
+public struct DriverCounters: Hashable, Sendable {
+    /// Write requests accepted.
+    public var writes: UInt64 = 0
+    /// Write requests whose every packet the device has completed.
+    public var writesCompleted: UInt64 = 0
+    /// Packets (UDP datagrams) described to the device.
+    public var packets: UInt64 = 0
+    /// Payload bytes described to the device.
+    public var payloadBytes: UInt64 = 0
+    /// Descriptors written into the ring.
+    public var descriptorsWritten: UInt64 = 0
+    /// Descriptors given back by the device and cleaned.
+    public var descriptorsReclaimed: UInt64 = 0
+    /// Header bytes written from templates (B18).
+    public var headerBytesWritten: UInt64 = 0
+    /// Payload bytes the CPU copied (copy path only).
+    public var bytesCopied: UInt64 = 0
+    /// Pages walked in the page table to translate payload (zero-copy path, unregistered buffers).
+    public var pageWalks: UInt64 = 0
+    /// Translations answered by the translation buffer (B5/B6).
+    public var translationHits: UInt64 = 0
+    /// Translations the translation buffer could not answer.
+    public var translationMisses: UInt64 = 0
+    /// Tail-register writes.
+    public var doorbells: UInt64 = 0
+    /// Register reads (the interrupt cause register).
+    public var registerReads: UInt64 = 0
+    /// Interrupts handled.
+    public var interruptsHandled: UInt64 = 0
+    /// Times the ring had no room and posting paused until the device gave descriptors back.
+    public var ringFullStalls: UInt64 = 0
+    /// Packets the device completed with an error status.
+    public var transmitErrors: UInt64 = 0
+    /// Entries refused because their memory could not be translated.
+    public var translationFaults: UInt64 = 0
+    public init() {}
+}
+
+/// Per-destination counts.
+public struct DestinationCounters: Hashable, Sendable {
+    public var packets: UInt64 = 0
+    public var descriptors: UInt64 = 0
+    public var payloadBytes: UInt64 = 0
+    public init() {}
+}
+
+/// Told when the device has finished every packet of a write, so that zero-copy buffers may be reused.
+public protocol TransmitCompletionHandler: AnyObject {
+    func writeCompleted(_ id: WriteID)
+}
+
+/// Why a write was refused before anything was posted.
+public struct DriverError: Error, Hashable, Sendable, CustomStringConvertible {
+    public struct Code: RawRepresentable, Hashable, Sendable {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let unknownDestination = Code(rawValue: "unknown destination")
+        public static let badLength = Code(rawValue: "bad length")
+        public static let translationFault = Code(rawValue: "translation fault")
+    }
+    public var code: Code
+    public var detail: String
+    public init(_ code: Code, _ detail: String) {
+        self.code = code
+        self.detail = detail
+    }
+    public var description: String { "\(code.rawValue): \(detail)" }
+}

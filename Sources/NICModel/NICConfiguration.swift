@@ -1,0 +1,50 @@
+import SimCore
+
+/// The NIC's fixed properties: line rate, largest frame, the timing of its path to host memory.
+///
+/// Each default names its source, as the datasheet's "Timing model" section does.
+public struct NICConfiguration: Hashable, Sendable {
+    /// Line rate in bits per second. Default 10 Gb/s.
+    public var lineRate: Int64
+    /// Largest frame the MAC sends, in bytes without the FCS. Default 1,514 (a 1,500-byte MTU plus the
+    /// 14-byte Ethernet header, IEEE 802.3 §3.2.7).
+    public var maxFrameBytes: Int
+    /// Latency of one DMA read round trip (request to completion). Default 500 ns: the order of the PCIe read
+    /// latencies Neugebauer et al. measured on commodity NICs ("Understanding PCIe performance for end host
+    /// networking", SIGCOMM 2018) — a labelled assumption until the NIC issue calibrates it.
+    public var dmaReadLatency: SimDuration
+    /// Usable DMA bandwidth in bytes per second. Default 3,938 MB/s: PCIe 3.0 x4 (8 GT/s per lane with
+    /// 128b/130b encoding = 984.6 MB/s per lane, PCI Express Base Specification 3.0).
+    public var dmaBytesPerSecond: Int64
+    /// On-chip transmit packet buffer in bytes: the device fetches ahead while fetched frames fit. Default 16 KiB,
+    /// the transmit share of the 8254x packet buffer at reset (PBA = 0x00100030: 48 KB RX, 16 KB TX).
+    public var txPacketBufferBytes: Int
+
+    public init(lineRate: Int64 = 10_000_000_000, maxFrameBytes: Int = 1514,
+                dmaReadLatency: SimDuration = .nanoseconds(500), dmaBytesPerSecond: Int64 = 3_938_000_000,
+                txPacketBufferBytes: Int = 16 * 1024) {
+        self.lineRate = lineRate
+        self.maxFrameBytes = maxFrameBytes
+        self.dmaReadLatency = dmaReadLatency
+        self.dmaBytesPerSecond = dmaBytesPerSecond
+        self.txPacketBufferBytes = txPacketBufferBytes
+    }
+}
+
+/// Ethernet framing overhead on the wire (IEEE 802.3): 7-byte preamble + 1-byte SFD before the frame, 4-byte FCS
+/// after it, a 12-byte inter-packet gap before the next, and a 60-byte minimum frame before the FCS.
+public enum EthernetWire {
+    /// Preamble and start-of-frame delimiter.
+    public static let preambleBytes = 8
+    /// Frame check sequence.
+    public static let fcsBytes = 4
+    /// Minimum inter-packet gap.
+    public static let interPacketGapBytes = 12
+    /// Minimum frame length without FCS; shorter frames are padded.
+    public static let minimumFrameBytes = 60
+
+    /// Bytes from the first preamble bit to the last FCS bit of a frame of `length` bytes (without FCS).
+    @inlinable public static func bytesOnWire(frameLength length: Int) -> Int {
+        preambleBytes + max(length, minimumFrameBytes) + fcsBytes
+    }
+}

@@ -1,0 +1,84 @@
+import SimCore
+import WireFormats
+
+/// A receiving host that records every UDP datagram addressed to its MAC address or to broadcast.
+///
+/// Each frame is classified (see ``ReceiverCounters``), accepted datagrams extend ``digest`` with their payload
+/// bytes in arrival order, and the frame is released. Datagrams with a bad IPv4 or UDP checksum are dropped, as a
+/// host stack would drop them. Multicast destinations other than broadcast count as frames for other hosts.
+public final class DatagramReceiver: FrameSink {
+    /// The receiver's name, for reports.
+    public let name: String
+    /// The receiver's MAC address.
+    public let mac: MACAddress
+    /// When true, the payload bytes of accepted datagrams are appended to ``payload`` (for tests; allocates).
+    public let keepPayload: Bool
+    /// What the receiver has seen.
+    public private(set) var counters = ReceiverCounters()
+    /// The payload bytes of accepted datagrams in arrival order, when ``keepPayload`` is true; empty otherwise.
+    public private(set) var payload: [UInt8] = []
+
+    /// The 64-bit FNV-1a digest of the concatenated payload bytes of accepted datagrams, in arrival order
+    /// (``FNV1a64/offsetBasis`` before any arrive).
+    public var digest: UInt64 { hasher.value }
+
+    private var hasher = FNV1a64()
+
+    /// Creates a receiver. It schedules no events, so it is not registered with `simulator`.
+    public init(simulator: Simulator, name: String, mac: MACAddress, keepPayload: Bool = false) {
+        self.name = name
+        self.mac = mac
+        self.keepPayload = keepPayload
+    }
+
+    private static let ipv4EtherType: UInt16 = 0x0800
+    private static let etherTypeOffset = 12
+    private static let ethernetHeaderBytes = 14
+    private static let ipProtocolOffset = 14 + 9
+
+    /// Records the frame and releases it.
+    public func accept(_ frame: FrameHandle, simulator: Simulator) {
+        let frames = simulator.frames
+        record(frames.bytes, at: frames.offset(of: frame), length: frames.length(of: frame), now: simulator.now)
+        frames.release(frame)
+    }
+
+    private func record(_ bytes: [UInt8], at start: Int, length: Int, now: SimTime) {
+        guard length >= Self.ethernetHeaderBytes, let destination = NetworkBytes.getMAC(bytes, start) else {
+            counters.malformedFrames += 1
+            return
+        }
+        guard destination == mac || destination == .broadcast else {
+            counters.framesForOtherHosts += 1
+            return
+        }
+        let etherType = NetworkBytes.getUInt16(bytes, start + Self.etherTypeOffset)
+        let isUDP =
+            length > Self.ipProtocolOffset
+            && NetworkBytes.getUInt8(bytes, start + Self.ipProtocolOffset) == IPv4Header.udpProtocolNumber
+        guard etherType == Self.ipv4EtherType, isUDP else {
+            counters.nonUDPFrames += 1
+            return
+        }
+        guard let view = UDPDatagramView(parsing: bytes, at: start, length: length) else {
+            counters.malformedFrames += 1
+            return
+        }
+        guard view.ipChecksumValid else {
+            counters.badIPChecksums += 1
+            return
+        }
+        guard view.udpChecksumValid else {
+            counters.badUDPChecksums += 1
+            return
+        }
+        counters.datagrams += 1
+        counters.payloadBytes += view.payloadLength
+        if counters.firstArrival == nil { counters.firstArrival = now }
+        counters.lastArrival = now
+        hasher.add(bytes, from: view.payloadOffset, count: view.payloadLength)
+        if keepPayload {
+            payload.append(contentsOf: bytes[view.payloadOffset..<(view.payloadOffset + view.payloadLength)])
+        }
+    }
+}

@@ -1,0 +1,299 @@
+import SimCore
+
+/// A store-and-forward learning Ethernet switch with a byte-limited FIFO per output port.
+///
+/// **Forwarding.** A frame is taken whole at its last bit on an ingress port (``ingress(_:)``), waits
+/// ``forwardingLatency``, and is then forwarded: its source MAC is learned on the ingress port (group addresses
+/// are never learned); a broadcast or multicast destination, or a unicast one not in the table, is flooded to
+/// every other port that has an egress sink (copies are made in the frame store); a destination learned on the
+/// ingress port itself is filtered (dropped, ``SwitchCounters/filteredFrames``); any other frame goes to the one
+/// port its destination was learned on. The table has a fixed capacity and entries do not age.
+///
+/// **Output buffer.** Each port queues frames in arrival order. A frame is dropped at the tail
+/// (``SwitchPortCounters/tailDrops``) when the bytes already queued plus its own length would exceed
+/// ``bufferBytesPerPort``. Occupancy counts frame bytes as stored (no preamble, FCS or padding) and includes the
+/// frame being serialized until its last bit has left.
+///
+/// **Timing (IEEE 802.3, see ``EthernetWireTiming``).** A port serializes a frame of `L` bytes in
+/// `(max(L, 60) + 4 FCS + 8 preamble/SFD) × 8` bit times at its rate and hands it to its egress sink at the last
+/// FCS bit; that is also when the frame leaves the buffer. The inter-frame gap (12 byte times) is then modelled as
+/// idle time on the wire: the next frame's first bit starts no sooner than 96 bit times after the last bit, but the
+/// gap does not count as occupancy. Back-to-back frames thus leave every `(max(L, 60) + 24) × 8` bit times. A
+/// frame arriving at an idle port whose gap has ended starts at once, so a lone frame leaves exactly
+/// `forwardingLatency + (max(L, 60) + 12) × 8` bit times after its last bit arrived.
+///
+/// Occupancy over time is not pushed to an observer (that would put an existential call on every packet); the
+/// peak and its time are recorded, and ``portCounters(_:)`` can be sampled from a periodic event when a time series
+/// is wanted.
+public final class EthernetSwitch: EventHandler {
+    /// The name the switch is registered under.
+    public let name: String
+    /// The id the switch's events are addressed to.
+    public private(set) var id = ComponentID(rawValue: .max)
+    /// Number of ports, numbered from 0.
+    public let portCount: Int
+    /// Egress line rate of each port, in bits per second.
+    public let portRates: [Int64]
+    /// Capacity of each port's output buffer, in frame bytes.
+    public let bufferBytesPerPort: Int
+    /// Most frames one output queue holds, whatever their size (a power of two).
+    public let queueFramesPerPort: Int
+    /// Time from a frame's last bit arriving to its forwarding decision (lookup and enqueue), in picoseconds.
+    public let forwardingLatency: SimDuration
+    /// Most addresses the MAC table holds.
+    public let macTableCapacity: Int
+
+    /// Switch-wide counters.
+    public var counters: SwitchCounters {
+        var c = globalCounters
+        c.macTableSize = table.count
+        return c
+    }
+
+    private var globalCounters = SwitchCounters()
+    private var table: MACTable
+    private var ports: [SwitchPort] = []
+
+    /// Event kinds (``SimCore/Event/kind``).
+    private enum Kind {
+        /// The forwarding latency has passed: `a` frame, `b` ingress port.
+        static let forward: UInt32 = 0
+        /// The last bit of the head frame of an output port has left: `a` frame, `b` port.
+        static let lastBit: UInt32 = 1
+    }
+
+    /// Creates a switch and registers it with `simulator`.
+    ///
+    /// - Parameters:
+    ///   - portCount: Number of ports (> 0).
+    ///   - portRates: Egress rate of each port in bits per second, `portCount` entries, each > 0.
+    ///   - bufferBytesPerPort: Output buffer per port in frame bytes (> 0).
+    ///   - forwardingLatency: Delay between a frame's last bit in and its enqueue on the output port (≥ 0).
+    ///   - macTableCapacity: Addresses the MAC table can learn; storage is reserved up front.
+    ///   - queueFramesPerPort: Most frames per output queue; by default enough for a full buffer of 60-byte frames.
+    public init(
+        simulator: Simulator, name: String, portCount: Int, portRates: [Int64], bufferBytesPerPort: Int,
+        forwardingLatency: SimDuration = .zero, macTableCapacity: Int = 8192, queueFramesPerPort: Int? = nil
+    ) {
+        precondition(portCount > 0, "a switch needs at least one port")
+        precondition(portRates.count == portCount, "one rate per port")
+        precondition(portRates.allSatisfy { $0 > 0 }, "port rates must be positive")
+        precondition(bufferBytesPerPort > 0, "buffer must be positive")
+        precondition(forwardingLatency >= .zero, "forwarding latency must not be negative")
+        let queueFrames = queueFramesPerPort ?? (bufferBytesPerPort / EthernetWireTiming.minimumFrameBytes + 1)
+        precondition(queueFrames > 0, "queue must hold at least one frame")
+        self.name = name
+        self.portCount = portCount
+        self.portRates = portRates
+        self.bufferBytesPerPort = bufferBytesPerPort
+        self.forwardingLatency = forwardingLatency
+        self.macTableCapacity = macTableCapacity
+        self.table = MACTable(capacity: macTableCapacity)
+        self.queueFramesPerPort = FrameRing(minimumCapacity: queueFrames).capacity
+        self.id = simulator.register(self, name: name)
+        ports.reserveCapacity(portCount)
+        for i in 0..<portCount {
+            ports.append(SwitchPort(owner: self, index: i, rate: portRates[i], queueFrames: queueFrames))
+        }
+    }
+
+    /// The sink for frames arriving on `port` (hand it to the link or transmitter feeding that port).
+    public func ingress(_ port: Int) -> FrameSink {
+        ports[port]
+    }
+
+    /// Cables the output of `port` to `sink` (typically a ``Link`` end); frames leave into it at their last bit.
+    public func connectEgress(_ port: Int, to sink: FrameSink) {
+        ports[port].sink = sink
+    }
+
+    /// The counters of one port.
+    public func portCounters(_ port: Int) -> SwitchPortCounters {
+        ports[port].counters
+    }
+
+    /// The counters of every port, indexed by port number (allocates; for reports).
+    public var allPortCounters: [SwitchPortCounters] { ports.map(\.counters) }
+
+    /// The port a unicast MAC address (48 bits) has been learned on, if any.
+    public func learnedPort(of address: UInt64) -> Int? {
+        table.port(of: address & 0xFFFF_FFFF_FFFF)
+    }
+
+    /// Handles the switch's own events (forwarding decisions and ends of serialization).
+    public func handle(_ event: Event, simulator: Simulator) {
+        let frame = FrameHandle(rawValue: UInt32(truncatingIfNeeded: event.a))
+        let port = Int(event.b)
+        switch event.kind {
+        case Kind.forward:
+            forward(frame, from: port, simulator: simulator)
+        case Kind.lastBit:
+            finishTransmission(frame, on: ports[port], simulator: simulator)
+        default:
+            preconditionFailure("unknown switch event kind \(event.kind)")
+        }
+    }
+
+    // MARK: - Ingress and forwarding
+
+    /// A frame's last bit has arrived on `port`.
+    func receive(_ frame: FrameHandle, on port: Int, simulator: Simulator) {
+        let p = ports[port]
+        p.counters.framesIn += 1
+        p.counters.bytesIn += simulator.frames.length(of: frame)
+        if forwardingLatency == .zero {
+            forward(frame, from: port, simulator: simulator)
+        } else {
+            simulator.schedule(
+                after: forwardingLatency, target: id, kind: Kind.forward, a: UInt64(frame.rawValue),
+                b: UInt64(port))
+        }
+    }
+
+    private static let ethernetHeaderBytes = 14
+
+    private func forward(_ frame: FrameHandle, from ingress: Int, simulator: Simulator) {
+        let frames = simulator.frames
+        let length = frames.length(of: frame)
+        guard length >= Self.ethernetHeaderBytes else {
+            globalCounters.malformedFrames += 1
+            frames.release(frame)
+            return
+        }
+        let start = frames.offset(of: frame)
+        let destination = Self.macAddress(frames.bytes, start)
+        let source = Self.macAddress(frames.bytes, start + 6)
+        if !Self.isGroup(source) {
+            switch table.learn(source, port: ingress) {
+            case .known, .learned: break
+            case .moved: globalCounters.stationMoves += 1
+            case .full: globalCounters.learningFailures += 1
+            }
+        }
+        if Self.isGroup(destination) {
+            flood(frame, length: length, from: ingress, simulator: simulator)
+        } else if let out = table.port(of: destination) {
+            if out == ingress {
+                globalCounters.filteredFrames += 1
+                frames.release(frame)
+            } else {
+                enqueue(frame, length: length, on: ports[out], simulator: simulator)
+            }
+        } else {
+            globalCounters.unknownUnicastFrames += 1
+            flood(frame, length: length, from: ingress, simulator: simulator)
+        }
+    }
+
+    /// Sends `frame` to every other port with an egress sink, copying it for all but the last port with room.
+    private func flood(_ frame: FrameHandle, length: Int, from ingress: Int, simulator: Simulator) {
+        globalCounters.floodedFrames += 1
+        // First pass: the last port that will take the frame gets the original. Enqueueing on one port does not
+        // change another's room, so the second pass sees the same answers.
+        var last = -1
+        for p in ports where p.index != ingress && p.sink != nil && hasRoom(p, length: length) {
+            last = p.index
+        }
+        for p in ports where p.index != ingress && p.sink != nil {
+            guard hasRoom(p, length: length) else {
+                countDrop(on: p, length: length)
+                continue
+            }
+            if p.index == last {
+                append(frame, length: length, to: p, simulator: simulator)
+            } else {
+                let copy = simulator.frames.duplicate(frame)
+                globalCounters.floodCopies += 1
+                append(copy, length: length, to: p, simulator: simulator)
+            }
+        }
+        if last < 0 { simulator.frames.release(frame) }
+    }
+
+    // MARK: - Output ports
+
+    private func hasRoom(_ port: SwitchPort, length: Int) -> Bool {
+        !port.queue.isFull && port.counters.occupancyBytes + length <= bufferBytesPerPort
+    }
+
+    private func countDrop(on port: SwitchPort, length: Int) {
+        if port.queue.isFull {
+            port.counters.queueFullDrops += 1
+        } else {
+            port.counters.tailDrops += 1
+        }
+    }
+
+    /// Queues a unicast frame on `port`, or drops it (released, counted).
+    private func enqueue(_ frame: FrameHandle, length: Int, on port: SwitchPort, simulator: Simulator) {
+        guard port.sink != nil else {
+            port.counters.unconnectedDrops += 1
+            simulator.frames.release(frame)
+            return
+        }
+        guard hasRoom(port, length: length) else {
+            countDrop(on: port, length: length)
+            simulator.frames.release(frame)
+            return
+        }
+        append(frame, length: length, to: port, simulator: simulator)
+    }
+
+    /// Appends a frame the caller checked there is room for, and starts the transmitter if it is idle.
+    private func append(_ frame: FrameHandle, length: Int, to port: SwitchPort, simulator: Simulator) {
+        port.queue.append(frame)
+        port.counters.occupancyFrames += 1
+        port.counters.occupancyBytes += length
+        if port.counters.occupancyBytes > port.counters.peakOccupancyBytes {
+            port.counters.peakOccupancyBytes = port.counters.occupancyBytes
+            port.counters.peakOccupancyTime = simulator.now
+        }
+        if !port.busy { startTransmission(on: port, simulator: simulator) }
+    }
+
+    /// Starts serializing the head frame, at once or when the inter-frame gap ends.
+    private func startTransmission(on port: SwitchPort, simulator: Simulator) {
+        guard let head = port.queue.first else { return }
+        let length = simulator.frames.length(of: head)
+        let firstBit = max(simulator.now, port.freeAt)
+        let lastBit = firstBit + EthernetWireTiming.timeToLastBit(frameLength: length, bitsPerSecond: port.rate)
+        port.busy = true
+        simulator.schedule(
+            at: lastBit, target: id, kind: Kind.lastBit, a: UInt64(head.rawValue), b: UInt64(port.index))
+    }
+
+    /// The head frame's last bit has left: it leaves the buffer and goes to the egress sink.
+    private func finishTransmission(_ frame: FrameHandle, on port: SwitchPort, simulator: Simulator) {
+        let head = port.queue.removeFirst()
+        precondition(head == frame, "switch port transmitted a frame that was not at the head of its queue")
+        let length = simulator.frames.length(of: frame)
+        port.counters.occupancyFrames -= 1
+        port.counters.occupancyBytes -= length
+        port.counters.framesOut += 1
+        port.counters.bytesOut += length
+        port.busy = false
+        port.freeAt = simulator.now + port.gap
+        // Start the next frame before handing this one over, so that a sink that feeds straight back into this
+        // switch finds the port's state consistent.
+        if !port.queue.isEmpty { startTransmission(on: port, simulator: simulator) }
+        if let sink = port.sink {
+            sink.accept(frame, simulator: simulator)
+        } else {
+            simulator.frames.release(frame)
+        }
+    }
+
+    // MARK: - Addresses
+
+    /// The 48-bit address at `offset`, first byte on the wire most significant (as `MACAddress.rawValue`).
+    @inline(__always)
+    private static func macAddress(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
+        var value: UInt64 = 0
+        for i in 0..<6 { value = value << 8 | UInt64(bytes[offset + i]) }
+        return value
+    }
+
+    /// True for group (multicast and broadcast) addresses: the I/G bit, least significant bit of the first byte.
+    @inline(__always)
+    private static func isGroup(_ address: UInt64) -> Bool { (address >> 40) & 1 == 1 }
+}

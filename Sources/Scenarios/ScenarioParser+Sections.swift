@@ -1,0 +1,231 @@
+import WireFormats
+
+/// The walk over a composed scenario document: one function per section, each checking keys, types, ranges
+/// and cross-references and filling in the defaults documented on ``ScenarioParser``.
+extension ScenarioParser {
+    // MARK: - Limits and defaults
+
+    static let picosecondsPerSecond: Int64 = 1_000_000_000_000
+    static let oneDay: Int64 = 86_400 * picosecondsPerSecond
+    static let oneHour: Int64 = 3_600 * picosecondsPerSecond
+    static let kibibyte: Int64 = 1 << 10
+    static let mebibyte: Int64 = 1 << 20
+    static let gibibyte: Int64 = 1 << 30
+
+    static let maximumReceivers = 4096
+    static let maximumWriteEntries = 65536
+    static let maximumWriteCount: Int64 = 1_000_000
+    /// Receivers that get a default address: 192.0.2.11 … 192.0.2.254.
+    static let receiversWithDefaultAddress = 244
+
+    static let defaultServerMAC = MACAddress(0x02, 0, 0, 0, 0, 0x01)
+    static let defaultServerIP = IPv4Address(192, 0, 2, 1)
+
+    // MARK: - Top level
+
+    static func decodeScenario(_ root: ScenarioNode, defaultName: String) throws(ScenarioError) -> ScenarioSpec {
+        let top = try root.mapping(allowed: ["name", "seed", "duration", "server", "network", "receivers", "writes"])
+        let name = try top["name"]?.name() ?? defaultName
+        let seed = try top["seed"]?.unsignedInteger() ?? 1
+        let duration = try top["duration"]?.duration(in: 1...oneDay, bounds: "1ps to 1 day (86400s)")
+        let server = try decodeServer(top["server"])
+        let network = try decodeNetwork(top["network"])
+        let receivers = try decodeReceivers(
+            top.required("receivers", "a list of receivers, each at least { name: NAME }"), server: server)
+        let writes = try decodeWrites(top.required("writes", "with entries: [{ to: RECEIVER, size: SIZE }]"),
+                                      receivers: receivers)
+        return ScenarioSpec(
+            name: name, seed: seed, duration: duration, server: server, network: network, receivers: receivers,
+            writes: writes)
+    }
+
+    // MARK: - Server
+
+    static func decodeServer(_ node: ScenarioNode?) throws(ScenarioError) -> ServerSpec {
+        let fields = try node?.mapping(allowed: [
+            "name", "mac", "ip", "port", "link", "cpu", "memory", "nic", "driver",
+        ])
+        let name = try fields?["name"]?.name() ?? "server"
+        let mac = try fields?["mac"]?.macAddress() ?? defaultServerMAC
+        let ip = try fields?["ip"]?.ipv4Address() ?? defaultServerIP
+        let port = try fields?["port"]?.port() ?? 4000
+        let link = try decodeLink(fields?["link"], defaultRate: 10_000_000_000, defaultDelay: 500_000)
+
+        let cpu = try fields?["cpu"]?.mapping(allowed: ["cores", "clock"])
+        let cores = try cpu?["cores"]?.integer(in: 1...256) ?? 1
+        let clock = try cpu?["clock"]?.clock(in: 1_000_000...100_000_000_000, bounds: "1MHz to 100GHz")
+            ?? 3_000_000_000
+
+        let memory = try fields?["memory"]?.size(in: mebibyte...64 * gibibyte, bounds: "1MiB to 64GiB")
+            ?? 256 * mebibyte
+
+        let nic = try fields?["nic"]?.mapping(allowed: ["tx-ring"])
+        var txRing: Int64 = 1024
+        if let ring = nic?["tx-ring"] {
+            let what = "a power of two from 8 to 65536"
+            guard let value = try? ring.integer(in: 8...65536), value & (value - 1) == 0 else {
+                throw ring.expected(what)
+            }
+            txRing = value
+        }
+
+        let driver = try fields?["driver"]?.mapping(allowed: [
+            "mode", "order", "interrupts", "mtu", "packet-size", "register-buffers",
+        ])
+        let mode = try driver?["mode"]?.choice(DriverMode.self) ?? .zeroCopy
+        let order = try driver?["order"]?.choice(TransmitOrder.self) ?? .destinationMajor
+        let interrupts = try driver?["interrupts"]?.choice(InterruptMode.self) ?? .perWrite
+        let mtu = try driver?["mtu"]?.integer(in: 68...9000) ?? 1500
+        var packetSize = mtu
+        if let packet = driver?["packet-size"] {
+            // 68 bytes is the smallest IPv4 MTU and leaves room for the 28 header bytes plus payload.
+            packetSize = try packet.integer(in: 68...9000)
+            guard packetSize <= mtu else {
+                throw packet.error(
+                    "packet size \(packetSize) is larger than the MTU (\(mtu)); expected 68 to \(mtu)")
+            }
+        }
+        let registerBuffers = try driver?["register-buffers"]?.bool() ?? true
+
+        return ServerSpec(
+            name: name, mac: mac, ip: ip, link: link, cores: Int(cores), clockHz: clock,
+            memoryBytes: UInt64(memory), txRingSize: Int(txRing), driverMode: mode, order: order,
+            interrupts: interrupts, mtu: Int(mtu), packetSize: Int(packetSize), registerBuffers: registerBuffers,
+            sourcePort: port)
+    }
+
+    static func decodeLink(
+        _ node: ScenarioNode?, defaultRate: Int64, defaultDelay: Int64
+    ) throws(ScenarioError) -> LinkSpec {
+        let fields = try node?.mapping(allowed: ["rate", "delay"])
+        let rate = try fields?["rate"]?.rate(in: 1...1_000_000_000_000, bounds: "1bps to 1000Gbps") ?? defaultRate
+        let delay = try fields?["delay"]?.duration(in: 0...picosecondsPerSecond, bounds: "0 to 1s") ?? defaultDelay
+        return LinkSpec(rate: rate, delay: delay)
+    }
+
+    // MARK: - Network
+
+    static func decodeNetwork(_ node: ScenarioNode?) throws(ScenarioError) -> NetworkSpec {
+        let fields = try node?.mapping(allowed: ["switch"])
+        let switchFields = try fields?["switch"]?.mapping(allowed: ["port-buffer"])
+        let buffer = try switchFields?["port-buffer"]?.size(in: 1...gibibyte, bounds: "1B to 1GiB")
+            ?? 256 * kibibyte
+        return NetworkSpec(portBufferBytes: Int(buffer))
+    }
+
+    // MARK: - Receivers
+
+    static func decodeReceivers(_ node: ScenarioNode, server: ServerSpec) throws(ScenarioError) -> [ReceiverSpec] {
+        let items = try node.sequence(count: 1...maximumReceivers, of: "receivers")
+        var receivers: [ReceiverSpec] = []
+        receivers.reserveCapacity(items.count)
+        var indexByName: [String: Int] = [:]
+        var indexByIP: [IPv4Address: Int] = [:]
+        var indexByMAC: [MACAddress: Int] = [:]
+        for (index, item) in items.enumerated() {
+            let fields = try item.mapping(allowed: ["name", "ip", "mac", "port", "link"])
+
+            let nameNode = fields["name"]
+            let name = try nameNode?.name() ?? "rx\(index + 1)"
+            guard name != "all" else {
+                throw (nameNode ?? item).error("the receiver name \"all\" is reserved (`to: all` means every receiver)")
+            }
+            if let other = indexByName[name] {
+                throw (nameNode ?? item).error(
+                    "duplicate receiver name \(ScenarioNode.quoted(name)) (also receivers[\(other)])")
+            }
+            indexByName[name] = index
+
+            let ipNode = fields["ip"]
+            let ip: IPv4Address
+            if let ipNode {
+                ip = try ipNode.ipv4Address()
+            } else {
+                guard index < receiversWithDefaultAddress else {
+                    throw item.error(
+                        "no default address left: receivers 0 to \(receiversWithDefaultAddress - 1) get "
+                            + "192.0.2.11 to 192.0.2.254; give this one an ip")
+                }
+                ip = IPv4Address(192, 0, 2, UInt8(11 + index))
+            }
+            if ip == server.ip {
+                throw (ipNode ?? item).error("address \(ip) is the server's address")
+            }
+            if let other = indexByIP[ip] {
+                throw (ipNode ?? item).error("duplicate receiver address \(ip) (also receivers[\(other)])")
+            }
+            indexByIP[ip] = index
+
+            let macNode = fields["mac"]
+            let defaultMACValue = 0x0101 + index
+            let mac = try macNode?.macAddress()
+                ?? MACAddress(0x02, 0, 0, 0, UInt8(defaultMACValue >> 8), UInt8(defaultMACValue & 0xFF))
+            if mac == server.mac {
+                throw (macNode ?? item).error("MAC address \(mac) is the server's MAC address")
+            }
+            if let other = indexByMAC[mac] {
+                throw (macNode ?? item).error("duplicate receiver MAC address \(mac) (also receivers[\(other)])")
+            }
+            indexByMAC[mac] = index
+
+            let port = try fields["port"]?.port() ?? 5000
+            let link = try decodeLink(fields["link"], defaultRate: 1_000_000_000, defaultDelay: 500_000)
+            receivers.append(ReceiverSpec(name: name, mac: mac, ip: ip, port: port, link: link))
+        }
+        return receivers
+    }
+
+    // MARK: - Writes
+
+    static func decodeWrites(_ node: ScenarioNode, receivers: [ReceiverSpec]) throws(ScenarioError) -> WritesSpec {
+        let fields = try node.mapping(allowed: ["count", "interval", "entries"])
+        let count = try fields["count"]?.integer(in: 1...maximumWriteCount) ?? 1
+        let intervalNode = fields["interval"]
+        let interval = try intervalNode?.duration(in: 1...oneHour, bounds: "1ps to 1h") ?? 1_000_000_000
+        let (span, overflow) = (count - 1).multipliedReportingOverflow(by: interval)
+        if overflow || span > oneDay {
+            throw (intervalNode ?? fields["count"] ?? node).error(
+                "\(count) writes every \(intervalNode?.scalarTextOrNil ?? "1ms") span more than 1 day of virtual time")
+        }
+
+        let entriesNode = try fields.required("entries", "a list of { to: RECEIVER, size: SIZE }")
+        let items = try entriesNode.sequence(count: 1...maximumWriteEntries, of: "write entries")
+        var indexByName: [String: Int] = [:]
+        for (index, receiver) in receivers.enumerated() { indexByName[receiver.name] = index }
+
+        var entries: [WriteEntrySpec] = []
+        for item in items {
+            let entry = try item.mapping(allowed: ["to", "size", "offset"])
+            let toNode = try entry.required("to", "a receiver name or all")
+            let to = try toNode.name()
+            let bytes = try entry.required("size", "bytes to send, like 64KiB")
+                .size(in: 0...gibibyte, bounds: "0 to 1GiB")
+            let offset = try entry["offset"]?.integer(in: 0...4095) ?? 0
+            if to == "all" {
+                guard entries.count + receivers.count <= maximumWriteEntries else {
+                    throw item.error(
+                        "`to: all` makes more than \(maximumWriteEntries) write entries in total (one per receiver)")
+                }
+                for receiver in receivers.indices {
+                    entries.append(WriteEntrySpec(receiver: receiver, bytes: Int(bytes), pageOffset: Int(offset)))
+                }
+            } else {
+                guard let receiver = indexByName[to] else {
+                    throw toNode.error("unknown receiver \(ScenarioNode.quoted(to)); expected all or one of: "
+                                       + receiverList(receivers))
+                }
+                guard entries.count < maximumWriteEntries else {
+                    throw item.error("more than \(maximumWriteEntries) write entries in total")
+                }
+                entries.append(WriteEntrySpec(receiver: receiver, bytes: Int(bytes), pageOffset: Int(offset)))
+            }
+        }
+        return WritesSpec(count: Int(count), interval: interval, entries: entries)
+    }
+
+    /// The receivers' names for an error message, at most ten of them.
+    private static func receiverList(_ receivers: [ReceiverSpec]) -> String {
+        let names = receivers.prefix(10).map(\.name).joined(separator: ", ")
+        return receivers.count > 10 ? names + ", … (\(receivers.count) receivers)" : names
+    }
+}

@@ -1,0 +1,131 @@
+/// RFC 1071 one's-complement sum accumulator, as used by the IPv4 header, UDP and TCP checksums.
+///
+/// The accumulator treats everything added to it as one byte stream split into big-endian 16-bit words: bytes
+/// may be added in chunks of any size, starting anywhere in an array, and the result equals adding the whole
+/// stream at once (a chunk that ends on an odd byte leaves the next byte to fill the low half of that word).
+public struct InternetChecksum: Sendable {
+    /// Unfolded running sum of 16-bit words.
+    @usableFromInline
+    var sum: UInt64
+    /// True when an odd number of bytes has been added, so the next byte is the low half of a word.
+    @usableFromInline
+    var odd: Bool
+
+    /// Creates an empty accumulator (sum 0, even byte count).
+    @inlinable
+    public init() {
+        sum = 0
+        odd = false
+    }
+
+    /// Adds `count` bytes of `bytes` starting at index `start` to the stream; the range must lie inside the array.
+    @inlinable
+    public mutating func add(_ bytes: [UInt8], from start: Int, count: Int) {
+        precondition(start >= 0 && count >= 0 && count <= bytes.count - start, "InternetChecksum.add out of range")
+        guard count > 0 else { return }
+        var index = start
+        let end = start + count
+        var total = sum
+        if odd {
+            total += UInt64(bytes[index])
+            index += 1
+        }
+        while end - index >= 2 {
+            total += UInt64(bytes[index]) << 8 | UInt64(bytes[index + 1])
+            index += 2
+        }
+        if index < end {
+            total += UInt64(bytes[index]) << 8
+            odd = true
+        } else {
+            odd = false
+        }
+        sum = total
+    }
+
+    /// Adds a 16-bit value as two bytes (high byte first) of the stream.
+    @inlinable
+    public mutating func add(_ word: UInt16) {
+        sum += UInt64(odd ? word.byteSwapped : word)
+    }
+
+    /// Adds a 32-bit value as two 16-bit words (four bytes, most significant first) of the stream.
+    @inlinable
+    public mutating func add(_ value: UInt32) {
+        add(UInt16(truncatingIfNeeded: value >> 16))
+        add(UInt16(truncatingIfNeeded: value))
+    }
+
+    /// Appends another accumulator's byte stream to this one, as if its bytes had been added here.
+    @inlinable
+    public mutating func add(_ other: InternetChecksum) {
+        let otherSum = other.partialSum
+        sum += UInt64(odd ? otherSum.byteSwapped : otherSum)
+        odd = odd != other.odd
+    }
+
+    /// The sum folded to 16 bits with end-around carry, not complemented.
+    ///
+    /// This is what Linux stores in the UDP checksum field for `CHECKSUM_PARTIAL` (the pseudo-header sum) before
+    /// the NIC finishes it.
+    @inlinable
+    public var partialSum: UInt16 {
+        var folded = sum
+        while folded > 0xFFFF {
+            folded = (folded & 0xFFFF) + (folded >> 16)
+        }
+        return UInt16(truncatingIfNeeded: folded)
+    }
+
+    /// The folded and complemented sum: the value to store in a checksum field that was zero while summing.
+    @inlinable
+    public var checksum: UInt16 {
+        ~partialSum
+    }
+
+    /// RFC 1624 incremental update of a header checksum when one 16-bit field changes from `oldWord` to `newWord`.
+    ///
+    /// Computes `~(~checksum + ~oldWord + newWord)` in one's-complement arithmetic (RFC 1624 equation 3).
+    @inlinable
+    public static func updated(_ checksum: UInt16, oldWord: UInt16, newWord: UInt16) -> UInt16 {
+        var total = UInt32(~checksum) + UInt32(~oldWord) + UInt32(newWord)
+        total = (total & 0xFFFF) + (total >> 16)
+        total = (total & 0xFFFF) + (total >> 16)
+        return ~UInt16(truncatingIfNeeded: total)
+    }
+
+    /// The UDP/TCP-over-IPv4 pseudo-header sum (source, destination, zero and protocol, length), for seeding an
+    /// accumulator before adding the transport header and payload.
+    ///
+    /// - Parameter length: the UDP length field (header plus payload, bytes).
+    @inlinable
+    public static func pseudoHeader(
+        source: IPv4Address, destination: IPv4Address, protocolNumber: UInt8, length: UInt16
+    ) -> InternetChecksum {
+        var sum = InternetChecksum()
+        sum.add(source.rawValue)
+        sum.add(destination.rawValue)
+        sum.add(UInt16(protocolNumber))
+        sum.add(length)
+        return sum
+    }
+
+    /// Finishes a `CHECKSUM_PARTIAL` packet the way a NIC with checksum insertion does.
+    ///
+    /// Sums the bytes from `start` to `end` (csum_start to the end of the packet, with the checksum field holding
+    /// the pseudo-header sum), complements, and stores the result big-endian at `checksumOffset`. With
+    /// `zeroAsAllOnes` (UDP, RFC 768) a result of 0 is stored as 0xFFFF, as Linux's `skb_checksum_help` does.
+    @inlinable
+    public static func insertChecksum(
+        into bytes: inout [UInt8], start: Int, end: Int, checksumOffset: Int, zeroAsAllOnes: Bool = true
+    ) {
+        precondition(start >= 0 && start <= end && end <= bytes.count, "insertChecksum range out of bounds")
+        var sum = InternetChecksum()
+        sum.add(bytes, from: start, count: end - start)
+        var value = sum.checksum
+        if zeroAsAllOnes, value == 0 {
+            value = 0xFFFF
+        }
+        NetworkBytes.setUInt16(&bytes, checksumOffset, value)
+    }
+}
