@@ -71,7 +71,10 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     // Engine state.
     /// Next descriptor to fetch.
     var fetchIndex: UInt32 = 0
-    var dmaBusy = false
+    /// The DMA engine's bandwidth is taken until then; reads overlap their latency but not their transfer.
+    var dmaFreeAt = SimTime.zero
+    /// A `fetchSlot` event is pending.
+    var fetchSlotScheduled = false
     var macBusy = false
     var macFreeAt = SimTime.zero
     var bufferedBytes = 0
@@ -101,6 +104,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     enum EventKind: UInt32 {
         case fetchDone = 1
         case transmitDone = 2
+        case fetchSlot = 3
     }
 
     /// Creates a NIC attached to host memory through `dma` and registers it with the simulator.
@@ -215,7 +219,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         head = 0
         tail = 0
         fetchIndex = 0
-        dmaBusy = false
+        dmaFreeAt = .zero
+        fetchSlotScheduled = false
         macBusy = false
         bufferedBytes = 0
     }
@@ -234,7 +239,13 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     // MARK: Transmit engine
 
     func startFetchIfPossible() {
-        guard transmitControl.contains(.enable), !dmaBusy, ringCount > 0, fetchIndex != tail else { return }
+        guard transmitControl.contains(.enable), ringCount > 0, fetchIndex != tail, !fetchSlotScheduled else { return }
+        if simulator.now < dmaFreeAt {
+            // The previous transfer still holds the bus: come back when it is free.
+            fetchSlotScheduled = true
+            simulator.schedule(at: dmaFreeAt, target: id, kind: EventKind.fetchSlot.rawValue, b: generation)
+            return
+        }
         guard recordEnd - recordFirst < records.count else { return }
         guard bufferedBytes == 0 || bufferedBytes + configuration.maxFrameBytes <= configuration.txPacketBufferBytes else {
             return
@@ -324,13 +335,15 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         recordEnd += 1
         fetchIndex = index
         bufferedBytes += record.length
-        dmaBusy = true
 
-        // Two read round trips (descriptors, then buffers) plus the bytes at the link's bandwidth.
+        // Two read round trips (descriptors, then buffers) plus the bytes at the bus bandwidth. Reads are
+        // pipelined: the next packet's fetch may start once this one's bytes have crossed the bus.
         let bytes = Int64(packetDescriptors.count * TxDescriptor.size + dataBytes)
-        let time = configuration.dmaReadLatency * 2
-            + SimDuration.serialization(bits: bytes * 8, bitsPerSecond: configuration.dmaBytesPerSecond * 8)
-        simulator.schedule(after: time, target: id, kind: EventKind.fetchDone.rawValue, a: UInt64(slot), b: generation)
+        let transfer = SimDuration.serialization(bits: bytes * 8, bitsPerSecond: configuration.dmaBytesPerSecond * 8)
+        dmaFreeAt = simulator.now + transfer
+        simulator.schedule(after: configuration.dmaReadLatency * 2 + transfer, target: id,
+                           kind: EventKind.fetchDone.rawValue, a: UInt64(slot), b: generation)
+        startFetchIfPossible()
     }
 
     /// Sums the frame from `start` to its end and stores the complement at `at` (0 is sent as 0xFFFF).
@@ -351,8 +364,10 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     public func handle(_ event: Event, simulator: Simulator) {
         guard event.b == generation, let kind = EventKind(rawValue: event.kind) else { return }
         switch kind {
+        case .fetchSlot:
+            fetchSlotScheduled = false
+            startFetchIfPossible()
         case .fetchDone:
-            dmaBusy = false
             records[Int(event.a) & recordMask].ready = true
             if !macBusy { startNextOnMAC(notBefore: simulator.now) }
             startFetchIfPossible()

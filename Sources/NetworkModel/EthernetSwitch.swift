@@ -115,6 +115,18 @@ public final class EthernetSwitch: EventHandler {
     /// The counters of every port, indexed by port number (allocates; for reports).
     public var allPortCounters: [SwitchPortCounters] { ports.map(\.counters) }
 
+    /// Enters `address` (48 bits) on `port` up front, as `bridge fdb add` does, so that traffic to a station that
+    /// has not sent yet is forwarded instead of flooded. Learning may move the entry later like any other.
+    /// Returns false when the table is full or the port does not exist.
+    @discardableResult
+    public func addEntry(_ address: UInt64, port: Int) -> Bool {
+        guard port >= 0 && port < portCount else { return false }
+        switch table.learn(address & 0xFFFF_FFFF_FFFF, port: port) {
+        case .full: return false
+        default: return true
+        }
+    }
+
     /// The port a unicast MAC address (48 bits) has been learned on, if any.
     public func learnedPort(of address: UInt64) -> Int? {
         table.port(of: address & 0xFFFF_FFFF_FFFF)

@@ -42,10 +42,15 @@ struct ScenarioNestingScanner {
         var hasImplicitPair = false
     }
 
+    /// A place where a simple key may start (libyaml's yaml_simple_key_t). If a `:` follows on the same line,
+    /// libyaml inserts the KEY token (and, in block context, BLOCK-MAPPING-START) back at this place, so the
+    /// collections the key itself holds turn out to be one level deeper than they looked.
     private struct SimpleKey {
         var line: Int
         var column: Int
         var index: Int
+        /// The deepest nesting seen since the key was saved (including the levels open around it).
+        var deepest: Int
     }
 
     private let bytes: [UInt8]
@@ -128,14 +133,19 @@ struct ScenarioNestingScanner {
                 skip()
             } else if c == ascii(":"), inFlow || isBlankZ(1) {
                 if let key = simpleKeys[simpleKeys.count - 1] {
-                    if !inFlow { rollIndent(to: key.column, isSequence: false, line: key.line) }
                     simpleKeys[simpleKeys.count - 1] = nil
+                    // The new mapping (or flow pair) encloses the key, so the key's contents go one level deeper.
+                    let at = Location(line: key.line + 1, column: key.column + 1)
+                    if inFlow {
+                        markImplicitPair(keyDepth: key.deepest, at: at)
+                    } else {
+                        rollIndent(to: key.column, isSequence: false, keyDepth: key.deepest, at: at)
+                    }
                     simpleKeyAllowed = false
                 } else {
-                    if !inFlow { rollIndent(to: column, isSequence: false) }
+                    if inFlow { markImplicitPair() } else { rollIndent(to: column, isSequence: false) }
                     simpleKeyAllowed = !inFlow
                 }
-                markImplicitPair()
                 skip()
             } else if c == ascii("*") || c == ascii("&") {
                 saveSimpleKey()
@@ -167,10 +177,15 @@ struct ScenarioNestingScanner {
 
     // MARK: - Indentation, flow levels and simple keys
 
-    private mutating func rollIndent(to newColumn: Int, isSequence: Bool, line keyLine: Int? = nil) {
+    /// Opens a block collection at `newColumn` if it is deeper than the current one. `keyDepth` is the deepest
+    /// nesting seen inside the simple key that starts the new mapping, located at `at`.
+    private mutating func rollIndent(
+        to newColumn: Int, isSequence: Bool, keyDepth: Int = 0, at keyLocation: Location? = nil
+    ) {
         guard !inFlow, indent < newColumn else { return }
         blocks.append(BlockLevel(column: newColumn, isSequence: isSequence))
-        deepen(by: 1, line: keyLine, column: newColumn)
+        deepen(by: 1)
+        if let keyLocation { record(keyDepth + 1, at: keyLocation) }
     }
 
     private mutating func unrollIndent(to newColumn: Int) {
@@ -181,23 +196,34 @@ struct ScenarioNestingScanner {
         }
     }
 
-    private mutating func markImplicitPair() {
+    /// A `key: value` pair inside a flow sequence is a single-pair mapping one level below the sequence.
+    private mutating func markImplicitPair(keyDepth: Int = 0, at keyLocation: Location? = nil) {
         guard let top = flows.last, top.isSequence, !top.hasImplicitPair else { return }
         flows[flows.count - 1].hasImplicitPair = true
         deepen(by: 1)
+        if let keyLocation { record(keyDepth + 1, at: keyLocation) }
     }
 
-    private mutating func deepen(by levels: Int, line atLine: Int? = nil, column atColumn: Int? = nil) {
+    /// Opens `levels` collections at the current place.
+    private mutating func deepen(by levels: Int) {
         depth += levels
-        maximumDepth = max(maximumDepth, depth)
-        if depth > limit, tooDeep == nil {
-            tooDeep = Location(line: (atLine ?? line) + 1, column: (atColumn ?? column) + 1)
+        record(depth, at: Location(line: line + 1, column: column + 1))
+    }
+
+    /// Notes that the tree reaches `reached` levels at `location`.
+    private mutating func record(_ reached: Int, at location: Location) {
+        maximumDepth = max(maximumDepth, reached)
+        for slot in simpleKeys.indices {
+            if let key = simpleKeys[slot], key.deepest < reached { simpleKeys[slot]?.deepest = reached }
+        }
+        if reached > limit, tooDeep == nil {
+            tooDeep = location
         }
     }
 
     private mutating func saveSimpleKey() {
         if simpleKeyAllowed {
-            simpleKeys[simpleKeys.count - 1] = SimpleKey(line: line, column: column, index: index)
+            simpleKeys[simpleKeys.count - 1] = SimpleKey(line: line, column: column, index: index, deepest: depth)
         }
     }
 

@@ -88,6 +88,7 @@ public final class World {
         serverLink.attach(a: nic, b: sw.ingress(0))
         nic.wire = serverLink.endA
         sw.connectEgress(0, to: serverLink.endB)
+        sw.addEntry(server.mac.rawValue, port: 0)
         self.serverLink = serverLink
         var links: [Link] = []
         var receivers: [DatagramReceiver] = []
@@ -97,6 +98,8 @@ public final class World {
                             propagationDelay: .picoseconds(r.link.delay))
             link.attach(a: sw.ingress(i + 1), b: receiver)
             sw.connectEgress(i + 1, to: link.endA)
+            // Receivers only listen; their switch entries are configured so unicast is forwarded, not flooded.
+            sw.addEntry(r.mac.rawValue, port: i + 1)
             links.append(link)
             receivers.append(receiver)
             host.addNeighbor(r.ip, mac: r.mac)

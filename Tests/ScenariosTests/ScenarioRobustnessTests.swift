@@ -11,7 +11,7 @@ struct ScenarioRobustnessTests {
         "[", "]", "{", "}", ",", ":", ": ", "- ", "? ", "a", "b: ", "key", "'", "\"", "''", "\\\"", "\\", "#", " #",
         "\n", "\n", "\n  ", "\n    ", "  ", "\t", "|", "|-\n", ">", ">2\n", "&x ", "*x", "!t ", "!<[a]> ", "!!str ",
         "---\n", "...\n", "%YAML 1.1\n", "x'y", "\r\n", "\u{85}", "\u{2028}", "\u{FEFF}", "é", "1", "-1", ".5",
-        "receivers", "writes", "entries", "size: 1", "to: all",
+        "receivers", "writes", "entries", "size: 1", "to: all", "[a]: ", "{a: b}: ", "[[x]: 1]", "&k [x]: ",
     ]
 
     static func randomDocument(using random: inout SplitMix64) -> String {

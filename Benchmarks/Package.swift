@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Benchmarks are their own package so the root build never compiles the benchmark toolchain (STYLE.md "Layout").
+//
+// ordo-one/benchmark is pinned with `traits: ["MallocInterposer"]` only: malloc counts come from the
+// malloc-interposer package (jemalloc is not needed and not installed), and leaving out the default
+// "RuntimeInterposer" trait keeps the ARC runtime interposer (swift-runtime-interposer) out of the build.
+let package = Package(
+    name: "nicsim-benchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "nicsim", path: "../"),
+        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/ordo-one/malloc-interposer", exact: "1.6.1"),
+    ],
+    targets: [
+        // ordo-one layout: Benchmarks/<Name>/<Name>.swift inside this package, discovered by the plugin.
+        .executableTarget(
+            name: "WholePath",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Scenarios", package: "nicsim"),
+                .product(name: "SimCore", package: "nicsim"),
+                "WholePathWorkload",
+            ],
+            path: "Benchmarks/WholePath",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
+            ]
+        ),
+        // A plain executable (not an ordo-one benchmark): allocations per packet in steady state.
+        .executableTarget(
+            name: "AllocationProbe",
+            dependencies: [
+                "WholePathWorkload",
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ],
+            path: "Sources/AllocationProbe"
+        ),
+        // The scenario both of the above run (a library, so the benchmark plugin does not treat it as a suite).
+        .target(
+            name: "WholePathWorkload",
+            dependencies: [
+                .product(name: "Scenarios", package: "nicsim"),
+                .product(name: "WireFormats", package: "nicsim"),
+            ],
+            path: "Sources/WholePathWorkload"
+        ),
+    ]
+)
