@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "HostMemoryTests", dependencies: ["HostMemory", "SimCore"]),
         .testTarget(name: "NICModelTests", dependencies: ["NICModel", "NICDriver", "HostMemory", "WireFormats", "SimCore"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "WireFormats", "SimCore"]),
-        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "NICSimTesting"]),
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "NICSimTesting", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "EndToEndTests", dependencies: ["Scenarios", "NICSimTesting", "WireFormats"]),
     ]
 )

@@ -256,6 +256,9 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     /// Reads the descriptors of the next packet, gathers its buffers into a frame and schedules the end of the DMA.
     func fetchPacket() {
         let count = ringCount
+        // TDLEN may have shrunk below TDT or the fetch position: fetch nothing until the driver puts them back
+        // inside the ring (the walk below would otherwise never meet the tail, or read outside the ring).
+        guard tail < count, fetchIndex < count else { return }
         packetDescriptors.removeAll(keepingCapacity: true)
         var index = fetchIndex
         var complete = false
@@ -381,10 +384,12 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         while recordMAC < recordEnd && records[recordMAC & recordMask].ready {
             let r = records[recordMAC & recordMask]
             if !r.errors.isEmpty {
-                simulator.frames.release(r.frame)
-                complete(r)
+                // Retire the record before `complete` raises the interrupt: a driver may reset the device from
+                // inside the message, and the reset must not find (and free again) this packet's frame.
                 recordMAC += 1
                 recordFirst += 1
+                simulator.frames.release(r.frame)
+                complete(r)
                 continue
             }
             let start = max(time, macFreeAt)

@@ -25,10 +25,11 @@ public struct ScenarioError: Error, Hashable, Sendable, CustomStringConvertible 
         self.message = message
     }
 
-    /// `FILE:LINE:COLUMN: MESSAGE`, or `FILE: MESSAGE` when the error has no location (line 0).
+    /// `FILE:LINE:COLUMN: MESSAGE`; `FILE: MESSAGE` when the error has no location (line 0), and just the
+    /// message when it has neither file nor location.
     public var description: String {
         if line <= 0 {
-            return "\(file): \(message)"
+            return file.isEmpty ? message : "\(file): \(message)"
         }
         return "\(file):\(line):\(column): \(message)"
     }

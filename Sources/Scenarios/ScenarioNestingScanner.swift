@@ -1,16 +1,20 @@
 /// Finds, before Yams sees a document, the first place where its collections nest deeper than a limit.
 ///
 /// Yams builds its node tree recursively, one stack frame per nesting level, and libyaml sets no depth limit,
-/// so a document of a few hundred kilobytes of `[` or `- ` overflows the stack. This scanner walks the text the
-/// way libyaml's scanner does (same token boundaries, same indentation stack, same simple-key rule, same quoted,
-/// plain and block scalars, comments and document markers) but only counts how deep the open collections go:
+/// so a document of a few kilobytes of `[` or `- ` overflows the stack. This scanner walks the text the way
+/// libyaml's scanner does (same token boundaries, indentation stack, simple-key rule, quoted, plain and block
+/// scalars, comments, tags, anchors and document markers) and counts how deep the open collections go:
 ///
 ///     depth = block collections (indentation levels, plus one for an indentless "- " sequence under a key)
 ///           + flow collections (open `[`/`{`, plus one for a `key: value` pair inside a flow sequence)
 ///
-/// which bounds the depth of the tree Yams will build. Where libyaml would stop with an error the scanner
-/// just carries on; what it counts after that point is never composed, so an over-count there is harmless.
-/// It runs in one pass over the UTF-8 bytes and allocates only its small stacks.
+/// A simple key that holds collections (`[a, b]: c`) is counted one level deeper once its `:` shows that a
+/// mapping encloses it, as libyaml inserts the mapping start back at the key.
+///
+/// The count never falls below the depth of the tree Yams composes (and is at most one above it); the tests
+/// check both against Yams on thousands of random documents. Where libyaml would stop with an error the
+/// scanner carries on; what it counts after that point is never composed, so an over-count there is harmless.
+/// It makes one pass over the UTF-8 bytes and allocates only its small stacks.
 struct ScenarioNestingScanner {
     /// A place in the text, 1-based; `column` counts Unicode scalars like libyaml's marks.
     struct Location: Equatable {
@@ -110,6 +114,11 @@ struct ScenarioNestingScanner {
                 simpleKeyAllowed = false
                 skip()
             } else if c == ascii(",") {
+                // A `key: value` pair inside a flow sequence ends at the next entry.
+                if let top = flows.last, top.hasImplicitPair {
+                    flows[flows.count - 1].hasImplicitPair = false
+                    depth -= 1
+                }
                 removeSimpleKey()
                 simpleKeyAllowed = true
                 skip()
@@ -126,7 +135,10 @@ struct ScenarioNestingScanner {
                 simpleKeyAllowed = true
                 skip()
             } else if c == ascii("?"), inFlow || isBlankZ(1) {
-                if !inFlow { rollIndent(to: column, isSequence: false) }
+                if !inFlow {
+                    endIndentlessSequence(at: column)
+                    rollIndent(to: column, isSequence: false)
+                }
                 markImplicitPair()
                 removeSimpleKey()
                 simpleKeyAllowed = !inFlow
@@ -139,11 +151,17 @@ struct ScenarioNestingScanner {
                     if inFlow {
                         markImplicitPair(keyDepth: key.deepest, at: at)
                     } else {
+                        endIndentlessSequence(at: key.column)
                         rollIndent(to: key.column, isSequence: false, keyDepth: key.deepest, at: at)
                     }
                     simpleKeyAllowed = false
                 } else {
-                    if inFlow { markImplicitPair() } else { rollIndent(to: column, isSequence: false) }
+                    if inFlow {
+                        markImplicitPair()
+                    } else {
+                        endIndentlessSequence(at: column)
+                        rollIndent(to: column, isSequence: false)
+                    }
                     simpleKeyAllowed = !inFlow
                 }
                 skip()
@@ -194,6 +212,13 @@ struct ScenarioNestingScanner {
             depth -= top.hasIndentlessSequence ? 2 : 1
             blocks.removeLast()
         }
+    }
+
+    /// A key at the column of a mapping ends the indentless sequence that was that mapping's last value.
+    private mutating func endIndentlessSequence(at keyColumn: Int) {
+        guard let top = blocks.last, top.column == keyColumn, top.hasIndentlessSequence else { return }
+        blocks[blocks.count - 1].hasIndentlessSequence = false
+        depth -= 1
     }
 
     /// A `key: value` pair inside a flow sequence is a single-pair mapping one level below the sequence.

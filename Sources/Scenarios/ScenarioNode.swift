@@ -87,7 +87,7 @@ struct ScenarioNode {
         if isNull { return ScenarioMapping(owner: self, entries: []) }
         guard case .mapping(let mapping) = node else { throw expected("a mapping") }
         var entries: [ScenarioMapping.Entry] = []
-        entries.reserveCapacity(mapping.count)
+        entries.reserveCapacity(min(mapping.count, allowed.count))
         for (keyNode, value) in mapping {
             let keyField = ScenarioNode(file: file, path: path, node: keyNode, keyMark: nil)
             guard case .scalar(let keyScalar) = keyNode else {
@@ -121,7 +121,8 @@ struct ScenarioNode {
         var items: [ScenarioNode] = []
         items.reserveCapacity(sequence.count)
         for (index, item) in sequence.enumerated() {
-            items.append(ScenarioNode(file: file, path: "\(path)[\(index)]", node: item, keyMark: item.mark ?? node.mark))
+            items.append(
+                ScenarioNode(file: file, path: "\(path)[\(index)]", node: item, keyMark: item.mark ?? node.mark))
         }
         return items
     }

@@ -31,9 +31,10 @@ extension ScenarioParser {
         let server = try decodeServer(top["server"])
         let network = try decodeNetwork(top["network"])
         let receivers = try decodeReceivers(
-            top.required("receivers", "a list of receivers, each at least { name: NAME }"), server: server)
-        let writes = try decodeWrites(top.required("writes", "with entries: [{ to: RECEIVER, size: SIZE }]"),
-                                      receivers: receivers)
+            top.required("receivers", "a list of receivers such as [{ name: rx1 }]"), server: server)
+        let writes = try decodeWrites(
+            top.required("writes", "a mapping with entries: [{ to: RECEIVER, size: SIZE }]"),
+            receivers: receivers)
         return ScenarioSpec(
             name: name, seed: seed, duration: duration, server: server, network: network, receivers: receivers,
             writes: writes)
@@ -53,10 +54,12 @@ extension ScenarioParser {
 
         let cpu = try fields?["cpu"]?.mapping(allowed: ["cores", "clock"])
         let cores = try cpu?["cores"]?.integer(in: 1...256) ?? 1
-        let clock = try cpu?["clock"]?.clock(in: 1_000_000...100_000_000_000, bounds: "1MHz to 100GHz")
+        let clock =
+            try cpu?["clock"]?.clock(in: 1_000_000...100_000_000_000, bounds: "1MHz to 100GHz")
             ?? 3_000_000_000
 
-        let memory = try fields?["memory"]?.size(in: mebibyte...64 * gibibyte, bounds: "1MiB to 64GiB")
+        let memory =
+            try fields?["memory"]?.size(in: mebibyte...64 * gibibyte, bounds: "1MiB to 64GiB")
             ?? 256 * mebibyte
 
         let nic = try fields?["nic"]?.mapping(allowed: ["tx-ring"])
@@ -108,7 +111,8 @@ extension ScenarioParser {
     static func decodeNetwork(_ node: ScenarioNode?) throws(ScenarioError) -> NetworkSpec {
         let fields = try node?.mapping(allowed: ["switch"])
         let switchFields = try fields?["switch"]?.mapping(allowed: ["port-buffer"])
-        let buffer = try switchFields?["port-buffer"]?.size(in: 1...gibibyte, bounds: "1B to 1GiB")
+        let buffer =
+            try switchFields?["port-buffer"]?.size(in: 1...gibibyte, bounds: "1B to 1GiB")
             ?? 256 * kibibyte
         return NetworkSpec(portBufferBytes: Int(buffer))
     }
@@ -158,7 +162,8 @@ extension ScenarioParser {
 
             let macNode = fields["mac"]
             let defaultMACValue = 0x0101 + index
-            let mac = try macNode?.macAddress()
+            let mac =
+                try macNode?.macAddress()
                 ?? MACAddress(0x02, 0, 0, 0, UInt8(defaultMACValue >> 8), UInt8(defaultMACValue & 0xFF))
             if mac == server.mac {
                 throw (macNode ?? item).error("MAC address \(mac) is the server's MAC address")
@@ -211,8 +216,9 @@ extension ScenarioParser {
                 }
             } else {
                 guard let receiver = indexByName[to] else {
-                    throw toNode.error("unknown receiver \(ScenarioNode.quoted(to)); expected all or one of: "
-                                       + receiverList(receivers))
+                    throw toNode.error(
+                        "unknown receiver \(ScenarioNode.quoted(to)); expected all or one of: "
+                            + receiverList(receivers))
                 }
                 guard entries.count < maximumWriteEntries else {
                     throw item.error("more than \(maximumWriteEntries) write entries in total")

@@ -31,7 +31,8 @@ struct BadScenarioTests {
             line: 2, message: "unknown key \"writse\" at the top level; expected one of: name, seed"),
         BadScenario(
             name: "wrong type",
-            text: "server:\n  - name: server\nreceivers: [{ name: rx1 }]\nwrites: { entries: [{ to: rx1, size: 1 }] }\n",
+            text:
+                "server:\n  - name: server\nreceivers: [{ name: rx1 }]\nwrites: { entries: [{ to: rx1, size: 1 }] }\n",
             line: 2, message: "server: expected a mapping, got a sequence"),
         BadScenario(
             name: "scalar where a mapping belongs",
@@ -40,10 +41,16 @@ struct BadScenarioTests {
         BadScenario(
             name: "negative size",
             text: "receivers: [{ name: rx1 }]\nwrites:\n  entries:\n    - to: rx1\n      size: -64KiB\n",
-            line: 5, message: "writes.entries[0].size: expected a size like 64KiB, 1500 or 1.5MB, got \"-64KiB\": a size cannot be negative"),
+            line: 5,
+            message:
+                "writes.entries[0].size: expected a size like 64KiB, 1500 or 1.5MB, got \"-64KiB\": a size cannot be "
+                + "negative"
+        ),
         BadScenario(
             name: "bad rate",
-            text: "receivers:\n  - name: rx1\n  - name: rx2\n    link:\n      rate: fast\nwrites: { entries: [{ to: all, size: 1 }] }\n",
+            text:
+                "receivers:\n  - name: rx1\n  - name: rx2\n    link:\n      rate: fast\n"
+                + "writes: { entries: [{ to: all, size: 1 }] }\n",
             line: 5, message: "receivers[1].link.rate: expected a rate like 1Gbps, 100Mbps or 10000bps, got \"fast\""),
         BadScenario(
             name: "size out of range",
@@ -51,7 +58,9 @@ struct BadScenarioTests {
             line: 2, message: "writes.entries[0].size: \"2GiB\" is out of range: expected a size from 0 to 1GiB"),
         BadScenario(
             name: "unknown receiver",
-            text: "receivers: [{ name: rx1 }, { name: rx2 }]\nwrites:\n  entries:\n    - { to: rx1, size: 1 }\n    - { to: rx3, size: 1 }\n",
+            text:
+                "receivers: [{ name: rx1 }, { name: rx2 }]\nwrites:\n  entries:\n    - { to: rx1, size: 1 }\n"
+                + "    - { to: rx3, size: 1 }\n",
             line: 5, message: "writes.entries[1].to: unknown receiver \"rx3\"; expected all or one of: rx1, rx2"),
         BadScenario(
             name: "empty file", text: "", line: 1,
@@ -61,7 +70,9 @@ struct BadScenarioTests {
             message: "empty scenario: expected a mapping with server, receivers and writes"),
         BadScenario(
             name: "top-level scalar", text: "just a string\n", line: 1,
-            message: "expected a mapping with server, receivers and writes at the top level, got a scalar \"just a string\""),
+            message:
+                "expected a mapping with server, receivers and writes at the top level, got a scalar \"just a "
+                + "string\""),
         BadScenario(
             name: "invalid YAML",
             text: "receivers: [{ name: rx1 }]\nwrites:\n  entries: [ { to: rx1, size: 1 }\nseed: 3\n",
@@ -76,15 +87,21 @@ struct BadScenarioTests {
             line: 2, message: "a scenario is a single YAML document"),
         BadScenario(
             name: "packet size over MTU",
-            text: "server:\n  driver:\n    mtu: 1500\n    packet-size: 2000\nreceivers: [{ name: rx1 }]\nwrites: { entries: [{ to: rx1, size: 1 }] }\n",
+            text:
+                "server:\n  driver:\n    mtu: 1500\n    packet-size: 2000\nreceivers: [{ name: rx1 }]\n"
+                + "writes: { entries: [{ to: rx1, size: 1 }] }\n",
             line: 4, message: "server.driver.packet-size: packet size 2000 is larger than the MTU (1500)"),
         BadScenario(
             name: "duplicate receiver name",
-            text: "receivers:\n  - name: rx1\n  - name: rx2\n  - name: rx1\nwrites: { entries: [{ to: all, size: 1 }] }\n",
+            text:
+                "receivers:\n  - name: rx1\n  - name: rx2\n  - name: rx1\n"
+                + "writes: { entries: [{ to: all, size: 1 }] }\n",
             line: 4, message: "receivers[2].name: duplicate receiver name \"rx1\" (also receivers[0])"),
         BadScenario(
             name: "duplicate receiver address",
-            text: "receivers:\n  - { name: a, ip: 192.0.2.20 }\n  - { name: b, ip: 192.0.2.20 }\nwrites: { entries: [{ to: all, size: 1 }] }\n",
+            text:
+                "receivers:\n  - { name: a, ip: 192.0.2.20 }\n  - { name: b, ip: 192.0.2.20 }\n"
+                + "writes: { entries: [{ to: all, size: 1 }] }\n",
             line: 3, message: "receivers[1].ip: duplicate receiver address 192.0.2.20"),
         BadScenario(
             name: "receiver uses the server's address",
@@ -92,7 +109,9 @@ struct BadScenarioTests {
             line: 2, message: "receivers[0].ip: address 192.0.2.1 is the server's address"),
         BadScenario(
             name: "tx ring not a power of two",
-            text: "server:\n  nic:\n    tx-ring: 1000\nreceivers: [{ name: rx1 }]\nwrites: { entries: [{ to: rx1, size: 1 }] }\n",
+            text:
+                "server:\n  nic:\n    tx-ring: 1000\nreceivers: [{ name: rx1 }]\n"
+                + "writes: { entries: [{ to: rx1, size: 1 }] }\n",
             line: 3, message: "server.nic.tx-ring: expected a power of two from 8 to 65536, got \"1000\""),
         BadScenario(
             name: "deep flow nesting",
@@ -223,7 +242,9 @@ struct BadScenarioTests {
         "tab-indentation.yaml": (2, "invalid YAML: found character that cannot start any token"),
         "top-level-scalar.yaml": (1, "at the top level, got a scalar \"just a string\""),
         "top-level-sequence.yaml": (1, "at the top level, got a sequence"),
-        "tx-ring-not-power-of-two.yaml": (3, "server.nic.tx-ring: expected a power of two from 8 to 65536, got \"1000\""),
+        "tx-ring-not-power-of-two.yaml": (
+            3, "server.nic.tx-ring: expected a power of two from 8 to 65536, got \"1000\""
+        ),
         "unknown-driver-mode.yaml": (3, "server.driver.mode: expected one of zero-copy, copy, got \"turbo\""),
         "unknown-key.yaml": (5, "unknown key \"nic-speed\" in server"),
         "unknown-receiver.yaml": (7, "writes.entries[1].to: unknown receiver \"rx3\""),

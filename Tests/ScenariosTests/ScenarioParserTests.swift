@@ -79,10 +79,11 @@ struct ScenarioParserTests {
 
         #expect(spec.writes.count == 3)
         #expect(spec.writes.interval == 1_500_000_000)
-        #expect(spec.writes.entries == [
-            WriteEntrySpec(receiver: 0, bytes: 65536, pageOffset: 100),
-            WriteEntrySpec(receiver: 1, bytes: 1500, pageOffset: 0),
-        ])
+        #expect(
+            spec.writes.entries == [
+                WriteEntrySpec(receiver: 0, bytes: 65536, pageOffset: 100),
+                WriteEntrySpec(receiver: 1, bytes: 1500, pageOffset: 0),
+            ])
     }
 
     @Test func minimalFileTakesEveryDefault() throws {
@@ -114,16 +115,21 @@ struct ScenarioParserTests {
         #expect(server.packetSize == 1500)
         #expect(server.registerBuffers)
         #expect(spec.network.portBufferBytes == 256 << 10)
-        #expect(spec.receivers == [
-            ReceiverSpec(
-                name: "a", mac: spec.receivers[0].mac, ip: spec.receivers[0].ip, port: 5000,
-                link: LinkSpec(rate: 1_000_000_000, delay: 500_000)),
-        ])
+        #expect(
+            spec.receivers == [
+                ReceiverSpec(
+                    name: "a", mac: spec.receivers[0].mac, ip: spec.receivers[0].ip, port: 5000,
+                    link: LinkSpec(rate: 1_000_000_000, delay: 500_000))
+            ])
         #expect(spec.receivers[0].ip.description == "192.0.2.11")
         #expect(spec.receivers[0].mac.description == "02:00:00:00:01:01")
-        #expect(spec.writes == WritesSpec(count: 1, interval: 1_000_000_000, entries: [
-            WriteEntrySpec(receiver: 0, bytes: 0, pageOffset: 0),
-        ]))
+        #expect(
+            spec.writes
+                == WritesSpec(
+                    count: 1, interval: 1_000_000_000,
+                    entries: [
+                        WriteEntrySpec(receiver: 0, bytes: 0, pageOffset: 0)
+                    ]))
     }
 
     @Test func packetSizeDefaultsToTheMTU() throws {
@@ -150,13 +156,14 @@ struct ScenarioParserTests {
                 - { to: c, size: 20 }
             """
         let spec = try ScenarioParser.parse(yaml: text, file: "all.yaml")
-        #expect(spec.writes.entries == [
-            WriteEntrySpec(receiver: 2, bytes: 10, pageOffset: 0),
-            WriteEntrySpec(receiver: 0, bytes: 65536, pageOffset: 7),
-            WriteEntrySpec(receiver: 1, bytes: 65536, pageOffset: 7),
-            WriteEntrySpec(receiver: 2, bytes: 65536, pageOffset: 7),
-            WriteEntrySpec(receiver: 0, bytes: 20, pageOffset: 0),
-        ])
+        #expect(
+            spec.writes.entries == [
+                WriteEntrySpec(receiver: 2, bytes: 10, pageOffset: 0),
+                WriteEntrySpec(receiver: 0, bytes: 65536, pageOffset: 7),
+                WriteEntrySpec(receiver: 1, bytes: 65536, pageOffset: 7),
+                WriteEntrySpec(receiver: 2, bytes: 65536, pageOffset: 7),
+                WriteEntrySpec(receiver: 0, bytes: 20, pageOffset: 0),
+            ])
     }
 
     @Test func receiverDefaultsFollowTheIndex() throws {
@@ -196,7 +203,8 @@ struct ScenarioParserTests {
     }
 
     @Test func windowsLineEndingsAndAnchorsWork() throws {
-        let text = "receivers:\r\n  - { name: a, link: &fast { rate: 10Gbps } }\r\n"
+        let text =
+            "receivers:\r\n  - { name: a, link: &fast { rate: 10Gbps } }\r\n"
             + "  - { name: b, link: *fast }\r\nwrites: { entries: [{ to: all, size: 1 }] }\r\n"
         let spec = try ScenarioParser.parse(yaml: text, file: "crlf.yaml")
         #expect(spec.receivers.map(\.link.rate) == [10_000_000_000, 10_000_000_000])

@@ -18,6 +18,12 @@ import Glibc
 import Darwin
 #endif
 
+/// Writes `message` to standard error.
+func fail(_ message: String) {
+    var text = message
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
 nonisolated(unsafe) var probeSink: UnsafeMutableRawPointer?
 
 /// True when mallocs in this process are routed through the interposer (one counted malloc is seen).
@@ -39,25 +45,25 @@ func reexecWithInterposer() -> Never {
     var pathBuffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
     let length = readlink("/proc/self/exe", &pathBuffer, pathBuffer.count - 1)
     guard length > 0 else {
-        fputs("AllocationProbe: cannot read /proc/self/exe (errno \(errno))\n", stderr)
+        fail("AllocationProbe: cannot read /proc/self/exe (errno \(errno))\n")
         exit(2)
     }
     let executable = String(decoding: pathBuffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     let directory = executable.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
     let library = directory + "/libMallocInterposerSwift.so"
     guard access(library, R_OK) == 0 else {
-        fputs("AllocationProbe: \(library) not found; build with `swift build -c release` first\n", stderr)
+        fail("AllocationProbe: \(library) not found; build with `swift build -c release` first\n")
         exit(2)
     }
     if let existing = getenv("LD_PRELOAD").map({ String(cString: $0) }), existing.contains(library) {
-        fputs("AllocationProbe: LD_PRELOAD=\(existing) is set but malloc is not being counted\n", stderr)
+        fail("AllocationProbe: LD_PRELOAD=\(existing) is set but malloc is not being counted\n")
         exit(2)
     }
     let existing = getenv("LD_PRELOAD").map { String(cString: $0) } ?? ""
     setenv("LD_PRELOAD", existing.isEmpty ? library : library + ":" + existing, 1)
     let arguments = CommandLine.arguments.map { strdup($0) } + [nil]
     execv(executable, arguments)
-    fputs("AllocationProbe: execv failed (errno \(errno))\n", stderr)
+    fail("AllocationProbe: execv failed (errno \(errno))\n")
     exit(2)
 }
 #endif
@@ -76,7 +82,7 @@ func measure(mode: DriverMode, writes: Int) -> RunCount {
     do {
         world = try WholePathWorkload.makeWorld(mode: mode, writes: writes)
     } catch {
-        fputs("AllocationProbe: world construction failed: \(error)\n", stderr)
+        fail("AllocationProbe: world construction failed: \(error)\n")
         exit(1)
     }
     MallocInterposerSwift.reset()
@@ -85,7 +91,7 @@ func measure(mode: DriverMode, writes: Int) -> RunCount {
     MallocInterposerSwift.unhook()
     let stats = MallocInterposerSwift.getStatistics()
     guard outcome == .idle else {
-        fputs("AllocationProbe: run ended with \(outcome), expected .idle\n", stderr)
+        fail("AllocationProbe: run ended with \(outcome), expected .idle\n")
         exit(1)
     }
     return RunCount(packets: WholePathWorkload.packets(world), datagrams: WholePathWorkload.datagramsReceived(world),
@@ -101,7 +107,7 @@ if !interposerIsActive() {
     #if os(Linux)
     reexecWithInterposer()
     #else
-    fputs("AllocationProbe: malloc is not being counted (run with DYLD_INSERT_LIBRARIES)\n", stderr)
+    fail("AllocationProbe: malloc is not being counted (run with DYLD_INSERT_LIBRARIES)\n")
     exit(2)
     #endif
 }
@@ -119,7 +125,7 @@ for mode in [DriverMode.zeroCopy, .copy] {
     let large = measure(mode: mode, writes: 2 * baseWrites)
     let extraPackets = large.packets - small.packets
     guard extraPackets > 0 else {
-        fputs("AllocationProbe: no more packets with \(2 * baseWrites) writes than with \(baseWrites)\n", stderr)
+        fail("AllocationProbe: no more packets with \(2 * baseWrites) writes than with \(baseWrites)\n")
         exit(1)
     }
     let perPacket = Double(large.mallocs - small.mallocs) / Double(extraPackets)

@@ -1,0 +1,62 @@
+import HostMemory
+import NICModel
+import SimCore
+import Testing
+
+@Suite("TX timing in virtual time")
+struct TimingTests {
+    static let configurations: [NICConfiguration] = [
+        NICConfiguration(),
+        NICConfiguration(lineRate: 1_000_000_000, dmaReadLatency: .nanoseconds(300), dmaBytesPerSecond: 1_000_000_000),
+        NICConfiguration(lineRate: 25_000_000_000, dmaReadLatency: .picoseconds(777_777),
+                         dmaBytesPerSecond: 7_877_000_000),
+    ]
+
+    @Test("a 1,514-byte frame's last bit = doorbell + 2 DMA latencies + DMA transfer + wire time",
+          arguments: configurations)
+    func singleFrame(configuration: NICConfiguration) throws {
+        let bench = try Bench(configuration: configuration)
+        let firstBits = FirstBitRecorder()
+        bench.nic.transmitObserver = firstBits
+        bench.program(mask: .txDescriptorWritten)
+        // Let some virtual time pass so that the doorbell is not at zero.
+        #expect(bench.run(until: .microseconds(5)) == .idle)
+        let doorbell = bench.simulator.now
+        #expect(doorbell == .microseconds(5))
+
+        let length = 1514
+        try bench.post(packetBytes(count: length, tag: 1), report: .last)
+        bench.doorbell()
+        #expect(bench.run() == .idle)
+
+        let dmaBytes = TxDescriptor.size + length
+        let fetched = doorbell + configuration.dmaReadLatency * 2
+            + picoseconds(dmaBytes, atPerSecond: configuration.dmaBytesPerSecond)
+        let wireBits = (EthernetWire.preambleBytes + length + EthernetWire.fcsBytes) * 8
+        let lastBit = fetched + picoseconds(wireBits, atPerSecond: configuration.lineRate)
+        #expect(bench.wire.times == [lastBit])
+        #expect(firstBits.times == [fetched])
+        // RS: the interrupt goes out with the last bit.
+        #expect(bench.interrupts.times == [lastBit])
+    }
+
+    @Test("back-to-back frames are spaced by preamble + frame + FCS + gap", arguments: [60, 42, 333, 1514])
+    func backToBack(length: Int) throws {
+        let configuration = NICConfiguration()
+        let bench = try Bench(ringSize: 64, configuration: configuration)
+        bench.program(mask: .txDescriptorWritten)
+        let count = 40  // more than the 16 KiB packet buffer holds at 1,514 bytes
+        for i in 0..<count { try bench.post(packetBytes(count: length, tag: i), report: .none) }
+        bench.doorbell()
+        #expect(bench.run() == .idle)
+        #expect(bench.wire.frames.count == count)
+
+        let onWire = EthernetWire.preambleBytes + max(length, EthernetWire.minimumFrameBytes) + EthernetWire.fcsBytes
+        let spacing = picoseconds((onWire + EthernetWire.interPacketGapBytes) * 8, atPerSecond: configuration.lineRate)
+        let times = bench.wire.times
+        // The pipeline is full from the second frame on: the DMA of frame i+1 overlaps the wire time of frame i.
+        let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
+        #expect(gaps == Array(repeating: spacing, count: count - 1))
+        #expect(bench.simulator.frames.live == 0)
+    }
+}
