@@ -16,11 +16,14 @@ let package = Package(
         .library(name: "NICDriver", targets: ["NICDriver"]),
         .library(name: "HostOS", targets: ["HostOS"]),
         .library(name: "NetworkModel", targets: ["NetworkModel"]),
+        .library(name: "MediaStreams", targets: ["MediaStreams"]),
+        .library(name: "VDEPort", targets: ["VDEPort"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .target(name: "SimCore", dependencies: [.product(name: "Collections", package: "swift-collections")]),
@@ -31,9 +34,17 @@ let package = Package(
         .target(name: "HostOS", dependencies: ["NICDriver", "HostMemory", "SimCore", "WireFormats"]),
         .target(name: "NetworkModel", dependencies: ["SimCore", "WireFormats"]),
         .target(
+            name: "MediaStreams",
+            dependencies: ["SimCore", "WireFormats", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
+        // libvdeplug ships no pkg-config file on Debian, hence no `pkgConfig:`; the module map links it.
+        .systemLibrary(name: "CVDEPlug", providers: [.apt(["libvdeplug-dev"])]),
+        .target(name: "VDEPort", dependencies: ["NetworkModel", "SimCore", "CVDEPlug"]),
+        .target(
             name: "Scenarios",
             dependencies: [
                 "SimCore", "WireFormats", "HostMemory", "NICModel", "NICDriver", "HostOS", "NetworkModel",
+                "MediaStreams", "VDEPort",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Collections", package: "swift-collections"),
             ]
@@ -48,6 +59,8 @@ let package = Package(
         .testTarget(name: "HostMemoryTests", dependencies: ["HostMemory", "SimCore"]),
         .testTarget(name: "NICModelTests", dependencies: ["NICModel", "NICDriver", "HostMemory", "WireFormats", "SimCore"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "WireFormats", "SimCore"]),
+        .testTarget(name: "MediaStreamsTests", dependencies: ["MediaStreams", "WireFormats", "SimCore"]),
+        .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "NICSimTesting", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "EndToEndTests", dependencies: ["Scenarios", "NICSimTesting", "WireFormats"]),
     ]

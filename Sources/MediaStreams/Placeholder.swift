@@ -1,0 +1,1 @@
+// The MediaStreams module: MPEG-TS, RTP, stream sources and set-top boxes.

@@ -1,0 +1,1 @@
+// The VDEPort module.
