@@ -223,6 +223,11 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         fetchSlotScheduled = false
         macBusy = false
         bufferedBytes = 0
+        // The statistics registers reset to 0 too (datasheet §2); the cumulative `counters` do not.
+        statGoodPackets = 0
+        statGoodOctets = 0
+        statDescriptorErrors = 0
+        statRegisterErrors = 0
     }
 
     // MARK: Interrupts

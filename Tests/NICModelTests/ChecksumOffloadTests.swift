@@ -41,7 +41,8 @@ struct ChecksumOffloadTests {
         bench.program()
         // Header and payload in separate descriptors (the zero-copy driver's layout), IC on the first.
         try bench.post(frame, pieces: payloadLength == 0 ? 1 : 2, report: .last, first: .insertChecksum,
-                       checksumStart: UInt8(template.udpHeaderOffset), checksumOffset: UInt8(template.udpChecksumOffset))
+                       checksumStart: UInt8(template.udpHeaderOffset),
+                       checksumOffset: UInt8(template.udpChecksumOffset))
         bench.doorbell()
         #expect(bench.run() == .idle)
         let sent = try #require(bench.wire.frames.first)

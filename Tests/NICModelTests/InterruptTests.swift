@@ -86,5 +86,8 @@ struct InterruptTests {
         // Unknown cause bits survive the round trip.
         bench.write(.ics, 1 << 30)
         #expect(bench.read(.icr) == InterruptCause.txQueueEmpty.rawValue | 1 << 30)
+        // Write-only registers read as 0.
+        #expect(bench.read(.ics) == 0)
+        #expect(bench.read(.imc) == 0)
     }
 }

@@ -24,7 +24,8 @@ struct RingWrapTests {
             let pieces = min(1 + (p + start) % 3, size - 1 - used)
             let report: Bench.Report = p % 2 == 1 ? .none : (p % 4 == 0 ? .first : .last)
             let length = 60 + (p * 131 + start * 17) % 400
-            plan.append(Planned(bytes: packetBytes(count: length, tag: p * 100 + start), pieces: pieces, report: report))
+            let bytes = packetBytes(count: length, tag: p * 100 + start)
+            plan.append(Planned(bytes: bytes, pieces: pieces, report: report))
             used += pieces
             p += 1
         }
@@ -77,7 +78,8 @@ struct RingWrapTests {
             #expect(bench.simulator.frames.live == 0)
         }
         #expect(bench.nic.counters.framesTransmitted == UInt64(expectedFrames.count))
-        #expect(bench.nic.counters.txDMAErrors + bench.nic.counters.txLengthErrors + bench.nic.counters.txFormatErrors == 0)
+        let c = bench.nic.counters
+        #expect(c.txDMAErrors + c.txLengthErrors + c.txFormatErrors == 0)
     }
 
     @Test("frames that wait for room in the ring keep their order", arguments: [8, 16])
