@@ -8,14 +8,20 @@ public struct NICCounters: Hashable, Sendable {
     public var framesTransmitted: UInt64 = 0
     /// Bytes of those frames, without FCS and padding.
     public var octetsTransmitted: UInt64 = 0
-    /// Descriptors read from the TX ring.
+    /// Descriptors read from the TX rings.
     public var descriptorsFetched: UInt64 = 0
-    /// Descriptor status writes (`DD`) to host memory.
+    /// Descriptor batches read from the TX rings (each one DMA round trip).
+    public var descriptorBatches: UInt64 = 0
+    /// Descriptor status writes (`DD`) to host memory, transmit and receive.
     public var descriptorsWrittenBack: UInt64 = 0
     /// Tail writes (doorbells) the device accepted.
     public var doorbells: UInt64 = 0
     /// Interrupt messages sent to the host.
     public var interrupts: UInt64 = 0
+    /// Interrupt messages by the causes they carried (a message may carry several).
+    public var interruptsWithTransmitCause: UInt64 = 0
+    public var interruptsWithReceiveCause: UInt64 = 0
+    public var interruptsWithErrorCause: UInt64 = 0
     /// Packets completed with ``TxStatus/dmaError``.
     public var txDMAErrors: UInt64 = 0
     /// Packets completed with ``TxStatus/lengthError``.
@@ -24,18 +30,42 @@ public struct NICCounters: Hashable, Sendable {
     public var txFormatErrors: UInt64 = 0
     /// Register writes the device refused.
     public var registerErrors: UInt64 = 0
-    /// Frames that arrived on the wire side and were dropped because this revision has no receive ring.
-    public var rxDroppedNoBuffer: UInt64 = 0
-    /// Checksums inserted by the device.
+    /// Checksums inserted by the device (legacy insertion and context offload).
     public var checksumsInserted: UInt64 = 0
+    /// Packets the device segmented (TSE) and the segments it cut from them.
+    public var segmentedPackets: UInt64 = 0
+    public var segmentsProduced: UInt64 = 0
+    /// Frames that carried a launch time, those that reached the wire late, and those dropped for it.
+    public var launchTimedFrames: UInt64 = 0
+    public var lateFrames: UInt64 = 0
+    public var lateFramesDropped: UInt64 = 0
+    /// Times a transmit queue ran empty (head met tail with nothing in flight).
+    public var txRingEmptyEvents: UInt64 = 0
+    /// Frames received good and written to host memory.
+    public var framesReceived: UInt64 = 0
+    public var octetsReceived: UInt64 = 0
+    /// Received frames dropped because the receiver was disabled.
+    public var rxDroppedDisabled: UInt64 = 0
+    /// Received frames dropped because no receive descriptor was available (MPC).
+    public var rxDroppedNoBuffer: UInt64 = 0
+    /// Received frames longer than the device accepts.
+    public var rxDroppedOversize: UInt64 = 0
+    /// Received frames whose buffers could not be written (DMA fault).
+    public var rxDMAErrors: UInt64 = 0
+    /// Received frames with a bad IPv4 header or UDP checksum (delivered with the error bit).
+    public var rxChecksumErrors: UInt64 = 0
+    /// Per-queue transmitted frames and received frames.
+    public var txFramesPerQueue: [UInt64] = []
+    public var rxFramesPerQueue: [UInt64] = []
     public init() {}
 }
 
-/// The emulated network card: a register file, a TX descriptor ring in host memory, a DMA engine, a MAC.
+/// The emulated network card: a register file, transmit and receive descriptor rings in host memory, a DMA
+/// engine with a descriptor cache, segmentation and checksum offload, launch time, interrupt moderation, a MAC.
 ///
-/// The device acts only on register writes and its own events; it reaches host memory only through its
-/// ``DMAEngine`` and tells the host about completions only by writing descriptor status and raising interrupts.
-/// Everything it does is in the datasheet (`Sources/NICModel/NICModel.docc/Datasheet.md`).
+/// The device acts only on register writes, frames from the wire and its own events; it reaches host memory only
+/// through its ``DMAEngine`` and tells the host about progress only by writing descriptor status and sending
+/// interrupt messages. Everything it does is in the datasheet (`NICModel.docc/Datasheet.md`).
 public final class NIC: RegisterSpace, FrameSink, EventHandler {
     public let configuration: NICConfiguration
     public let name: String
@@ -45,91 +75,92 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     public weak var interruptSink: InterruptSink?
     /// Sees every frame as its first bit goes on the wire (pcap capture).
     public var transmitObserver: FrameObserver?
-    public private(set) var counters = NICCounters()
+    public var counters: NICCounters {
+        var c = _counters
+        c.txFramesPerQueue = txQueues.map(\.framesSent)
+        c.rxFramesPerQueue = rxQueues.map(\.framesReceived)
+        return c
+    }
 
+    var _counters = NICCounters()
     let simulator: Simulator
     let dma: DMAEngine
     var id = ComponentID(rawValue: 0)
+    var generation: UInt64 = 0
 
-    // Register state.
+    // Global registers.
     var transmitControl = TransmitControl()
+    var receiveControl = ReceiveControl()
     var interruptCause = InterruptCause()
     var interruptMask = InterruptCause()
-    var ringBaseLow: UInt32 = 0
-    var ringBaseHigh: UInt32 = 0
-    var ringLengthBytes: UInt32 = 0
-    /// TDH: next descriptor to complete.
-    var head: UInt32 = 0
-    /// TDT: one past the last descriptor the driver made ready.
-    var tail: UInt32 = 0
+    var launchControl: UInt32 = 0
+    var multiQueueReceive: UInt32 = 0
+    var moderationRegisters = ModerationRegisters()
     // Clear-on-read statistics registers.
     var statGoodPackets: UInt32 = 0
     var statGoodOctets: UInt64 = 0
     var statDescriptorErrors: UInt32 = 0
     var statRegisterErrors: UInt32 = 0
+    var statReceivedPackets: UInt32 = 0
+    var statReceivedOctets: UInt64 = 0
+    var statMissedPackets: UInt32 = 0
+    var statLate: UInt32 = 0
 
-    // Engine state.
-    /// Next descriptor to fetch.
-    var fetchIndex: UInt32 = 0
-    /// The DMA engine's bandwidth is taken until then; reads overlap their latency but not their transfer.
+    var txQueues: [TxQueue]
+    var rxQueues: [RxQueue]
+    /// The DMA bus is taken until then; reads overlap their latency but not their transfer.
     var dmaFreeAt = SimTime.zero
-    /// A `fetchSlot` event is pending.
     var fetchSlotScheduled = false
+    var nextFetchQueue = 0
+    var bufferedBytes = 0
+    // MAC.
     var macBusy = false
     var macFreeAt = SimTime.zero
-    var bufferedBytes = 0
-    var generation: UInt64 = 0
-    var records: [PacketRecord]
-    let recordMask: Int
-    /// Index (unmasked) of the oldest packet not yet completed.
-    var recordFirst = 0
-    /// Index (unmasked) of the packet the MAC sends next.
-    var recordMAC = 0
-    /// Index (unmasked) one past the newest fetched packet.
-    var recordEnd = 0
-    var descriptorScratch = [UInt8](repeating: 0, count: TxDescriptor.size)
-    var packetDescriptors: [TxDescriptor] = []
-
-    struct PacketRecord {
-        var frame = FrameHandle(rawValue: 0)
-        var firstDescriptor: UInt32 = 0
-        var descriptorCount: UInt32 = 0
-        var errors = TxStatus()
-        /// Some descriptor of the packet asked for status (RS).
-        var reportStatus = false
-        var ready = false
-        var length = 0
-    }
+    var macWakeScheduled = SimTime.never
+    var nextMACQueue = 0
+    /// The frame on the wire: queue index.
+    var macQueue = 0
+    // Scratch (allocated once).
+    var descriptorScratch: [UInt8]
+    var staging: [UInt8]
+    var moderation = ModerationState()
 
     enum EventKind: UInt32 {
-        case fetchDone = 1
-        case transmitDone = 2
-        case fetchSlot = 3
+        case descriptorsArrived = 1
+        case packetFetched = 2
+        case transmitDone = 3
+        case fetchSlot = 4
+        case macWake = 5
+        case receiveLanded = 6
+        case moderationDeadline = 7
     }
 
     /// Creates a NIC attached to host memory through `dma` and registers it with the simulator.
     public init(simulator: Simulator, name: String, configuration: NICConfiguration, dma: DMAEngine) {
         precondition(configuration.maxFrameBytes <= simulator.frames.slotCapacity,
                      "frame store slots must hold the NIC's largest frame")
+        precondition((1...NICRegister.maximumQueues).contains(configuration.transmitQueues)
+                     && (1...NICRegister.maximumQueues).contains(configuration.receiveQueues))
         self.simulator = simulator
         self.name = name
         self.configuration = configuration
         self.dma = dma
-        // Enough records for a full packet buffer of minimum-size packets plus the one in DMA.
-        var n = 16
-        while n < configuration.txPacketBufferBytes / EthernetWire.minimumFrameBytes + 2 { n <<= 1 }
-        self.records = Array(repeating: PacketRecord(), count: n)
-        self.recordMask = n - 1
-        self.packetDescriptors.reserveCapacity(64)
+        self.txQueues = (0..<configuration.transmitQueues).map { TxQueue(index: $0, configuration: configuration) }
+        self.rxQueues = (0..<configuration.receiveQueues).map { RxQueue(index: $0) }
+        self.descriptorScratch = [UInt8](repeating: 0, count: configuration.descriptorCacheSize * TxDescriptor.size)
+        self.staging = [UInt8](repeating: 0, count: configuration.maxSegmentationBytes)
         self.id = simulator.register(self, name: name)
     }
-
-    var ringCount: UInt32 { ringLengthBytes / UInt32(TxDescriptor.size) }
-    var ringBase: UInt64 { UInt64(ringBaseHigh) << 32 | UInt64(ringBaseLow) }
 
     // MARK: Registers
 
     public func readRegister(_ offset: NICRegister) -> UInt32 {
+        if let (queue, field) = queueRegister(offset, base: 0x3800, count: txQueues.count) {
+            return txQueues[queue].read(field)
+        }
+        if let (queue, field) = queueRegister(offset, base: 0x2800, count: rxQueues.count) {
+            return rxQueues[queue].read(field)
+        }
         switch offset {
         case .ctrl: return 0
         case .status:
@@ -141,330 +172,157 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             interruptCause = []
             return value
         case .ims: return interruptMask.rawValue
+        case .itr: return moderationRegisters.itr
         case .tctl: return transmitControl.rawValue
-        case .tdbal: return ringBaseLow
-        case .tdbah: return ringBaseHigh
-        case .tdlen: return ringLengthBytes
-        case .tdh: return head
-        case .tdt: return tail
-        case .gptc:
-            defer { statGoodPackets = 0 }
-            return statGoodPackets
+        case .rctl: return receiveControl.rawValue
+        case .tidv: return moderationRegisters.tidv
+        case .tadv: return moderationRegisters.tadv
+        case .txft: return moderationRegisters.txft
+        case .rdtr: return moderationRegisters.rdtr
+        case .radv: return moderationRegisters.radv
+        case .rxft: return moderationRegisters.rxft
+        case .ltctl: return launchControl
+        case .mrqc: return multiQueueReceive
+        case .gptc: return clearOnRead(&statGoodPackets)
         case .gotcl: return UInt32(truncatingIfNeeded: statGoodOctets)
         case .gotch:
             defer { statGoodOctets = 0 }
             return UInt32(truncatingIfNeeded: statGoodOctets >> 32)
-        case .tdec:
-            defer { statDescriptorErrors = 0 }
-            return statDescriptorErrors
-        case .raec:
-            defer { statRegisterErrors = 0 }
-            return statRegisterErrors
+        case .gprc: return clearOnRead(&statReceivedPackets)
+        case .gorcl: return UInt32(truncatingIfNeeded: statReceivedOctets)
+        case .gorch:
+            defer { statReceivedOctets = 0 }
+            return UInt32(truncatingIfNeeded: statReceivedOctets >> 32)
+        case .mpc: return clearOnRead(&statMissedPackets)
+        case .tdec: return clearOnRead(&statDescriptorErrors)
+        case .raec: return clearOnRead(&statRegisterErrors)
+        case .latec: return clearOnRead(&statLate)
         default: return 0
         }
     }
 
+    func clearOnRead(_ register: inout UInt32) -> UInt32 {
+        defer { register = 0 }
+        return register
+    }
+
     public func writeRegister(_ offset: NICRegister, _ value: UInt32) {
+        if let (queue, field) = queueRegister(offset, base: 0x3800, count: txQueues.count) {
+            guard txQueues[queue].write(field, value, transmitEnabled: transmitControl.contains(.enable)) else {
+                return refuse()
+            }
+            if field == NICRegister.QueueOffset.tail { _counters.doorbells += 1 }
+            pumpTransmit()
+            return
+        }
+        if let (queue, field) = queueRegister(offset, base: 0x2800, count: rxQueues.count) {
+            guard rxQueues[queue].write(field, value, receiveEnabled: receiveControl.contains(.enable)) else {
+                return refuse()
+            }
+            return
+        }
         switch offset {
         case .ctrl:
             if value & (1 << 26) != 0 { reset() }
-        case .ics: raise(InterruptCause(rawValue: value))
+        case .ics: signal(InterruptCause(rawValue: value), path: .other, delayable: false)
         case .ims: interruptMask.formUnion(InterruptCause(rawValue: value))
         case .imc: interruptMask.subtract(InterruptCause(rawValue: value))
+        case .itr:
+            moderationRegisters.itr = value & 0xFFFF
+            applyModerationRegisters()
+        case .tidv, .rdtr:
+            let transmit = offset == .tidv
+            if transmit { moderationRegisters.tidv = value & 0xFFFF } else { moderationRegisters.rdtr = value & 0xFFFF }
+            applyModerationRegisters()
+            if value & (1 << 31) != 0 { flushModeration(transmit ? .transmit : .receive) }
+        case .tadv: moderationRegisters.tadv = value & 0xFFFF; applyModerationRegisters()
+        case .radv: moderationRegisters.radv = value & 0xFFFF; applyModerationRegisters()
+        case .txft: moderationRegisters.txft = value & 0xFFFF; applyModerationRegisters()
+        case .rxft: moderationRegisters.rxft = value & 0xFFFF; applyModerationRegisters()
         case .tctl:
             transmitControl = TransmitControl(rawValue: value)
-            startFetchIfPossible()
-        case .tdbal:
-            guard value & 0xF == 0 else { return refuse() }
-            ringBaseLow = value
-        case .tdbah: ringBaseHigh = value
-        case .tdlen:
-            guard value != 0, value % UInt32(TxDescriptor.size) == 0, value <= 65_536 * UInt32(TxDescriptor.size) else {
-                return refuse()
-            }
-            ringLengthBytes = value
-        case .tdh:
-            // The head moves only while the transmitter is off (initialisation), as on the 8254x.
-            guard !transmitControl.contains(.enable), value < max(ringCount, 1) else { return refuse() }
-            head = value
-            fetchIndex = value
-        case .tdt:
-            guard value < ringCount else { return refuse() }
-            tail = value
-            counters.doorbells += 1
-            startFetchIfPossible()
-        default:
-            refuse()
+            pumpTransmit()
+        case .rctl: receiveControl = ReceiveControl(rawValue: value)
+        case .ltctl: launchControl = value & 1
+        case .mrqc: multiQueueReceive = value & 1
+        default: refuse()
         }
     }
 
+    /// Splits a queue register offset into (queue, offset in block), when it is one.
+    func queueRegister(_ offset: NICRegister, base: UInt32, count: Int) -> (Int, UInt32)? {
+        let raw = offset.rawValue
+        guard raw >= base, raw < base + UInt32(count) * 0x100 else { return nil }
+        let field = (raw - base) & 0xFF
+        guard [NICRegister.QueueOffset.baseLow, NICRegister.QueueOffset.baseHigh, NICRegister.QueueOffset.length,
+               NICRegister.QueueOffset.head, NICRegister.QueueOffset.tail, NICRegister.QueueOffset.control]
+            .contains(field) else { return nil }
+        return (Int((raw - base) / 0x100), field)
+    }
+
     func refuse() {
-        counters.registerErrors += 1
+        _counters.registerErrors += 1
         statRegisterErrors &+= 1
     }
 
     func reset() {
         generation &+= 1
-        // Every packet not yet handed to the wire still owns its frame.
-        for i in recordFirst..<recordEnd { simulator.frames.release(records[i & recordMask].frame) }
-        recordFirst = 0
-        recordMAC = 0
-        recordEnd = 0
+        for q in txQueues.indices { txQueues[q].releaseAll(simulator.frames) }
+        txQueues = (0..<configuration.transmitQueues).map { TxQueue(index: $0, configuration: configuration) }
+        rxQueues = (0..<configuration.receiveQueues).map { RxQueue(index: $0) }
         transmitControl = []
+        receiveControl = []
         interruptCause = []
         interruptMask = []
-        ringBaseLow = 0
-        ringBaseHigh = 0
-        ringLengthBytes = 0
-        head = 0
-        tail = 0
-        fetchIndex = 0
+        launchControl = 0
+        multiQueueReceive = 0
+        moderationRegisters = ModerationRegisters()
+        moderation = ModerationState()
         dmaFreeAt = .zero
         fetchSlotScheduled = false
-        macBusy = false
         bufferedBytes = 0
-        // The statistics registers reset to 0 too (datasheet §2); the cumulative `counters` do not.
+        macBusy = false
+        macWakeScheduled = .never
         statGoodPackets = 0
         statGoodOctets = 0
         statDescriptorErrors = 0
         statRegisterErrors = 0
+        statReceivedPackets = 0
+        statReceivedOctets = 0
+        statMissedPackets = 0
+        statLate = 0
     }
 
-    // MARK: Interrupts
-
-    func raise(_ cause: InterruptCause) {
-        interruptCause.formUnion(cause)
-        // Message-signalled: every event with an enabled cause sends one message (no moderation in this revision).
-        if !cause.intersection(interruptMask).isEmpty {
-            counters.interrupts += 1
-            interruptSink?.interruptRaised(vector: 0)
-        }
-    }
-
-    // MARK: Transmit engine
-
-    func startFetchIfPossible() {
-        guard transmitControl.contains(.enable), ringCount > 0, fetchIndex != tail, !fetchSlotScheduled else { return }
-        if simulator.now < dmaFreeAt {
-            // The previous transfer still holds the bus: come back when it is free.
-            fetchSlotScheduled = true
-            simulator.schedule(at: dmaFreeAt, target: id, kind: EventKind.fetchSlot.rawValue, b: generation)
-            return
-        }
-        guard recordEnd - recordFirst < records.count else { return }
-        guard bufferedBytes == 0 || bufferedBytes + configuration.maxFrameBytes <= configuration.txPacketBufferBytes else {
-            return
-        }
-        fetchPacket()
-    }
-
-    /// Reads the descriptors of the next packet, gathers its buffers into a frame and schedules the end of the DMA.
-    func fetchPacket() {
-        let count = ringCount
-        // TDLEN may have shrunk below TDT or the fetch position: fetch nothing until the driver puts them back
-        // inside the ring (the walk below would otherwise never meet the tail, or read outside the ring).
-        guard tail < count, fetchIndex < count else { return }
-        packetDescriptors.removeAll(keepingCapacity: true)
-        var index = fetchIndex
-        var complete = false
-        var problems = TxStatus()
-        while index != tail {
-            let address = ringBase &+ UInt64(index) &* UInt64(TxDescriptor.size)
-            do throws(MemoryFault) {
-                try dma.read(PhysicalAddress(rawValue: address), count: TxDescriptor.size, into: &descriptorScratch, at: 0)
-            } catch {
-                // The ring itself is unreadable: the packet ends here with a DMA error.
-                packetDescriptors.append(TxDescriptor(bufferAddress: 0, length: 0, command: .endOfPacket))
-                index = (index + 1) % count
-                complete = true
-                problems.insert(.dmaError)
-                break
-            }
-            // A 16-byte scratch buffer always decodes.
-            let descriptor = TxDescriptor(decoding: descriptorScratch, at: 0) ?? TxDescriptor(bufferAddress: 0, length: 0, command: [])
-            packetDescriptors.append(descriptor)
-            index = (index + 1) % count
-            if descriptor.command.contains(.endOfPacket) {
-                complete = true
-                break
-            }
-        }
-        if !complete {
-            // Wait for more descriptors, unless the packet already fills the whole ring: then it can never end.
-            guard packetDescriptors.count >= Int(count) - 1 else { return }
-            problems.insert(.formatError)
-        }
-        counters.descriptorsFetched += UInt64(packetDescriptors.count)
-
-        let frames = simulator.frames
-        let frame = frames.allocate()
-        var length = 0
-        var dataBytes = 0
-        if problems.isEmpty {
-            for d in packetDescriptors {
-                if d.command.contains(.extended) {
-                    problems.insert(.formatError)
-                    break
-                }
-                let n = Int(d.length)
-                if length + n > configuration.maxFrameBytes {
-                    problems.insert(.lengthError)
-                    break
-                }
-                if n == 0 { continue }
-                do throws(MemoryFault) {
-                    try dma.read(PhysicalAddress(rawValue: d.bufferAddress), count: n, into: &frames.bytes,
-                                 at: frames.offset(of: frame) + length)
-                } catch {
-                    problems.insert(.dmaError)
-                    break
-                }
-                length += n
-                dataBytes += n
-            }
-            if problems.isEmpty && length == 0 { problems.insert(.lengthError) }
-        }
-        if problems.isEmpty, let first = packetDescriptors.first, first.command.contains(.insertChecksum) {
-            if !insertChecksum(frame: frame, length: length, start: Int(first.checksumStart), at: Int(first.checksumOffset)) {
-                problems.insert(.formatError)
-            }
-        }
-        frames.setLength(problems.isEmpty ? length : 0, of: frame)
-
-        var record = PacketRecord()
-        record.frame = frame
-        record.firstDescriptor = fetchIndex
-        record.descriptorCount = UInt32(packetDescriptors.count)
-        record.errors = problems
-        record.length = problems.isEmpty ? length : 0
-        record.reportStatus = packetDescriptors.contains { $0.command.contains(.reportStatus) }
-        records[recordEnd & recordMask] = record
-        let slot = recordEnd
-        recordEnd += 1
-        fetchIndex = index
-        bufferedBytes += record.length
-
-        // Two read round trips (descriptors, then buffers) plus the bytes at the bus bandwidth. Reads are
-        // pipelined: the next packet's fetch may start once this one's bytes have crossed the bus.
-        let bytes = Int64(packetDescriptors.count * TxDescriptor.size + dataBytes)
-        let transfer = SimDuration.serialization(bits: bytes * 8, bitsPerSecond: configuration.dmaBytesPerSecond * 8)
-        dmaFreeAt = simulator.now + transfer
-        simulator.schedule(after: configuration.dmaReadLatency * 2 + transfer, target: id,
-                           kind: EventKind.fetchDone.rawValue, a: UInt64(slot), b: generation)
-        startFetchIfPossible()
-    }
-
-    /// Sums the frame from `start` to its end and stores the complement at `at` (0 is sent as 0xFFFF).
-    func insertChecksum(frame: FrameHandle, length: Int, start: Int, at: Int) -> Bool {
-        guard start < length, at + 2 <= length else { return false }
-        let frames = simulator.frames
-        let base = frames.offset(of: frame)
-        var sum = InternetChecksum()
-        sum.add(frames.bytes, from: base + start, count: length - start)
-        var value = sum.checksum
-        if value == 0 { value = 0xFFFF }
-        frames.bytes[base + at] = UInt8(value >> 8)
-        frames.bytes[base + at + 1] = UInt8(value & 0xFF)
-        counters.checksumsInserted += 1
-        return true
-    }
+    // MARK: Events
 
     public func handle(_ event: Event, simulator: Simulator) {
-        guard event.b == generation, let kind = EventKind(rawValue: event.kind) else { return }
-        switch kind {
-        case .fetchSlot:
-            fetchSlotScheduled = false
-            startFetchIfPossible()
-        case .fetchDone:
-            records[Int(event.a) & recordMask].ready = true
-            if !macBusy { startNextOnMAC(notBefore: simulator.now) }
-            startFetchIfPossible()
-        case .transmitDone:
-            finishOnMAC()
-        }
-    }
-
-    /// Puts the next ready packet on the wire (or completes it at once when it carries an error).
-    func startNextOnMAC(notBefore time: SimTime) {
-        while recordMAC < recordEnd && records[recordMAC & recordMask].ready {
-            let r = records[recordMAC & recordMask]
-            if !r.errors.isEmpty {
-                // Retire the record before `complete` raises the interrupt: a driver may reset the device from
-                // inside the message, and the reset must not find (and free again) this packet's frame.
-                recordMAC += 1
-                recordFirst += 1
-                simulator.frames.release(r.frame)
-                complete(r)
-                continue
+        guard event.b == generation, let kind = EventKind(rawValue: event.kind) else {
+            // A frame carried by a stale receive event still needs releasing.
+            if EventKind(rawValue: event.kind) == .receiveLanded {
+                simulator.frames.release(FrameHandle(rawValue: UInt32(truncatingIfNeeded: event.a)))
             }
-            let start = max(time, macFreeAt)
-            macBusy = true
-            transmitObserver?.observe(r.frame, at: start, simulator: simulator)
-            let bits = Int64(EthernetWire.bytesOnWire(frameLength: r.length) * 8)
-            let lastBit = start + SimDuration.serialization(bits: bits, bitsPerSecond: configuration.lineRate)
-            simulator.schedule(at: lastBit, target: id, kind: EventKind.transmitDone.rawValue, b: generation)
             return
         }
-        macBusy = false
-    }
-
-    func finishOnMAC() {
-        let r = records[recordMAC & recordMask]
-        recordMAC += 1
-        recordFirst += 1
-        bufferedBytes -= r.length
-        counters.framesTransmitted += 1
-        counters.octetsTransmitted += UInt64(r.length)
-        statGoodPackets &+= 1
-        statGoodOctets &+= UInt64(r.length)
-        if let wire { wire.accept(r.frame, simulator: simulator) } else { simulator.frames.release(r.frame) }
-        complete(r)
-        macFreeAt = simulator.now + SimDuration.serialization(
-            bits: Int64(EthernetWire.interPacketGapBytes * 8), bitsPerSecond: configuration.lineRate)
-        startNextOnMAC(notBefore: macFreeAt)
-        startFetchIfPossible()
-    }
-
-    /// Writes status back for a finished packet, moves the head and raises the causes it earned.
-    func complete(_ r: PacketRecord) {
-        let count = ringCount
-        let last = (r.firstDescriptor + r.descriptorCount - 1) % count
-        var cause = InterruptCause()
-        if r.errors.isEmpty {
-            // Status goes to the packet's last descriptor when any of its descriptors asked for it.
-            if r.reportStatus {
-                writeStatus(TxStatus.descriptorDone, descriptor: last)
-                cause.insert(.txDescriptorWritten)
-            }
-        } else {
-            // Errors are always reported, on the packet's last descriptor.
-            writeStatus(r.errors.union(.descriptorDone), descriptor: last)
-            if r.errors.contains(.dmaError) { counters.txDMAErrors += 1 }
-            if r.errors.contains(.lengthError) { counters.txLengthErrors += 1 }
-            if r.errors.contains(.formatError) { counters.txFormatErrors += 1 }
-            statDescriptorErrors &+= 1
-            cause.insert(.txDescriptorError)
-            if r.reportStatus { cause.insert(.txDescriptorWritten) }
+        switch kind {
+        case .descriptorsArrived:
+            txQueues[Int(event.a)].batchArrived()
+            pumpTransmit()
+        case .packetFetched:
+            txQueues[Int(event.a & 0xFF)].packetArrived()
+            pumpTransmit()
+        case .fetchSlot:
+            fetchSlotScheduled = false
+            pumpTransmit()
+        case .transmitDone:
+            finishOnMAC()
+        case .macWake:
+            macWakeScheduled = .never
+            pumpTransmit()
+        case .receiveLanded:
+            receiveLanded(frame: FrameHandle(rawValue: UInt32(truncatingIfNeeded: event.a)), queue: Int((event.a >> 32) & 0xFF),
+                          descriptors: Int((event.a >> 40) & 0xFF), bufferSize: 2048 >> Int((event.a >> 48) & 3))
+        case .moderationDeadline:
+            moderationDeadline()
         }
-        head = (r.firstDescriptor + r.descriptorCount) % count
-        if head == tail && recordFirst == recordEnd { cause.insert(.txQueueEmpty) }
-        if !cause.isEmpty { raise(cause) }
-    }
-
-    func writeStatus(_ status: TxStatus, descriptor index: UInt32) {
-        let address = ringBase &+ UInt64(index) &* UInt64(TxDescriptor.size) &+ UInt64(TxDescriptor.statusOffset)
-        do throws(MemoryFault) {
-            try dma.writeUInt8(PhysicalAddress(rawValue: address), status.rawValue)
-            counters.descriptorsWrittenBack += 1
-        } catch {
-            // The ring itself is unreachable: nothing to write back to; the head still moves.
-        }
-    }
-
-    // MARK: Receive (this revision has no receive ring)
-
-    public func accept(_ frame: FrameHandle, simulator: Simulator) {
-        counters.rxDroppedNoBuffer += 1
-        simulator.frames.release(frame)
     }
 }

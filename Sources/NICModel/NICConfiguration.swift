@@ -19,15 +19,33 @@ public struct NICConfiguration: Hashable, Sendable {
     /// On-chip transmit packet buffer in bytes: the device fetches ahead while fetched frames fit. Default 16 KiB,
     /// the transmit share of the 8254x packet buffer at reset (PBA = 0x00100030: 48 KB RX, 16 KB TX).
     public var txPacketBufferBytes: Int
+    /// Transmit queues. Default 4, as the Intel i210 has (i210 datasheet §1.3).
+    public var transmitQueues: Int
+    /// Receive queues. Default 4, as the Intel i210 has (i210 datasheet §1.3).
+    public var receiveQueues: Int
+    /// Descriptors each transmit queue's on-chip cache holds; a packet may span at most this many. Default 64
+    /// [U]: the order of the per-queue descriptor caches of the 82576/i210 generation (a labelled assumption).
+    public var descriptorCacheSize: Int
+    /// Largest packet (headers and payload) the device accepts for segmentation. Default 65,535 + 14 bytes: one
+    /// IPv4 datagram of maximum size plus its Ethernet header, like Linux UDP GSO's limit (REFERENCE.md).
+    public var maxSegmentationBytes: Int
+    /// Most segments one packet may be cut into. Default 128, Linux UDP GSO's limit since 2023 (REFERENCE.md).
+    public var maxSegments: Int
 
     public init(lineRate: Int64 = 10_000_000_000, maxFrameBytes: Int = 1514,
                 dmaReadLatency: SimDuration = .nanoseconds(500), dmaBytesPerSecond: Int64 = 3_938_000_000,
-                txPacketBufferBytes: Int = 16 * 1024) {
+                txPacketBufferBytes: Int = 16 * 1024, transmitQueues: Int = 4, receiveQueues: Int = 4,
+                descriptorCacheSize: Int = 64, maxSegmentationBytes: Int = 65_535 + 14, maxSegments: Int = 128) {
         self.lineRate = lineRate
         self.maxFrameBytes = maxFrameBytes
         self.dmaReadLatency = dmaReadLatency
         self.dmaBytesPerSecond = dmaBytesPerSecond
         self.txPacketBufferBytes = txPacketBufferBytes
+        self.transmitQueues = transmitQueues
+        self.receiveQueues = receiveQueues
+        self.descriptorCacheSize = descriptorCacheSize
+        self.maxSegmentationBytes = maxSegmentationBytes
+        self.maxSegments = maxSegments
     }
 }
 

@@ -41,6 +41,66 @@ public struct NICRegister: RawRepresentable, Hashable, Sendable, CustomStringCon
     /// Register-access errors (RO, clear-on-read): writes the device refused, e.g. a tail beyond the ring (nicsim-specific).
     public static let raec = NICRegister(rawValue: 0x40FC)
 
+    /// Interrupt throttling (RW): minimum interval between interrupts in 256 ns units (bits 15:0); 0 = off.
+    public static let itr = NICRegister(rawValue: 0x00C4)
+    /// Receive control (RW). Bit 1 `EN` enables the receiver; bits 17:16 `BSIZE` pick the receive buffer size
+    /// (00 = 2,048, 01 = 1,024, 10 = 512, 11 = 256 bytes).
+    public static let rctl = NICRegister(rawValue: 0x0100)
+    /// Receive packet delay timer (RW): per-frame delay in 1.024 µs units (bits 15:0), re-armed on every frame;
+    /// writing bit 31 `FPD` flushes pending receive delays at once.
+    public static let rdtr = NICRegister(rawValue: 0x2820)
+    /// Receive absolute delay timer (RW): 1.024 µs units (bits 15:0), armed at the first delayed frame.
+    public static let radv = NICRegister(rawValue: 0x282C)
+    /// Receive frame-count threshold (RW, nicsim-specific): interrupt at the N-th frame since the last one; 0 = off.
+    public static let rxft = NICRegister(rawValue: 0x2830)
+    /// Transmit interrupt delay (RW): per-packet delay in 1.024 µs units (bits 15:0) for descriptors with `IDE`;
+    /// writing bit 31 `FPD` flushes pending transmit delays at once.
+    public static let tidv = NICRegister(rawValue: 0x3820)
+    /// Transmit absolute interrupt delay (RW): 1.024 µs units (bits 15:0), armed at the first delayed packet.
+    public static let tadv = NICRegister(rawValue: 0x382C)
+    /// Transmit frame-count threshold (RW, nicsim-specific): interrupt at the N-th delayed packet; 0 = off.
+    public static let txft = NICRegister(rawValue: 0x3830)
+    /// Launch-time control (RW, nicsim-specific). Bit 0 `DROPLATE`: drop frames whose launch time has passed
+    /// (else send them at once); both are counted.
+    public static let ltctl = NICRegister(rawValue: 0x3834)
+    /// Multiple receive queues command (RW). Bit 0 enables spreading received IPv4/UDP frames over the enabled
+    /// receive queues by the flow hash of datasheet §11.
+    public static let mrqc = NICRegister(rawValue: 0x5818)
+    /// Missed packets count (RC): frames dropped because no receive descriptor was available.
+    public static let mpc = NICRegister(rawValue: 0x4010)
+    /// Good packets received count (RC).
+    public static let gprc = NICRegister(rawValue: 0x4074)
+    /// Good octets received, low 32 bits (RO).
+    public static let gorcl = NICRegister(rawValue: 0x4088)
+    /// Good octets received, high 32 bits (RC, clears both halves).
+    public static let gorch = NICRegister(rawValue: 0x408C)
+    /// Late launch count (RC, nicsim-specific): frames that reached the wire after their launch time, or were
+    /// dropped for it.
+    public static let latec = NICRegister(rawValue: 0x40F4)
+
+    /// Number of transmit and receive queues the register map has room for.
+    public static let maximumQueues = 8
+
+    /// The register of transmit queue `queue` at `offset` inside its block (0x00 TDBAL … 0x28 TXDCTL).
+    @inlinable public static func transmitQueue(_ queue: Int, _ offset: UInt32) -> NICRegister {
+        NICRegister(rawValue: 0x3800 + UInt32(queue) * 0x100 + offset)
+    }
+    /// The register of receive queue `queue` at `offset` inside its block (0x00 RDBAL … 0x28 RXDCTL).
+    @inlinable public static func receiveQueue(_ queue: Int, _ offset: UInt32) -> NICRegister {
+        NICRegister(rawValue: 0x2800 + UInt32(queue) * 0x100 + offset)
+    }
+    /// Offsets inside a queue's block.
+    public enum QueueOffset {
+        public static let baseLow: UInt32 = 0x00
+        public static let baseHigh: UInt32 = 0x04
+        public static let length: UInt32 = 0x08
+        public static let head: UInt32 = 0x10
+        public static let tail: UInt32 = 0x18
+        /// Queue control: bit 25 `ENABLE`. Queue 0 resets enabled, the others disabled.
+        public static let control: UInt32 = 0x28
+        public static let enableBit: UInt32 = 1 << 25
+    }
+
     public var description: String {
         switch self {
         case .ctrl: "CTRL"
@@ -60,6 +120,21 @@ public struct NICRegister: RawRepresentable, Hashable, Sendable, CustomStringCon
         case .gotch: "GOTCH"
         case .tdec: "TDEC"
         case .raec: "RAEC"
+        case .itr: "ITR"
+        case .rctl: "RCTL"
+        case .rdtr: "RDTR"
+        case .radv: "RADV"
+        case .rxft: "RXFT"
+        case .tidv: "TIDV"
+        case .tadv: "TADV"
+        case .txft: "TXFT"
+        case .ltctl: "LTCTL"
+        case .mrqc: "MRQC"
+        case .mpc: "MPC"
+        case .gprc: "GPRC"
+        case .gorcl: "GORCL"
+        case .gorch: "GORCH"
+        case .latec: "LATEC"
         default: "REG(0x\(String(rawValue, radix: 16)))"
         }
     }
@@ -77,8 +152,24 @@ public struct InterruptCause: OptionSet, Hashable, Sendable {
     public static let txQueueEmpty = InterruptCause(rawValue: 1 << 1)
     /// `LSC`: link status change.
     public static let linkStatusChange = InterruptCause(rawValue: 1 << 2)
+    /// `RXDMT0`: the receive ring of some queue ran out of descriptors (a frame was missed).
+    public static let rxDescriptorsExhausted = InterruptCause(rawValue: 1 << 4)
+    /// `RXO`: receiver overrun: a frame was dropped for want of a descriptor.
+    public static let rxOverrun = InterruptCause(rawValue: 1 << 6)
+    /// `RXT0`: receive timer: received frames were written back.
+    public static let rxTimer = InterruptCause(rawValue: 1 << 7)
     /// `TXDE`: a TX packet completed with an error status (bad address, length or format).
     public static let txDescriptorError = InterruptCause(rawValue: 1 << 15)
+}
+
+/// Receive control bits in ``NICRegister/rctl``.
+public struct ReceiveControl: OptionSet, Hashable, Sendable {
+    public var rawValue: UInt32
+    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// `EN`: receiver enabled.
+    public static let enable = ReceiveControl(rawValue: 1 << 1)
+    /// The receive buffer size `BSIZE` selects, in bytes.
+    @inlinable public var bufferSize: Int { 2048 >> Int((rawValue >> 16) & 3) }
 }
 
 /// Transmit control bits in ``NICRegister/tctl``.

@@ -1,0 +1,119 @@
+import SimCore
+
+/// The moderation registers as the driver wrote them.
+struct ModerationRegisters {
+    var itr: UInt32 = 0
+    var tidv: UInt32 = 0
+    var tadv: UInt32 = 0
+    var txft: UInt32 = 0
+    var rdtr: UInt32 = 0
+    var radv: UInt32 = 0
+    var rxft: UInt32 = 0
+}
+
+/// Which delay settings a cause is moderated by.
+enum InterruptPath: Int {
+    case transmit = 0
+    case receive = 1
+    /// Causes that never wait on a delay (errors, queue empty, ICS writes); only the minimum interval applies.
+    case other = 2
+}
+
+/// The device's moderation state: one delay moderator per path feeding one vector-wide minimum interval.
+///
+/// A path's moderator (TIDV/TADV/TXFT or RDTR/RADV/RXFT, no interval of its own) decides when its causes are owed;
+/// the vector's moderator (ITR only) decides when the message goes (datasheet §6).
+struct ModerationState {
+    var paths = [InterruptModerator(), InterruptModerator()]
+    /// The path's owed interrupt has been handed to the vector moderator.
+    var forwarded = [false, false]
+    var vector = InterruptModerator()
+    var scheduled = SimTime.never
+}
+
+extension NIC {
+    func applyModerationRegisters() {
+        let r = moderationRegisters
+        moderation.paths[0].settings = .fromRegisters(itr: 0, packetDelay: r.tidv, absoluteDelay: r.tadv, frameThreshold: r.txft)
+        moderation.paths[1].settings = .fromRegisters(itr: 0, packetDelay: r.rdtr, absoluteDelay: r.radv, frameThreshold: r.rxft)
+        moderation.vector.settings = .fromRegisters(itr: r.itr, packetDelay: 0, absoluteDelay: 0, frameThreshold: 0)
+        scheduleModeration()
+    }
+
+    /// Records `cause` in ICR and, when enabled in IMS, lets moderation decide when the message goes.
+    func signal(_ cause: InterruptCause, path: InterruptPath, delayable: Bool) {
+        interruptCause.formUnion(cause)
+        guard !cause.isDisjoint(with: interruptMask) else { return }
+        let now = simulator.now
+        if path == .other {
+            forwardToVector(now)
+        } else {
+            let p = path.rawValue
+            if let t = moderation.paths[p].causeRaised(at: now, delayable: delayable), t <= now, !moderation.forwarded[p] {
+                moderation.forwarded[p] = true
+                forwardToVector(now)
+            }
+        }
+        scheduleModeration()
+    }
+
+    func flushModeration(_ path: InterruptPath) {
+        guard path != .other else { return }
+        let now = simulator.now
+        let p = path.rawValue
+        if let t = moderation.paths[p].flush(at: now), t <= now, !moderation.forwarded[p] {
+            moderation.forwarded[p] = true
+            forwardToVector(now)
+        }
+        scheduleModeration()
+    }
+
+    /// A path's interrupt is owed now: the vector decides whether it goes now or at the end of the interval.
+    func forwardToVector(_ now: SimTime) {
+        if let t = moderation.vector.causeRaised(at: now, delayable: false), t <= now { send(now) }
+    }
+
+    /// Sends the message (if some pending cause is still enabled) and ends every owed batch.
+    func send(_ now: SimTime) {
+        if interruptCause.isDisjoint(with: interruptMask) {
+            moderation.vector.suppressed(at: now)
+        } else {
+            moderation.vector.fired(at: now)
+            _counters.interrupts += 1
+            if !interruptCause.isDisjoint(with: [.txDescriptorWritten, .txQueueEmpty]) { _counters.interruptsWithTransmitCause += 1 }
+            if !interruptCause.isDisjoint(with: [.rxTimer, .rxOverrun, .rxDescriptorsExhausted]) {
+                _counters.interruptsWithReceiveCause += 1
+            }
+            if interruptCause.contains(.txDescriptorError) { _counters.interruptsWithErrorCause += 1 }
+            interruptSink?.interruptRaised(vector: 0)
+        }
+        for p in 0..<2 where moderation.forwarded[p] {
+            moderation.forwarded[p] = false
+            moderation.paths[p].fired(at: now)
+        }
+    }
+
+    /// A moderation deadline passed: expired path delays become owed; the vector may send.
+    func moderationDeadline() {
+        let now = simulator.now
+        moderation.scheduled = .never
+        for p in 0..<2 where !moderation.forwarded[p] && moderation.paths[p].deadlineReached(at: now) {
+            moderation.forwarded[p] = true
+            forwardToVector(now)
+        }
+        if moderation.vector.deadlineReached(at: now) { send(now) }
+        scheduleModeration()
+    }
+
+    /// Keeps one event at the earliest instant any moderator wants to be consulted.
+    func scheduleModeration() {
+        var next = moderation.vector.nextDeadline ?? .never
+        for p in 0..<2 where !moderation.forwarded[p] {
+            if let t = moderation.paths[p].nextDeadline { next = min(next, t) }
+        }
+        guard next < moderation.scheduled else { return }
+        moderation.scheduled = next
+        simulator.schedule(at: max(next, simulator.now), target: id, kind: EventKind.moderationDeadline.rawValue,
+                           b: generation)
+    }
+}

@@ -1,0 +1,187 @@
+import HostMemory
+import SimCore
+import WireFormats
+
+/// A receive queue: its registers and where the device fills next.
+struct RxQueue {
+    let index: Int
+    var baseLow: UInt32 = 0
+    var baseHigh: UInt32 = 0
+    var lengthBytes: UInt32 = 0
+    /// RDH: next descriptor whose write-back the driver will see.
+    var head: UInt32 = 0
+    /// RDT: one past the last descriptor the driver has posted.
+    var tail: UInt32 = 0
+    var enabled: Bool
+    /// Next descriptor the device will reserve for an arriving frame (head plus frames in flight).
+    var fillPointer: UInt32 = 0
+    var framesReceived: UInt64 = 0
+
+    init(index: Int) {
+        self.index = index
+        self.enabled = index == 0
+    }
+
+    var ringCount: UInt32 { lengthBytes / UInt32(RxDescriptor.size) }
+    var ringBase: UInt64 { UInt64(baseHigh) << 32 | UInt64(baseLow) }
+    var usable: Bool { enabled && ringCount > 0 && tail < ringCount && fillPointer < ringCount }
+    /// Posted descriptors not yet reserved.
+    var available: Int { usable ? Int((tail + ringCount - fillPointer) % ringCount) : 0 }
+
+    func read(_ field: UInt32) -> UInt32 {
+        switch field {
+        case NICRegister.QueueOffset.baseLow: baseLow
+        case NICRegister.QueueOffset.baseHigh: baseHigh
+        case NICRegister.QueueOffset.length: lengthBytes
+        case NICRegister.QueueOffset.head: head
+        case NICRegister.QueueOffset.tail: tail
+        case NICRegister.QueueOffset.control: enabled ? NICRegister.QueueOffset.enableBit : 0
+        default: 0
+        }
+    }
+
+    mutating func write(_ field: UInt32, _ value: UInt32, receiveEnabled: Bool) -> Bool {
+        let idle = !receiveEnabled || !enabled
+        switch field {
+        case NICRegister.QueueOffset.baseLow:
+            guard value & 0xF == 0 else { return false }
+            baseLow = value
+        case NICRegister.QueueOffset.baseHigh: baseHigh = value
+        case NICRegister.QueueOffset.length:
+            guard value != 0, value % UInt32(RxDescriptor.size) == 0, value <= 65_536 * UInt32(RxDescriptor.size) else {
+                return false
+            }
+            lengthBytes = value
+        case NICRegister.QueueOffset.head:
+            guard idle, value < max(ringCount, 1), fillPointer == head else { return false }
+            head = value
+            fillPointer = value
+        case NICRegister.QueueOffset.tail:
+            guard value < ringCount else { return false }
+            tail = value
+        case NICRegister.QueueOffset.control:
+            enabled = value & NICRegister.QueueOffset.enableBit != 0
+        default: return false
+        }
+        return true
+    }
+}
+
+extension NIC {
+    /// A frame's last bit arrived from the wire: pick a queue, reserve descriptors, start the DMA write.
+    public func accept(_ frame: FrameHandle, simulator: Simulator) {
+        let frames = simulator.frames
+        let length = frames.length(of: frame)
+        guard receiveControl.contains(.enable) else {
+            _counters.rxDroppedDisabled += 1
+            frames.release(frame)
+            return
+        }
+        guard length > 0, length <= configuration.maxFrameBytes else {
+            _counters.rxDroppedOversize += 1
+            frames.release(frame)
+            return
+        }
+        let q = receiveQueue(for: frame)
+        let bufferSize = receiveControl.bufferSize
+        let needed = (length + bufferSize - 1) / bufferSize
+        guard rxQueues[q].available >= needed else {
+            _counters.rxDroppedNoBuffer += 1
+            statMissedPackets &+= 1
+            frames.release(frame)
+            signal([.rxOverrun, .rxDescriptorsExhausted], path: .other, delayable: false)
+            return
+        }
+        rxQueues[q].fillPointer = (rxQueues[q].fillPointer + UInt32(needed)) % rxQueues[q].ringCount
+        // One read round trip for the descriptors, then the frame and the write-backs cross the bus. Writes go the
+        // other way from reads on a PCIe link, so receive traffic does not contend with transmit fetches.
+        let transfer = busTime(bytes: length + needed * RxDescriptor.size * 2)
+        let landing = simulator.now + configuration.dmaReadLatency + transfer
+        simulator.schedule(at: landing, target: id, kind: EventKind.receiveLanded.rawValue,
+                           a: UInt64(frame.rawValue) | UInt64(q) << 32 | UInt64(needed) << 40
+                               | UInt64((receiveControl.rawValue >> 16) & 3) << 48, b: generation)
+    }
+
+    /// Queue 0, or with MRQC the flow hash of an IPv4/UDP frame over the enabled queues (datasheet §11).
+    func receiveQueue(for frame: FrameHandle) -> Int {
+        guard multiQueueReceive & 1 != 0 else { return 0 }
+        let frames = simulator.frames
+        let base = frames.offset(of: frame)
+        guard let view = UDPDatagramView(parsing: frames.bytes, at: base, length: frames.length(of: frame)) else { return 0 }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for word in [UInt64(view.ip.source.rawValue), UInt64(view.ip.destination.rawValue),
+                     UInt64(view.udp.sourcePort) << 16 | UInt64(view.udp.destinationPort)] {
+            h = (h ^ word) &* 0x0000_0100_0000_01B3
+        }
+        var enabled = 0
+        for queue in rxQueues where queue.enabled { enabled += 1 }
+        guard enabled > 0 else { return 0 }
+        var pick = Int(h % UInt64(enabled))
+        for (i, queue) in rxQueues.enumerated() where queue.enabled {
+            if pick == 0 { return i }
+            pick -= 1
+        }
+        return 0
+    }
+
+    /// The frame's DMA finished: write it into the reserved buffers and write the descriptors back.
+    func receiveLanded(frame: FrameHandle, queue q: Int, descriptors needed: Int, bufferSize: Int) {
+        let frames = simulator.frames
+        defer { frames.release(frame) }
+        let count = rxQueues[q].ringCount
+        guard count > 0 else { return }
+        let length = frames.length(of: frame)
+        let base = frames.offset(of: frame)
+        var status: RxStatus = []
+        var errors: RxErrors = []
+        if let view = UDPDatagramView(parsing: frames.bytes, at: base, length: length) {
+            status.formUnion([.ipChecksumChecked, .udpChecksumChecked])
+            if !view.ipChecksumValid { errors.insert(.ipChecksum) }
+            if !view.udpChecksumValid { errors.insert(.l4Checksum) }
+        }
+        var sum = InternetChecksum()
+        if length > EthernetHeader.size { sum.add(frames.bytes, from: base + EthernetHeader.size, count: length - EthernetHeader.size) }
+        var index = rxQueues[q].head
+        var written = 0
+        for k in 0..<needed {
+            let descriptor = rxQueues[q].ringBase &+ UInt64(index) &* UInt64(RxDescriptor.size)
+            let chunk = min(bufferSize, length - written)
+            var d = RxDescriptor(bufferAddress: 0, length: UInt16(chunk))
+            do throws(MemoryFault) {
+                let buffer = try dma.readUInt64LE(PhysicalAddress(rawValue: descriptor))
+                d.bufferAddress = buffer
+                try dma.write(PhysicalAddress(rawValue: buffer), from: frames.bytes, at: base + written, count: chunk)
+            } catch {
+                errors.insert(.dmaError)
+            }
+            written += chunk
+            d.status = .descriptorDone
+            if k == needed - 1 {
+                d.status.formUnion(status.union(.endOfPacket))
+                d.errors = errors
+                d.checksum = sum.partialSum
+            }
+            d.encode(into: &descriptorScratch, at: 0)
+            do throws(MemoryFault) {
+                try dma.write(PhysicalAddress(rawValue: descriptor &+ 8), from: descriptorScratch, at: 8, count: 8)
+                _counters.descriptorsWrittenBack += 1
+            } catch {
+                // The ring is unreachable: the driver will not see this frame; counted below.
+                errors.insert(.dmaError)
+            }
+            index = (index + 1) % count
+        }
+        rxQueues[q].head = index
+        if errors.contains(.dmaError) {
+            _counters.rxDMAErrors += 1
+        } else {
+            if !errors.isEmpty { _counters.rxChecksumErrors += 1 }
+            rxQueues[q].framesReceived += 1
+            _counters.framesReceived += 1
+            _counters.octetsReceived += UInt64(length)
+            statReceivedPackets &+= 1
+            statReceivedOctets &+= UInt64(length)
+        }
+        signal(.rxTimer, path: .receive, delayable: true)
+    }
+}

@@ -1,0 +1,436 @@
+import HostMemory
+import SimCore
+import WireFormats
+
+extension NIC {
+    /// Moves the transmit side forward: descriptor batches and packet data over the bus, frames onto the wire.
+    func pumpTransmit() {
+        guard transmitControl.contains(.enable) else { return }
+        issueFetches()
+        if !macBusy { startNextOnMAC(at: max(simulator.now, macFreeAt)) }
+    }
+
+    /// Starts bus transfers, queue by queue in turn, while the bus is free and some queue has work.
+    func issueFetches() {
+        while true {
+            if simulator.now < dmaFreeAt {
+                if !fetchSlotScheduled {
+                    fetchSlotScheduled = true
+                    simulator.schedule(at: dmaFreeAt, target: id, kind: EventKind.fetchSlot.rawValue, b: generation)
+                }
+                return
+            }
+            var worked = false
+            for step in 0..<txQueues.count {
+                let q = (nextFetchQueue + step) % txQueues.count
+                if fetchPacket(queue: q) || fetchDescriptors(queue: q) {
+                    nextFetchQueue = (q + 1) % txQueues.count
+                    worked = true
+                    break
+                }
+            }
+            if !worked { return }
+        }
+    }
+
+    /// Reads the next batch of descriptors of `queue` into its cache; false when there is nothing to do.
+    func fetchDescriptors(queue q: Int) -> Bool {
+        // (No local copy of the queue: it would share the cache's storage and force a copy on the next write.)
+        guard txQueues[q].usable, txQueues[q].cachePending == 0 else { return false }
+        let cached = txQueues[q].cacheCount
+        let capacity = txQueues[q].cache.count
+        let n = min(capacity - cached, txQueues[q].available)
+        // Fetch when the cache holds no whole packet or has fallen to half (the prefetch threshold).
+        guard n > 0, cached < capacity / 2 || !txQueues[q].hasWholePacket else { return false }
+        let count = txQueues[q].ringCount
+        let ringBase = txQueues[q].ringBase
+        var index = txQueues[q].fetchPointer
+        for i in 0..<n {
+            let address = ringBase &+ UInt64(index) &* UInt64(TxDescriptor.size)
+            var d: TxDescriptor
+            do throws(MemoryFault) {
+                try dma.read(PhysicalAddress(rawValue: address), count: TxDescriptor.size, into: &descriptorScratch, at: 0)
+                d = TxDescriptor(decoding: descriptorScratch, at: 0) ?? TxDescriptor(bufferAddress: 0, length: 0, command: [])
+                d.status = []
+            } catch {
+                // The ring itself is unreadable here: this descriptor ends a packet with a DMA error.
+                d = TxDescriptor(bufferAddress: 0, length: 0, command: .endOfPacket, status: .dmaError)
+            }
+            txQueues[q].setCached(cached + i, d)
+            index = (index + 1) % count
+        }
+        txQueues[q].cachePending = n
+        _counters.descriptorsFetched += UInt64(n)
+        _counters.descriptorBatches += 1
+        let transfer = busTime(bytes: n * TxDescriptor.size)
+        dmaFreeAt = simulator.now + transfer
+        simulator.schedule(after: configuration.dmaReadLatency + transfer, target: id,
+                           kind: EventKind.descriptorsArrived.rawValue, a: UInt64(q), b: generation)
+        return true
+    }
+
+    func busTime(bytes: Int) -> SimDuration {
+        SimDuration.serialization(bits: Int64(bytes) * 8, bitsPerSecond: configuration.dmaBytesPerSecond * 8)
+    }
+
+    /// Takes the next whole packet of `queue` out of its cache and reads its buffers; false when none can go now.
+    func fetchPacket(queue q: Int) -> Bool {
+        guard txQueues[q].usable, txQueues[q].cacheCount > 0 else { return false }
+        let cached = txQueues[q].cacheCount
+        // Find the packet's extent: an optional context descriptor, then data descriptors through EOP.
+        var n = 0
+        var end = -1
+        var problems = TxStatus()
+        while n < cached {
+            let d = txQueues[q].cached(n)
+            n += 1
+            if d.status.contains(.dmaError) {
+                problems.insert(.dmaError)
+                end = n
+                break
+            }
+            if d.command.contains(.extended) {
+                // A context descriptor opens a packet; one elsewhere, or one carrying EOP, is malformed and its
+                // EOP (if any) still ends the packet.
+                if n != 1 || d.command.contains(.endOfPacket) { problems.insert(.formatError) }
+                if !d.command.contains(.endOfPacket) { continue }
+                end = n
+                break
+            }
+            if d.command.contains(.endOfPacket) {
+                end = n
+                break
+            }
+        }
+        if end < 0 {
+            // No end yet. It can never come if the cache is full, or if every descriptor of the ring is cached.
+            let ringFull = txQueues[q].cachePending == 0 && txQueues[q].available == 0
+                && cached >= Int(txQueues[q].ringCount) - 1
+            guard cached == txQueues[q].cache.count || ringFull else { return false }
+            end = cached
+            problems.insert(.formatError)
+        }
+        let first = txQueues[q].cached(0)
+        let context: TxContextDescriptor? = first.command.contains(.extended) ? TxContextDescriptor(first) : nil
+        let dataStart = context == nil ? 0 : 1
+        var length = 0
+        var reportStatus = false
+        var delayable = false
+        for i in 0..<end {
+            let d = txQueues[q].cached(i)
+            if d.command.contains(.reportStatus) { reportStatus = true }
+            if d.command.contains(.interruptDelay) { delayable = true }
+            if i >= dataStart { length += Int(d.length) }
+        }
+        let segmenting = context?.flags.contains(.segment) ?? false
+        let limit = segmenting ? configuration.maxSegmentationBytes : configuration.maxFrameBytes
+        if problems.isEmpty && (length == 0 || length > limit) { problems.insert(.lengthError) }
+        var segments = 1
+        if problems.isEmpty, let context {
+            if let s = validate(context, length: length) { segments = s } else { problems.insert(.formatError) }
+        }
+        if problems.isEmpty {
+            guard txQueues[q].recordsFree >= segments else { return false }
+            guard bufferedBytes == 0 || bufferedBytes + length <= configuration.txPacketBufferBytes else { return false }
+        } else {
+            guard txQueues[q].recordsFree >= 1 else { return false }
+        }
+        let firstDescriptor = txQueues[q].cacheRingIndex
+
+        var record = TxFrameRecord()
+        record.firstDescriptor = firstDescriptor
+        record.descriptorCount = UInt32(end)
+        record.reportStatus = reportStatus
+        record.delayable = delayable
+        if let context, context.flags.contains(.launchTime) {
+            let ns = context.launchTimeNanoseconds
+            record.launchTime = ns > UInt64(Int64.max / 1_000) ? Int64.max : Int64(ns) * 1_000
+        }
+        guard problems.isEmpty else {
+            txQueues[q].consumeCached(end)
+            record.errors = problems
+            record.completesPacket = true
+            record.ready = true
+            txQueues[q].append(record)
+            return true
+        }
+
+        // Gather the buffers: straight into a frame, or into the staging area for segmentation.
+        let frames = simulator.frames
+        var gathered = 0
+        var frame = FrameHandle(rawValue: 0)
+        if !segmenting { frame = frames.allocate() }
+        for i in dataStart..<end {
+            let d = txQueues[q].cached(i)
+            let count = Int(d.length)
+            if count == 0 { continue }
+            do throws(MemoryFault) {
+                if segmenting {
+                    try dma.read(PhysicalAddress(rawValue: d.bufferAddress), count: count, into: &staging, at: gathered)
+                } else {
+                    try dma.read(PhysicalAddress(rawValue: d.bufferAddress), count: count, into: &frames.bytes,
+                                 at: frames.offset(of: frame) + gathered)
+                }
+            } catch {
+                problems.insert(.dmaError)
+                break
+            }
+            gathered += count
+        }
+        if problems.isEmpty && !segmenting {
+            frames.setLength(length, of: frame)
+            if first.command.contains(.insertChecksum) || (context.map { !$0.flags.isDisjoint(with: [.ipChecksum, .udpChecksum]) } ?? false) {
+                if !offloadChecksums(frame: frame, length: length, legacy: dataStart == 0 ? first : nil, context: context) {
+                    problems.insert(.formatError)
+                }
+            }
+        }
+        txQueues[q].consumeCached(end)
+        if !problems.isEmpty {
+            if !segmenting { frames.release(frame) }
+            record.errors = problems
+            record.completesPacket = true
+            record.ready = true
+            txQueues[q].append(record)
+            return true
+        }
+        if segmenting, let context {
+            cutSegments(queue: q, length: length, context: context, packet: record)
+        } else {
+            record.frame = frame
+            record.hasFrame = true
+            record.length = length
+            record.completesPacket = true
+            txQueues[q].append(record)
+            bufferedBytes += length
+        }
+        let transfer = busTime(bytes: length)
+        dmaFreeAt = simulator.now + transfer
+        simulator.schedule(after: configuration.dmaReadLatency + transfer, target: id,
+                           kind: EventKind.packetFetched.rawValue, a: UInt64(q), b: generation)
+        return true
+    }
+
+    /// Checks a context descriptor against the packet; returns the number of segments, or nil when impossible.
+    func validate(_ c: TxContextDescriptor, length: Int) -> Int? {
+        let header = Int(c.headerLength)
+        let ip = Int(c.ipOffset)
+        let udp = Int(c.udpOffset)
+        let rtp = c.flags.contains(.rtp) ? RTPHeader.size : 0
+        guard ip >= EthernetHeader.size, udp >= ip + IPv4Header.minimumSize, header >= udp + UDPHeader.size + rtp,
+              header <= length, header < configuration.maxFrameBytes else { return nil }
+        guard c.flags.contains(.segment) else { return 1 }
+        let payload = length - header
+        let mss = Int(c.mss)
+        guard mss > 0, header + mss <= configuration.maxFrameBytes else { return nil }
+        let segments = payload <= mss ? 1 : (payload + mss - 1) / mss
+        return segments <= configuration.maxSegments ? segments : nil
+    }
+
+    /// Computes the checksums a packet asked for, in the frame's bytes.
+    func offloadChecksums(frame: FrameHandle, length: Int, legacy: TxDescriptor?, context: TxContextDescriptor?) -> Bool {
+        let frames = simulator.frames
+        let base = frames.offset(of: frame)
+        if let d = legacy, d.command.contains(.insertChecksum) {
+            let start = Int(d.checksumStart)
+            let at = Int(d.checksumOffset)
+            guard start < length, at + 2 <= length else { return false }
+            InternetChecksum.insertChecksum(into: &frames.bytes, start: base + start, end: base + length,
+                                            checksumOffset: base + at, zeroAsAllOnes: true)
+            _counters.checksumsInserted += 1
+        }
+        if let c = context {
+            if c.flags.contains(.ipChecksum) { insertIPChecksum(&frames.bytes, ip: base + Int(c.ipOffset)) }
+            if c.flags.contains(.udpChecksum) {
+                insertUDPChecksum(&frames.bytes, ip: base + Int(c.ipOffset), udp: base + Int(c.udpOffset), end: base + length)
+            }
+        }
+        return true
+    }
+
+    func insertIPChecksum(_ bytes: inout [UInt8], ip: Int) {
+        let ihl = Int(bytes[ip] & 0x0F) * 4
+        bytes[ip + 10] = 0
+        bytes[ip + 11] = 0
+        let sum = IPv4Header.computeChecksum(bytes, at: ip, length: max(ihl, IPv4Header.minimumSize))
+        NetworkBytes.setUInt16(&bytes, ip + 10, sum)
+        _counters.checksumsInserted += 1
+    }
+
+    func insertUDPChecksum(_ bytes: inout [UInt8], ip: Int, udp: Int, end: Int) {
+        let source = IPv4Address(rawValue: NetworkBytes.getUInt32(bytes, ip + 12) ?? 0)
+        let destination = IPv4Address(rawValue: NetworkBytes.getUInt32(bytes, ip + 16) ?? 0)
+        bytes[udp + 6] = 0
+        bytes[udp + 7] = 0
+        var sum = InternetChecksum.pseudoHeader(source: source, destination: destination,
+                                                protocolNumber: IPv4Header.udpProtocolNumber, length: UInt16(end - udp))
+        sum.add(bytes, from: udp, count: end - udp)
+        var value = sum.checksum
+        if value == 0 { value = 0xFFFF }
+        NetworkBytes.setUInt16(&bytes, udp + 6, value)
+        _counters.checksumsInserted += 1
+    }
+
+    /// Cuts the staged packet into complete UDP datagrams (datasheet §7.2), one frame record each.
+    func cutSegments(queue q: Int, length: Int, context c: TxContextDescriptor, packet: TxFrameRecord) {
+        let frames = simulator.frames
+        let header = Int(c.headerLength)
+        let ip = Int(c.ipOffset)
+        let udp = Int(c.udpOffset)
+        let payload = length - header
+        let mss = Int(c.mss)
+        let count = payload <= mss ? 1 : (payload + mss - 1) / mss
+        let identification = NetworkBytes.getUInt16(staging, ip + 4) ?? 0
+        let rtpSequence = c.flags.contains(.rtp) ? (NetworkBytes.getUInt16(staging, udp + 8 + 2) ?? 0) : 0
+        _counters.segmentedPackets += 1
+        _counters.segmentsProduced += UInt64(count)
+        for s in 0..<count {
+            let size = s == count - 1 ? payload - s * mss : mss
+            let frame = frames.allocate()
+            let base = frames.offset(of: frame)
+            for i in 0..<header { frames.bytes[base + i] = staging[i] }
+            let from = header + s * mss
+            for i in 0..<size { frames.bytes[base + header + i] = staging[from + i] }
+            let total = header + size
+            frames.setLength(total, of: frame)
+            NetworkBytes.setUInt16(&frames.bytes, base + ip + 2, UInt16(total - ip))
+            NetworkBytes.setUInt16(&frames.bytes, base + ip + 4, identification &+ UInt16(truncatingIfNeeded: s))
+            NetworkBytes.setUInt16(&frames.bytes, base + udp + 4, UInt16(total - udp))
+            if c.flags.contains(.rtp) {
+                NetworkBytes.setUInt16(&frames.bytes, base + udp + 8 + 2, rtpSequence &+ UInt16(truncatingIfNeeded: s))
+            }
+            insertIPChecksum(&frames.bytes, ip: base + ip)
+            insertUDPChecksum(&frames.bytes, ip: base + ip, udp: base + udp, end: base + total)
+            var r = packet
+            r.frame = frame
+            r.hasFrame = true
+            r.length = total
+            r.completesPacket = s == count - 1
+            if s > 0 { r.launchTime = Int64.min }
+            txQueues[q].append(r)
+            bufferedBytes += total
+        }
+    }
+
+    // MARK: MAC
+
+    /// Chooses the next frame for the wire, starting no earlier than `start`, queue by queue in turn.
+    func startNextOnMAC(at start: SimTime) {
+        var wake = SimTime.never
+        var step = 0
+        while step < txQueues.count {
+            let q = (nextMACQueue + step) % txQueues.count
+            guard let r = txQueues[q].oldest, r.ready else {
+                step += 1
+                continue
+            }
+            if !r.errors.isEmpty || txQueues[q].dropRestOfPacket {
+                // Error packets (and the rest of a dropped late packet) complete in ring order without the wire.
+                var done = txQueues[q].popOldest()
+                if done.hasFrame {
+                    simulator.frames.release(done.frame)
+                    bufferedBytes -= done.length
+                }
+                if txQueues[q].dropRestOfPacket { done.errors.insert(.late) }
+                if done.completesPacket {
+                    txQueues[q].dropRestOfPacket = false
+                    complete(done, queue: q)
+                }
+                step = 0
+                continue
+            }
+            if r.launchTime != Int64.min {
+                let launch = SimTime(rawValue: r.launchTime)
+                if launch > start {
+                    wake = min(wake, launch)
+                    step += 1
+                    continue
+                }
+                _counters.launchTimedFrames += 1
+                if launch < start {
+                    _counters.lateFrames += 1
+                    statLate &+= 1
+                    if launchControl & 1 != 0 {
+                        _counters.lateFramesDropped += 1
+                        txQueues[q].dropRestOfPacket = true
+                        continue
+                    }
+                }
+            }
+            macBusy = true
+            macQueue = q
+            nextMACQueue = (q + 1) % txQueues.count
+            transmitObserver?.observe(r.frame, at: start, simulator: simulator)
+            let bits = Int64(EthernetWire.bytesOnWire(frameLength: r.length) * 8)
+            let lastBit = start + SimDuration.serialization(bits: bits, bitsPerSecond: configuration.lineRate)
+            simulator.schedule(at: lastBit, target: id, kind: EventKind.transmitDone.rawValue, b: generation)
+            return
+        }
+        macBusy = false
+        if wake < macWakeScheduled {
+            macWakeScheduled = wake
+            simulator.schedule(at: wake, target: id, kind: EventKind.macWake.rawValue, b: generation)
+        }
+    }
+
+    func finishOnMAC() {
+        let q = macQueue
+        let r = txQueues[q].popOldest()
+        bufferedBytes -= r.length
+        txQueues[q].framesSent += 1
+        _counters.framesTransmitted += 1
+        _counters.octetsTransmitted += UInt64(r.length)
+        statGoodPackets &+= 1
+        statGoodOctets &+= UInt64(r.length)
+        if let wire { wire.accept(r.frame, simulator: simulator) } else { simulator.frames.release(r.frame) }
+        if r.completesPacket { complete(r, queue: q) }
+        macBusy = false
+        macFreeAt = simulator.now + SimDuration.serialization(
+            bits: Int64(EthernetWire.interPacketGapBytes * 8), bitsPerSecond: configuration.lineRate)
+        pumpTransmit()
+    }
+
+    /// Writes status back for a finished packet, moves the head and raises the causes it earned.
+    func complete(_ r: TxFrameRecord, queue q: Int) {
+        let count = txQueues[q].ringCount
+        guard count > 0 else { return }
+        let last = (r.firstDescriptor + r.descriptorCount - 1) % count
+        var cause = InterruptCause()
+        var delayable = false
+        if r.errors.subtracting(.late).isEmpty {
+            if r.reportStatus {
+                writeStatus(TxStatus.descriptorDone.union(r.errors), queue: q, descriptor: last)
+                cause.insert(.txDescriptorWritten)
+                delayable = r.delayable
+            }
+        } else {
+            // Errors are always reported, on the packet's last descriptor.
+            writeStatus(r.errors.union(.descriptorDone), queue: q, descriptor: last)
+            if r.errors.contains(.dmaError) { _counters.txDMAErrors += 1 }
+            if r.errors.contains(.lengthError) { _counters.txLengthErrors += 1 }
+            if r.errors.contains(.formatError) { _counters.txFormatErrors += 1 }
+            statDescriptorErrors &+= 1
+            cause.formUnion(r.reportStatus ? [.txDescriptorError, .txDescriptorWritten] : .txDescriptorError)
+        }
+        txQueues[q].head = (r.firstDescriptor + r.descriptorCount) % count
+        if txQueues[q].head == txQueues[q].tail && txQueues[q].recordCount == 0 && txQueues[q].cacheCount == 0 {
+            _counters.txRingEmptyEvents += 1
+            cause.insert(.txQueueEmpty)
+        }
+        // One event, one signal: causes that may not wait take the others along (datasheet §6).
+        if !cause.isEmpty {
+            let onlyDelayable = cause == .txDescriptorWritten && delayable
+            signal(cause, path: cause.contains(.txDescriptorWritten) ? .transmit : .other, delayable: onlyDelayable)
+        }
+    }
+
+    func writeStatus(_ status: TxStatus, queue q: Int, descriptor index: UInt32) {
+        let address = txQueues[q].ringBase &+ UInt64(index) &* UInt64(TxDescriptor.size) &+ UInt64(TxDescriptor.statusOffset)
+        do throws(MemoryFault) {
+            try dma.writeUInt8(PhysicalAddress(rawValue: address), status.rawValue)
+            _counters.descriptorsWrittenBack += 1
+        } catch {
+            // The ring itself is unreachable: nothing to write back to; the head still moves.
+        }
+    }
+}

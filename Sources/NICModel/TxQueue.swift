@@ -1,0 +1,170 @@
+import SimCore
+
+/// One frame the transmit engine holds: fetched (or being fetched) and waiting for the MAC.
+struct TxFrameRecord {
+    var frame = FrameHandle(rawValue: 0)
+    var hasFrame = false
+    var length = 0
+    /// Picoseconds; `Int64.min` when the frame has no launch time.
+    var launchTime = Int64.min
+    var ready = false
+    /// The last frame of its packet: completing it writes the packet back.
+    var completesPacket = false
+    var firstDescriptor: UInt32 = 0
+    var descriptorCount: UInt32 = 0
+    var reportStatus = false
+    var delayable = false
+    var errors = TxStatus()
+}
+
+/// A transmit queue: its registers, its descriptor cache and the frames it has fetched.
+struct TxQueue {
+    let index: Int
+    var baseLow: UInt32 = 0
+    var baseHigh: UInt32 = 0
+    var lengthBytes: UInt32 = 0
+    var head: UInt32 = 0
+    var tail: UInt32 = 0
+    var enabled: Bool
+    var framesSent: UInt64 = 0
+
+    // Descriptor cache: `cache[(cacheStart + i) % capacity]` holds ring descriptor `cacheRingIndex + i`.
+    var cache: [TxDescriptor]
+    var cacheStart = 0
+    /// Descriptors in the cache that have arrived.
+    var cacheCount = 0
+    /// Descriptors requested and still in flight (they follow the arrived ones).
+    var cachePending = 0
+    /// Ring index of the oldest cached descriptor (the next one to process).
+    var cacheRingIndex: UInt32 = 0
+
+    // Frames fetched, oldest first.
+    var records: [TxFrameRecord]
+    var recordStart = 0
+    var recordCount = 0
+    var dropRestOfPacket = false
+
+    init(index: Int, configuration: NICConfiguration) {
+        self.index = index
+        self.enabled = index == 0
+        self.cache = Array(repeating: TxDescriptor(bufferAddress: 0, length: 0, command: []),
+                           count: configuration.descriptorCacheSize)
+        var n = 16
+        while n < configuration.maxSegments + configuration.txPacketBufferBytes / EthernetWire.minimumFrameBytes + 2 {
+            n <<= 1
+        }
+        self.records = Array(repeating: TxFrameRecord(), count: n)
+    }
+
+    var ringCount: UInt32 { lengthBytes / UInt32(TxDescriptor.size) }
+    var ringBase: UInt64 { UInt64(baseHigh) << 32 | UInt64(baseLow) }
+    /// The ring is programmed consistently: a length, and head, tail and cache inside it.
+    var usable: Bool { enabled && ringCount > 0 && tail < ringCount && cacheRingIndex < ringCount }
+    /// Next ring index to read into the cache.
+    var fetchPointer: UInt32 { (cacheRingIndex + UInt32(cacheCount + cachePending)) % max(ringCount, 1) }
+    /// Descriptors the driver made ready that are not yet in (or on their way to) the cache.
+    var available: Int {
+        guard usable else { return 0 }
+        return Int((tail + ringCount - fetchPointer) % ringCount)
+    }
+    var recordsFree: Int { records.count - recordCount }
+
+    func read(_ field: UInt32) -> UInt32 {
+        switch field {
+        case NICRegister.QueueOffset.baseLow: baseLow
+        case NICRegister.QueueOffset.baseHigh: baseHigh
+        case NICRegister.QueueOffset.length: lengthBytes
+        case NICRegister.QueueOffset.head: head
+        case NICRegister.QueueOffset.tail: tail
+        case NICRegister.QueueOffset.control: enabled ? NICRegister.QueueOffset.enableBit : 0
+        default: 0
+        }
+    }
+
+    /// Applies a register write; false when the device refuses it (datasheet §2).
+    mutating func write(_ field: UInt32, _ value: UInt32, transmitEnabled: Bool) -> Bool {
+        let idle = !transmitEnabled || !enabled
+        switch field {
+        case NICRegister.QueueOffset.baseLow:
+            guard value & 0xF == 0 else { return false }
+            baseLow = value
+        case NICRegister.QueueOffset.baseHigh: baseHigh = value
+        case NICRegister.QueueOffset.length:
+            guard value != 0, value % UInt32(TxDescriptor.size) == 0, value <= 65_536 * UInt32(TxDescriptor.size) else {
+                return false
+            }
+            lengthBytes = value
+        case NICRegister.QueueOffset.head:
+            // The head moves only while the queue is idle (initialisation), as on the 8254x.
+            guard idle, value < max(ringCount, 1), cachePending == 0, recordCount == 0 else { return false }
+            head = value
+            cacheRingIndex = value
+            cacheCount = 0
+        case NICRegister.QueueOffset.tail:
+            guard value < ringCount else { return false }
+            tail = value
+        case NICRegister.QueueOffset.control:
+            enabled = value & NICRegister.QueueOffset.enableBit != 0
+        default: return false
+        }
+        return true
+    }
+
+    /// Some cached descriptor ends a packet.
+    var hasWholePacket: Bool {
+        for i in 0..<cacheCount {
+            let d = cached(i)
+            if d.command.contains(.endOfPacket) && !d.command.contains(.extended) { return true }
+        }
+        return false
+    }
+
+    /// The cached descriptor `i` places after the oldest.
+    func cached(_ i: Int) -> TxDescriptor { cache[(cacheStart + i) % cache.count] }
+
+    mutating func setCached(_ i: Int, _ d: TxDescriptor) { cache[(cacheStart + i) % cache.count] = d }
+
+    /// Drops the `n` oldest cached descriptors (their packet was taken).
+    mutating func consumeCached(_ n: Int) {
+        cacheStart = (cacheStart + n) % cache.count
+        cacheCount -= n
+        cacheRingIndex = (cacheRingIndex + UInt32(n)) % ringCount
+    }
+
+    mutating func batchArrived() {
+        cacheCount += cachePending
+        cachePending = 0
+    }
+
+    mutating func append(_ r: TxFrameRecord) {
+        records[(recordStart + recordCount) % records.count] = r
+        recordCount += 1
+    }
+
+    var oldest: TxFrameRecord? { recordCount > 0 ? records[recordStart] : nil }
+
+    mutating func popOldest() -> TxFrameRecord {
+        let r = records[recordStart]
+        recordStart = (recordStart + 1) % records.count
+        recordCount -= 1
+        return r
+    }
+
+    /// Marks the frames of the oldest packet still in flight as fetched.
+    mutating func packetArrived() {
+        for i in 0..<recordCount {
+            let k = (recordStart + i) % records.count
+            if records[k].ready { continue }
+            records[k].ready = true
+            if records[k].completesPacket { return }
+        }
+    }
+
+    /// Releases every frame the queue holds (reset).
+    mutating func releaseAll(_ frames: FrameStore) {
+        while recordCount > 0 {
+            let r = popOldest()
+            if r.hasFrame { frames.release(r.frame) }
+        }
+    }
+}
