@@ -132,8 +132,13 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     /// Keep ``interruptTimes`` (off by default: it grows with every interrupt).
     public var recordInterruptTimes = false
 
+    /// What the stack did with received frames.
+    public internal(set) var receiveCounters = ReceiveCounters()
+
     let simulator: Simulator
     var id = ComponentID(rawValue: 0)
+    var replyScratch = [UInt8](repeating: 0, count: 9216)
+    var replyIdentification: UInt16 = 0
     var coreBusyUntil: [SimTime]
     var processes: [Process] = []
     var sockets: [(process: Int, port: UInt16)] = []
@@ -170,6 +175,7 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         self.coreBusyUntil = Array(repeating: .zero, count: configuration.cores)
         self.id = simulator.register(self, name: name)
         driver.completionHandler = self
+        driver.receiveHandler = self
     }
 
     /// Starts a process with an empty address space.

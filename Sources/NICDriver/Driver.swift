@@ -27,8 +27,18 @@ public final class Driver {
     let ringBase: PhysicalAddress
     let headerBase: PhysicalAddress
     static let headerSlotBytes = 64
-    let bounceBase: PhysicalAddress?
+    let bounceBase: PhysicalAddress
     let bounceSlotBytes: Int
+    // Receive ring.
+    let receiveRingSize: Int
+    let receiveRingBase: PhysicalAddress
+    let receiveBufferBase: PhysicalAddress
+    static let receiveBufferBytes = 2048
+    var receiveNext = 0
+    var receiveScratch: [UInt8]
+    var receiveDescriptor = [UInt8](repeating: 0, count: 16)
+    /// Gets the frames taken off the receive ring.
+    public weak var receiveHandler: ReceiveHandler?
 
     var templates: [HeaderTemplate] = []
     var ipIdentification: [UInt16] = []
@@ -81,14 +91,24 @@ public final class Driver {
         self.ringBase = try memory.allocateContiguous(bytes: ringSize * TxDescriptor.size)
         self.headerBase = try memory.allocateContiguous(bytes: ringSize * Driver.headerSlotBytes)
         self.bounceSlotBytes = (maxFrameBytes + 63) & ~63
-        if configuration.path == .copy {
-            self.bounceBase = try memory.allocateContiguous(bytes: ringSize * bounceSlotBytes)
-        } else {
-            self.bounceBase = nil
-        }
+        // Bounce buffers back the copy path and the frames the host sends as they are (ARP, ICMP replies).
+        self.bounceBase = try memory.allocateContiguous(bytes: ringSize * bounceSlotBytes)
         self.reportQueue = Array(repeating: 0, count: ringSize)
         self.pieces.reserveCapacity(64)
         try memory.fill(ringBase, count: ringSize * TxDescriptor.size, value: 0)
+        let receiveRing = configuration.receiveRingSize
+        precondition(receiveRing == 0 || (receiveRing >= 8 && receiveRing <= 65_536 && receiveRing & (receiveRing - 1) == 0),
+                     "receive ring size must be 0 or a power of two from 8")
+        self.receiveRingSize = receiveRing
+        self.receiveScratch = [UInt8](repeating: 0, count: max(maxFrameBytes, Driver.receiveBufferBytes))
+        if receiveRing > 0 {
+            self.receiveRingBase = try memory.allocateContiguous(bytes: receiveRing * RxDescriptor.size)
+            self.receiveBufferBase = try memory.allocateContiguous(bytes: receiveRing * Driver.receiveBufferBytes)
+        } else {
+            self.receiveRingBase = .zero
+            self.receiveBufferBase = .zero
+        }
+        try postReceiveBuffers()
         program()
     }
 
@@ -99,8 +119,37 @@ public final class Driver {
         device.writeRegister(.tdlen, UInt32(ringSize * TxDescriptor.size))
         device.writeRegister(.tdh, 0)
         device.writeRegister(.tdt, 0)
-        device.writeRegister(.ims, InterruptCause([.txDescriptorWritten, .txDescriptorError]).rawValue)
+        let m = configuration.moderation
+        device.writeRegister(.itr, m.itr)
+        device.writeRegister(.tidv, m.tidv)
+        device.writeRegister(.tadv, m.tadv)
+        device.writeRegister(.txft, m.txft)
+        device.writeRegister(.rdtr, m.rdtr)
+        device.writeRegister(.radv, m.radv)
+        device.writeRegister(.rxft, m.rxft)
+        var causes: InterruptCause = [.txDescriptorWritten, .txDescriptorError]
+        if receiveRingSize > 0 {
+            device.writeRegister(.receiveQueue(0, NICRegister.QueueOffset.baseLow), UInt32(truncatingIfNeeded: receiveRingBase.rawValue))
+            device.writeRegister(.receiveQueue(0, NICRegister.QueueOffset.baseHigh), UInt32(truncatingIfNeeded: receiveRingBase.rawValue >> 32))
+            device.writeRegister(.receiveQueue(0, NICRegister.QueueOffset.length), UInt32(receiveRingSize * RxDescriptor.size))
+            device.writeRegister(.receiveQueue(0, NICRegister.QueueOffset.head), 0)
+            // Every descriptor but one is the device's: the ring is full when tail is one behind head.
+            device.writeRegister(.receiveQueue(0, NICRegister.QueueOffset.tail), UInt32(receiveRingSize - 1))
+            device.writeRegister(.rctl, ReceiveControl.enable.rawValue)
+            causes.formUnion([.rxTimer, .rxOverrun])
+        }
+        device.writeRegister(.ims, causes.rawValue)
         device.writeRegister(.tctl, TransmitControl.enable.rawValue)
+    }
+
+    /// Gives every receive descriptor its buffer, status cleared.
+    func postReceiveBuffers() throws(MemoryFault) {
+        for i in 0..<receiveRingSize {
+            let buffer = receiveBufferBase.rawValue + UInt64(i * Driver.receiveBufferBytes)
+            RxDescriptor(bufferAddress: buffer).encode(into: &receiveDescriptor, at: 0)
+            try memory.write(PhysicalAddress(rawValue: receiveRingBase.rawValue + UInt64(i * RxDescriptor.size)),
+                             from: receiveDescriptor, at: 0, count: RxDescriptor.size)
+        }
     }
 
     /// Adds a destination whose packets use `template`'s headers.
@@ -175,7 +224,90 @@ public final class Driver {
         _ = device.readRegister(.icr)
         reclaim()
         if queuedHead < queued.count { post() }
+        cleanReceiveRing()
         return hasUnrungDescriptors
+    }
+
+    /// Takes every completed frame off the receive ring, hands it to the host and gives the buffers back.
+    func cleanReceiveRing() {
+        guard receiveRingSize > 0 else { return }
+        var cleaned = 0
+        while cleaned < receiveRingSize - 1 {
+            // Find the frame's end: consecutive done descriptors through one with EOP.
+            var length = 0
+            var count = 0
+            var errors = RxErrors()
+            var complete = false
+            while count < receiveRingSize - 1 {
+                let index = (receiveNext + count) % receiveRingSize
+                let address = PhysicalAddress(rawValue: receiveRingBase.rawValue + UInt64(index * RxDescriptor.size))
+                do throws(MemoryFault) {
+                    try memory.read(address, count: RxDescriptor.size, into: &receiveDescriptor, at: 0)
+                } catch {
+                    preconditionFailure("the driver's own receive ring is unreadable: \(error)")
+                }
+                guard let d = RxDescriptor(decoding: receiveDescriptor, at: 0), d.status.contains(.descriptorDone) else { break }
+                let chunk = min(Int(d.length), Driver.receiveBufferBytes, receiveScratch.count - length)
+                do throws(MemoryFault) {
+                    try memory.read(PhysicalAddress(rawValue: receiveBufferBase.rawValue + UInt64(index * Driver.receiveBufferBytes)),
+                                    count: chunk, into: &receiveScratch, at: length)
+                } catch {
+                    preconditionFailure("the driver's own receive buffers are unreadable: \(error)")
+                }
+                length += chunk
+                count += 1
+                if d.status.contains(.endOfPacket) {
+                    errors = d.errors
+                    complete = true
+                    break
+                }
+            }
+            guard complete else { break }
+            // Give the descriptors back: buffer address again, status cleared.
+            for k in 0..<count {
+                let index = (receiveNext + k) % receiveRingSize
+                let buffer = receiveBufferBase.rawValue + UInt64(index * Driver.receiveBufferBytes)
+                RxDescriptor(bufferAddress: buffer).encode(into: &receiveDescriptor, at: 0)
+                do throws(MemoryFault) {
+                    try memory.write(PhysicalAddress(rawValue: receiveRingBase.rawValue + UInt64(index * RxDescriptor.size)),
+                                     from: receiveDescriptor, at: 0, count: RxDescriptor.size)
+                } catch {
+                    preconditionFailure("the driver's own receive ring is unwritable: \(error)")
+                }
+            }
+            receiveNext = (receiveNext + count) % receiveRingSize
+            cleaned += count
+            counters.receiveDescriptorsPosted += UInt64(count)
+            if errors.contains(.dmaError) { continue }
+            counters.framesReceived += 1
+            counters.bytesReceived += UInt64(length)
+            receiveHandler?.frameReceived(receiveScratch, length: length,
+                                          checksumError: !errors.isDisjoint(with: [.ipChecksum, .l4Checksum]))
+        }
+        if cleaned > 0 {
+            // The new tail is one behind the next descriptor the driver will look at.
+            device.writeRegister(.receiveQueue(0, NICRegister.QueueOffset.tail),
+                                 UInt32((receiveNext + receiveRingSize - 1) % receiveRingSize))
+        }
+    }
+
+    /// Sends one frame as it is (copied into a bounce buffer), for the host's own replies and forwarding.
+    /// Returns false when the ring has no room or the frame is too long; the frame is then not sent.
+    @discardableResult
+    public func transmitFrame(_ bytes: [UInt8], length: Int) -> Bool {
+        guard length > 0, length <= bounceSlotBytes, length <= bytes.count, freeDescriptors >= 1 else { return false }
+        let index = Int(posted % UInt64(ringSize))
+        let slot = PhysicalAddress(rawValue: bounceBase.rawValue + UInt64(index * bounceSlotBytes))
+        do throws(MemoryFault) {
+            try memory.write(slot, from: bytes, at: 0, count: length)
+            try writeDescriptor(TxDescriptor(bufferAddress: slot.rawValue, length: UInt16(length),
+                                             command: [.insertFCS, .endOfPacket, .reportStatus]))
+        } catch {
+            preconditionFailure("the driver's own buffers are unwritable: \(error)")
+        }
+        counters.rawFrames += 1
+        counters.bytesCopied += UInt64(length)
+        return true
     }
 
     var freeDescriptors: Int { ringSize - 1 - Int(posted - reclaimed) }
@@ -250,14 +382,25 @@ public final class Driver {
 
     func isDone(_ w: WriteState, _ i: Int) -> Bool { w.started[i] && w.sent[i] >= w.entries[i].length }
 
+    /// Payload bytes one send covers for `destination`: one datagram's worth, or with NIC segmentation as many
+    /// whole datagrams as fit one IPv4 datagram and the segment limit.
+    func sendPayloadLimit(for destination: DestinationID) -> Int {
+        let mss = maxPayload(for: destination)
+        guard configuration.segmentation == .nic else { return mss }
+        let headers = templates[destination.rawValue].headerLength - EthernetHeader.size
+        let byLength = (65_535 - headers) / mss * mss
+        return max(mss, min(configuration.maxSegmentsPerSend * mss, byLength))
+    }
+
     /// Posts packets of one write; returns true when all of them are posted.
     func postPackets(of w: inout WriteState) -> Bool {
         while let (i, next) = nextEntry(w) {
             let entry = w.entries[i]
             let destination = entry.destination.rawValue
-            let payload = min(maxPayload(for: entry.destination), entry.length - w.sent[i])
+            let payload = min(sendPayloadLimit(for: entry.destination), entry.length - w.sent[i])
             let address = VirtualAddress(rawValue: entry.address.rawValue + UInt64(w.sent[i]))
-            var needed = 1
+            let context = configuration.segmentation == .nic ? 1 : 0
+            var needed = 1 + context
             if configuration.path == .zeroCopy {
                 pieces.removeAll(keepingCapacity: true)
                 do throws(MemoryFault) {
@@ -279,67 +422,99 @@ public final class Driver {
                     continue
                 }
                 needed += pieces.count
+            } else if context == 1 {
+                needed += (payload + bounceSlotBytes - 1) / bounceSlotBytes
             }
             guard freeDescriptors >= needed else { return false }
             w.current = next
-            writePacket(destination: destination, space: w.space, address: address, payload: payload)
+            let mss = maxPayload(for: entry.destination)
+            let segments = payload <= mss ? 1 : (payload + mss - 1) / mss
+            writePacket(destination: destination, space: w.space, address: address, payload: payload, segments: segments)
             w.started[i] = true
             w.sent[i] += payload
             if w.sent[i] >= entry.length { w.remainingEntries -= 1 }
-            destinationCounters[destination].packets += 1
+            destinationCounters[destination].packets += UInt64(segments)
+            destinationCounters[destination].sends += 1
             destinationCounters[destination].payloadBytes += UInt64(payload)
             counters.packets += 1
+            counters.segments += UInt64(segments)
             counters.payloadBytes += UInt64(payload)
         }
         return true
     }
 
-    /// Writes the header (and, on the copy path, the payload) and the packet's descriptors.
-    func writePacket(destination: Int, space: AddressSpace, address: VirtualAddress, payload: Int) {
+    /// Writes one send's descriptors: an optional context descriptor (NIC segmentation), the header from the
+    /// destination's template, and the payload where it lies (zero-copy) or copied into bounce buffers.
+    func writePacket(destination: Int, space: AddressSpace, address: VirtualAddress, payload: Int, segments: Int) {
         let template = templates[destination]
         let headerLength = template.headerLength
         let identification = ipIdentification[destination]
-        ipIdentification[destination] &+= 1
+        ipIdentification[destination] &+= UInt16(truncatingIfNeeded: segments)
         let sequence = rtpSequence[destination]
-        if template.rtp != nil { rtpSequence[destination] &+= 1 }
+        if template.rtp != nil { rtpSequence[destination] &+= UInt16(truncatingIfNeeded: segments) }
+        let nicSegments = configuration.segmentation == .nic
+        // With NIC segmentation the header describes the whole send; the NIC rewrites lengths and checksums.
         template.render(into: &headerScratch, at: 0, payloadLength: payload, identification: identification,
-                        rtpSequence: sequence, checksum: .partial)
+                        rtpSequence: sequence, checksum: nicSegments ? .none : .partial)
         counters.headerBytesWritten += UInt64(headerLength)
         let first = posted
         let firstIndex = Int(first % UInt64(ringSize))
-        let command: TxCommand = [.insertFCS]
-        let checksumStart = UInt8(template.udpHeaderOffset)
-        let checksumOffset = UInt8(template.udpChecksumOffset)
+        var command: TxCommand = [.insertFCS]
+        if configuration.moderation.delaysTransmit { command.insert(.interruptDelay) }
         let report = configuration.report == .everyPacket
+        let last: TxCommand = report ? [.endOfPacket, .reportStatus] : .endOfPacket
         do throws(MemoryFault) {
-            switch configuration.path {
-            case .zeroCopy:
-                let header = PhysicalAddress(rawValue: headerBase.rawValue + UInt64(firstIndex * Driver.headerSlotBytes))
-                try memory.write(header, from: headerScratch, at: 0, count: headerLength)
-                var d = TxDescriptor(bufferAddress: header.rawValue, length: UInt16(headerLength),
-                                     command: command.union(.insertChecksum), checksumStart: checksumStart,
-                                     checksumOffset: checksumOffset)
-                if pieces.isEmpty { d.command.formUnion(report ? [.endOfPacket, .reportStatus] : .endOfPacket) }
-                try writeDescriptor(d)
-                for (k, piece) in pieces.enumerated() {
-                    var p = TxDescriptor(bufferAddress: piece.address.rawValue, length: UInt16(piece.length), command: command)
-                    if k == pieces.count - 1 { p.command.formUnion(report ? [.endOfPacket, .reportStatus] : .endOfPacket) }
-                    try writeDescriptor(p)
-                }
-            case .copy:
-                // bounceBase exists whenever the path is .copy.
-                let slot = PhysicalAddress(rawValue: (bounceBase?.rawValue ?? 0) + UInt64(firstIndex * bounceSlotBytes))
+            var checksum: TxCommand = [.insertChecksum]
+            if nicSegments {
+                var flags: TxContextFlags = [.segment, .ipChecksum, .udpChecksum]
+                if template.rtp != nil { flags.insert(.rtp) }
+                var context = TxContextDescriptor(headerLength: UInt8(headerLength), ipOffset: UInt8(template.ipHeaderOffset),
+                                                  udpOffset: UInt8(template.udpHeaderOffset), flags: flags,
+                                                  mss: UInt16(maxPayload(for: DestinationID(rawValue: destination)))).asDescriptor
+                context.command.formUnion(command)
+                try writeDescriptor(context)
+                checksum = []
+            }
+            let header = PhysicalAddress(rawValue: headerBase.rawValue + UInt64(Int(posted % UInt64(ringSize)) * Driver.headerSlotBytes))
+            switch (configuration.path, nicSegments) {
+            case (.copy, false):
+                // One bounce buffer holds header and payload: one descriptor per packet.
+                let slot = PhysicalAddress(rawValue: bounceBase.rawValue + UInt64(firstIndex * bounceSlotBytes))
                 try memory.write(slot, from: headerScratch, at: 0, count: headerLength)
                 if payload > 0 {
                     try space.copy(from: address, toPhysical: PhysicalAddress(rawValue: slot.rawValue + UInt64(headerLength)),
                                    count: payload)
                 }
                 counters.bytesCopied += UInt64(payload)
-                var d = TxDescriptor(bufferAddress: slot.rawValue, length: UInt16(headerLength + payload),
-                                     command: command.union([.insertChecksum, .endOfPacket]),
-                                     checksumStart: checksumStart, checksumOffset: checksumOffset)
-                if report { d.command.insert(.reportStatus) }
+                try writeDescriptor(TxDescriptor(bufferAddress: slot.rawValue, length: UInt16(headerLength + payload),
+                                                 command: command.union(checksum).union(last),
+                                                 checksumStart: UInt8(template.udpHeaderOffset),
+                                                 checksumOffset: UInt8(template.udpChecksumOffset)))
+            case (.copy, true):
+                try memory.write(header, from: headerScratch, at: 0, count: headerLength)
+                try writeDescriptor(TxDescriptor(bufferAddress: header.rawValue, length: UInt16(headerLength),
+                                                 command: payload == 0 ? command.union(last) : command))
+                var done = 0
+                while done < payload {
+                    let n = min(bounceSlotBytes, payload - done)
+                    let slot = PhysicalAddress(rawValue: bounceBase.rawValue + (posted % UInt64(ringSize)) * UInt64(bounceSlotBytes))
+                    try space.copy(from: VirtualAddress(rawValue: address.rawValue + UInt64(done)), toPhysical: slot, count: n)
+                    done += n
+                    try writeDescriptor(TxDescriptor(bufferAddress: slot.rawValue, length: UInt16(n),
+                                                     command: done == payload ? command.union(last) : command))
+                }
+                counters.bytesCopied += UInt64(payload)
+            case (.zeroCopy, _):
+                try memory.write(header, from: headerScratch, at: 0, count: headerLength)
+                var d = TxDescriptor(bufferAddress: header.rawValue, length: UInt16(headerLength),
+                                     command: command.union(checksum), checksumStart: UInt8(template.udpHeaderOffset),
+                                     checksumOffset: UInt8(template.udpChecksumOffset))
+                if pieces.isEmpty { d.command.formUnion(last) }
                 try writeDescriptor(d)
+                for (k, piece) in pieces.enumerated() {
+                    try writeDescriptor(TxDescriptor(bufferAddress: piece.address.rawValue, length: UInt16(piece.length),
+                                                     command: k == pieces.count - 1 ? command.union(last) : command))
+                }
             }
         } catch {
             preconditionFailure("the driver's own buffers are unwritable: \(error)")

@@ -49,6 +49,41 @@ public struct WriteEntry: Hashable, Sendable {
     }
 }
 
+/// Where datagrams are cut to packet size.
+public enum SegmentationPlace: Hashable, Sendable {
+    /// The driver describes every datagram: a header descriptor plus payload descriptors per packet.
+    case driver
+    /// The driver describes one large send per entry chunk (a context descriptor with `TSE`, one header, the
+    /// payload) and the NIC cuts it (datasheet §7.2), like Linux UDP GSO offloaded to hardware.
+    case nic
+}
+
+/// Interrupt moderation as the driver programs it, in the registers' own units (datasheet §6).
+public struct ModerationRegisterValues: Hashable, Sendable {
+    /// ITR: minimum interval between interrupts, 256 ns units.
+    public var itr: UInt32
+    /// TIDV / TADV: transmit per-packet and absolute delays, 1.024 µs units; TXFT: transmit frame threshold.
+    public var tidv: UInt32
+    public var tadv: UInt32
+    public var txft: UInt32
+    /// RDTR / RADV: receive per-frame and absolute delays, 1.024 µs units; RXFT: receive frame threshold.
+    public var rdtr: UInt32
+    public var radv: UInt32
+    public var rxft: UInt32
+    public init(itr: UInt32 = 0, tidv: UInt32 = 0, tadv: UInt32 = 0, txft: UInt32 = 0, rdtr: UInt32 = 0,
+                radv: UInt32 = 0, rxft: UInt32 = 0) {
+        self.itr = itr
+        self.tidv = tidv
+        self.tadv = tadv
+        self.txft = txft
+        self.rdtr = rdtr
+        self.radv = radv
+        self.rxft = rxft
+    }
+    /// True when a transmit completion may be delayed (the driver then sets `IDE`).
+    public var delaysTransmit: Bool { tidv != 0 || tadv != 0 || txft != 0 }
+}
+
 /// Driver settings.
 public struct DriverConfiguration: Hashable, Sendable {
     /// TX ring size in descriptors; a power of two from 8 to 65,536.
@@ -58,14 +93,27 @@ public struct DriverConfiguration: Hashable, Sendable {
     public var path: PayloadPath
     public var order: PacketOrder
     public var report: ReportPolicy
+    public var segmentation: SegmentationPlace
+    /// Most datagrams one NIC-segmented send may be cut into. Default 64, Linux UDP GSO's limit before 2023
+    /// (REFERENCE.md).
+    public var maxSegmentsPerSend: Int
+    public var moderation: ModerationRegisterValues
+    /// Receive ring size in descriptors (a power of two from 8), or 0 for no receive ring.
+    public var receiveRingSize: Int
 
     public init(ringSize: Int = 1024, packetSize: Int = 1500, path: PayloadPath = .zeroCopy,
-                order: PacketOrder = .destinationMajor, report: ReportPolicy = .lastOfWrite) {
+                order: PacketOrder = .destinationMajor, report: ReportPolicy = .lastOfWrite,
+                segmentation: SegmentationPlace = .driver, maxSegmentsPerSend: Int = 64,
+                moderation: ModerationRegisterValues = ModerationRegisterValues(), receiveRingSize: Int = 256) {
         self.ringSize = ringSize
         self.packetSize = packetSize
         self.path = path
         self.order = order
         self.report = report
+        self.segmentation = segmentation
+        self.maxSegmentsPerSend = maxSegmentsPerSend
+        self.moderation = moderation
+        self.receiveRingSize = receiveRingSize
     }
 }
 
@@ -75,8 +123,19 @@ public struct DriverCounters: Hashable, Sendable {
     public var writes: UInt64 = 0
     /// Write requests whose every packet the device has completed.
     public var writesCompleted: UInt64 = 0
-    /// Packets (UDP datagrams) described to the device.
+    /// Sends described to the device: one per datagram with driver segmentation, one per large send with NIC
+    /// segmentation. The host's per-packet cost applies to these.
     public var packets: UInt64 = 0
+    /// UDP datagrams those sends become on the wire.
+    public var segments: UInt64 = 0
+    /// Frames received from the device and handed to the host.
+    public var framesReceived: UInt64 = 0
+    /// Bytes of those frames.
+    public var bytesReceived: UInt64 = 0
+    /// Receive descriptors given back to the device.
+    public var receiveDescriptorsPosted: UInt64 = 0
+    /// Frames the host asked to send as they are (ARP and ICMP replies, forwarded frames).
+    public var rawFrames: UInt64 = 0
     /// Payload bytes described to the device.
     public var payloadBytes: UInt64 = 0
     /// Descriptors written into the ring.
@@ -110,10 +169,20 @@ public struct DriverCounters: Hashable, Sendable {
 
 /// Per-destination counts.
 public struct DestinationCounters: Hashable, Sendable {
+    /// UDP datagrams (segments) on the wire.
     public var packets: UInt64 = 0
+    /// Sends described to the device (equal to ``packets`` with driver segmentation).
+    public var sends: UInt64 = 0
     public var descriptors: UInt64 = 0
     public var payloadBytes: UInt64 = 0
     public init() {}
+}
+
+/// Receives the frames the driver takes off the receive ring.
+public protocol ReceiveHandler: AnyObject {
+    /// A frame of `length` bytes at the start of `bytes` arrived; `checksumError` when the device flagged its
+    /// IPv4 or UDP checksum. The bytes are valid only during the call.
+    func frameReceived(_ bytes: [UInt8], length: Int, checksumError: Bool)
 }
 
 /// Told when the device has finished every packet of a write, so that zero-copy buffers may be reused.

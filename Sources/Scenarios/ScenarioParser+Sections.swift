@@ -8,6 +8,7 @@ extension ScenarioParser {
     static let picosecondsPerSecond: Int64 = 1_000_000_000_000
     static let oneDay: Int64 = 86_400 * picosecondsPerSecond
     static let oneHour: Int64 = 3_600 * picosecondsPerSecond
+    static let oneSecond: Int64 = picosecondsPerSecond
     static let kibibyte: Int64 = 1 << 10
     static let mebibyte: Int64 = 1 << 20
     static let gibibyte: Int64 = 1 << 30
@@ -62,7 +63,9 @@ extension ScenarioParser {
             try fields?["memory"]?.size(in: mebibyte...64 * gibibyte, bounds: "1MiB to 64GiB")
             ?? 256 * mebibyte
 
-        let nic = try fields?["nic"]?.mapping(allowed: ["tx-ring"])
+        let nic = try fields?["nic"]?.mapping(allowed: [
+            "tx-ring", "rx-ring", "segmentation", "dma", "packet-buffer", "moderation",
+        ])
         var txRing: Int64 = 1024
         if let ring = nic?["tx-ring"] {
             let what = "a power of two from 8 to 65536"
@@ -70,6 +73,38 @@ extension ScenarioParser {
                 throw ring.expected(what)
             }
             txRing = value
+        }
+        var nicSpec = NICSpec()
+        if let ring = nic?["rx-ring"] {
+            let what = "0 (no receive ring) or a power of two from 8 to 65536"
+            guard let value = try? ring.integer(in: 0...65536), value == 0 || (value >= 8 && value & (value - 1) == 0) else {
+                throw ring.expected(what)
+            }
+            nicSpec.rxRingSize = Int(value)
+        }
+        nicSpec.segmentation = try nic?["segmentation"]?.choice(SegmentationSpec.self) ?? .driver
+        if let dma = try nic?["dma"]?.mapping(allowed: ["latency", "bandwidth"]) {
+            nicSpec.dmaLatency = try dma["latency"]?.duration(in: 0...oneSecond, bounds: "0 to 1s") ?? nicSpec.dmaLatency
+            nicSpec.dmaBitsPerSecond =
+                try dma["bandwidth"]?.rate(in: 1_000_000...10_000_000_000_000, bounds: "1Mbps to 10000Gbps")
+                ?? nicSpec.dmaBitsPerSecond
+        }
+        if let buffer = nic?["packet-buffer"] {
+            nicSpec.packetBufferBytes = Int(try buffer.size(in: 2 * kibibyte...16 * mebibyte, bounds: "2KiB to 16MiB"))
+        }
+        if let m = try nic?["moderation"]?.mapping(allowed: [
+            "interval", "tx-delay", "tx-absolute", "tx-frames", "rx-delay", "rx-absolute", "rx-frames",
+        ]) {
+            // Register limits: 16-bit counts of 256 ns (interval) or 1.024 µs (delays).
+            let intervalMax: Int64 = 65_535 * 256_000
+            let delayMax: Int64 = 65_535 * 1_024_000
+            nicSpec.interruptInterval = try m["interval"]?.duration(in: 0...intervalMax, bounds: "0 to 16.776ms") ?? 0
+            nicSpec.txDelay = try m["tx-delay"]?.duration(in: 0...delayMax, bounds: "0 to 67.107ms") ?? 0
+            nicSpec.txAbsoluteDelay = try m["tx-absolute"]?.duration(in: 0...delayMax, bounds: "0 to 67.107ms") ?? 0
+            nicSpec.txFrames = Int(try m["tx-frames"]?.integer(in: 0...65_535) ?? 0)
+            nicSpec.rxDelay = try m["rx-delay"]?.duration(in: 0...delayMax, bounds: "0 to 67.107ms") ?? 0
+            nicSpec.rxAbsoluteDelay = try m["rx-absolute"]?.duration(in: 0...delayMax, bounds: "0 to 67.107ms") ?? 0
+            nicSpec.rxFrames = Int(try m["rx-frames"]?.integer(in: 0...65_535) ?? 0)
         }
 
         let driver = try fields?["driver"]?.mapping(allowed: [
@@ -90,11 +125,13 @@ extension ScenarioParser {
         }
         let registerBuffers = try driver?["register-buffers"]?.bool() ?? true
 
-        return ServerSpec(
+        var server = ServerSpec(
             name: name, mac: mac, ip: ip, link: link, cores: Int(cores), clockHz: clock,
             memoryBytes: UInt64(memory), txRingSize: Int(txRing), driverMode: mode, order: order,
             interrupts: interrupts, mtu: Int(mtu), packetSize: Int(packetSize), registerBuffers: registerBuffers,
             sourcePort: port)
+        server.nic = nicSpec
+        return server
     }
 
     static func decodeLink(

@@ -87,6 +87,8 @@ public struct ServerSpec: Hashable, Sendable {
     public var registerBuffers: Bool
     /// UDP source port of the server's socket.
     public var sourcePort: UInt16
+    /// NIC settings beyond the transmit ring.
+    public var nic = NICSpec()
 
     public init(name: String, mac: MACAddress, ip: IPv4Address, link: LinkSpec, cores: Int, clockHz: Int64,
                 memoryBytes: UInt64, txRingSize: Int, driverMode: DriverMode, order: TransmitOrder,
@@ -157,4 +159,37 @@ public struct WritesSpec: Hashable, Sendable {
         self.interval = interval
         self.entries = entries
     }
+}
+
+/// Where datagrams are cut to packet size.
+public enum SegmentationSpec: String, Hashable, Sendable, CaseIterable {
+    /// The driver describes every datagram.
+    case driver
+    /// The driver hands large sends to the NIC, which cuts them (datasheet §7.2).
+    case nic
+}
+
+/// The NIC's settings as a scenario gives them. Durations are picoseconds; they are rounded to the registers'
+/// units (256 ns for the interval, 1.024 µs for the delays) when the driver programs them.
+public struct NICSpec: Hashable, Sendable {
+    /// Receive ring size in descriptors; 0 for none.
+    public var rxRingSize = 256
+    public var segmentation = SegmentationSpec.driver
+    /// One DMA read round trip, picoseconds.
+    public var dmaLatency: Int64 = 500_000
+    /// DMA bandwidth in bits per second.
+    public var dmaBitsPerSecond: Int64 = 3_938_000_000 * 8
+    /// Transmit packet buffer in bytes.
+    public var packetBufferBytes = 16 * 1024
+    /// ITR: minimum interval between interrupts.
+    public var interruptInterval: Int64 = 0
+    /// TIDV, TADV, TXFT.
+    public var txDelay: Int64 = 0
+    public var txAbsoluteDelay: Int64 = 0
+    public var txFrames = 0
+    /// RDTR, RADV, RXFT.
+    public var rxDelay: Int64 = 0
+    public var rxAbsoluteDelay: Int64 = 0
+    public var rxFrames = 0
+    public init() {}
 }

@@ -59,14 +59,29 @@ public final class World {
         self.memory = memory
         let dma = DMAEngine(memory: memory)
         self.dma = dma
+        let nicSpec = server.nic
         let nic = NIC(simulator: simulator, name: "\(server.name).nic",
-                      configuration: NICConfiguration(lineRate: server.link.rate, maxFrameBytes: maxFrame), dma: dma)
+                      configuration: NICConfiguration(lineRate: server.link.rate, maxFrameBytes: maxFrame,
+                                                      dmaReadLatency: .picoseconds(nicSpec.dmaLatency),
+                                                      dmaBytesPerSecond: max(1, nicSpec.dmaBitsPerSecond / 8),
+                                                      txPacketBufferBytes: nicSpec.packetBufferBytes),
+                      dma: dma)
         self.nic = nic
         let driverConfiguration = DriverConfiguration(
             ringSize: server.txRingSize, packetSize: server.packetSize,
             path: server.driverMode == .zeroCopy ? .zeroCopy : .copy,
             order: server.order == .interleaved ? .roundRobin : .destinationMajor,
-            report: server.interrupts == .perPacket ? .everyPacket : .lastOfWrite)
+            report: server.interrupts == .perPacket ? .everyPacket : .lastOfWrite,
+            segmentation: nicSpec.segmentation == .nic ? .nic : .driver,
+            moderation: ModerationRegisterValues(
+                itr: registerUnits(nicSpec.interruptInterval, unit: 256_000),
+                tidv: registerUnits(nicSpec.txDelay, unit: 1_024_000),
+                tadv: registerUnits(nicSpec.txAbsoluteDelay, unit: 1_024_000),
+                txft: UInt32(nicSpec.txFrames),
+                rdtr: registerUnits(nicSpec.rxDelay, unit: 1_024_000),
+                radv: registerUnits(nicSpec.rxAbsoluteDelay, unit: 1_024_000),
+                rxft: UInt32(nicSpec.rxFrames)),
+            receiveRingSize: nicSpec.rxRingSize)
         do {
             self.driver = try Driver(device: nic, memory: memory, configuration: driverConfiguration, maxFrameBytes: maxFrame)
         } catch {
@@ -192,4 +207,10 @@ final class PcapCapture: FrameObserver {
         writer.append(frames.bytes, from: frames.offset(of: frame), count: frames.length(of: frame),
                       timestampNanoseconds: time.nanoseconds)
     }
+}
+
+/// A duration in a register's units, rounded to the nearest unit (at least 1 when the duration is not 0).
+func registerUnits(_ picoseconds: Int64, unit: Int64) -> UInt32 {
+    guard picoseconds > 0 else { return 0 }
+    return UInt32(clamping: max(1, (picoseconds + unit / 2) / unit))
 }
