@@ -61,6 +61,38 @@ public struct Report: Codable, Hashable, Sendable {
         public var meanWriteCompletionPs: Int64
         /// NIC transmit errors (DMA, length, format) and refused register writes.
         public var nicErrors: UInt64
+        /// Sends the driver described (one per datagram, or one per large send with NIC segmentation).
+        public var sends: UInt64
+        /// The NIC's own counters.
+        public var nic: NICReport
+    }
+
+    /// The NIC's counters (datasheet §9).
+    public struct NICReport: Codable, Hashable, Sendable {
+        public var descriptorsFetched: UInt64
+        public var descriptorBatches: UInt64
+        public var descriptorsWrittenBack: UInt64
+        public var checksumsInserted: UInt64
+        public var segmentedPackets: UInt64
+        public var segmentsProduced: UInt64
+        public var launchTimedFrames: UInt64
+        public var lateFrames: UInt64
+        public var lateFramesDropped: UInt64
+        public var txDMAErrors: UInt64
+        public var txLengthErrors: UInt64
+        public var txFormatErrors: UInt64
+        public var registerErrors: UInt64
+        public var txRingEmptyEvents: UInt64
+        public var interruptsWithTransmitCause: UInt64
+        public var interruptsWithReceiveCause: UInt64
+        public var interruptsWithErrorCause: UInt64
+        public var framesReceived: UInt64
+        public var octetsReceived: UInt64
+        public var rxDroppedNoBuffer: UInt64
+        public var rxDroppedDisabled: UInt64
+        public var rxDroppedOversize: UInt64
+        public var rxChecksumErrors: UInt64
+        public var rxDMAErrors: UInt64
     }
 
     public struct SwitchPortReport: Codable, Hashable, Sendable {
@@ -126,7 +158,22 @@ extension World {
             octetsTransmitted: n.octetsTransmitted, writes: host.counters.writes,
             writesCompleted: host.counters.writesCompleted,
             meanWriteCompletionPs: completed.isEmpty ? 0 : completed.reduce(0, +) / Int64(completed.count),
-            nicErrors: n.txDMAErrors + n.txLengthErrors + n.txFormatErrors + n.registerErrors)
+            nicErrors: n.txDMAErrors + n.txLengthErrors + n.txFormatErrors + n.registerErrors,
+            sends: d.packets,
+            nic: Report.NICReport(
+                descriptorsFetched: n.descriptorsFetched, descriptorBatches: n.descriptorBatches,
+                descriptorsWrittenBack: n.descriptorsWrittenBack, checksumsInserted: n.checksumsInserted,
+                segmentedPackets: n.segmentedPackets, segmentsProduced: n.segmentsProduced,
+                launchTimedFrames: n.launchTimedFrames, lateFrames: n.lateFrames,
+                lateFramesDropped: n.lateFramesDropped, txDMAErrors: n.txDMAErrors,
+                txLengthErrors: n.txLengthErrors, txFormatErrors: n.txFormatErrors,
+                registerErrors: n.registerErrors, txRingEmptyEvents: n.txRingEmptyEvents,
+                interruptsWithTransmitCause: n.interruptsWithTransmitCause,
+                interruptsWithReceiveCause: n.interruptsWithReceiveCause,
+                interruptsWithErrorCause: n.interruptsWithErrorCause, framesReceived: n.framesReceived,
+                octetsReceived: n.octetsReceived, rxDroppedNoBuffer: n.rxDroppedNoBuffer,
+                rxDroppedDisabled: n.rxDroppedDisabled, rxDroppedOversize: n.rxDroppedOversize,
+                rxChecksumErrors: n.rxChecksumErrors, rxDMAErrors: n.rxDMAErrors))
         let peers = [spec.server.name] + spec.receivers.map(\.name)
         let ports = ethernetSwitch.allPortCounters.enumerated().map { i, c in
             Report.SwitchPortReport(port: i, peer: peers[i], framesOut: c.framesOut, bytesOut: c.bytesOut,
@@ -192,6 +239,12 @@ extension Report {
                 ["writes (completed)", "\(h.writes) (\(h.writesCompleted))"],
                 ["mean write completion", "\(SimDuration(rawValue: h.meanWriteCompletionPs))"],
                 ["NIC errors", "\(h.nicErrors)"],
+                ["sends described", "\(h.sends)"],
+                ["NIC segmented sends (segments)", "\(h.nic.segmentedPackets) (\(h.nic.segmentsProduced))"],
+                ["NIC descriptor batches", "\(h.nic.descriptorBatches)"],
+                ["NIC late frames (dropped)", "\(h.nic.lateFrames) (\(h.nic.lateFramesDropped))"],
+                ["NIC frames received", "\(h.nic.framesReceived)"],
+                ["NIC receive drops (no buffer)", "\(h.nic.rxDroppedNoBuffer)"],
             ]
             out += table(["counter", "value"], rows)
             out += "\nCycles by category (\(h.name))\n"
