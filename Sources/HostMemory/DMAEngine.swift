@@ -1,10 +1,24 @@
+import SimCore
+
 /// The device's path to host memory: every read and write the NIC makes (descriptor fetches, payload reads,
 /// write-backs) goes through here.
 ///
-/// Mirrors the bus-master DMA interface of a PCIe device. This first cut reaches physical memory directly (no
-/// IOMMU) and counts what it does; a fault is counted, remembered in ``lastFault`` and rethrown for the device
-/// to turn into state (descriptor error, counter, fault interrupt). A final class, so that an IOMMU with its own
-/// IOTLB can later sit inside it without changing callers.
+/// Mirrors the bus-master DMA interface of a PCIe device. It counts what it does; a fault is counted, remembered in
+/// ``lastFault`` and rethrown for the device to turn into state (descriptor error, counter, fault interrupt).
+///
+/// ## Device addresses
+///
+/// Without an ``IOMMU`` a device address is a physical address. With one (``init(memory:iommu:)``), the same
+/// ``PhysicalAddress`` argument carries an I/O virtual address: its `rawValue` is translated page by page, so a
+/// transfer crossing pages translates each page and may land on scattered frames. The whole transfer is translated
+/// and range-checked before a byte moves, so a fault leaves memory (and the caller's buffer) unchanged.
+///
+/// ## Translation latency
+///
+/// IOTLB misses cost virtual time the engine cannot spend itself. It adds the latency of every transfer's misses
+/// (faulting transfers included) to ``addedLatency``; after each transfer, or each batch of transfers that share
+/// one completion time, the device calls ``takeAddedLatency()`` and adds the result to its DMA time. Without an
+/// IOMMU the added latency is always zero.
 public final class DMAEngine {
     /// Counts of the engine's transfers.
     public struct Counters: Hashable, Sendable {
@@ -36,6 +50,12 @@ public final class DMAEngine {
     /// The memory the device reaches.
     public let memory: PhysicalMemory
 
+    /// The IOMMU every device address goes through, or nil when the device reaches physical memory directly.
+    public let iommu: IOMMU?
+
+    /// Picoseconds of virtual time that IOTLB misses added since the last ``takeAddedLatency()``.
+    public var addedLatency: SimDuration { _addedLatency }
+
     /// The engine's counters.
     public var counters: Counters { _counters }
 
@@ -44,22 +64,51 @@ public final class DMAEngine {
 
     @usableFromInline var _counters = Counters()
     @usableFromInline var _lastFault: MemoryFault?
+    @usableFromInline var _addedLatency = SimDuration.zero
+    /// The physical pieces of the transfer being translated; reused, so it allocates only when a transfer touches
+    /// more pages than any before.
+    @usableFromInline var _pieces: [PhysicalRange] = []
 
-    /// Creates an engine with direct access to `memory`.
-    public init(memory: PhysicalMemory) {
+    /// Creates an engine that reaches `memory` directly or, when `iommu` is given, through it.
+    ///
+    /// - Parameters:
+    ///   - memory: The host's physical memory.
+    ///   - iommu: The IOMMU translating the device's addresses, or nil for none.
+    public init(memory: PhysicalMemory, iommu: IOMMU? = nil) {
         self.memory = memory
+        self.iommu = iommu
+        if iommu != nil { _pieces.reserveCapacity(32) }
+    }
+
+    /// Returns the translation latency added since the last call (``addedLatency``) and resets it to zero.
+    ///
+    /// The device calls it after each transfer or batch and adds the result to the transfer's DMA time.
+    public func takeAddedLatency() -> SimDuration {
+        defer { _addedLatency = .zero }
+        return _addedLatency
     }
 
     /// Reads `count` bytes at `address` into `destination[offset..<offset + count]` (a device read request).
     ///
     /// - Precondition: `destination` has room (the device model's own buffer).
-    /// - Throws: The faults of ``PhysicalMemory/check(_:length:)``.
+    /// - Throws: The faults of ``PhysicalMemory/check(_:length:)``, and with an IOMMU those of
+    ///   ``IOMMU/translate(_:length:access:into:)`` first.
     @inlinable
     public func read(
         _ address: PhysicalAddress, count: Int, into destination: inout [UInt8], at offset: Int
     ) throws(MemoryFault) {
         do throws(MemoryFault) {
-            try memory.read(address, count: count, into: &destination, at: offset)
+            if let iommu {
+                try translate(address, length: count, access: .read, through: iommu)
+                precondition(offset >= 0 && count <= destination.count - offset, "destination too small")
+                var done = offset
+                for piece in _pieces {
+                    memory.readUnchecked(piece.address.rawValue, count: piece.length, into: &destination, at: done)
+                    done += piece.length
+                }
+            } else {
+                try memory.read(address, count: count, into: &destination, at: offset)
+            }
         } catch {
             throw recordFault(error)
         }
@@ -69,13 +118,24 @@ public final class DMAEngine {
     /// Writes `source[offset..<offset + count]` to `address` (a device write request).
     ///
     /// - Precondition: `source` holds the bytes (the device model's own buffer).
-    /// - Throws: The faults of ``PhysicalMemory/check(_:length:)``.
+    /// - Throws: The faults of ``PhysicalMemory/check(_:length:)``, and with an IOMMU those of
+    ///   ``IOMMU/translate(_:length:access:into:)`` first.
     @inlinable
     public func write(
         _ address: PhysicalAddress, from source: [UInt8], at offset: Int, count: Int
     ) throws(MemoryFault) {
         do throws(MemoryFault) {
-            try memory.write(address, from: source, at: offset, count: count)
+            if let iommu {
+                try translate(address, length: count, access: .write, through: iommu)
+                precondition(offset >= 0 && count <= source.count - offset, "source too small")
+                var done = offset
+                for piece in _pieces {
+                    memory.writeUnchecked(piece.address.rawValue, from: source, at: done, count: piece.length)
+                    done += piece.length
+                }
+            } else {
+                try memory.write(address, from: source, at: offset, count: count)
+            }
         } catch {
             throw recordFault(error)
         }
@@ -128,7 +188,25 @@ public final class DMAEngine {
     {
         let value: T
         do throws(MemoryFault) {
-            value = try memory.loadLittleEndian(address, as: T.self)
+            if let iommu {
+                try translate(address, length: MemoryLayout<T>.size, access: .read, through: iommu)
+                if _pieces.count == 1 {
+                    value = try memory.loadLittleEndian(_pieces[0].address, as: T.self)
+                } else {
+                    // Split across frames that are not adjacent: gather byte by byte, low byte first.
+                    var gathered: T = 0
+                    var shift = 0
+                    for piece in _pieces {
+                        for byte in 0..<piece.length {
+                            gathered |= T(memory.byteUnchecked(piece.address.rawValue + UInt64(byte))) << shift
+                            shift += 8
+                        }
+                    }
+                    value = gathered
+                }
+            } else {
+                value = try memory.loadLittleEndian(address, as: T.self)
+            }
         } catch {
             throw recordFault(error)
         }
@@ -139,11 +217,52 @@ public final class DMAEngine {
     @inlinable
     func store<T: FixedWidthInteger & UnsignedInteger>(_ address: PhysicalAddress, _ value: T) throws(MemoryFault) {
         do throws(MemoryFault) {
-            try memory.storeLittleEndian(address, value)
+            if let iommu {
+                try translate(address, length: MemoryLayout<T>.size, access: .write, through: iommu)
+                if _pieces.count == 1 {
+                    try memory.storeLittleEndian(_pieces[0].address, value)
+                } else {
+                    // Split across frames that are not adjacent: scatter byte by byte, low byte first.
+                    var shift = 0
+                    for piece in _pieces {
+                        for byte in 0..<piece.length {
+                            try memory.storeLittleEndian(
+                                piece.address.advanced(by: byte), UInt8(truncatingIfNeeded: value >> shift))
+                            shift += 8
+                        }
+                    }
+                }
+            } else {
+                try memory.storeLittleEndian(address, value)
+            }
         } catch {
             throw recordFault(error)
         }
         countWrite(MemoryLayout<T>.size)
+    }
+
+    /// Translates the device range [`address`, `address + length`) through `iommu` into ``_pieces`` and checks every
+    /// piece against physical memory, adding the misses' latency to ``addedLatency`` even when it throws.
+    ///
+    /// A physical fault (a mapping to a frame no allocator handed out) carries the physical address of the first
+    /// bad byte and the transfer's length.
+    @usableFromInline
+    func translate(
+        _ address: PhysicalAddress, length: Int, access: IOMMU.Access, through iommu: IOMMU
+    ) throws(MemoryFault) {
+        let missesBefore = iommu._counters.misses
+        defer { _addedLatency = _addedLatency + iommu.latency(ofMisses: iommu._counters.misses &- missesBefore) }
+        _pieces.removeAll(keepingCapacity: true)
+        try iommu.translate(
+            IOVirtualAddress(rawValue: address.rawValue), length: length, access: access, into: &_pieces)
+        for piece in _pieces {
+            do throws(MemoryFault) {
+                try memory.check(piece.address, length: piece.length)
+            } catch {
+                // Keep the physical address of the bad byte, but report the length the device asked for.
+                throw MemoryFault(code: error.code, address: error.address, length: length)
+            }
+        }
     }
 
     @inlinable

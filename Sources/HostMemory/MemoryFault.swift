@@ -32,6 +32,14 @@ public struct MemoryFault: Error, Hashable, Sendable, CustomStringConvertible {
         @inlinable public static var outOfMemory: Code { Code(rawValue: 7) }
         /// A translation names a region that was never registered or was unregistered.
         @inlinable public static var notRegistered: Code { Code(rawValue: 8) }
+        /// A device access through the ``IOMMU`` touches an I/O virtual page with no device page table entry (or
+        /// one at or beyond ``IOMMU/addressLimit``): a DMA remapping fault.
+        @inlinable public static var iommuUnmapped: Code { Code(rawValue: 9) }
+        /// A device write through the ``IOMMU`` touches an I/O virtual page mapped read-only.
+        @inlinable public static var iommuPermission: Code { Code(rawValue: 10) }
+        /// An address that must start a 4 KiB page (an ``IOMMU`` mapping's I/O virtual or physical address) does
+        /// not.
+        @inlinable public static var misaligned: Code { Code(rawValue: 11) }
 
         /// The code's name, for example `unmappedVirtual`.
         public var description: String {
@@ -44,6 +52,9 @@ public struct MemoryFault: Error, Hashable, Sendable, CustomStringConvertible {
             case 6: return "notWritable"
             case 7: return "outOfMemory"
             case 8: return "notRegistered"
+            case 9: return "iommuUnmapped"
+            case 10: return "iommuPermission"
+            case 11: return "misaligned"
             default: return "code(\(rawValue))"
             }
         }

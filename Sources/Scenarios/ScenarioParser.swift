@@ -69,7 +69,9 @@ public enum ScenarioParser {
     public static let maximumNestingDepth = 32
 
     /// Parses scenario text; `file` names it in errors and gives the default scenario name.
-    public static func parse(yaml text: String, file: String) throws(ScenarioError) -> ScenarioSpec {
+    public static func parse(yaml text: String, file: String, overrides: [ScenarioOverride] = []) throws(ScenarioError)
+        -> ScenarioSpec
+    {
         let size = text.utf8.count
         guard size <= maximumDocumentBytes else {
             throw ScenarioError(
@@ -89,7 +91,13 @@ public enum ScenarioParser {
         } catch {
             throw ScenarioError(file: file, line: 1, column: 1, message: "invalid YAML: \(error)")
         }
-        let root = composed.map { ScenarioNode(file: file, path: "", node: $0, keyMark: nil) }
+        var document = composed
+        if !overrides.isEmpty {
+            var node = document ?? Node.mapping(Node.Mapping([]))
+            for o in overrides { try o.apply(to: &node, file: file) }
+            document = node
+        }
+        let root = document.map { ScenarioNode(file: file, path: "", node: $0, keyMark: nil) }
         guard let root, !root.isNull else {
             throw ScenarioError(
                 file: file, line: 1, column: 1,
@@ -104,7 +112,9 @@ public enum ScenarioParser {
     }
 
     /// Parses scenario bytes, which must be UTF-8; `file` names them in errors.
-    public static func parse(bytes: [UInt8], file: String) throws(ScenarioError) -> ScenarioSpec {
+    public static func parse(bytes: [UInt8], file: String, overrides: [ScenarioOverride] = []) throws(ScenarioError)
+        -> ScenarioSpec
+    {
         guard bytes.count <= maximumDocumentBytes else {
             throw ScenarioError(
                 file: file, line: 1, column: 1,
@@ -115,13 +125,15 @@ public enum ScenarioParser {
                 file: file, line: invalid.line, column: invalid.column,
                 message: "not UTF-8 text: invalid byte 0x" + hex(invalid.byte) + "; scenario files must be UTF-8")
         }
-        return try parse(yaml: String(decoding: bytes, as: UTF8.self), file: file)
+        return try parse(yaml: String(decoding: bytes, as: UTF8.self), file: file, overrides: overrides)
     }
 
     /// Reads and parses the scenario file at `path` (at most ``maximumDocumentBytes`` bytes are read).
     ///
     /// A file that cannot be opened or read gives an error at line 0.
-    public static func parse(contentsOf path: String) throws(ScenarioError) -> ScenarioSpec {
+    public static func parse(contentsOf path: String, overrides: [ScenarioOverride] = []) throws(ScenarioError)
+        -> ScenarioSpec
+    {
         let data: Data
         do {
             let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
@@ -132,7 +144,7 @@ public enum ScenarioParser {
                 file: path, line: 0, column: 0,
                 message: "cannot read the scenario file: \(error.localizedDescription)")
         }
-        return try parse(bytes: [UInt8](data), file: path)
+        return try parse(bytes: [UInt8](data), file: path, overrides: overrides)
     }
 
     // MARK: - Helpers

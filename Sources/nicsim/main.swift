@@ -9,7 +9,7 @@ struct NICSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nicsim",
         abstract: "Emulate a DMA-capable NIC, its driver and OS, and the network below it, in virtual time.",
-        subcommands: [Run.self])
+        subcommands: [Run.self, Compare.self])
 }
 
 struct Run: ParsableCommand {
@@ -27,14 +27,22 @@ struct Run: ParsableCommand {
     @Option(help: "Override the scenario's seed.")
     var seed: UInt64?
 
+    @Option(name: .customLong("set"), help: "Override a scenario value: KEY=VALUE, KEY a dotted path (server.driver.order).")
+    var overrides: [String] = []
+
     enum ReportFormat: String, ExpressibleByArgument {
         case text, json
     }
 
     func run() throws {
+        var parsed: [ScenarioOverride] = []
+        for text in overrides {
+            guard let o = ScenarioOverride(text) else { throw Failure(message: "--set \(text): expected KEY=VALUE") }
+            parsed.append(o)
+        }
         var spec: ScenarioSpec
         do {
-            spec = try ScenarioParser.parse(contentsOf: scenario)
+            spec = try ScenarioParser.parse(contentsOf: scenario, overrides: parsed)
         } catch {
             throw Failure(message: error.description)
         }
@@ -57,6 +65,56 @@ struct Run: ParsableCommand {
             }
         }
         print(format == .json ? report.json() : report.text(), terminator: "")
+    }
+}
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one scenario in several variants and print them side by side.",
+        discussion: """
+            Each --set KEY=V1,V2,… adds a dimension; every combination runs. Example:
+              nicsim compare Fixtures/scenarios/two-receivers.yaml --set server.driver.mode=copy,zero-copy
+            """)
+
+    @Argument(help: "The scenario file (YAML).")
+    var scenario: String
+
+    @Option(name: .customLong("set"), help: "KEY=V1,V2,…: the values to compare for a dotted key path.")
+    var sets: [String] = []
+
+    @Option(help: "Output format: text or json.")
+    var format: Run.ReportFormat = .text
+
+    func run() throws {
+        var dimensions: [(path: [String], values: [String])] = []
+        for text in sets {
+            guard let o = ScenarioOverride(text), !o.value.isEmpty else {
+                throw Failure(message: "--set \(text): expected KEY=V1,V2,…")
+            }
+            dimensions.append((o.path, o.value.split(separator: ",").map(String.init)))
+        }
+        guard !dimensions.isEmpty else { throw Failure(message: "compare needs at least one --set KEY=V1,V2") }
+        var variants: [Comparison.Variant] = []
+        var name = scenario
+        for combination in Comparison.combinations(dimensions) {
+            let spec: ScenarioSpec
+            do {
+                spec = try ScenarioParser.parse(contentsOf: scenario, overrides: combination)
+            } catch {
+                throw Failure(message: error.description)
+            }
+            name = spec.name
+            let world: World
+            do {
+                world = try World(spec: spec)
+            } catch {
+                throw Failure(message: "\(scenario): \(error.message)")
+            }
+            let report = world.report(outcome: world.run())
+            variants.append(Comparison.Variant(label: combination.map(\.value).joined(separator: " "), report: report))
+        }
+        let comparison = Comparison(scenario: name, variants: variants)
+        print(format == .json ? comparison.json() : comparison.text(), terminator: "")
     }
 }
 
