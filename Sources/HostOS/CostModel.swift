@@ -34,6 +34,9 @@ public struct CostModel: Hashable, Sendable {
     public var interrupt: Int64
     /// Per descriptor cleaned after completion. Default 20 cycles [U].
     public var perReclaimedDescriptor: Int64
+    /// One IOMMU mapping (writing a device page-table entry). Default 300 cycles [U]: the order of Linux's
+    /// `dma_map_page` through an IOMMU, a labelled assumption.
+    public var iommuMap: Int64 = 300
 
     public init(syscall: Int64 = 2_600, contextSwitch: Int64 = 3_000, perPacket: Int64 = 1_900,
                 perDescriptor: Int64 = 40, copyPerKiB: Int64 = 512, pageWalk: Int64 = 384,

@@ -292,6 +292,7 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         a.copy = (Int64(now.bytesCopied - before.bytesCopied) * c.copyPerKiB + 1023) / 1024
         a.translation = Int64(now.pageWalks - before.pageWalks) * c.pageWalk
             + Int64(now.translationHits - before.translationHits) * c.translationHit
+            + Int64(now.iommuMappings - before.iommuMappings) * c.iommuMap
         a.interrupt = Int64(now.registerReads - before.registerReads) * c.registerRead
         return a
     }

@@ -23,6 +23,8 @@ public final class Driver {
 
     let device: RegisterSpace
     let memory: PhysicalMemory
+    /// The IOMMU between the device and memory, if any: the driver maps what the device may reach (IOVA = PA).
+    let iommu: IOMMU?
     let ringSize: Int
     let ringBase: PhysicalAddress
     let headerBase: PhysicalAddress
@@ -80,12 +82,13 @@ public final class Driver {
 
     /// Sets up rings and buffers in `memory` and programs the device.
     public init(device: RegisterSpace, memory: PhysicalMemory, configuration: DriverConfiguration,
-                maxFrameBytes: Int) throws(MemoryFault) {
+                maxFrameBytes: Int, iommu: IOMMU? = nil) throws(MemoryFault) {
         precondition(configuration.ringSize >= 8 && configuration.ringSize <= 65_536
                      && configuration.ringSize & (configuration.ringSize - 1) == 0, "ring size must be a power of two")
         self.configuration = configuration
         self.device = device
         self.memory = memory
+        self.iommu = iommu
         self.ringSize = configuration.ringSize
         self.translationBuffer = TranslationBuffer()
         self.ringBase = try memory.allocateContiguous(bytes: ringSize * TxDescriptor.size)
@@ -109,6 +112,14 @@ public final class Driver {
             self.receiveBufferBase = .zero
         }
         try postReceiveBuffers()
+        // The device reaches the driver's own rings and buffers through fixed mappings made once.
+        try mapForDevice(ringBase, bytes: ringSize * TxDescriptor.size)
+        try mapForDevice(headerBase, bytes: ringSize * Driver.headerSlotBytes)
+        try mapForDevice(bounceBase, bytes: ringSize * bounceSlotBytes)
+        if receiveRingSize > 0 {
+            try mapForDevice(receiveRingBase, bytes: receiveRingSize * RxDescriptor.size)
+            try mapForDevice(receiveBufferBase, bytes: receiveRingSize * Driver.receiveBufferBytes)
+        }
         program()
     }
 
@@ -142,6 +153,29 @@ public final class Driver {
         device.writeRegister(.tctl, TransmitControl.enable.rawValue)
     }
 
+    /// Maps physical memory for the device at the same I/O virtual address (identity), when there is an IOMMU.
+    func mapForDevice(_ address: PhysicalAddress, bytes: Int) throws(MemoryFault) {
+        guard let iommu, bytes > 0 else { return }
+        let start = address.pageBase
+        let end = address.rawValue + UInt64(bytes)
+        let length = Int(end - start.rawValue)
+        try iommu.map(iova: IOVirtualAddress(rawValue: start.rawValue), physical: start, length: length, writable: true)
+        counters.iommuMappings += 1
+    }
+
+    /// Maps the payload pieces of one send (streaming DMA mapping, kept until the page is mapped again).
+    func mapPieces() {
+        guard iommu != nil else { return }
+        for piece in pieces {
+            do throws(MemoryFault) {
+                try mapForDevice(piece.address, bytes: piece.length)
+            } catch {
+                // A piece the IOMMU cannot map faults on the device side and completes with a DMA error.
+                counters.translationFaults += 1
+            }
+        }
+    }
+
     /// Gives every receive descriptor its buffer, status cleared.
     func postReceiveBuffers() throws(MemoryFault) {
         for i in 0..<receiveRingSize {
@@ -165,7 +199,14 @@ public final class Driver {
     public func registerBuffer(space: AddressSpace, address: VirtualAddress, length: Int) throws(MemoryFault)
         -> TranslationBuffer.RegionID
     {
-        try translationBuffer.register(space: space, address: address, length: length)
+        let id = try translationBuffer.register(space: space, address: address, length: length)
+        if iommu != nil {
+            // Registered memory is mapped for the device once, page by page, like its translation.
+            pieces.removeAll(keepingCapacity: true)
+            _ = translationBuffer.translate(space: space, address: address, length: length, into: &pieces)
+            for piece in pieces { try mapForDevice(piece.address, bytes: piece.length) }
+        }
+        return id
     }
 
     /// Largest UDP payload per packet for a destination (packet size − IPv4 − UDP [− RTP] headers).
@@ -411,6 +452,7 @@ public final class Driver {
                         let before = w.space.pageWalks
                         try w.space.physicalPieces(of: address, length: payload, into: &pieces)
                         counters.pageWalks += w.space.pageWalks - before
+                        mapPieces()
                     }
                 } catch {
                     // Checked when the write was accepted; a mapping removed since skips the entry, counted.

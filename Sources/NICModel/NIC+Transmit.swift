@@ -64,7 +64,8 @@ extension NIC {
         _counters.descriptorBatches += 1
         let transfer = busTime(bytes: n * TxDescriptor.size)
         dmaFreeAt = simulator.now + transfer
-        simulator.schedule(after: configuration.dmaReadLatency + transfer, target: id,
+        // IOTLB misses (when an IOMMU sits in the path) lengthen this transfer's round trip.
+        simulator.schedule(after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency(), target: id,
                            kind: EventKind.descriptorsArrived.rawValue, a: UInt64(q), b: generation)
         return true
     }
@@ -206,7 +207,7 @@ extension NIC {
         }
         let transfer = busTime(bytes: length)
         dmaFreeAt = simulator.now + transfer
-        simulator.schedule(after: configuration.dmaReadLatency + transfer, target: id,
+        simulator.schedule(after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency(), target: id,
                            kind: EventKind.packetFetched.rawValue, a: UInt64(q), b: generation)
         return true
     }

@@ -93,6 +93,11 @@ public struct Report: Codable, Hashable, Sendable {
         public var rxDroppedOversize: UInt64
         public var rxChecksumErrors: UInt64
         public var rxDMAErrors: UInt64
+        /// IOTLB lookups, hits, misses and IOMMU faults (all 0 without an IOMMU).
+        public var iotlbHits: UInt64
+        public var iotlbMisses: UInt64
+        public var iommuFaults: UInt64
+        public var iommuMappings: UInt64
     }
 
     public struct SwitchPortReport: Codable, Hashable, Sendable {
@@ -173,7 +178,9 @@ extension World {
                 interruptsWithErrorCause: n.interruptsWithErrorCause, framesReceived: n.framesReceived,
                 octetsReceived: n.octetsReceived, rxDroppedNoBuffer: n.rxDroppedNoBuffer,
                 rxDroppedDisabled: n.rxDroppedDisabled, rxDroppedOversize: n.rxDroppedOversize,
-                rxChecksumErrors: n.rxChecksumErrors, rxDMAErrors: n.rxDMAErrors))
+                rxChecksumErrors: n.rxChecksumErrors, rxDMAErrors: n.rxDMAErrors,
+                iotlbHits: dma.iommu?.counters.hits ?? 0, iotlbMisses: dma.iommu?.counters.misses ?? 0,
+                iommuFaults: dma.iommu?.counters.faults ?? 0, iommuMappings: d.iommuMappings))
         let peers = [spec.server.name] + spec.receivers.map(\.name)
         let ports = ethernetSwitch.allPortCounters.enumerated().map { i, c in
             Report.SwitchPortReport(port: i, peer: peers[i], framesOut: c.framesOut, bytesOut: c.bytesOut,
@@ -244,6 +251,7 @@ extension Report {
                 ["NIC descriptor batches", "\(h.nic.descriptorBatches)"],
                 ["NIC late frames (dropped)", "\(h.nic.lateFrames) (\(h.nic.lateFramesDropped))"],
                 ["NIC frames received", "\(h.nic.framesReceived)"],
+                ["IOTLB hits / misses", "\(h.nic.iotlbHits) / \(h.nic.iotlbMisses)"],
                 ["NIC receive drops (no buffer)", "\(h.nic.rxDroppedNoBuffer)"],
             ]
             out += table(["counter", "value"], rows)

@@ -64,7 +64,7 @@ extension ScenarioParser {
             ?? 256 * mebibyte
 
         let nic = try fields?["nic"]?.mapping(allowed: [
-            "tx-ring", "rx-ring", "segmentation", "dma", "packet-buffer", "moderation",
+            "tx-ring", "rx-ring", "segmentation", "dma", "packet-buffer", "moderation", "iommu",
         ])
         var txRing: Int64 = 1024
         if let ring = nic?["tx-ring"] {
@@ -91,6 +91,18 @@ extension ScenarioParser {
         }
         if let buffer = nic?["packet-buffer"] {
             nicSpec.packetBufferBytes = Int(try buffer.size(in: 2 * kibibyte...16 * mebibyte, bounds: "2KiB to 16MiB"))
+        }
+        if let node = nic?["iommu"] {
+            let m = try node.mapping(allowed: ["iotlb", "policy", "miss-latency"])
+            var iommu = IOMMUSpec()
+            iommu.iotlbEntries = Int(try m["iotlb"]?.integer(in: 0...1_048_576) ?? 64)
+            if let policy = m["policy"] {
+                let text = try policy.name()
+                guard text == "lru" || text == "fifo" else { throw policy.expected("lru or fifo") }
+                iommu.fifo = text == "fifo"
+            }
+            iommu.missLatency = try m["miss-latency"]?.duration(in: 0...oneSecond, bounds: "0 to 1s") ?? iommu.missLatency
+            nicSpec.iommu = iommu
         }
         if let m = try nic?["moderation"]?.mapping(allowed: [
             "interval", "tx-delay", "tx-absolute", "tx-frames", "rx-delay", "rx-absolute", "rx-frames",

@@ -191,5 +191,18 @@ public struct NICSpec: Hashable, Sendable {
     public var rxDelay: Int64 = 0
     public var rxAbsoluteDelay: Int64 = 0
     public var rxFrames = 0
+    /// An IOMMU between the NIC and memory; nil for none.
+    public var iommu: IOMMUSpec?
+    public init() {}
+}
+
+/// An IOMMU's IOTLB as a scenario gives it.
+public struct IOMMUSpec: Hashable, Sendable {
+    /// IOTLB entries (pages); 0 walks on every access.
+    public var iotlbEntries = 64
+    /// `lru` or `fifo`.
+    public var fifo = false
+    /// Picoseconds one IOTLB miss adds.
+    public var missLatency: Int64 = 128_000
     public init() {}
 }

@@ -57,7 +57,11 @@ public final class World {
         self.simulator = simulator
         let memory = PhysicalMemory(size: server.memoryBytes, seed: spec.seed)
         self.memory = memory
-        let dma = DMAEngine(memory: memory)
+        let iommu = server.nic.iommu.map { spec in
+            IOMMU(configuration: IOMMU.Configuration(iotlbEntries: spec.iotlbEntries, replacement: spec.fifo ? .fifo : .lru,
+                                                     missLatency: .picoseconds(spec.missLatency)))
+        }
+        let dma = DMAEngine(memory: memory, iommu: iommu)
         self.dma = dma
         let nicSpec = server.nic
         let nic = NIC(simulator: simulator, name: "\(server.name).nic",
@@ -83,7 +87,8 @@ public final class World {
                 rxft: UInt32(nicSpec.rxFrames)),
             receiveRingSize: nicSpec.rxRingSize)
         do {
-            self.driver = try Driver(device: nic, memory: memory, configuration: driverConfiguration, maxFrameBytes: maxFrame)
+            self.driver = try Driver(device: nic, memory: memory, configuration: driverConfiguration, maxFrameBytes: maxFrame,
+                                     iommu: iommu)
         } catch {
             throw ScenarioError(file: "", line: 0, column: 0, message: "server memory too small for the driver's rings: \(error)")
         }
