@@ -78,6 +78,7 @@ public final class Driver {
         var started: [Bool]
         var current = 0
         var remainingEntries: Int
+        var path: PayloadPath
     }
 
     /// Sets up rings and buffers in `memory` and programs the device.
@@ -219,7 +220,9 @@ public final class Driver {
     /// The write is checked whole before anything is posted: unknown destinations, negative lengths and
     /// unmapped memory are refused with nothing sent. Call ``ringDoorbell()`` afterwards (the host does, once the
     /// CPU time of this work has passed).
-    public func transmit(space: AddressSpace, entries: [WriteEntry]) throws(DriverError) -> WriteID {
+    public func transmit(space: AddressSpace, entries: [WriteEntry], path: PayloadPath? = nil) throws(DriverError)
+        -> WriteID
+    {
         guard !entries.isEmpty else { throw DriverError(.badLength, "a write needs at least one entry") }
         for (i, e) in entries.enumerated() {
             guard e.destination.rawValue >= 0 && e.destination.rawValue < templates.count else {
@@ -237,7 +240,7 @@ public final class Driver {
         queued.append(WriteState(id: id, space: space, entries: entries,
                                  sent: Array(repeating: 0, count: entries.count),
                                  started: Array(repeating: false, count: entries.count),
-                                 remainingEntries: entries.count))
+                                 remainingEntries: entries.count, path: path ?? configuration.path))
         post()
         return id
     }
@@ -440,9 +443,10 @@ public final class Driver {
             let destination = entry.destination.rawValue
             let payload = min(sendPayloadLimit(for: entry.destination), entry.length - w.sent[i])
             let address = VirtualAddress(rawValue: entry.address.rawValue + UInt64(w.sent[i]))
-            let context = configuration.segmentation == .nic ? 1 : 0
+            let launch = w.started[i] ? nil : entry.launchTime
+            let context = configuration.segmentation == .nic || launch != nil ? 1 : 0
             var needed = 1 + context
-            if configuration.path == .zeroCopy {
+            if w.path == .zeroCopy {
                 pieces.removeAll(keepingCapacity: true)
                 do throws(MemoryFault) {
                     if translationBuffer.translate(space: w.space, address: address, length: payload, into: &pieces) {
@@ -464,14 +468,15 @@ public final class Driver {
                     continue
                 }
                 needed += pieces.count
-            } else if context == 1 {
+            } else if configuration.segmentation == .nic {
                 needed += (payload + bounceSlotBytes - 1) / bounceSlotBytes
             }
             guard freeDescriptors >= needed else { return false }
             w.current = next
             let mss = maxPayload(for: entry.destination)
             let segments = payload <= mss ? 1 : (payload + mss - 1) / mss
-            writePacket(destination: destination, space: w.space, address: address, payload: payload, segments: segments)
+            writePacket(destination: destination, space: w.space, address: address, payload: payload, segments: segments,
+                        path: w.path, launch: launch)
             w.started[i] = true
             w.sent[i] += payload
             if w.sent[i] >= entry.length { w.remainingEntries -= 1 }
@@ -487,7 +492,8 @@ public final class Driver {
 
     /// Writes one send's descriptors: an optional context descriptor (NIC segmentation), the header from the
     /// destination's template, and the payload where it lies (zero-copy) or copied into bounce buffers.
-    func writePacket(destination: Int, space: AddressSpace, address: VirtualAddress, payload: Int, segments: Int) {
+    func writePacket(destination: Int, space: AddressSpace, address: VirtualAddress, payload: Int, segments: Int,
+                     path: PayloadPath, launch: SimTime?) {
         let template = templates[destination]
         let headerLength = template.headerLength
         let identification = ipIdentification[destination]
@@ -507,10 +513,21 @@ public final class Driver {
         let last: TxCommand = report ? [.endOfPacket, .reportStatus] : .endOfPacket
         do throws(MemoryFault) {
             var checksum: TxCommand = [.insertChecksum]
-            if nicSegments {
-                var flags: TxContextFlags = [.segment, .ipChecksum, .udpChecksum]
-                if template.rtp != nil { flags.insert(.rtp) }
-                var context = TxContextDescriptor(headerLength: UInt8(headerLength), ipOffset: UInt8(template.ipHeaderOffset),
+            if nicSegments || launch != nil {
+                var flags: TxContextFlags = []
+                if nicSegments {
+                    flags.formUnion([.segment, .ipChecksum, .udpChecksum])
+                    if template.rtp != nil { flags.insert(.rtp) }
+                }
+                var nanoseconds: UInt64 = 0
+                if let launch {
+                    // With a context descriptor the NIC takes checksums from its flags, not from IC.
+                    flags.formUnion([.launchTime, .udpChecksum])
+                    // Launch times are whole nanoseconds of device time, rounded up so a frame never leaves early.
+                    nanoseconds = UInt64(max(0, (launch.rawValue + 999) / 1_000))
+                }
+                var context = TxContextDescriptor(launchTimeNanoseconds: nanoseconds, headerLength: UInt8(headerLength),
+                                                  ipOffset: UInt8(template.ipHeaderOffset),
                                                   udpOffset: UInt8(template.udpHeaderOffset), flags: flags,
                                                   mss: UInt16(maxPayload(for: DestinationID(rawValue: destination)))).asDescriptor
                 context.command.formUnion(command)
@@ -518,7 +535,7 @@ public final class Driver {
                 checksum = []
             }
             let header = PhysicalAddress(rawValue: headerBase.rawValue + UInt64(Int(posted % UInt64(ringSize)) * Driver.headerSlotBytes))
-            switch (configuration.path, nicSegments) {
+            switch (path, nicSegments) {
             case (.copy, false):
                 // One bounce buffer holds header and payload: one descriptor per packet.
                 let slot = PhysicalAddress(rawValue: bounceBase.rawValue + UInt64(firstIndex * bounceSlotBytes))

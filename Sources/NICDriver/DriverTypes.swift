@@ -1,4 +1,5 @@
 import HostMemory
+import SimCore
 import WireFormats
 
 /// How the driver moves payload to the device.
@@ -42,10 +43,14 @@ public struct WriteEntry: Hashable, Sendable {
     public var destination: DestinationID
     public var address: VirtualAddress
     public var length: Int
-    public init(destination: DestinationID, address: VirtualAddress, length: Int) {
+    /// When the entry's first packet should start on the wire: the driver puts a context descriptor with a
+    /// launch time before it (datasheet §5, A13–A15 in hardware). Nil sends it when the NIC gets to it.
+    public var launchTime: SimTime?
+    public init(destination: DestinationID, address: VirtualAddress, length: Int, launchTime: SimTime? = nil) {
         self.destination = destination
         self.address = address
         self.length = length
+        self.launchTime = launchTime
     }
 }
 

@@ -420,7 +420,8 @@ extension NIC {
         }
         // One event, one signal: causes that may not wait take the others along (datasheet §6).
         if !cause.isEmpty {
-            let onlyDelayable = cause == .txDescriptorWritten && delayable
+            // Masked causes stay in ICR without stopping the completion from being delayed.
+            let onlyDelayable = cause.intersection(interruptMask) == .txDescriptorWritten && delayable
             signal(cause, path: cause.contains(.txDescriptorWritten) ? .transmit : .other, delayable: onlyDelayable)
         }
     }

@@ -64,7 +64,7 @@ public struct NICCounters: Hashable, Sendable {
 /// engine with a descriptor cache, segmentation and checksum offload, launch time, interrupt moderation, a MAC.
 ///
 /// The device acts only on register writes, frames from the wire and its own events; it reaches host memory only
-/// through its ``DMAEngine`` and tells the host about progress only by writing descriptor status and sending
+/// through its ``HostMemory/DMAEngine`` and tells the host about progress only by writing descriptor status and sending
 /// interrupt messages. Everything it does is in the datasheet (`NICModel.docc/Datasheet.md`).
 public final class NIC: RegisterSpace, FrameSink, EventHandler {
     public let configuration: NICConfiguration
@@ -282,7 +282,10 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         fetchSlotScheduled = false
         bufferedBytes = 0
         macBusy = false
+        macFreeAt = .zero
         macWakeScheduled = .never
+        nextFetchQueue = 0
+        nextMACQueue = 0
         statGoodPackets = 0
         statGoodOctets = 0
         statDescriptorErrors = 0

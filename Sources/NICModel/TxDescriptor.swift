@@ -31,8 +31,8 @@ public struct TxStatus: OptionSet, Hashable, Sendable {
     /// `FMTE`: the descriptor was malformed (checksum offsets outside the packet, a context descriptor with
     /// impossible header lengths, a packet without end-of-packet that fills the descriptor cache or the ring).
     public static let formatError = TxStatus(rawValue: 1 << 6)
-    /// `LATE`: the packet's launch time had passed when it reached the wire (sent late, or dropped when
-    /// `LTCTL.DROPLATE` is set).
+    /// `LATE`: the packet was dropped because its launch time had passed (`LTCTL.DROPLATE` set). Packets sent
+    /// late are counted (LATEC) but not marked.
     public static let late = TxStatus(rawValue: 1 << 7)
 }
 
@@ -130,7 +130,7 @@ public struct TxContextFlags: OptionSet, Hashable, Sendable {
 /// | 8 | `HDRLEN`: bytes of headers (Ethernet through UDP, and RTP with `RTP`) at the start of the packet |
 /// | 9 | `IPCSS`: offset of the IPv4 header |
 /// | 10 | `TUCSS`: offset of the UDP header |
-/// | 11 | `CMD`: `DEXT` set (this is what marks a context descriptor); `RS`, `EOP` ignored |
+/// | 11 | `CMD`: `DEXT` set (this is what marks a context descriptor); `RS` and `IDE` count for the packet; `EOP` here is a format error |
 /// | 12 | `STA`: written back with `DD` only when the packet completes with an error on this descriptor |
 /// | 13 | flags: ``TxContextFlags`` |
 /// | 14–15 | `MSS`: payload bytes per segment (with `TSE`) |
