@@ -3,15 +3,20 @@
 /// Each default names its source. Tags as in `REFERENCE.md`: [D] derived by arithmetic from a figure there,
 /// [U] a labelled assumption awaiting calibration.
 public struct CostModel: Hashable, Sendable {
-    /// One system call's entry, socket lookup and exit. Default 2,600 cycles [D]: the Linux UDP GSO commit's
-    /// figures (624,666 → 36,282 calls/s and 876 → 2,139 MB/s of 1,470-B datagrams on the same cycles) solve to
-    /// ≈1.4 × the per-packet cost for the per-call part, with ≈4.5k cycles per call+datagram in total.
+    /// One system call's entry and exit. Default 630 cycles [D]: the Linux sendmmsg commit measured 804k → 965k
+    /// 64-byte datagrams per second at batch 64 (+20 %); with a per-call part `e` and a per-message part `m`,
+    /// e + m = 1.2 (e/64 + m) gives e ≈ 0.204 m, and 3 GHz / 804k = 3,731 cycles = e + m.
     public var syscall: Int64
+    /// One message through the stack: socket and route lookup, buffer allocation, queueing discipline. Default
+    /// 2,070 cycles [D]: from the UDP GSO commit (≈4.5k cycles per 1,470-B datagram without GSO, ≈1.8k per
+    /// segment with it, REFERENCE.md) the per-call share is ≈2.7k, less the 630-cycle entry. The sendmmsg figure
+    /// agrees: 2,070 + 1,065 + 32 (copying 64 B) = 3,167 ≈ its 3,099 per message.
+    public var stackPerMessage: Int64
     /// Moving from the application's context to the driver's and back, each way. Default 3,000 cycles [U]
     /// (≈1 µs at 3 GHz, the usual order of a Linux context switch).
     public var contextSwitch: Int64
-    /// Per packet in the driver and stack (header from the template, bookkeeping). Default 1,900 cycles [D]:
-    /// the per-segment share of the same solution (REFERENCE.md: "≈1.8k with GSO").
+    /// Per send the driver describes (header from the template, bookkeeping). Default 1,065 cycles [D]: the
+    /// GSO per-segment 1.8k less copying 1,470 bytes at 0.5 cycle/byte (735).
     public var perPacket: Int64
     /// Per descriptor written into the ring. Default 40 cycles [U]: one 16-byte store plus index arithmetic.
     public var perDescriptor: Int64
@@ -37,12 +42,19 @@ public struct CostModel: Hashable, Sendable {
     /// One IOMMU mapping (writing a device page-table entry). Default 300 cycles [U]: the order of Linux's
     /// `dma_map_page` through an IOMMU, a labelled assumption.
     public var iommuMap: Int64 = 300
+    /// One policy-table lookup (per message sent, per datagram received while policies exist). Default 50
+    /// cycles [U]: a hash lookup in a small table, the order of an eBPF map lookup.
+    public var policyLookup: Int64 = 50
+    /// One kernel timer expiry that releases timed messages (hrtimer interrupt and softirq). Default 1,500
+    /// cycles [U].
+    public var timer: Int64 = 1_500
 
-    public init(syscall: Int64 = 2_600, contextSwitch: Int64 = 3_000, perPacket: Int64 = 1_900,
+    public init(syscall: Int64 = 630, stackPerMessage: Int64 = 2_070, contextSwitch: Int64 = 3_000, perPacket: Int64 = 1_065,
                 perDescriptor: Int64 = 40, copyPerKiB: Int64 = 512, pageWalk: Int64 = 384,
                 translationHit: Int64 = 20, pinPage: Int64 = 1_000, doorbell: Int64 = 300,
                 registerRead: Int64 = 1_500, interrupt: Int64 = 2_000, perReclaimedDescriptor: Int64 = 20) {
         self.syscall = syscall
+        self.stackPerMessage = stackPerMessage
         self.contextSwitch = contextSwitch
         self.perPacket = perPacket
         self.perDescriptor = perDescriptor
@@ -60,6 +72,9 @@ public struct CostModel: Hashable, Sendable {
 /// Cycles spent, split by what they were spent on. ``total`` is always the sum of the categories.
 public struct CycleAccount: Hashable, Sendable {
     public var syscall: Int64 = 0
+    public var stack: Int64 = 0
+    public var policy: Int64 = 0
+    public var timer: Int64 = 0
     public var contextSwitch: Int64 = 0
     public var driver: Int64 = 0
     public var descriptors: Int64 = 0
@@ -72,18 +87,22 @@ public struct CycleAccount: Hashable, Sendable {
 
     /// All categories added up.
     public var total: Int64 {
-        syscall + contextSwitch + driver + descriptors + copy + translation + pinning + doorbell + interrupt
+        syscall + stack + policy + timer + contextSwitch + driver + descriptors + copy + translation + pinning + doorbell
+            + interrupt
     }
 
     /// Category names and values in report order.
     public var categories: [(name: String, cycles: Int64)] {
-        [("syscall", syscall), ("context-switch", contextSwitch), ("driver", driver), ("descriptors", descriptors),
+        [("syscall", syscall), ("stack", stack), ("policy", policy), ("timer", timer), ("context-switch", contextSwitch), ("driver", driver), ("descriptors", descriptors),
          ("copy", copy), ("translation", translation), ("pinning", pinning), ("doorbell", doorbell),
          ("interrupt", interrupt)]
     }
 
     public static func += (a: inout CycleAccount, b: CycleAccount) {
         a.syscall += b.syscall
+        a.stack += b.stack
+        a.policy += b.policy
+        a.timer += b.timer
         a.contextSwitch += b.contextSwitch
         a.driver += b.driver
         a.descriptors += b.descriptors

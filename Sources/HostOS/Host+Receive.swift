@@ -91,9 +91,12 @@ extension Host: ReceiveHandler {
                 receiveCounters.malformed += 1
                 return
             }
+            receiveAccount.stack += configuration.costs.stackPerMessage
+            if applyReceivePolicies(bytes, view: view, account: &receiveAccount) { return }
             if sockets.contains(where: { $0.port == view.udp.destinationPort }) {
                 receiveCounters.udpDelivered += 1
                 receiveCounters.udpBytesDelivered += UInt64(view.payloadLength)
+                deliverLocally(port: view.udp.destinationPort, bytes: view.payloadLength, account: &receiveAccount)
             } else {
                 receiveCounters.udpNoSocket += 1
             }

@@ -50,6 +50,9 @@ public struct HostError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let badSocket = Code(rawValue: "bad socket")
         public static let driverRefused = Code(rawValue: "driver refused the write")
         public static let memory = Code(rawValue: "memory fault")
+        public static let badPolicy = Code(rawValue: "bad policy")
+        public static let badAggregate = Code(rawValue: "bad aggregate message")
+        public static let messageTooLong = Code(rawValue: "message too long")
     }
     public var code: Code
     public var detail: String
@@ -122,9 +125,9 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     public let configuration: HostConfiguration
     public let memory: PhysicalMemory
     public let driver: Driver
-    public private(set) var counters = HostCounters()
+    public internal(set) var counters = HostCounters()
     /// Cycles by category, summed over cores.
-    public private(set) var cycles = CycleAccount()
+    public internal(set) var cycles = CycleAccount()
     /// Every write call, in call order.
     public private(set) var writeRecords: [WriteRecord] = []
     /// Times at which the interrupt handler started, when ``recordInterruptTimes`` is on.
@@ -139,12 +142,24 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     var id = ComponentID(rawValue: 0)
     var replyScratch = [UInt8](repeating: 0, count: 9216)
     var replyIdentification: UInt16 = 0
+    /// Work the stack does on received frames inside the current interrupt.
+    var receiveAccount = CycleAccount()
     var coreBusyUntil: [SimTime]
     var processes: [Process] = []
     var sockets: [(process: Int, port: UInt16)] = []
     var neighbors: [IPv4Address: MACAddress] = [:]
     var destinations: [DestinationKey: DestinationID] = [:]
     var pendingCalls: [PendingCall] = []
+    /// Policies by id, in the order they were first installed.
+    var policies: [(id: Int, policy: Policy)] = []
+    /// Counters per policy id.
+    public internal(set) var policyCounters: [Int: PolicyCounters] = [:]
+    /// Datagrams and bytes delivered to each bound port (by policies and by plain delivery).
+    public internal(set) var socketDeliveries: [UInt16: (datagrams: UInt64, bytes: UInt64)] = [:]
+    /// Match-action entries in use, by policy id.
+    var hardwareSlots: [Int: Int] = [:]
+    /// Messages held by the OS's timed queue, in release order.
+    var timedBatches: [TimedBatch] = []
     var writeIndexByID: [WriteID: Int] = [:]
 
     struct DestinationKey: Hashable {
@@ -157,10 +172,19 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         var entries: [WriteVectorEntry]
     }
 
+    /// One message on its way to the driver.
+    struct OutMessage {
+        var destination: SocketAddress
+        var address: VirtualAddress
+        var length: Int
+        var launch: SimTime? = nil
+    }
+
     enum EventKind: UInt32 {
         case writeCall = 1
         case doorbell = 2
         case interrupt = 3
+        case timedRelease = 4
     }
 
     public init(simulator: Simulator, name: String, mac: MACAddress, ip: IPv4Address, memory: PhysicalMemory,
@@ -176,6 +200,7 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         self.id = simulator.register(self, name: name)
         driver.completionHandler = self
         driver.receiveHandler = self
+        driver.setMACAddress(mac)
     }
 
     /// Starts a process with an empty address space.
@@ -220,38 +245,66 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         simulator.schedule(at: time, target: id, kind: EventKind.writeCall.rawValue, a: UInt64(pendingCalls.count - 1))
     }
 
-    /// Performs a multi-destination write now. Refused whole (nothing sent) when a destination has no neighbour
-    /// entry or the driver refuses it.
+    /// Performs a multi-destination write now (B1, B17): one system call hands the whole write vector to the
+    /// driver's context. Refused whole (nothing sent) when a destination has no neighbour entry or the driver
+    /// refuses it. Transmit policies (A1, A3, A4) rewrite the vector first.
     @discardableResult
     public func write(socket: Socket, entries: [WriteVectorEntry]) throws(HostError) -> WriteID {
+        let (process, sourcePort) = try socketOwner(socket)
+        counters.syscalls += 1
+        var account = CycleAccount()
+        account.syscall = configuration.costs.syscall
+        // One pass through the stack per entry (destination lookup, header template).
+        account.stack = Int64(entries.count) * configuration.costs.stackPerMessage
+        let messages = entries.map { OutMessage(destination: $0.destination, address: $0.address, length: $0.length) }
+        return try submit(process: process, sourcePort: sourcePort, messages: messages, path: nil,
+                          account: account, switchesContext: true)
+    }
+
+    func socketOwner(_ socket: Socket) throws(HostError) -> (Process, UInt16) {
         guard socket.rawValue >= 0 && socket.rawValue < sockets.count else {
             throw HostError(.badSocket, "socket \(socket.rawValue) is not open")
         }
         let (processIndex, sourcePort) = sockets[socket.rawValue]
-        let process = processes[processIndex]
-        counters.syscalls += 1
+        return (processes[processIndex], sourcePort)
+    }
+
+    /// Applies transmit policies, hands the messages to the driver and prices the work on the process's core;
+    /// the doorbell rings when that work is done. Nothing is posted when any message is refused.
+    @discardableResult
+    func submit(process: Process, sourcePort: UInt16, messages: [OutMessage], path: PayloadPath?,
+                account initial: CycleAccount, switchesContext: Bool, on core: Int? = nil) throws(HostError) -> WriteID {
+        var account = initial
+        let expanded = applyTransmitPolicies(messages, sourcePort: sourcePort, account: &account)
         var driverEntries: [WriteEntry] = []
-        driverEntries.reserveCapacity(entries.count)
-        for e in entries {
-            let destination = try destinationID(sourcePort: sourcePort, destination: e.destination)
-            driverEntries.append(WriteEntry(destination: destination, address: e.address, length: e.length))
-        }
-        let core = coreFor(process)
+        driverEntries.reserveCapacity(expanded.count)
+        let core = core ?? coreFor(process)
         let start = max(simulator.now, coreBusyUntil[core])
-        var account = CycleAccount()
-        account.syscall = configuration.costs.syscall
+        do throws(HostError) {
+            for e in expanded {
+                let destination = try destinationID(sourcePort: sourcePort, destination: e.destination)
+                driverEntries.append(WriteEntry(destination: destination, address: e.address, length: e.length,
+                                                launchTime: e.launch))
+            }
+        } catch {
+            counters.writesRefused += 1
+            _ = occupy(core: core, from: start, account)
+            throw error
+        }
         let before = driver.counters
         let id: WriteID
         do throws(DriverError) {
-            id = try driver.transmit(space: process.addressSpace, entries: driverEntries)
+            id = try driver.transmit(space: process.addressSpace, entries: driverEntries, path: path)
         } catch {
             counters.writesRefused += 1
             _ = occupy(core: core, from: start, account)
             throw HostError(.driverRefused, error.description)
         }
         counters.writes += 1
-        counters.contextSwitches += 2
-        account.contextSwitch = 2 * configuration.costs.contextSwitch
+        if switchesContext {
+            counters.contextSwitches += 2
+            account.contextSwitch += 2 * configuration.costs.contextSwitch
+        }
         account += price(driver.counters, since: before)
         account.doorbell += configuration.costs.doorbell
         let end = occupy(core: core, from: start, account)
@@ -321,6 +374,8 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
             driver.ringDoorbell()
         case .interrupt:
             runInterruptHandler()
+        case .timedRelease:
+            releaseTimed(Int(event.a))
         case nil:
             break
         }
@@ -336,8 +391,10 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         counters.interruptsHandled += 1
         if recordInterruptTimes { interruptTimes.append(simulator.now) }
         let before = driver.counters
+        receiveAccount = CycleAccount()
         let needsDoorbell = driver.handleInterrupt()
         var account = price(driver.counters, since: before)
+        account += receiveAccount
         account.interrupt += configuration.costs.interrupt
         if needsDoorbell { account.doorbell += configuration.costs.doorbell }
         let end = occupy(core: configuration.interruptCore, from: simulator.now, account)

@@ -13,7 +13,7 @@ import WireFormats
 /// host's cost model turns their differences into cycles and virtual time.
 public final class Driver {
     public let configuration: DriverConfiguration
-    public private(set) var counters = DriverCounters()
+    public internal(set) var counters = DriverCounters()
     /// Per-destination counts, indexed by ``DestinationID/rawValue``.
     public private(set) var destinationCounters: [DestinationCounters] = []
     /// Told when a write has completed.

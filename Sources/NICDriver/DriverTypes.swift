@@ -139,6 +139,8 @@ public struct DriverCounters: Hashable, Sendable {
     public var bytesReceived: UInt64 = 0
     /// Receive descriptors given back to the device.
     public var receiveDescriptorsPosted: UInt64 = 0
+    /// Match-action entries written or cleared.
+    public var hardwarePolicyWrites: UInt64 = 0
     /// IOMMU mappings made for the device (rings and buffers once; unregistered payload per send).
     public var iommuMappings: UInt64 = 0
     /// Frames the host asked to send as they are (ARP and ICMP replies, forwarded frames).

@@ -82,6 +82,12 @@ extension NIC {
             frames.release(frame)
             return
         }
+        if let i = matchPolicy(frame: frame, receive: true), applyPolicy(i, frame: frame, receive: true) {
+            // Redirected by the match-action table: the host never sees it (A5 in hardware).
+            _counters.rxRedirected += 1
+            frames.release(frame)
+            return
+        }
         let q = receiveQueue(for: frame)
         let bufferSize = receiveControl.bufferSize
         let needed = (length + bufferSize - 1) / bufferSize

@@ -202,14 +202,27 @@ extension NIC {
             record.hasFrame = true
             record.length = length
             record.completesPacket = true
+            applyTransmitPolicy(&record)
             txQueues[q].append(record)
-            bufferedBytes += length
+            bufferedBytes += record.length
         }
         let transfer = busTime(bytes: length)
         dmaFreeAt = simulator.now + transfer
         simulator.schedule(after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency(), target: id,
                            kind: EventKind.packetFetched.rawValue, a: UInt64(q), b: generation)
         return true
+    }
+
+    /// Applies a transmit match-action entry to a frame about to queue: copies go to the hairpin queue; a
+    /// redirect keeps the record (for write-back) but replaces its frame by nothing on the wire.
+    func applyTransmitPolicy(_ r: inout TxFrameRecord) {
+        guard let i = matchPolicy(frame: r.frame, receive: false), applyPolicy(i, frame: r.frame, receive: false) else {
+            return
+        }
+        simulator.frames.release(r.frame)
+        r.hasFrame = false
+        r.length = 0
+        r.redirected = true
     }
 
     /// Checks a context descriptor against the packet; returns the number of segments, or nil when impossible.
@@ -308,8 +321,9 @@ extension NIC {
             r.length = total
             r.completesPacket = s == count - 1
             if s > 0 { r.launchTime = Int64.min }
+            applyTransmitPolicy(&r)
             txQueues[q].append(r)
-            bufferedBytes += total
+            bufferedBytes += r.length
         }
     }
 
@@ -317,6 +331,19 @@ extension NIC {
 
     /// Chooses the next frame for the wire, starting no earlier than `start`, queue by queue in turn.
     func startNextOnMAC(at start: SimTime) {
+        if hairpinCount > 0 {
+            let frame = hairpin[hairpinStart]
+            hairpinStart = (hairpinStart + 1) % hairpin.count
+            hairpinCount -= 1
+            macBusy = true
+            macQueue = -1
+            macHairpinFrame = frame
+            transmitObserver?.observe(frame, at: start, simulator: simulator)
+            let bits = Int64(EthernetWire.bytesOnWire(frameLength: simulator.frames.length(of: frame)) * 8)
+            simulator.schedule(at: start + SimDuration.serialization(bits: bits, bitsPerSecond: configuration.lineRate),
+                               target: id, kind: EventKind.transmitDone.rawValue, b: generation)
+            return
+        }
         var wake = SimTime.never
         var step = 0
         while step < txQueues.count {
@@ -325,14 +352,14 @@ extension NIC {
                 step += 1
                 continue
             }
-            if !r.errors.isEmpty || txQueues[q].dropRestOfPacket {
+            if !r.errors.isEmpty || txQueues[q].dropRestOfPacket || r.redirected {
                 // Error packets (and the rest of a dropped late packet) complete in ring order without the wire.
                 var done = txQueues[q].popOldest()
                 if done.hasFrame {
                     simulator.frames.release(done.frame)
                     bufferedBytes -= done.length
                 }
-                if txQueues[q].dropRestOfPacket { done.errors.insert(.late) }
+                if txQueues[q].dropRestOfPacket && !done.redirected { done.errors.insert(.late) }
                 if done.completesPacket {
                     txQueues[q].dropRestOfPacket = false
                     complete(done, queue: q)
@@ -375,6 +402,23 @@ extension NIC {
     }
 
     func finishOnMAC() {
+        if macQueue < 0 {
+            let frame = macHairpinFrame
+            let length = simulator.frames.length(of: frame)
+            _counters.hairpinFrames += 1
+            _counters.framesTransmitted += 1
+            _counters.octetsTransmitted += UInt64(length)
+            statGoodPackets &+= 1
+            statGoodOctets &+= UInt64(length)
+            if let wire { wire.accept(frame, simulator: simulator) } else { simulator.frames.release(frame) }
+            macBusy = false
+            macFreeAt = simulator.now + SimDuration.serialization(
+                bits: Int64(EthernetWire.interPacketGapBytes * 8), bitsPerSecond: configuration.lineRate)
+            pumpTransmit()
+            // Device-made frames go out whether or not the driver's transmitter is enabled.
+            if !macBusy && hairpinCount > 0 { startNextOnMAC(at: macFreeAt) }
+            return
+        }
         let q = macQueue
         let r = txQueues[q].popOldest()
         bufferedBytes -= r.length

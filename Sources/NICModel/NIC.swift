@@ -30,6 +30,13 @@ public struct NICCounters: Hashable, Sendable {
     public var txFormatErrors: UInt64 = 0
     /// Register writes the device refused.
     public var registerErrors: UInt64 = 0
+    /// Frames the match-action table matched, and copies it could not queue.
+    public var policyMatches: UInt64 = 0
+    public var hairpinDrops: UInt64 = 0
+    /// Frames the device sent on its own (match-action copies), not from a descriptor.
+    public var hairpinFrames: UInt64 = 0
+    /// Received frames a redirect entry took away from the host.
+    public var rxRedirected: UInt64 = 0
     /// Checksums inserted by the device (legacy insertion and context offload).
     public var checksumsInserted: UInt64 = 0
     /// Packets the device segmented (TSE) and the segments it cut from them.
@@ -118,12 +125,20 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var macFreeAt = SimTime.zero
     var macWakeScheduled = SimTime.never
     var nextMACQueue = 0
-    /// The frame on the wire: queue index.
+    /// The frame on the wire: queue index, or -1 for a hairpin frame.
     var macQueue = 0
+    var macHairpinFrame = FrameHandle(rawValue: 0)
     // Scratch (allocated once).
     var descriptorScratch: [UInt8]
     var staging: [UInt8]
     var moderation = ModerationState()
+    // Match-action table and the frames it makes.
+    var receiveAddressLow: UInt32 = 0
+    var receiveAddressHigh: UInt32 = 0
+    var policyTable = [PolicyEntry](repeating: PolicyEntry(), count: NICRegister.policyEntries)
+    var hairpin = [FrameHandle](repeating: FrameHandle(rawValue: 0), count: 256)
+    var hairpinStart = 0
+    var hairpinCount = 0
 
     enum EventKind: UInt32 {
         case descriptorsArrived = 1
@@ -161,8 +176,11 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         if let (queue, field) = queueRegister(offset, base: 0x2800, count: rxQueues.count) {
             return rxQueues[queue].read(field)
         }
+        if let value = readPolicyRegister(offset) { return value }
         switch offset {
         case .ctrl: return 0
+        case .ral: return receiveAddressLow
+        case .rah: return receiveAddressHigh
         case .status:
             let up: UInt32 = wire == nil ? 0 : 1 << 1
             let mbps = UInt32(clamping: configuration.lineRate / 1_000_000)
@@ -221,7 +239,13 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             }
             return
         }
+        if policyRegister(offset) != nil {
+            if !writePolicyRegister(offset, value) { refuse() }
+            return
+        }
         switch offset {
+        case .ral: receiveAddressLow = value
+        case .rah: receiveAddressHigh = value
         case .ctrl:
             if value & (1 << 26) != 0 { reset() }
         case .ics: signal(InterruptCause(rawValue: value), path: .other, delayable: false)
@@ -268,6 +292,18 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     func reset() {
         generation &+= 1
         for q in txQueues.indices { txQueues[q].releaseAll(simulator.frames) }
+        if macBusy && macQueue < 0 {
+            // The hairpin frame on the wire is dropped with the rest.
+            simulator.frames.release(macHairpinFrame)
+        }
+        while hairpinCount > 0 {
+            simulator.frames.release(hairpin[hairpinStart])
+            hairpinStart = (hairpinStart + 1) % hairpin.count
+            hairpinCount -= 1
+        }
+        policyTable = [PolicyEntry](repeating: PolicyEntry(), count: NICRegister.policyEntries)
+        receiveAddressLow = 0
+        receiveAddressHigh = 0
         txQueues = (0..<configuration.transmitQueues).map { TxQueue(index: $0, configuration: configuration) }
         rxQueues = (0..<configuration.receiveQueues).map { RxQueue(index: $0) }
         transmitControl = []

@@ -15,6 +15,8 @@ struct TxFrameRecord {
     var reportStatus = false
     var delayable = false
     var errors = TxStatus()
+    /// A match-action redirect sent copies instead of this frame.
+    var redirected = false
 }
 
 /// A transmit queue: its registers, its descriptor cache and the frames it has fetched.

@@ -1,1 +1,0 @@
-// The MediaStreams module: MPEG-TS, RTP, stream sources and set-top boxes.
