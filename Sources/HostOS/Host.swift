@@ -97,10 +97,13 @@ public struct WriteVectorEntry: Hashable, Sendable {
     public var destination: SocketAddress
     public var address: VirtualAddress
     public var length: Int
-    public init(destination: SocketAddress, address: VirtualAddress, length: Int) {
+    /// RTP timestamp for the entry's first packet, when the socket sends RTP (``Host/openSocket(process:port:rtp:)``).
+    public var rtpTimestamp: UInt32?
+    public init(destination: SocketAddress, address: VirtualAddress, length: Int, rtpTimestamp: UInt32? = nil) {
         self.destination = destination
         self.address = address
         self.length = length
+        self.rtpTimestamp = rtpTimestamp
     }
 }
 
@@ -147,6 +150,7 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     var coreBusyUntil: [SimTime]
     var processes: [Process] = []
     var sockets: [(process: Int, port: UInt16)] = []
+    var socketRTP: [HeaderTemplate.RTPFields?] = []
     var neighbors: [IPv4Address: MACAddress] = [:]
     var destinations: [DestinationKey: DestinationID] = [:]
     var pendingCalls: [PendingCall] = []
@@ -165,6 +169,7 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     struct DestinationKey: Hashable {
         var sourcePort: UInt16
         var destination: SocketAddress
+        var rtp: Bool
     }
 
     struct PendingCall {
@@ -178,6 +183,7 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         var address: VirtualAddress
         var length: Int
         var launch: SimTime? = nil
+        var rtpTimestamp: UInt32? = nil
     }
 
     enum EventKind: UInt32 {
@@ -210,9 +216,12 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         return p
     }
 
-    /// Opens a UDP socket for `process` bound to `port`.
-    public func openSocket(process: Process, port: UInt16) -> Socket {
+    /// Opens a UDP socket for `process` bound to `port`. With `rtp`, every datagram it sends carries an RTP
+    /// header (RFC 3550) built into the destination's header template (B18): sequence numbers per destination,
+    /// the timestamp the write gives.
+    public func openSocket(process: Process, port: UInt16, rtp: HeaderTemplate.RTPFields? = nil) -> Socket {
         sockets.append((process.id, port))
+        socketRTP.append(rtp)
         return Socket(rawValue: sockets.count - 1)
     }
 
@@ -256,9 +265,11 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         account.syscall = configuration.costs.syscall
         // One pass through the stack per entry (destination lookup, header template).
         account.stack = Int64(entries.count) * configuration.costs.stackPerMessage
-        let messages = entries.map { OutMessage(destination: $0.destination, address: $0.address, length: $0.length) }
+        let messages = entries.map {
+            OutMessage(destination: $0.destination, address: $0.address, length: $0.length, rtpTimestamp: $0.rtpTimestamp)
+        }
         return try submit(process: process, sourcePort: sourcePort, messages: messages, path: nil,
-                          account: account, switchesContext: true)
+                          account: account, switchesContext: true, rtp: socketRTP[socket.rawValue])
     }
 
     func socketOwner(_ socket: Socket) throws(HostError) -> (Process, UInt16) {
@@ -273,7 +284,8 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     /// the doorbell rings when that work is done. Nothing is posted when any message is refused.
     @discardableResult
     func submit(process: Process, sourcePort: UInt16, messages: [OutMessage], path: PayloadPath?,
-                account initial: CycleAccount, switchesContext: Bool, on core: Int? = nil) throws(HostError) -> WriteID {
+                account initial: CycleAccount, switchesContext: Bool, on core: Int? = nil,
+                rtp: HeaderTemplate.RTPFields? = nil) throws(HostError) -> WriteID {
         var account = initial
         let expanded = applyTransmitPolicies(messages, sourcePort: sourcePort, account: &account)
         var driverEntries: [WriteEntry] = []
@@ -282,9 +294,9 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         let start = max(simulator.now, coreBusyUntil[core])
         do throws(HostError) {
             for e in expanded {
-                let destination = try destinationID(sourcePort: sourcePort, destination: e.destination)
+                let destination = try destinationID(sourcePort: sourcePort, destination: e.destination, rtp: rtp)
                 driverEntries.append(WriteEntry(destination: destination, address: e.address, length: e.length,
-                                                launchTime: e.launch))
+                                                launchTime: e.launch, rtpTimestamp: e.rtpTimestamp))
             }
         } catch {
             counters.writesRefused += 1
@@ -314,8 +326,10 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         return id
     }
 
-    func destinationID(sourcePort: UInt16, destination: SocketAddress) throws(HostError) -> DestinationID {
-        let key = DestinationKey(sourcePort: sourcePort, destination: destination)
+    func destinationID(sourcePort: UInt16, destination: SocketAddress, rtp: HeaderTemplate.RTPFields? = nil)
+        throws(HostError) -> DestinationID
+    {
+        let key = DestinationKey(sourcePort: sourcePort, destination: destination, rtp: rtp != nil)
         if let id = destinations[key] { return id }
         guard let mac = neighbors[destination.ip] else {
             throw HostError(.unknownNeighbor, "\(destination.ip) has no neighbour entry")
@@ -330,7 +344,8 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
 
     /// The driver destination a socket's datagrams to `destination` use, once one was sent.
     public func destinationID(forSourcePort port: UInt16, destination: SocketAddress) -> DestinationID? {
-        destinations[DestinationKey(sourcePort: port, destination: destination)]
+        destinations[DestinationKey(sourcePort: port, destination: destination, rtp: false)]
+            ?? destinations[DestinationKey(sourcePort: port, destination: destination, rtp: true)]
     }
 
     func coreFor(_ process: Process) -> Int { process.id % configuration.cores }

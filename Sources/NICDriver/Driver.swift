@@ -476,7 +476,7 @@ public final class Driver {
             let mss = maxPayload(for: entry.destination)
             let segments = payload <= mss ? 1 : (payload + mss - 1) / mss
             writePacket(destination: destination, space: w.space, address: address, payload: payload, segments: segments,
-                        path: w.path, launch: launch)
+                        path: w.path, launch: launch, rtpTimestamp: entry.rtpTimestamp ?? 0)
             w.started[i] = true
             w.sent[i] += payload
             if w.sent[i] >= entry.length { w.remainingEntries -= 1 }
@@ -493,7 +493,7 @@ public final class Driver {
     /// Writes one send's descriptors: an optional context descriptor (NIC segmentation), the header from the
     /// destination's template, and the payload where it lies (zero-copy) or copied into bounce buffers.
     func writePacket(destination: Int, space: AddressSpace, address: VirtualAddress, payload: Int, segments: Int,
-                     path: PayloadPath, launch: SimTime?) {
+                     path: PayloadPath, launch: SimTime?, rtpTimestamp: UInt32) {
         let template = templates[destination]
         let headerLength = template.headerLength
         let identification = ipIdentification[destination]
@@ -503,7 +503,7 @@ public final class Driver {
         let nicSegments = configuration.segmentation == .nic
         // With NIC segmentation the header describes the whole send; the NIC rewrites lengths and checksums.
         template.render(into: &headerScratch, at: 0, payloadLength: payload, identification: identification,
-                        rtpSequence: sequence, checksum: nicSegments ? .none : .partial)
+                        rtpSequence: sequence, rtpTimestamp: rtpTimestamp, checksum: nicSegments ? .none : .partial)
         counters.headerBytesWritten += UInt64(headerLength)
         let first = posted
         let firstIndex = Int(first % UInt64(ringSize))

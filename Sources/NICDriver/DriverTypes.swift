@@ -46,11 +46,16 @@ public struct WriteEntry: Hashable, Sendable {
     /// When the entry's first packet should start on the wire: the driver puts a context descriptor with a
     /// launch time before it (datasheet §5, A13–A15 in hardware). Nil sends it when the NIC gets to it.
     public var launchTime: SimTime?
-    public init(destination: DestinationID, address: VirtualAddress, length: Int, launchTime: SimTime? = nil) {
+    /// RTP timestamp of the entry's first packet when the destination's template has an RTP layer (90 kHz units
+    /// for MPEG-TS, RFC 2250); later packets of the entry repeat it. Nil leaves 0.
+    public var rtpTimestamp: UInt32?
+    public init(destination: DestinationID, address: VirtualAddress, length: Int, launchTime: SimTime? = nil,
+                rtpTimestamp: UInt32? = nil) {
         self.destination = destination
         self.address = address
         self.length = length
         self.launchTime = launchTime
+        self.rtpTimestamp = rtpTimestamp
     }
 }
 
