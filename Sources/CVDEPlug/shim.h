@@ -9,4 +9,18 @@
 static inline VDECONN *nicsim_vde_open(char *url, char *description, struct vde_open_args *args) {
     return vde_open(url, description, args);
 }
+
+// The same with const strings (Swift passes a String as `const char *` only) and an optional switch port.
+// libvdeplug never writes through the two strings; it copies them. With port 0 no open arguments are passed, so
+// every plugin applies its own defaults (mode 0700 for the vde plugin's data socket).
+static inline VDECONN *nicsim_vde_open_port(const char *url, const char *description, int port) {
+    if (port == 0) {
+        return vde_open((char *)url, (char *)description, NULL);
+    }
+    struct vde_open_args args = {.port = port, .group = NULL, .mode = 0700};
+    return vde_open((char *)url, (char *)description, &args);
+}
+
+// Largest frame libvdeplug moves (MTU 9216 + Ethernet header + 802.1Q tag), as a constant Swift can import.
+static const int nicsim_vde_ethbufsize = VDE_ETHBUFSIZE;
 #endif

@@ -336,7 +336,7 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         }
         let template = HeaderTemplate(sourceMAC: self.mac, destinationMAC: mac, sourceIP: ip,
                                       destinationIP: destination.ip, sourcePort: sourcePort,
-                                      destinationPort: destination.port)
+                                      destinationPort: destination.port, rtp: rtp)
         let id = driver.addDestination(template)
         destinations[key] = id
         return id
