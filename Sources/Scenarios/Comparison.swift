@@ -57,7 +57,7 @@ public struct Comparison: Codable, Hashable, Sendable {
             row("mean write completion") { h, _ in "\(SimDuration(rawValue: h.meanWriteCompletionPs))" },
             row("peak switch port bytes") { _, r in "\(r.switchPorts.map(\.peakOccupancyBytes).max() ?? 0)" },
             row("switch drops") { _, r in "\(r.switchPorts.reduce(0) { $0 + $1.drops })" },
-            row("receivers intact") { _, r in "\(r.receivers.filter(\.intact).count)/\(r.receivers.count)" },
+            row("receivers intact") { _, r in "\(r.receivers.filter { $0.intact == true }.count)/\(r.receivers.filter { $0.intact != nil }.count)" },
         ]
         return rows
     }

@@ -3,6 +3,7 @@ import HostOS
 import NICDriver
 import NetworkModel
 import SimCore
+import MediaStreams
 
 /// The outcome of a run, in the shape of its JSON form (documented in `Fixtures/scenarios/REPORT.md`).
 ///
@@ -23,6 +24,42 @@ public struct Report: Codable, Hashable, Sendable {
     public var hosts: [HostReport]
     public var switchPorts: [SwitchPortReport]
     public var receivers: [ReceiverReport]
+    /// One per installed policy.
+    public var policies: [PolicyReport]
+    /// Application calls the OS refused (nothing of them was sent).
+    public var refusedCalls: Int
+    /// Policies the OS refused, with the reason.
+    public var policyErrors: [String]
+
+    public struct PolicyReport: Codable, Hashable, Sendable {
+        public var id: Int
+        public var host: String
+        public var placement: String
+        public var matched: UInt64
+        public var remoteCopies: UInt64
+        public var localCopies: UInt64
+        public var bytes: UInt64
+    }
+
+    /// A set-top box's delivery figures (RFC 3550 jitter, RFC 4445 MDI).
+    public struct SetTopBoxReport: Codable, Hashable, Sendable {
+        public var underflows: Int
+        public var starvedPs: Int64
+        public var overflows: Int
+        public var peakBufferBytes: Int
+        public var continuityErrors: Int
+        public var rtpLost: Int
+        public var rtpReordered: Int
+        public var jitterPs: Int64
+        public var gapP50Ns: UInt64
+        public var gapP99Ns: UInt64
+        public var gapMaxNs: UInt64
+        public var maxPCRIntervalPs: Int64
+        /// The largest MDI delay factor over the measurement intervals.
+        public var mdiDelayFactorPs: Int64
+        /// The largest MDI media loss rate, packets per second.
+        public var mdiMediaLossRate: Double
+    }
 
     public struct DestinationReport: Codable, Hashable, Sendable {
         public var receiver: String
@@ -65,6 +102,13 @@ public struct Report: Codable, Hashable, Sendable {
         public var sends: UInt64
         /// The NIC's own counters.
         public var nic: NICReport
+        /// Bytes the host's link carried out of and into the host.
+        public var linkBytesOut: UInt64
+        public var linkBytesIn: UInt64
+        /// Calls the OS refused.
+        public var systemCallsRefused: UInt64
+        /// ARP and ICMP echo replies the host's stack sent.
+        public var repliesSent: UInt64
     }
 
     /// The NIC's counters (datasheet §9).
@@ -98,6 +142,9 @@ public struct Report: Codable, Hashable, Sendable {
         public var iotlbMisses: UInt64
         public var iommuFaults: UInt64
         public var iommuMappings: UInt64
+        /// Frames the match-action table matched, and the frames the NIC sent on its own for it.
+        public var policyMatches: UInt64
+        public var hairpinFrames: UInt64
     }
 
     public struct SwitchPortReport: Codable, Hashable, Sendable {
@@ -114,19 +161,27 @@ public struct Report: Codable, Hashable, Sendable {
 
     public struct ReceiverReport: Codable, Hashable, Sendable {
         public var name: String
+        /// `datagram`, `set-top-box` or `host`.
+        public var kind: String
         public var datagrams: Int
         public var payloadBytes: Int
-        /// FNV-1a 64 of the received payload stream, hex.
-        public var digest: String
-        /// Bytes the application wrote to this receiver.
-        public var expectedBytes: Int
-        /// FNV-1a 64 of what the application wrote to it, in write and entry order, hex.
-        public var expectedDigest: String
-        /// Received stream equals what was written.
-        public var intact: Bool
-        public var badChecksums: Int
+        /// FNV-1a 64 of the received payload stream, hex (datagram receivers).
+        public var digest: String?
+        /// Bytes and FNV-1a 64 of what should arrive, when the scenario fixes it.
+        public var expectedBytes: Int?
+        public var expectedDigest: String?
+        /// Received stream equals what should arrive; absent when that is not fixed.
+        public var intact: Bool?
+        public var badChecksums: Int = 0
         public var firstArrivalPs: Int64?
         public var lastArrivalPs: Int64?
+        public var setTopBox: SetTopBoxReport?
+        public init(name: String, kind: String, datagrams: Int, payloadBytes: Int) {
+            self.name = name
+            self.kind = kind
+            self.datagrams = datagrams
+            self.payloadBytes = payloadBytes
+        }
     }
 }
 
@@ -146,10 +201,77 @@ extension World {
             return Report.DestinationReport(receiver: r.name, address: "\(r.ip):\(r.port)", segments: c.packets,
                                             descriptors: c.descriptors, payloadBytes: c.payloadBytes)
         }
+        var machines = [server]
+        for case .host(let machine) in receiverNodes { machines.append(machine) }
+        let hostReports = machines.map { hostReport($0) }
+        let peers = [spec.server.name] + spec.receivers.map(\.name)
+        let ports = ethernetSwitch.allPortCounters.enumerated().map { i, c in
+            Report.SwitchPortReport(port: i, peer: peers[i], framesOut: c.framesOut, bytesOut: c.bytesOut,
+                                    peakOccupancyBytes: c.peakOccupancyBytes,
+                                    peakOccupancyTimePs: c.peakOccupancyTime.rawValue, drops: c.drops)
+        }
+        let receiverReports = receiverNodes.enumerated().map { i, node in receiverReport(i, node) }
+        let policies = spec.policies.map { p in
+            let machine = p.host.flatMap { h -> EmulatedHost? in
+                if case .host(let m) = receiverNodes[h] { return m } else { return nil }
+            } ?? server
+            let c = machine.host.policyCounters[p.id] ?? PolicyCounters()
+            return Report.PolicyReport(id: p.id, host: machine.host.name, placement: p.placement.rawValue,
+                                       matched: c.matched, remoteCopies: c.remoteCopies, localCopies: c.localCopies,
+                                       bytes: c.bytes)
+        }
+        return Report(scenario: spec.name, seed: spec.seed, endTimePs: simulator.now.rawValue,
+                      events: simulator.eventsProcessed, outcome: outcomeName, destinations: destinations,
+                      hosts: hostReports, switchPorts: ports, receivers: receiverReports, policies: policies,
+                      refusedCalls: application.refusedCalls, policyErrors: application.policyErrors)
+    }
+
+    func receiverReport(_ i: Int, _ node: ReceiverNode) -> Report.ReceiverReport {
+        let r = spec.receivers[i]
+        let expected = expectedStreams[i]
+        var report = Report.ReceiverReport(name: r.name, kind: r.kind.rawValue, datagrams: 0, payloadBytes: 0)
+        report.expectedBytes = expected?.bytes
+        report.expectedDigest = expected.map { hex($0.digest) }
+        switch node {
+        case .datagram(let d):
+            report.datagrams = d.counters.datagrams
+            report.payloadBytes = d.counters.payloadBytes
+            report.digest = hex(d.digest)
+            report.intact = expected.map { d.counters.payloadBytes == $0.bytes && d.digest == $0.digest }
+            report.badChecksums = d.counters.badIPChecksums + d.counters.badUDPChecksums
+            report.firstArrivalPs = d.counters.firstArrival?.rawValue
+            report.lastArrivalPs = d.counters.lastArrival?.rawValue
+        case .setTopBox(let box):
+            let c = box.counters
+            report.datagrams = c.datagrams
+            report.payloadBytes = c.payloadBytes
+            report.badChecksums = c.badChecksums
+            report.firstArrivalPs = c.firstArrival?.rawValue
+            report.lastArrivalPs = c.lastArrival?.rawValue
+            report.setTopBox = Report.SetTopBoxReport(
+                underflows: c.underflows, starvedPs: c.starvedTime.rawValue, overflows: c.overflows,
+                peakBufferBytes: c.peakBufferBytes, continuityErrors: c.continuityErrors, rtpLost: c.rtpPacketsLost,
+                rtpReordered: c.rtpReordered, jitterPs: c.interarrivalJitter.rawValue,
+                gapP50Ns: c.gapP50Nanoseconds, gapP99Ns: c.gapP99Nanoseconds, gapMaxNs: c.gapMaxNanoseconds,
+                maxPCRIntervalPs: c.maxPCRInterval.rawValue, mdiDelayFactorPs: c.maxDelayFactor.rawValue,
+                mdiMediaLossRate: c.maxMediaLossRate)
+        case .host(let machine):
+            let c = machine.host.receiveCounters
+            report.datagrams = Int(c.udpDelivered + machine.host.socketDeliveries.values.reduce(0) { $0 + $1.datagrams })
+            report.payloadBytes = Int(c.udpBytesDelivered)
+            report.badChecksums = Int(c.checksumErrors)
+        }
+        return report
+    }
+
+    func hostReport(_ machine: EmulatedHost) -> Report.HostReport {
+        let host = machine.host
+        let driver = machine.driver
+        let dma = machine.dma
         let d = driver.counters
-        let n = nic.counters
+        let n = machine.nic.counters
         let completed = host.writeRecords.compactMap { w in w.completed.map { ($0 - w.issued).rawValue } }
-        let hostReport = Report.HostReport(
+        return Report.HostReport(
             name: host.name, syscalls: host.counters.syscalls, contextSwitches: host.counters.contextSwitches,
             cpuCopiedBytes: d.bytesCopied,
             cycles: Dictionary(uniqueKeysWithValues: host.cycles.categories.map { ($0.name, $0.cycles) }),
@@ -180,25 +302,11 @@ extension World {
                 rxDroppedDisabled: n.rxDroppedDisabled, rxDroppedOversize: n.rxDroppedOversize,
                 rxChecksumErrors: n.rxChecksumErrors, rxDMAErrors: n.rxDMAErrors,
                 iotlbHits: dma.iommu?.counters.hits ?? 0, iotlbMisses: dma.iommu?.counters.misses ?? 0,
-                iommuFaults: dma.iommu?.counters.faults ?? 0, iommuMappings: d.iommuMappings))
-        let peers = [spec.server.name] + spec.receivers.map(\.name)
-        let ports = ethernetSwitch.allPortCounters.enumerated().map { i, c in
-            Report.SwitchPortReport(port: i, peer: peers[i], framesOut: c.framesOut, bytesOut: c.bytesOut,
-                                    peakOccupancyBytes: c.peakOccupancyBytes,
-                                    peakOccupancyTimePs: c.peakOccupancyTime.rawValue, drops: c.drops)
-        }
-        let receiverReports = receivers.enumerated().map { i, r in
-            let expected = expectedStreams[i]
-            return Report.ReceiverReport(
-                name: r.name, datagrams: r.counters.datagrams, payloadBytes: r.counters.payloadBytes,
-                digest: hex(r.digest), expectedBytes: expected.bytes, expectedDigest: hex(expected.digest),
-                intact: r.counters.payloadBytes == expected.bytes && r.digest == expected.digest,
-                badChecksums: r.counters.badIPChecksums + r.counters.badUDPChecksums,
-                firstArrivalPs: r.counters.firstArrival?.rawValue, lastArrivalPs: r.counters.lastArrival?.rawValue)
-        }
-        return Report(scenario: spec.name, seed: spec.seed, endTimePs: simulator.now.rawValue,
-                      events: simulator.eventsProcessed, outcome: outcomeName, destinations: destinations,
-                      hosts: [hostReport], switchPorts: ports, receivers: receiverReports)
+                iommuFaults: dma.iommu?.counters.faults ?? 0, iommuMappings: d.iommuMappings,
+                policyMatches: n.policyMatches, hairpinFrames: n.hairpinFrames),
+            linkBytesOut: UInt64(machine.link.aToB.offeredBytes), linkBytesIn: UInt64(machine.link.bToA.deliveredBytes),
+            systemCallsRefused: host.counters.writesRefused, repliesSent: host.receiveCounters.echoRequestsAnswered
+                + host.receiveCounters.arpRequestsAnswered)
     }
 
     func driverDestination(for r: ReceiverSpec) -> DestinationID? {
@@ -264,8 +372,28 @@ extension Report {
                                         "\(SimDuration(rawValue: $0.peakOccupancyTimePs))", "\($0.drops)"] })
         out += "\nReceivers\n"
         out += table(["receiver", "datagrams", "bytes", "digest", "intact", "bad checksums"],
-                     receivers.map { [$0.name, "\($0.datagrams)", "\($0.payloadBytes)", $0.digest, $0.intact ? "yes" : "NO",
-                                      "\($0.badChecksums)"] })
+                     receivers.map { [$0.name, "\($0.datagrams)", "\($0.payloadBytes)", $0.digest ?? "-",
+                                      $0.intact.map { $0 ? "yes" : "NO" } ?? "-", "\($0.badChecksums)"] })
+        let boxes = receivers.filter { $0.setTopBox != nil }
+        if !boxes.isEmpty {
+            out += "\nSet-top boxes\n"
+            out += table(["box", "underflows", "overflows", "CC errors", "RTP lost", "jitter", "gap p99", "MDI DF"],
+                         boxes.map { r in
+                             let b = r.setTopBox!  // filtered above
+                             return [r.name, "\(b.underflows)", "\(b.overflows)", "\(b.continuityErrors)", "\(b.rtpLost)",
+                                     "\(SimDuration(rawValue: b.jitterPs))", "\(b.gapP99Ns) ns",
+                                     "\(SimDuration(rawValue: b.mdiDelayFactorPs))"]
+                         })
+        }
+        if !policies.isEmpty {
+            out += "\nPolicies\n"
+            out += table(["id", "host", "placement", "matched", "remote copies", "local copies", "bytes"],
+                         policies.map { ["\($0.id)", $0.host, $0.placement, "\($0.matched)", "\($0.remoteCopies)",
+                                         "\($0.localCopies)", "\($0.bytes)"] })
+        }
+        if refusedCalls > 0 || !policyErrors.isEmpty {
+            out += "\nRefused: \(refusedCalls) calls\n" + policyErrors.map { "  \($0)\n" }.joined()
+        }
         return out
     }
 }

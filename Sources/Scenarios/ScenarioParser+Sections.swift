@@ -25,7 +25,9 @@ extension ScenarioParser {
     // MARK: - Top level
 
     static func decodeScenario(_ root: ScenarioNode, defaultName: String) throws(ScenarioError) -> ScenarioSpec {
-        let top = try root.mapping(allowed: ["name", "seed", "duration", "server", "network", "receivers", "writes"])
+        let top = try root.mapping(allowed: [
+            "name", "seed", "duration", "server", "network", "receivers", "writes", "policies",
+        ])
         let name = try top["name"]?.name() ?? defaultName
         let seed = try top["seed"]?.unsignedInteger() ?? 1
         let duration = try top["duration"]?.duration(in: 1...oneDay, bounds: "1ps to 1 day (86400s)")
@@ -36,9 +38,13 @@ extension ScenarioParser {
         let writes = try decodeWrites(
             top.required("writes", "a mapping with entries: [{ to: RECEIVER, size: SIZE }]"),
             receivers: receivers)
-        return ScenarioSpec(
+        var spec = ScenarioSpec(
             name: name, seed: seed, duration: duration, server: server, network: network, receivers: receivers,
             writes: writes)
+        if let policies = top["policies"] {
+            spec.policies = try decodePolicies(policies, server: server, receivers: receivers)
+        }
+        return spec
     }
 
     // MARK: - Server
@@ -176,7 +182,7 @@ extension ScenarioParser {
         var indexByIP: [IPv4Address: Int] = [:]
         var indexByMAC: [MACAddress: Int] = [:]
         for (index, item) in items.enumerated() {
-            let fields = try item.mapping(allowed: ["name", "ip", "mac", "port", "link"])
+            let fields = try item.mapping(allowed: ["name", "ip", "mac", "port", "link", "kind", "sockets", "set-top-box"])
 
             let nameNode = fields["name"]
             let name = try nameNode?.name() ?? "rx\(index + 1)"
@@ -224,7 +230,33 @@ extension ScenarioParser {
 
             let port = try fields["port"]?.port() ?? 5000
             let link = try decodeLink(fields["link"], defaultRate: 1_000_000_000, defaultDelay: 500_000)
-            receivers.append(ReceiverSpec(name: name, mac: mac, ip: ip, port: port, link: link))
+            var receiver = ReceiverSpec(name: name, mac: mac, ip: ip, port: port, link: link)
+            receiver.kind = try fields["kind"]?.choice(ReceiverKind.self) ?? .datagram
+            if let socketsNode = fields["sockets"] {
+                guard receiver.kind == .host else { throw socketsNode.error("sockets are bound on receivers of kind host") }
+                receiver.sockets = try socketsNode.sequence(count: 0...64, of: "ports").map { node throws(ScenarioError) in
+                    try node.port()
+                }
+            }
+            if let boxNode = fields["set-top-box"] {
+                guard receiver.kind == .setTopBox else {
+                    throw boxNode.error("set-top-box settings need kind: set-top-box")
+                }
+                let box = try boxNode.mapping(allowed: ["rate", "startup-delay", "buffer", "rtp", "payload"])
+                var spec = SetTopBoxSpec()
+                spec.rateBitsPerSecond = try box["rate"]?.rate(in: 1_000...100_000_000_000, bounds: "1Kbps to 100Gbps")
+                    ?? spec.rateBitsPerSecond
+                spec.startupDelay = try box["startup-delay"]?.duration(in: 0...oneHour, bounds: "0 to 1h") ?? spec.startupDelay
+                spec.bufferBytes = Int(try box["buffer"]?.size(in: 188...gibibyte, bounds: "188B to 1GiB") ?? Int64(spec.bufferBytes))
+                spec.rtp = try box["rtp"]?.bool() ?? false
+                if let payload = box["payload"] {
+                    let text = try payload.name()
+                    guard text == "ts" || text == "opaque" else { throw payload.expected("ts or opaque") }
+                    spec.transportStream = text == "ts"
+                }
+                receiver.setTopBox = spec
+            }
+            receivers.append(receiver)
         }
         return receivers
     }
@@ -232,7 +264,7 @@ extension ScenarioParser {
     // MARK: - Writes
 
     static func decodeWrites(_ node: ScenarioNode, receivers: [ReceiverSpec]) throws(ScenarioError) -> WritesSpec {
-        let fields = try node.mapping(allowed: ["count", "interval", "entries"])
+        let fields = try node.mapping(allowed: ["count", "interval", "entries", "method", "batch", "timing"])
         let count = try fields["count"]?.integer(in: 1...maximumWriteCount) ?? 1
         let intervalNode = fields["interval"]
         let interval = try intervalNode?.duration(in: 1...oneHour, bounds: "1ps to 1h") ?? 1_000_000_000
@@ -275,7 +307,111 @@ extension ScenarioParser {
                 entries.append(WriteEntrySpec(receiver: receiver, bytes: Int(bytes), pageOffset: Int(offset)))
             }
         }
-        return WritesSpec(count: Int(count), interval: interval, entries: entries)
+        var writes = WritesSpec(count: Int(count), interval: interval, entries: entries)
+        writes.method = try fields["method"]?.choice(SendMethod.self) ?? .multiWrite
+        writes.batch = Int(try fields["batch"]?.integer(in: 1...1024) ?? 64)
+        if let timingNode = fields["timing"] {
+            let t = try timingNode.mapping(allowed: ["kind", "over", "start", "spacing", "period", "delivery"])
+            var timing = TimingSpec()
+            timing.kind = try t["kind"]?.choice(TimingKind.self) ?? .immediate
+            timing.over = try t["over"]?.duration(in: 1...oneHour, bounds: "1ps to 1h") ?? 0
+            timing.start = try t["start"]?.duration(in: 0...oneHour, bounds: "0 to 1h") ?? 0
+            timing.spacing = try (t["spacing"] ?? t["period"])?.duration(in: 1...oneHour, bounds: "1ps to 1h") ?? 0
+            if let delivery = t["delivery"] {
+                let text = try delivery.name()
+                guard text == "os-queue" || text == "launch-time" else { throw delivery.expected("os-queue or launch-time") }
+                timing.launchTime = text == "launch-time"
+            }
+            switch timing.kind {
+            case .range where timing.over == 0:
+                throw timingNode.error("timing kind range needs over: DURATION (the range's length)")
+            case .sequence where timing.spacing == 0, .relative where timing.spacing == 0, .absolute where timing.spacing == 0:
+                throw timingNode.error("timing kind \(timing.kind.rawValue) needs spacing: DURATION (or period:)")
+            default: break
+            }
+            guard writes.method == .aggregate else {
+                throw timingNode.error("timing applies to method: aggregate")
+            }
+            writes.timing = timing
+        }
+        return writes
+    }
+
+    // MARK: - Policies
+
+    static func decodePolicies(_ node: ScenarioNode, server: ServerSpec, receivers: [ReceiverSpec])
+        throws(ScenarioError) -> [PolicySpec]
+    {
+        var byName: [String: Int] = [:]
+        for (i, r) in receivers.enumerated() { byName[r.name] = i }
+        var result: [PolicySpec] = []
+        for item in try node.sequence(count: 0...256, of: "policies") {
+            let f = try item.mapping(allowed: [
+                "id", "on", "direction", "placement", "match", "action", "targets", "at", "until",
+            ])
+            let id = Int(try f.required("id", "a policy id (an integer)").integer(in: 0...1_000_000))
+            if result.contains(where: { $0.id == id && $0.installAt == 0 }) {
+                throw item.error("duplicate policy id \(id)")
+            }
+            var host: Int?
+            if let on = f["on"] {
+                let name = try on.name()
+                if name != server.name {
+                    guard let i = byName[name], receivers[i].kind == .host else {
+                        throw on.error("policies go on the server or on a receiver of kind host; \(ScenarioNode.quoted(name)) is neither")
+                    }
+                    host = i
+                }
+            }
+            let direction = try f["direction"]?.choice(PolicyDirectionSpec.self) ?? (host == nil ? .transmit : .receive)
+            let placement = try f["placement"]?.choice(PolicyPlacementSpec.self) ?? .os
+            let match = try f.required("match", "{ to: RECEIVER } or { ip: ADDRESS, port: PORT }")
+                .mapping(allowed: ["to", "ip", "port", "from"])
+            var ip: IPv4Address
+            var port: UInt16
+            if let to = match["to"] {
+                let name = try to.name()
+                guard let i = byName[name] else { throw to.error("unknown receiver \(ScenarioNode.quoted(name))") }
+                ip = receivers[i].ip
+                port = receivers[i].port
+            } else {
+                ip = try match.required("ip", "the destination address to match").ipv4Address()
+                port = try match.required("port", "the destination port to match").port()
+            }
+            if let p = match["port"], match["to"] != nil { port = try p.port() }
+            let source = try match["from"]?.ipv4Address()
+            let actionNode = try f.required("action", "redirect or replicate")
+            let action = try actionNode.name()
+            guard action == "redirect" || action == "replicate" else { throw actionNode.expected("redirect or replicate") }
+            var targets: [PolicyTargetSpec] = []
+            for t in try f.required("targets", "a list of receiver names, IP:PORT or local:PORT").sequence(count: 1...8, of: "targets") {
+                let text = try t.name()
+                if text.hasPrefix("local:") {
+                    guard let p = UInt16(text.dropFirst(6)), p > 0 else { throw t.expected("local:PORT") }
+                    targets.append(.local(port: p))
+                } else if let i = byName[text] {
+                    targets.append(.remote(ip: receivers[i].ip, port: receivers[i].port))
+                } else if let colon = text.lastIndex(of: ":"), let a = IPv4Address(String(text[..<colon])),
+                          let p = UInt16(text[text.index(after: colon)...]), p > 0 {
+                    targets.append(.remote(ip: a, port: p))
+                } else {
+                    throw t.error("unknown target \(ScenarioNode.quoted(text)); expected a receiver name, IP:PORT or local:PORT")
+                }
+            }
+            if placement == .nic && targets.contains(where: { if case .local = $0 { return true } else { return false } }) {
+                throw item.error("a policy in the NIC cannot deliver to local sockets; use placement: os")
+            }
+            var spec = PolicySpec(id: id, host: host, direction: direction, placement: placement, matchIP: ip,
+                                  matchPort: port, matchSource: source, redirect: action == "redirect", targets: targets)
+            spec.installAt = try f["at"]?.duration(in: 0...oneDay, bounds: "0 to 1 day") ?? 0
+            if let until = f["until"] {
+                let end = try until.duration(in: 0...oneDay, bounds: "0 to 1 day")
+                guard end > spec.installAt else { throw until.error("until must come after at") }
+                spec.removeAt = end
+            }
+            result.append(spec)
+        }
+        return result
     }
 
     /// The receivers' names for an error message, at most ten of them.

@@ -14,6 +14,8 @@ public struct ScenarioSpec: Hashable, Sendable {
     public var network: NetworkSpec
     public var receivers: [ReceiverSpec]
     public var writes: WritesSpec
+    /// Policies installed on the server and on `host` receivers.
+    public var policies: [PolicySpec] = []
 
     public init(name: String, seed: UInt64, duration: Int64?, server: ServerSpec, network: NetworkSpec,
                 receivers: [ReceiverSpec], writes: WritesSpec) {
@@ -123,6 +125,12 @@ public struct ReceiverSpec: Hashable, Sendable {
     public var ip: IPv4Address
     public var port: UInt16
     public var link: LinkSpec
+    /// What sits behind the address.
+    public var kind = ReceiverKind.datagram
+    /// Extra UDP ports bound on a `host` receiver (local processes that policies can deliver to).
+    public var sockets: [UInt16] = []
+    /// Set-top box settings (kind `set-top-box`).
+    public var setTopBox = SetTopBoxSpec()
     public init(name: String, mac: MACAddress, ip: IPv4Address, port: UInt16, link: LinkSpec) {
         self.name = name
         self.mac = mac
@@ -130,6 +138,116 @@ public struct ReceiverSpec: Hashable, Sendable {
         self.port = port
         self.link = link
     }
+}
+
+/// What a receiver is.
+public enum ReceiverKind: String, Hashable, Sendable, CaseIterable {
+    /// A listener that checks and digests every datagram.
+    case datagram
+    /// A set-top box with a playout buffer and IPTV delivery measurements (B46, B48).
+    case setTopBox = "set-top-box"
+    /// A full emulated host (NIC, driver, OS): it answers ARP and ping and can carry policies (a relay, A4).
+    case host
+}
+
+/// A set-top box's settings.
+public struct SetTopBoxSpec: Hashable, Sendable {
+    /// The stream's rate: playout drains at it, bits per second.
+    public var rateBitsPerSecond: Int64 = 4_000_000
+    /// Picoseconds from the first arrival until playout starts.
+    public var startupDelay: Int64 = 500_000_000_000
+    /// Playout buffer in bytes.
+    public var bufferBytes = 2 << 20
+    /// The stream arrives in RTP (else raw UDP).
+    public var rtp = false
+    /// The payload is an MPEG transport stream (else opaque bytes).
+    public var transportStream = true
+    public init() {}
+}
+
+/// A policy as a scenario installs it (A1–A6, A31).
+public struct PolicySpec: Hashable, Sendable {
+    public var id: Int
+    /// The host it is installed on: nil for the server, else the index of a `host` receiver.
+    public var host: Int?
+    public var direction: PolicyDirectionSpec
+    public var placement: PolicyPlacementSpec
+    /// Destination address and port to match.
+    public var matchIP: IPv4Address
+    public var matchPort: UInt16
+    /// Source address to match; nil matches any.
+    public var matchSource: IPv4Address?
+    public var redirect: Bool
+    public var targets: [PolicyTargetSpec]
+    /// Picoseconds after the start at which the policy is installed, and (if given) removed.
+    public var installAt: Int64 = 0
+    public var removeAt: Int64?
+    public init(id: Int, host: Int?, direction: PolicyDirectionSpec, placement: PolicyPlacementSpec, matchIP: IPv4Address,
+                matchPort: UInt16, matchSource: IPv4Address?, redirect: Bool, targets: [PolicyTargetSpec]) {
+        self.id = id
+        self.host = host
+        self.direction = direction
+        self.placement = placement
+        self.matchIP = matchIP
+        self.matchPort = matchPort
+        self.matchSource = matchSource
+        self.redirect = redirect
+        self.targets = targets
+    }
+}
+
+public enum PolicyDirectionSpec: String, Hashable, Sendable, CaseIterable {
+    case transmit, receive
+}
+
+public enum PolicyPlacementSpec: String, Hashable, Sendable, CaseIterable {
+    /// In the OS, below the IP layer (A1).
+    case os
+    /// In the NIC's match-action table (A5).
+    case nic
+}
+
+/// Where a policy sends a copy.
+public enum PolicyTargetSpec: Hashable, Sendable {
+    case remote(ip: IPv4Address, port: UInt16)
+    case local(port: UInt16)
+}
+
+/// How the application hands its data to the OS (the ways of sending `nicsim compare` sets side by side).
+public enum SendMethod: String, Hashable, Sendable, CaseIterable {
+    /// One multi-destination write per call (B1): all entries in one system call.
+    case multiWrite = "multi-write"
+    /// One `sendto` per datagram, payload copied.
+    case writePerPacket = "write-per-packet"
+    /// `sendmmsg`: batches of datagrams per call, each through the stack, payload copied.
+    case sendmmsg
+    /// One aggregate message per call (A7), divided by the OS, optionally timed.
+    case aggregate
+}
+
+/// How an aggregate's messages are stamped (A12–A15).
+public enum TimingKind: String, Hashable, Sendable, CaseIterable {
+    case immediate
+    /// Spread evenly over `over` after the call (A12).
+    case range
+    /// Absolute times: call time + `start` + k · `spacing` (A13).
+    case absolute
+    /// Sequence numbers k, released every `period` (A14).
+    case sequence
+    /// Delays k · `spacing` after the first message (A15).
+    case relative
+}
+
+/// An aggregate's timing as a scenario gives it.
+public struct TimingSpec: Hashable, Sendable {
+    public var kind = TimingKind.immediate
+    /// Picoseconds: the range's length, the absolute start offset, the sequence period or the relative spacing.
+    public var over: Int64 = 0
+    public var start: Int64 = 0
+    public var spacing: Int64 = 0
+    /// Let the NIC hold messages by launch time (else the OS's timed queue).
+    public var launchTime = false
+    public init() {}
 }
 
 /// One (destination, buffer) entry of the multi-destination write.
@@ -154,6 +272,12 @@ public struct WritesSpec: Hashable, Sendable {
     /// Picoseconds between the starts of consecutive write calls.
     public var interval: Int64
     public var entries: [WriteEntrySpec]
+    /// How each call hands the data to the OS.
+    public var method = SendMethod.multiWrite
+    /// Datagrams per `sendmmsg` call.
+    public var batch = 64
+    /// Timing of aggregate messages.
+    public var timing = TimingSpec()
     public init(count: Int, interval: Int64, entries: [WriteEntrySpec]) {
         self.count = count
         self.interval = interval

@@ -1,35 +1,52 @@
 import HostMemory
 import HostOS
+import MediaStreams
 import NICDriver
 import NICModel
 import NetworkModel
 import SimCore
 import WireFormats
 
-/// Everything a scenario builds: one server (application, OS, driver, NIC), a switch, links and receivers.
+/// Everything a scenario builds: the server (application, OS, driver, NIC), a switch, links and receivers —
+/// plain listeners, set-top boxes, or full emulated hosts that can relay.
 ///
 /// Build it with ``init(spec:options:)``, then ``run()``; read counters from its parts or ask for a ``Report``.
 public final class World {
     public let spec: ScenarioSpec
     public let simulator: Simulator
-    public let memory: PhysicalMemory
-    public let nic: NIC
-    public let dma: DMAEngine
-    public let driver: Driver
-    public let host: Host
+    /// The server's whole stack.
+    public let server: EmulatedHost
+    public var memory: PhysicalMemory { server.memory }
+    public var nic: NIC { server.nic }
+    public var dma: DMAEngine { server.dma }
+    public var driver: Driver { server.driver }
+    public var host: Host { server.host }
+    public var serverLink: Link { server.link }
     public let process: Process
     public let socket: Socket
     public let ethernetSwitch: EthernetSwitch
-    public let serverLink: Link
+    /// Links to the receivers, in receiver order (a `host` receiver's is its own link).
     public let receiverLinks: [Link]
+    /// The `datagram` receivers, in receiver order (all receivers when every one is a plain listener).
     public let receivers: [DatagramReceiver]
+    /// What stands behind each receiver, in receiver order.
+    public let receiverNodes: [ReceiverNode]
     /// The application's buffers, one per write entry, in entry order.
     public let buffers: [VirtualAddress]
     /// The bytes the application put in each buffer, in entry order (kept only when asked for).
     public let bufferContents: [[UInt8]]
-    /// Digest (FNV-1a 64) and length of what the application wrote to each receiver, in write and entry order.
-    public let expectedStreams: [(bytes: Int, digest: UInt64)]
+    /// Per receiver: the length and FNV-1a 64 digest of what should arrive, or nil when policies make the
+    /// order of arrival depend on timing.
+    public let expectedStreams: [(bytes: Int, digest: UInt64)?]
     let capture: PcapCapture?
+    let application: Application
+
+    /// What stands behind a receiver's address.
+    public enum ReceiverNode {
+        case datagram(DatagramReceiver)
+        case setTopBox(SetTopBox)
+        case host(EmulatedHost)
+    }
 
     /// Options that change what a run records, not what it does.
     public struct Options: Sendable {
@@ -46,102 +63,98 @@ public final class World {
         public init() {}
     }
 
-    /// Builds the world of `spec`. Throws when the spec asks for more than the machine it describes can hold
+    /// Builds the world of `spec`. Throws when the spec asks for more than the machines it describes can hold
     /// (for example buffers larger than the server's memory).
     public init(spec: ScenarioSpec, options: Options = Options()) throws(ScenarioError) {
         self.spec = spec
-        let server = spec.server
-        let maxFrame = server.mtu + EthernetHeader.size
-        let simulator = Simulator(seed: spec.seed, maxFrameBytes: max(1536, (maxFrame + 63) & ~63))
+        let serverSpec = spec.server
+        let largestMTU = ([serverSpec.mtu] + spec.receivers.map { _ in serverSpec.mtu }).max() ?? 1500
+        let simulator = Simulator(seed: spec.seed, maxFrameBytes: max(1536, (largestMTU + EthernetHeader.size + 63) & ~63))
         simulator.eventLimit = options.eventLimit
         self.simulator = simulator
-        let memory = PhysicalMemory(size: server.memoryBytes, seed: spec.seed)
-        self.memory = memory
-        let iommu = server.nic.iommu.map { spec in
-            IOMMU(configuration: IOMMU.Configuration(iotlbEntries: spec.iotlbEntries, replacement: spec.fifo ? .fifo : .lru,
-                                                     missLatency: .picoseconds(spec.missLatency)))
-        }
-        let dma = DMAEngine(memory: memory, iommu: iommu)
-        self.dma = dma
-        let nicSpec = server.nic
-        let nic = NIC(simulator: simulator, name: "\(server.name).nic",
-                      configuration: NICConfiguration(lineRate: server.link.rate, maxFrameBytes: maxFrame,
-                                                      dmaReadLatency: .picoseconds(nicSpec.dmaLatency),
-                                                      dmaBytesPerSecond: max(1, nicSpec.dmaBitsPerSecond / 8),
-                                                      txPacketBufferBytes: nicSpec.packetBufferBytes),
-                      dma: dma)
-        self.nic = nic
-        let driverConfiguration = DriverConfiguration(
-            ringSize: server.txRingSize, packetSize: server.packetSize,
-            path: server.driverMode == .zeroCopy ? .zeroCopy : .copy,
-            order: server.order == .interleaved ? .roundRobin : .destinationMajor,
-            report: server.interrupts == .perPacket ? .everyPacket : .lastOfWrite,
-            segmentation: nicSpec.segmentation == .nic ? .nic : .driver,
-            moderation: ModerationRegisterValues(
-                itr: registerUnits(nicSpec.interruptInterval, unit: 256_000),
-                tidv: registerUnits(nicSpec.txDelay, unit: 1_024_000),
-                tadv: registerUnits(nicSpec.txAbsoluteDelay, unit: 1_024_000),
-                txft: UInt32(nicSpec.txFrames),
-                rdtr: registerUnits(nicSpec.rxDelay, unit: 1_024_000),
-                radv: registerUnits(nicSpec.rxAbsoluteDelay, unit: 1_024_000),
-                rxft: UInt32(nicSpec.rxFrames)),
-            receiveRingSize: nicSpec.rxRingSize)
-        do {
-            self.driver = try Driver(device: nic, memory: memory, configuration: driverConfiguration, maxFrameBytes: maxFrame,
-                                     iommu: iommu)
-        } catch {
-            throw ScenarioError(file: "", line: 0, column: 0, message: "server memory too small for the driver's rings: \(error)")
-        }
-        let host = Host(simulator: simulator, name: server.name, mac: server.mac, ip: server.ip, memory: memory,
-                        driver: driver, configuration: HostConfiguration(cores: server.cores, clockHz: server.clockHz))
-        host.recordInterruptTimes = options.recordInterruptTimes
-        self.host = host
-        nic.interruptSink = host
 
-        // Network: port 0 faces the server, port i+1 receiver i.
-        let rates = [server.link.rate] + spec.receivers.map(\.link.rate)
+        // The network: port 0 faces the server, port i + 1 receiver i.
+        let rates = [serverSpec.link.rate] + spec.receivers.map(\.link.rate)
         let sw = EthernetSwitch(simulator: simulator, name: "switch", portCount: rates.count, portRates: rates,
                                 bufferBytesPerPort: spec.network.portBufferBytes)
         self.ethernetSwitch = sw
-        let serverLink = Link(simulator: simulator, name: "link.\(server.name)", rateBitsPerSecond: server.link.rate,
-                              propagationDelay: .picoseconds(server.link.delay))
-        serverLink.attach(a: nic, b: sw.ingress(0))
-        nic.wire = serverLink.endA
-        sw.connectEgress(0, to: serverLink.endB)
-        sw.addEntry(server.mac.rawValue, port: 0)
-        self.serverLink = serverLink
+        let server = try EmulatedHost(simulator: simulator, server: serverSpec, seed: spec.seed, switch: sw, port: 0)
+        self.server = server
+        server.host.recordInterruptTimes = options.recordInterruptTimes
+
         var links: [Link] = []
-        var receivers: [DatagramReceiver] = []
+        var datagramReceivers: [DatagramReceiver] = []
+        var nodes: [ReceiverNode] = []
+        var emulated: [EmulatedHost] = [server]
         for (i, r) in spec.receivers.enumerated() {
-            let receiver = DatagramReceiver(simulator: simulator, name: r.name, mac: r.mac, keepPayload: options.keepPayload)
-            let link = Link(simulator: simulator, name: "link.\(r.name)", rateBitsPerSecond: r.link.rate,
-                            propagationDelay: .picoseconds(r.link.delay))
-            link.attach(a: sw.ingress(i + 1), b: receiver)
-            sw.connectEgress(i + 1, to: link.endA)
-            // Receivers only listen; their switch entries are configured so unicast is forwarded, not flooded.
-            sw.addEntry(r.mac.rawValue, port: i + 1)
-            links.append(link)
-            receivers.append(receiver)
-            host.addNeighbor(r.ip, mac: r.mac)
+            switch r.kind {
+            case .host:
+                var machine = ServerSpec(
+                    name: r.name, mac: r.mac, ip: r.ip, link: r.link, cores: 1, clockHz: serverSpec.clockHz,
+                    memoryBytes: 64 << 20, txRingSize: 1024, driverMode: .copy, order: .destinationMajor,
+                    interrupts: .perPacket, mtu: serverSpec.mtu, packetSize: serverSpec.mtu, registerBuffers: false,
+                    sourcePort: r.port)
+                machine.nic.rxRingSize = 256
+                let relay = try EmulatedHost(simulator: simulator, server: machine, seed: spec.seed, switch: sw, port: i + 1)
+                let p = relay.host.createProcess(name: "\(r.name).app")
+                for port in [r.port] + r.sockets { _ = relay.host.openSocket(process: p, port: port) }
+                links.append(relay.link)
+                nodes.append(.host(relay))
+                emulated.append(relay)
+            case .datagram, .setTopBox:
+                let sink: FrameSink
+                if r.kind == .setTopBox {
+                    let b = r.setTopBox
+                    let box: SetTopBox
+                    do throws(MediaError) {
+                        box = try SetTopBox(SetTopBox.Configuration(
+                            name: r.name, mac: r.mac, udpPort: r.port, encapsulation: b.rtp ? .rtp : .rawUDP,
+                            payload: b.transportStream ? .transportStream : .opaque, drainBitsPerSecond: b.rateBitsPerSecond,
+                            startupDelay: .picoseconds(b.startupDelay), bufferCapacityBytes: b.bufferBytes))
+                    } catch {
+                        throw ScenarioError(file: "", line: 0, column: 0, message: "set-top box \(r.name): \(error)")
+                    }
+                    sink = box
+                    nodes.append(.setTopBox(box))
+                } else {
+                    let receiver = DatagramReceiver(simulator: simulator, name: r.name, mac: r.mac,
+                                                    keepPayload: options.keepPayload)
+                    datagramReceivers.append(receiver)
+                    sink = receiver
+                    nodes.append(.datagram(receiver))
+                }
+                let link = Link(simulator: simulator, name: "link.\(r.name)", rateBitsPerSecond: r.link.rate,
+                                propagationDelay: .picoseconds(r.link.delay))
+                link.attach(a: sw.ingress(i + 1), b: sink)
+                sw.connectEgress(i + 1, to: link.endA)
+                // Listeners never send; their switch entries are configured so unicast is forwarded, not flooded.
+                sw.addEntry(r.mac.rawValue, port: i + 1)
+                links.append(link)
+            }
+        }
+        // Static neighbours: every emulated host knows every address in the scenario.
+        let addresses = [(serverSpec.ip, serverSpec.mac)] + spec.receivers.map { ($0.ip, $0.mac) }
+        for machine in emulated {
+            for (ip, mac) in addresses where ip != machine.host.ip { machine.host.addNeighbor(ip, mac: mac) }
         }
         self.receiverLinks = links
-        self.receivers = receivers
+        self.receivers = datagramReceivers
+        self.receiverNodes = nodes
 
         if options.capturePcap {
             let capture = PcapCapture()
-            nic.transmitObserver = capture
+            server.nic.transmitObserver = capture
             self.capture = capture
         } else {
             self.capture = nil
         }
 
         // The application: one buffer per entry, filled with seeded bytes, registered when asked (B5/B6).
-        let process = host.createProcess(name: "app")
+        let process = server.host.createProcess(name: "app")
         self.process = process
-        self.socket = host.openSocket(process: process, port: server.sourcePort)
+        self.socket = server.host.openSocket(process: process, port: serverSpec.sourcePort)
         var buffers: [VirtualAddress] = []
         var contents: [[UInt8]] = []
-        var streams = Array(repeating: (bytes: 0, digest: FNV1a64()), count: spec.receivers.count)
         for (i, entry) in spec.writes.entries.enumerated() {
             var random = simulator.randomStream(named: "app.data.\(i)")
             var data = [UInt8](repeating: 0, count: entry.bytes)
@@ -160,11 +173,12 @@ public final class World {
                 try process.addressSpace.write(address, from: data, at: 0, count: data.count)
             } catch {
                 throw ScenarioError(file: "", line: 0, column: 0,
-                                    message: "server memory (\(server.memoryBytes) bytes) cannot hold the application's buffers: \(error)")
+                                    message: "server memory (\(serverSpec.memoryBytes) bytes) cannot hold the application's buffers: \(error)")
             }
-            if server.registerBuffers && server.driverMode == .zeroCopy && entry.bytes > 0 {
+            if serverSpec.registerBuffers && serverSpec.driverMode == .zeroCopy && entry.bytes > 0
+                && spec.writes.method == .multiWrite {
                 do throws(HostError) {
-                    try host.registerBuffer(process: process, address: address, length: entry.bytes)
+                    try server.host.registerBuffer(process: process, address: address, length: entry.bytes)
                 } catch {
                     throw ScenarioError(file: "", line: 0, column: 0, message: "registering buffer \(i): \(error)")
                 }
@@ -172,26 +186,13 @@ public final class World {
             buffers.append(address)
             contents.append(data)
         }
-        // What each receiver should see: every write's entries for it, in entry order.
-        for _ in 0..<spec.writes.count {
-            for (i, entry) in spec.writes.entries.enumerated() {
-                streams[entry.receiver].bytes += entry.bytes
-                streams[entry.receiver].digest.add(contents[i], from: 0, count: entry.bytes)
-            }
-        }
         self.buffers = buffers
         self.bufferContents = options.keepBufferContents ? contents : []
-        self.expectedStreams = streams.map { ($0.bytes, $0.digest.value) }
+        self.expectedStreams = World.expectedStreams(spec: spec, contents: contents)
 
-        // The write calls.
-        // Every call sends the same buffers, so the calls share one entry array.
-        let entries = spec.writes.entries.enumerated().map { i, e in
-            let r = spec.receivers[e.receiver]
-            return WriteVectorEntry(destination: SocketAddress(ip: r.ip, port: r.port), address: buffers[i], length: e.bytes)
-        }
-        for w in 0..<spec.writes.count {
-            host.scheduleWrite(at: SimTime(rawValue: Int64(w) * spec.writes.interval), socket: socket, entries: entries)
-        }
+        self.application = Application(simulator: simulator, spec: spec, server: server.host, socket: socket,
+                                       buffers: buffers, hosts: nodes)
+        application.start()
     }
 
     /// Runs until nothing is left or the scenario's duration is reached.
@@ -202,6 +203,51 @@ public final class World {
 
     /// The captured pcap file bytes, when capture was on.
     public var pcapBytes: [UInt8]? { capture?.writer.bytes }
+
+    /// What each receiver should get: the server's entries for it in write and entry order, moved and copied by
+    /// the scenario's policies. Receivers whose bytes come from more than one place get nil.
+    static func expectedStreams(spec: ScenarioSpec, contents: [[UInt8]]) -> [(bytes: Int, digest: UInt64)?] {
+        let n = spec.receivers.count
+        // For each receiver, the entry indices it gets in one write, in order; nil once it is ambiguous.
+        var sources: [[Int]?] = Array(repeating: [], count: n)
+        func index(of ip: IPv4Address, port: UInt16) -> Int? {
+            spec.receivers.firstIndex { $0.ip == ip && $0.port == port }
+        }
+        let interleavedDuplicates = spec.server.order == .interleaved
+        for (e, entry) in spec.writes.entries.enumerated() {
+            var targets = [entry.receiver]
+            let r = spec.receivers[entry.receiver]
+            if let p = spec.policies.first(where: { $0.host == nil && $0.direction == .transmit
+                && $0.matchIP == r.ip && $0.matchPort == r.port && $0.installAt == 0 && $0.removeAt == nil }) {
+                targets = p.redirect ? [] : targets
+                for case .remote(let ip, let port) in p.targets { if let t = index(of: ip, port: port) { targets.append(t) } }
+            }
+            for t in targets { sources[t]?.append(e) }
+        }
+        for p in spec.policies where p.host != nil && p.direction == .receive {
+            guard let h = p.host, p.installAt == 0, p.removeAt == nil, spec.receivers[h].ip == p.matchIP,
+                  spec.receivers[h].port == p.matchPort else { continue }
+            for case .remote(let ip, let port) in p.targets {
+                guard let t = index(of: ip, port: port) else { continue }
+                if sources[t]?.isEmpty == true { sources[t] = sources[h] } else { sources[t] = nil }
+            }
+        }
+        return sources.enumerated().map { j, list in
+            guard let list else { return nil }
+            // Two entries for one receiver arrive interleaved when the write interleaves.
+            if interleavedDuplicates && Set(list).count > 1 { return nil }
+            var digest = FNV1a64()
+            var bytes = 0
+            for _ in 0..<spec.writes.count {
+                for e in list {
+                    digest.add(contents[e], from: 0, count: contents[e].count)
+                    bytes += contents[e].count
+                }
+            }
+            _ = j
+            return (bytes, digest.value)
+        }
+    }
 }
 
 /// Writes every frame the NIC puts on the wire into a pcap stream, stamped with its first bit's virtual time.
@@ -212,10 +258,4 @@ final class PcapCapture: FrameObserver {
         writer.append(frames.bytes, from: frames.offset(of: frame), count: frames.length(of: frame),
                       timestampNanoseconds: time.nanoseconds)
     }
-}
-
-/// A duration in a register's units, rounded to the nearest unit (at least 1 when the duration is not 0).
-func registerUnits(_ picoseconds: Int64, unit: Int64) -> UInt32 {
-    guard picoseconds > 0 else { return 0 }
-    return UInt32(clamping: max(1, (picoseconds + unit / 2) / unit))
 }

@@ -36,7 +36,7 @@ struct WritePathTests {
             let receiver = world.receivers[i]
             #expect(receiver.counters.datagrams == expectedSegments(size))
             #expect(receiver.payload == world.bufferContents[i], "receiver \(i) got exactly what was written")
-            #expect(report.receivers[i].intact)
+            #expect(report.receivers[i].intact == true)
         }
         #expect(world.simulator.frames.live == 0)
     }
@@ -53,7 +53,7 @@ struct WritePathTests {
         let outcome = world.run()
         let report = world.report(outcome: outcome)
         #expect(report.destinations[0].descriptors > 2 * report.destinations[0].segments)
-        #expect(report.receivers[0].intact)
+        #expect(report.receivers[0].intact == true)
     }
 
     @Test("interrupts: one per packet versus one per write call")
@@ -119,7 +119,7 @@ struct WritePathTests {
     func ringSmallerThanWrite() throws {
         let (world, report) = try runWorld(.testScenario(entries: [200_000, 200_000], txRing: 64))
         #expect(report.hosts[0].ringFullStalls > 0)
-        #expect(report.receivers.allSatisfy { $0.intact })
+        #expect(report.receivers.allSatisfy { $0.intact == true })
         #expect(report.hosts[0].writesCompleted == 1)
         #expect(world.simulator.frames.live == 0)
     }
@@ -147,7 +147,7 @@ struct SwitchBufferTests {
         for port in interleaved.switchPorts.dropFirst() {
             #expect(port.peakOccupancyBytes <= 2 * Self.frame, "port \(port.port): \(port.peakOccupancyBytes)")
         }
-        #expect(major.receivers.allSatisfy { $0.intact } && interleaved.receivers.allSatisfy { $0.intact })
+        #expect(major.receivers.allSatisfy { $0.intact == true } && interleaved.receivers.allSatisfy { $0.intact == true })
     }
 
     @Test("a buffer smaller than the burst drops the excess at the switch")
@@ -155,6 +155,6 @@ struct SwitchBufferTests {
         let report = try runWorld(.testScenario(entries: [100 * payloadPerSegment], portBuffer: 16 * 1024), keep: false).1
         #expect(report.switchPorts[1].drops > 0)
         #expect(report.receivers[0].datagrams + report.switchPorts[1].drops == 100)
-        #expect(!report.receivers[0].intact)
+        #expect(report.receivers[0].intact == false)
     }
 }
