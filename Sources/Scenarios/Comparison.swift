@@ -54,6 +54,7 @@ public struct Comparison: Codable, Hashable, Sendable {
                 let bytes = r.destinations.reduce(0) { $0 + Int64($1.payloadBytes) }
                 return bytes == 0 ? "-" : "\(h.cyclesTotal * 1024 / bytes)"
             },
+            row("streams per core") { _, r in "\(r.streamsPerCore)" },
             row("mean write completion") { h, _ in "\(SimDuration(rawValue: h.meanWriteCompletionPs))" },
             row("peak switch port bytes") { _, r in "\(r.switchPorts.map(\.peakOccupancyBytes).max() ?? 0)" },
             row("switch drops") { _, r in "\(r.switchPorts.reduce(0) { $0 + $1.drops })" },

@@ -28,6 +28,15 @@ public struct Report: Codable, Hashable, Sendable {
     public var policies: [PolicyReport]
     /// Application calls the OS refused (nothing of them was sent).
     public var refusedCalls: Int
+    /// The application's calls: how many, how far apart (picoseconds), and how many streams (entries) each
+    /// serves; with the server's clock they give the streams one core sustains.
+    public var writeCalls: Int
+    public var writeIntervalPs: Int64
+    public var streamsPerCall: Int
+    public var serverClockHz: Int64
+    /// Streams one server core could serve at this scenario's rate: clock × interval ÷ (cycles per call ÷
+    /// streams per call). 0 when nothing was spent.
+    public var streamsPerCore: Int64
     /// Policies the OS refused, with the reason.
     public var policyErrors: [String]
 
@@ -223,7 +232,21 @@ extension World {
         return Report(scenario: spec.name, seed: spec.seed, endTimePs: simulator.now.rawValue,
                       events: simulator.eventsProcessed, outcome: outcomeName, destinations: destinations,
                       hosts: hostReports, switchPorts: ports, receivers: receiverReports, policies: policies,
-                      refusedCalls: application.refusedCalls, policyErrors: application.policyErrors)
+                      refusedCalls: application.refusedCalls, writeCalls: spec.writes.count,
+                      writeIntervalPs: spec.writes.interval, streamsPerCall: spec.writes.entries.count,
+                      serverClockHz: spec.server.clockHz,
+                      streamsPerCore: World.streamsPerCore(cycles: server.host.cycles.total, calls: spec.writes.count,
+                                                           streams: spec.writes.entries.count, interval: spec.writes.interval,
+                                                           clock: spec.server.clockHz),
+                      policyErrors: application.policyErrors)
+    }
+
+    static func streamsPerCore(cycles: Int64, calls: Int, streams: Int, interval: Int64, clock: Int64) -> Int64 {
+        guard cycles > 0, calls > 0, streams > 0 else { return 0 }
+        // cycles per stream per interval = cycles / (calls · streams); a core has clock · interval cycles per interval.
+        let perStream = Double(cycles) / Double(calls * streams)
+        let budget = Double(clock) * Double(interval) / 1e12
+        return Int64(budget / perStream)
     }
 
     func receiverReport(_ i: Int, _ node: ReceiverNode) -> Report.ReceiverReport {
@@ -336,7 +359,8 @@ extension Report {
     /// The report as aligned text tables.
     public func text() -> String {
         var out = "nicsim report: \(scenario) (seed \(seed))\n"
-        out += "virtual time \(SimDuration(rawValue: endTimePs)), \(events) events, ended: \(outcome)\n\n"
+        out += "virtual time \(SimDuration(rawValue: endTimePs)), \(events) events, ended: \(outcome)\n"
+        out += "streams one server core sustains at this rate: \(streamsPerCore)\n\n"
         out += "Destinations\n"
         out += table(["receiver", "address", "segments", "descriptors", "payload bytes"],
                      destinations.map { [$0.receiver, $0.address, "\($0.segments)", "\($0.descriptors)", "\($0.payloadBytes)"] })

@@ -1,0 +1,75 @@
+import SimCore
+import WireFormats
+
+extension PolicyRouter {
+    /// One interface of a ``PolicyRouter``: its addresses, its directly connected subnet and its transmitter.
+    public struct PortConfiguration: Hashable, Sendable {
+        /// The port's MAC address: source of every frame it sends, destination of every frame it accepts.
+        public var mac: MACAddress
+        /// The port's IPv4 address, answered in ARP.
+        public var address: IPv4Address
+        /// Length of the directly connected subnet around ``address`` (0...32); the router installs a route for
+        /// it whose next hop is resolved through the neighbour table.
+        public var prefixLength: Int
+        /// Egress line rate, in bits per second.
+        public var rateBitsPerSecond: Int64
+        /// Capacity of the output buffer, in frame bytes.
+        public var bufferBytes: Int
+        /// Most frames the output queue holds whatever their size; nil means enough for a full buffer of 60-byte
+        /// frames. Rounded up to a power of two.
+        public var queueFrames: Int?
+
+        /// Creates a port configuration.
+        public init(
+            mac: MACAddress, address: IPv4Address, prefixLength: Int, rateBitsPerSecond: Int64,
+            bufferBytes: Int = 64 * 1024, queueFrames: Int? = nil
+        ) {
+            self.mac = mac
+            self.address = address
+            self.prefixLength = prefixLength
+            self.rateBitsPerSecond = rateBitsPerSecond
+            self.bufferBytes = bufferBytes
+            self.queueFrames = queueFrames
+        }
+    }
+}
+
+/// One port of a ``PolicyRouter``: the ingress sink frames arrive at, and the output buffer and transmitter.
+final class PolicyRouterPort: FrameSink {
+    unowned let owner: PolicyRouter
+    let index: Int
+    let mac: MACAddress
+    let address: IPv4Address
+    /// Egress line rate, bits per second.
+    let rate: Int64
+    /// The inter-frame gap at `rate`.
+    let gap: SimDuration
+    /// Output buffer capacity in frame bytes.
+    let bufferBytes: Int
+    /// Where transmitted frames go; nil while the port is not cabled.
+    var sink: FrameSink?
+    /// Frames in the output buffer, oldest first; the head is the one being serialized while `busy`.
+    var queue: FrameRing
+    /// True from the first bit of the head frame until its last bit.
+    var busy = false
+    /// When the inter-frame gap after the last transmitted frame ends; the next first bit may not come sooner.
+    var freeAt = SimTime.zero
+    var counters = SwitchPortCounters()
+
+    init(owner: PolicyRouter, index: Int, configuration c: PolicyRouter.PortConfiguration) {
+        self.owner = owner
+        self.index = index
+        self.mac = c.mac
+        self.address = c.address
+        self.rate = c.rateBitsPerSecond
+        self.gap = EthernetWireTiming.interFrameGap(bitsPerSecond: c.rateBitsPerSecond)
+        self.bufferBytes = c.bufferBytes
+        self.queue = FrameRing(
+            minimumCapacity: c.queueFrames ?? (c.bufferBytes / EthernetWireTiming.minimumFrameBytes + 1))
+    }
+
+    /// A frame's last bit has arrived on this port.
+    func accept(_ frame: FrameHandle, simulator: Simulator) {
+        owner.receive(frame, on: index, simulator: simulator)
+    }
+}
