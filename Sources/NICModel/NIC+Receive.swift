@@ -102,11 +102,7 @@ extension NIC {
         // One read round trip for the descriptors, then the frame and the write-backs cross the bus. Writes go the
         // other way from reads on a PCIe link, so receive traffic does not contend with transmit fetches.
         let transfer = busTime(bytes: length + needed * RxDescriptor.size * 2)
-        // Frames cross the bus one after another, so they land in arrival order: a short frame never overtakes a
-        // long one into the ring (receiveLanded fills descriptors from the head in landing order).
-        let start = max(simulator.now + configuration.dmaReadLatency + dma.takeAddedLatency(), receiveWriteFreeAt)
-        let landing = start + transfer
-        receiveWriteFreeAt = landing
+        let landing = simulator.now + configuration.dmaReadLatency + transfer + dma.takeAddedLatency()
         simulator.schedule(at: landing, target: id, kind: EventKind.receiveLanded.rawValue,
                            a: UInt64(frame.rawValue) | UInt64(q) << 32 | UInt64(needed) << 40
                                | UInt64((receiveControl.rawValue >> 16) & 3) << 48, b: generation)

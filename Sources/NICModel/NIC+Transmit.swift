@@ -383,8 +383,6 @@ extension NIC {
                         txQueues[q].dropRestOfPacket = true
                         continue
                     }
-                    // Sent late: the packet's write-back carries LATE (TxStatus.late), on its last frame.
-                    txQueues[q].sentLate = true
                 }
             }
             macBusy = true
@@ -422,7 +420,7 @@ extension NIC {
             return
         }
         let q = macQueue
-        var r = txQueues[q].popOldest()
+        let r = txQueues[q].popOldest()
         bufferedBytes -= r.length
         txQueues[q].framesSent += 1
         _counters.framesTransmitted += 1
@@ -430,13 +428,7 @@ extension NIC {
         statGoodPackets &+= 1
         statGoodOctets &+= UInt64(r.length)
         if let wire { wire.accept(r.frame, simulator: simulator) } else { simulator.frames.release(r.frame) }
-        if r.completesPacket {
-            if txQueues[q].sentLate {
-                r.errors.insert(.late)
-                txQueues[q].sentLate = false
-            }
-            complete(r, queue: q)
-        }
+        if r.completesPacket { complete(r, queue: q) }
         macBusy = false
         macFreeAt = simulator.now + SimDuration.serialization(
             bits: Int64(EthernetWire.interPacketGapBytes * 8), bitsPerSecond: configuration.lineRate)

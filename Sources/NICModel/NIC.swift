@@ -117,8 +117,6 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var rxQueues: [RxQueue]
     /// The DMA bus is taken until then; reads overlap their latency but not their transfer.
     var dmaFreeAt = SimTime.zero
-    /// The receive (write) direction of the bus is taken until then: frames land one after another, in order.
-    var receiveWriteFreeAt = SimTime.zero
     var fetchSlotScheduled = false
     var nextFetchQueue = 0
     var bufferedBytes = 0
@@ -317,7 +315,6 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         moderationRegisters = ModerationRegisters()
         moderation = ModerationState()
         dmaFreeAt = .zero
-        receiveWriteFreeAt = .zero
         fetchSlotScheduled = false
         bufferedBytes = 0
         macBusy = false

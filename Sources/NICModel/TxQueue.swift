@@ -45,8 +45,6 @@ struct TxQueue {
     var recordStart = 0
     var recordCount = 0
     var dropRestOfPacket = false
-    /// The packet on the wire started after its launch time: its completion reports `LATE`.
-    var sentLate = false
 
     init(index: Int, configuration: NICConfiguration) {
         self.index = index

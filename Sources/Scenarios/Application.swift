@@ -1,5 +1,6 @@
 import HostMemory
 import HostOS
+import NetworkModel
 import SimCore
 import WireFormats
 
@@ -16,6 +17,8 @@ final class Application: EventHandler {
     /// Write calls refused by the OS (a policy or address the scenario got wrong shows here, not as a crash).
     private(set) var refusedCalls = 0
     private(set) var policyErrors: [String] = []
+    /// Final counters of router policies that were removed.
+    private(set) var routerCounters: [Int: RouterPolicyCounters] = [:]
     /// The vector every multi-destination write sends (the same buffers each time).
     let vector: [WriteVectorEntry]
     /// The same data cut into datagrams, for the ways of sending that send datagram by datagram.
@@ -79,6 +82,21 @@ final class Application: EventHandler {
         case .call: call()
         case .install:
             let p = spec.policies[Int(event.a)]
+            if let h = p.host, case .router(let router) = hosts[h] {
+                let targets = p.targets.compactMap { t -> RouterPolicy.Target? in
+                    if case .remote(let ip, let port) = t { return RouterPolicy.Target(address: ip, port: port) }
+                    return nil
+                }
+                let policy = RouterPolicy(id: p.id, match: .init(destination: p.matchIP, destinationPort: p.matchPort,
+                                                                 source: p.matchSource),
+                                          action: p.redirect ? .redirect(targets) : .replicate(targets, keepOriginal: true))
+                do throws(PolicyRouterError) {
+                    if router.policy(id: p.id) != nil { try router.replacePolicy(policy) } else { try router.addPolicy(policy) }
+                } catch {
+                    policyErrors.append("policy \(p.id) on \(router.name): \(error)")
+                }
+                return
+            }
             guard let host = host(for: p) else { return }
             let policy = Policy(
                 match: FlowMatch(destination: SocketAddress(ip: p.matchIP, port: p.matchPort),
@@ -93,7 +111,12 @@ final class Application: EventHandler {
             }
         case .remove:
             let p = spec.policies[Int(event.a)]
-            host(for: p)?.removePolicy(id: p.id)
+            if let h = p.host, case .router(let router) = hosts[h] {
+                // Keep the final counts for the report: the router forgets a removed policy.
+                if let c = router.removePolicy(id: p.id) { routerCounters[p.id] = c }
+            } else {
+                host(for: p)?.removePolicy(id: p.id)
+            }
         case nil: break
         }
     }

@@ -221,6 +221,12 @@ extension World {
         }
         let receiverReports = receiverNodes.enumerated().map { i, node in receiverReport(i, node) }
         let policies = spec.policies.map { p in
+            if let h = p.host, case .router(let router) = receiverNodes[h] {
+                let c = router.policyCounters(id: p.id) ?? application.routerCounters[p.id] ?? RouterPolicyCounters()
+                return Report.PolicyReport(id: p.id, host: router.name, placement: "router",
+                                           matched: UInt64(c.matchedPackets), remoteCopies: UInt64(c.copiesSent),
+                                           localCopies: 0, bytes: UInt64(c.bytesSent))
+            }
             let machine = p.host.flatMap { h -> EmulatedHost? in
                 if case .host(let m) = receiverNodes[h] { return m } else { return nil }
             } ?? server
@@ -278,6 +284,10 @@ extension World {
                 gapP50Ns: c.gapP50Nanoseconds, gapP99Ns: c.gapP99Nanoseconds, gapMaxNs: c.gapMaxNanoseconds,
                 maxPCRIntervalPs: c.maxPCRInterval.rawValue, mdiDelayFactorPs: c.maxDelayFactor.rawValue,
                 mdiMediaLossRate: c.maxMediaLossRate)
+        case .router(let router):
+            let c = router.counters
+            report.datagrams = c.policyMatches + c.forwardedPackets
+            report.payloadBytes = 0
         case .host(let machine):
             let c = machine.host.receiveCounters
             report.datagrams = Int(c.udpDelivered + machine.host.socketDeliveries.values.reduce(0) { $0 + $1.datagrams })

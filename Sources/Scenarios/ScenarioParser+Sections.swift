@@ -357,8 +357,8 @@ extension ScenarioParser {
             if let on = f["on"] {
                 let name = try on.name()
                 if name != server.name {
-                    guard let i = byName[name], receivers[i].kind == .host else {
-                        throw on.error("policies go on the server or on a receiver of kind host; \(ScenarioNode.quoted(name)) is neither")
+                    guard let i = byName[name], receivers[i].kind == .host || receivers[i].kind == .router else {
+                        throw on.error("policies go on the server or on a receiver of kind host or router; \(ScenarioNode.quoted(name)) is neither")
                     }
                     host = i
                 }
@@ -396,6 +396,12 @@ extension ScenarioParser {
                     targets.append(.remote(ip: a, port: p))
                 } else {
                     throw t.error("unknown target \(ScenarioNode.quoted(text)); expected a receiver name, IP:PORT or local:PORT")
+                }
+            }
+            if let h = host, receivers[h].kind == .router {
+                guard direction == .receive, placement == .os,
+                      !targets.contains(where: { if case .local = $0 { return true } else { return false } }) else {
+                    throw item.error("a router's policies act on what it receives, to remote targets (direction: receive)")
                 }
             }
             if placement == .nic && targets.contains(where: { if case .local = $0 { return true } else { return false } }) {

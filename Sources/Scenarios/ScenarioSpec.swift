@@ -148,6 +148,8 @@ public enum ReceiverKind: String, Hashable, Sendable, CaseIterable {
     case setTopBox = "set-top-box"
     /// A full emulated host (NIC, driver, OS): it answers ARP and ping and can carry policies (a relay, A4).
     case host
+    /// A one-port router (on a stick) whose policy table redirects or replicates without any host (A6).
+    case router
 }
 
 /// A set-top box's settings.

@@ -46,6 +46,7 @@ public final class World {
         case datagram(DatagramReceiver)
         case setTopBox(SetTopBox)
         case host(EmulatedHost)
+        case router(PolicyRouter)
     }
 
     /// Options that change what a run records, not what it does.
@@ -101,6 +102,22 @@ public final class World {
                 links.append(relay.link)
                 nodes.append(.host(relay))
                 emulated.append(relay)
+            case .router:
+                let router = PolicyRouter(simulator: simulator, name: r.name, ports: [
+                    PolicyRouter.PortConfiguration(mac: r.mac, address: r.ip, prefixLength: 24,
+                                                   rateBitsPerSecond: r.link.rate, bufferBytes: spec.network.portBufferBytes),
+                ])
+                let link = Link(simulator: simulator, name: "link.\(r.name)", rateBitsPerSecond: r.link.rate,
+                                propagationDelay: .picoseconds(r.link.delay))
+                link.attach(a: sw.ingress(i + 1), b: router.ingress(0))
+                sw.connectEgress(i + 1, to: link.endA)
+                router.connectEgress(0, to: link.endB)
+                sw.addEntry(r.mac.rawValue, port: i + 1)
+                for (ip, mac) in [(serverSpec.ip, serverSpec.mac)] + spec.receivers.map({ ($0.ip, $0.mac) }) where ip != r.ip {
+                    router.setNeighbour(ip, mac: mac)
+                }
+                links.append(link)
+                nodes.append(.router(router))
             case .datagram, .setTopBox:
                 let sink: FrameSink
                 if r.kind == .setTopBox {
