@@ -249,3 +249,37 @@ struct AggregateTests {
         #expect(world.receivers[1].counters.datagrams == 1, "the aggregate's message, redirected")
     }
 }
+
+@Suite("A policy in a router (A6)")
+struct RouterPolicyTests {
+    @Test("the router fans out one stream: same bytes at the receivers, one copy on the server's link, fewer host cycles")
+    func routerVersusServer() throws {
+        // Three listeners and a router on a stick; the data goes to the router in one case, to rx1 in the other.
+        var viaServer = ScenarioSpec.testScenario(entries: [40_000], receivers: 4, writes: 2)
+        viaServer.receivers[3].name = "router"
+        viaServer.receivers[3].kind = .router
+        viaServer.receivers[3].port = 6000
+        viaServer.receivers[3].link.rate = 10_000_000_000
+        let targets = (0..<3).map { target(viaServer, $0) }
+        var viaRouter = viaServer
+        viaServer.policies = [PolicySpec(id: 1, host: nil, direction: .transmit, placement: .os,
+                                         matchIP: viaServer.receivers[0].ip, matchPort: 5000, matchSource: nil,
+                                         redirect: true, targets: targets)]
+        viaRouter.writes.entries = [WriteEntrySpec(receiver: 3, bytes: 40_000, pageOffset: 0)]
+        viaRouter.policies = [PolicySpec(id: 1, host: 3, direction: .receive, placement: .os,
+                                         matchIP: viaRouter.receivers[3].ip, matchPort: 6000, matchSource: nil,
+                                         redirect: true, targets: targets)]
+        let a = try run(viaServer)
+        let b = try run(viaRouter)
+        for i in 0..<3 {
+            #expect(a.receivers[i].intact == true && b.receivers[i].intact == true)
+            #expect(a.receivers[i].digest == b.receivers[i].digest)
+        }
+        let (sa, sb) = (a.hosts[0], b.hosts[0])
+        // Three copies leave the server in one case, one (plus the router's ARP-free forwarding) in the other.
+        #expect(sa.linkBytesOut > 2 * sb.linkBytesOut)
+        #expect(sa.framesTransmitted == 3 * sb.framesTransmitted)
+        #expect(sa.cyclesTotal > sb.cyclesTotal)
+        #expect(b.policies[0].matched == sb.framesTransmitted && b.policies[0].remoteCopies == 3 * sb.framesTransmitted)
+    }
+}
