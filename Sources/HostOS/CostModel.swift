@@ -42,6 +42,10 @@ public struct CostModel: Hashable, Sendable {
     /// One IOMMU mapping (writing a device page-table entry). Default 300 cycles [U]: the order of Linux's
     /// `dma_map_page` through an IOMMU, a labelled assumption.
     public var iommuMap: Int64 = 300
+    /// Completing a zero-copy send of unregistered memory: unpinning and notifying the process that its buffer
+    /// is free again. Default 800 cycles [U], chosen with `pinPage` so that zero-copy of unregistered memory
+    /// breaks even with copying near 10 KB per write, the MSG_ZEROCOPY figure (REFERENCE.md).
+    public var zeroCopyCompletion: Int64 = 800
     /// One policy-table lookup (per message sent, per datagram received while policies exist). Default 50
     /// cycles [U]: a hash lookup in a small table, the order of an eBPF map lookup.
     public var policyLookup: Int64 = 50

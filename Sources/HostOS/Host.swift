@@ -362,6 +362,8 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
             + Int64(now.translationHits - before.translationHits) * c.translationHit
             + Int64(now.iommuMappings - before.iommuMappings) * c.iommuMap
         a.interrupt = Int64(now.registerReads - before.registerReads) * c.registerRead
+        a.pinning = Int64(now.transientPins - before.transientPins) * c.pinPage
+        if now.transientPins > before.transientPins { a.pinning += c.zeroCopyCompletion }
         return a
     }
 

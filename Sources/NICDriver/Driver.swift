@@ -79,6 +79,9 @@ public final class Driver {
         var current = 0
         var remainingEntries: Int
         var path: PayloadPath
+        /// Per entry, one past the last virtual page already walked and pinned in this write (unregistered
+        /// zero-copy pins each page once per call, as get_user_pages does).
+        var pinnedThrough: [UInt64] = []
     }
 
     /// Sets up rings and buffers in `memory` and programs the device.
@@ -240,7 +243,8 @@ public final class Driver {
         queued.append(WriteState(id: id, space: space, entries: entries,
                                  sent: Array(repeating: 0, count: entries.count),
                                  started: Array(repeating: false, count: entries.count),
-                                 remainingEntries: entries.count, path: path ?? configuration.path))
+                                 remainingEntries: entries.count, path: path ?? configuration.path,
+                                 pinnedThrough: Array(repeating: 0, count: entries.count)))
         post()
         return id
     }
@@ -453,9 +457,15 @@ public final class Driver {
                         counters.translationHits += 1
                     } else {
                         counters.translationMisses += 1
-                        let before = w.space.pageWalks
                         try w.space.physicalPieces(of: address, length: payload, into: &pieces)
-                        counters.pageWalks += w.space.pageWalks - before
+                        // Pages new to this write are walked and pinned once; later packets reuse them.
+                        let first = max(address.rawValue >> 12, w.pinnedThrough[i])
+                        let end = payload == 0 ? first : (address.rawValue + UInt64(payload) - 1) >> 12 + 1
+                        if end > first {
+                            counters.pageWalks += end - first
+                            counters.transientPins += end - first
+                            w.pinnedThrough[i] = end
+                        }
                         mapPieces()
                     }
                 } catch {

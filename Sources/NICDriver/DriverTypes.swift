@@ -166,6 +166,9 @@ public struct DriverCounters: Hashable, Sendable {
     public var translationHits: UInt64 = 0
     /// Translations the translation buffer could not answer.
     public var translationMisses: UInt64 = 0
+    /// Pages pinned for the duration of one send because their buffer was not registered (what MSG_ZEROCOPY
+    /// does on every call).
+    public var transientPins: UInt64 = 0
     /// Tail-register writes.
     public var doorbells: UInt64 = 0
     /// Register reads (the interrupt cause register).

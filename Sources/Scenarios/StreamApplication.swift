@@ -322,7 +322,7 @@ public final class StreamApplication: EventHandler {
     }
 
     /// The start time of interval `index` in virtual time.
-    public func startTime(ofInterval index: Int) -> SimTime? {
+    public func time(ofInterval index: Int) -> SimTime? {
         startTime.map { $0 + planner.start(ofInterval: index) }
     }
 
@@ -334,7 +334,7 @@ public final class StreamApplication: EventHandler {
         let index = Int(event.a)
         counters.intervals += 1
         send(interval: index)
-        if index < lastInterval, let next = startTime(ofInterval: index + 1) {
+        if index < lastInterval, let next = time(ofInterval: index + 1) {
             simulator.schedule(at: next, target: id, kind: EventKind.interval, a: UInt64(index + 1))
         }
     }
