@@ -1,3 +1,4 @@
+import Foundation
 import WireFormats
 
 /// The walk over a composed scenario document: one function per section, each checking keys, types, ranges
@@ -26,7 +27,7 @@ extension ScenarioParser {
 
     static func decodeScenario(_ root: ScenarioNode, defaultName: String) throws(ScenarioError) -> ScenarioSpec {
         let top = try root.mapping(allowed: [
-            "name", "seed", "duration", "server", "network", "receivers", "writes", "policies",
+            "name", "seed", "duration", "server", "network", "receivers", "writes", "policies", "streams",
         ])
         let name = try top["name"]?.name() ?? defaultName
         let seed = try top["seed"]?.unsignedInteger() ?? 1
@@ -35,14 +36,22 @@ extension ScenarioParser {
         let network = try decodeNetwork(top["network"])
         let receivers = try decodeReceivers(
             top.required("receivers", "a list of receivers such as [{ name: rx1 }]"), server: server)
-        let writes = try decodeWrites(
-            top.required("writes", "a mapping with entries: [{ to: RECEIVER, size: SIZE }]"),
-            receivers: receivers)
+        let writes: WritesSpec
+        if top["writes"] == nil && top["streams"] != nil {
+            writes = WritesSpec(count: 0, interval: 1_000_000_000, entries: [])
+        } else {
+            writes = try decodeWrites(
+                top.required("writes", "a mapping with entries: [{ to: RECEIVER, size: SIZE }] (or a streams section)"),
+                receivers: receivers)
+        }
         var spec = ScenarioSpec(
             name: name, seed: seed, duration: duration, server: server, network: network, receivers: receivers,
             writes: writes)
         if let policies = top["policies"] {
             spec.policies = try decodePolicies(policies, server: server, receivers: receivers)
+        }
+        if let streams = top["streams"] {
+            spec.streams = try decodeStreams(streams, receivers: receivers, file: root.file)
         }
         return spec
     }
@@ -335,6 +344,80 @@ extension ScenarioParser {
             writes.timing = timing
         }
         return writes
+    }
+
+    // MARK: - Streams
+
+    static func decodeStreams(_ node: ScenarioNode, receivers: [ReceiverSpec], file: String) throws(ScenarioError)
+        -> StreamsSpec
+    {
+        let f = try node.mapping(allowed: ["interval", "order", "method", "delivery", "duration", "list"])
+        var spec = StreamsSpec()
+        if let interval = f["interval"] {
+            if (try? interval.name()) != "standard" {
+                spec.interval = try interval.duration(in: 1_000...oneHour, bounds: "1ns to 1h, or standard")
+            }
+        }
+        if let order = f["order"] {
+            let text = try order.name()
+            guard text == "due-time" || text == "stream-major" else { throw order.expected("due-time or stream-major") }
+            spec.streamMajor = text == "stream-major"
+        }
+        if let method = f["method"] {
+            let text = try method.name()
+            guard text == "multi-write" || text == "aggregate" else { throw method.expected("multi-write or aggregate") }
+            spec.aggregate = text == "aggregate"
+        }
+        if let delivery = f["delivery"] {
+            let text = try delivery.name()
+            guard text == "launch-time" || text == "os-queue" else { throw delivery.expected("launch-time or os-queue") }
+            spec.launchTime = text == "launch-time"
+        }
+        spec.duration = try f["duration"]?.duration(in: 1...oneDay, bounds: "1ps to 1 day")
+        var byName: [String: Int] = [:]
+        for (i, r) in receivers.enumerated() { byName[r.name] = i }
+        let folder = (file as NSString).deletingLastPathComponent
+        for (k, item) in try f.required("list", "a list of streams").sequence(count: 1...256, of: "streams").enumerated() {
+            let s = try item.mapping(allowed: ["name", "to", "generate", "file", "format", "rate", "rtp", "datagram"])
+            let name = try s["name"]?.name() ?? "stream\(k + 1)"
+            var destinations: [Int] = []
+            for t in try s.required("to", "a list of receiver names").sequence(count: 1...4096, of: "destinations") {
+                let text = try t.name()
+                guard let i = byName[text] else { throw t.error("unknown receiver \(ScenarioNode.quoted(text))") }
+                destinations.append(i)
+            }
+            let source: StreamSpec.Source
+            switch (s["generate"], s["file"]) {
+            case (let g?, nil):
+                let m = try g.mapping(allowed: ["rate", "seed"])
+                let rate = try m.required("rate", "the mux rate, like 4Mbps").rate(in: 150_400...1_000_000_000,
+                                                                                    bounds: "150.4Kbps to 1Gbps")
+                source = .generate(rate: rate, seed: try m["seed"]?.unsignedInteger() ?? UInt64(k + 1))
+            case (nil, let path?):
+                var text = try path.name()
+                if !text.hasPrefix("/") && !folder.isEmpty { text = folder + "/" + text }
+                var ts = true
+                if let format = s["format"] {
+                    let fm = try format.name()
+                    guard fm == "ts" || fm == "opaque" else { throw format.expected("ts or opaque") }
+                    ts = fm == "ts"
+                }
+                source = .file(path: text, transportStream: ts)
+            default:
+                throw item.error("a stream needs exactly one of generate: { rate } and file: PATH")
+            }
+            var stream = StreamSpec(name: name, destinations: destinations, source: source)
+            stream.rate = try s["rate"]?.rate(in: 1_000...100_000_000_000, bounds: "1Kbps to 100Gbps")
+            if case .file(_, false) = source, stream.rate == nil {
+                throw item.error("an opaque file needs rate: its declared bit rate")
+            }
+            stream.rtp = try s["rtp"]?.bool() ?? false
+            if let d = s["datagram"], (try? d.name()) != "standard" {
+                stream.datagramBytes = Int(try d.size(in: 1...65_507, bounds: "1B to 65507B, or standard"))
+            }
+            spec.list.append(stream)
+        }
+        return spec
     }
 
     // MARK: - Policies

@@ -16,6 +16,8 @@ public struct ScenarioSpec: Hashable, Sendable {
     public var writes: WritesSpec
     /// Policies installed on the server and on `host` receivers.
     public var policies: [PolicySpec] = []
+    /// Media streams the server plays.
+    public var streams: StreamsSpec?
 
     public init(name: String, seed: UInt64, duration: Int64?, server: ServerSpec, network: NetworkSpec,
                 receivers: [ReceiverSpec], writes: WritesSpec) {
@@ -331,4 +333,41 @@ public struct IOMMUSpec: Hashable, Sendable {
     /// Picoseconds one IOTLB miss adds.
     public var missLatency: Int64 = 128_000
     public init() {}
+}
+
+/// Media streams the server plays (B2–B4, B11–B14): the `streams` section.
+public struct StreamsSpec: Hashable, Sendable {
+    /// Picoseconds between writes; nil for the planner's standard rule.
+    public var interval: Int64?
+    public var streamMajor = false
+    public var aggregate = false
+    public var launchTime = true
+    /// Picoseconds of play; nil plays the sources to their end.
+    public var duration: Int64?
+    public var list: [StreamSpec] = []
+    public init() {}
+}
+
+/// One stream of the `streams` section.
+public struct StreamSpec: Hashable, Sendable {
+    public enum Source: Hashable, Sendable {
+        /// A generated transport stream of this mux rate (bits per second) and seed.
+        case generate(rate: Int64, seed: UInt64)
+        /// A file (absolute path, resolved against the scenario's folder), a transport stream or opaque bytes.
+        case file(path: String, transportStream: Bool)
+    }
+    public var name: String
+    /// Receiver indices.
+    public var destinations: [Int]
+    public var source: Source
+    /// Declared rate, bits per second (required for opaque files).
+    public var rate: Int64?
+    public var rtp = false
+    /// Payload bytes per datagram; nil for the standard 7 × 188 (TS) or the MTU (opaque).
+    public var datagramBytes: Int?
+    public init(name: String, destinations: [Int], source: Source) {
+        self.name = name
+        self.destinations = destinations
+        self.source = source
+    }
 }

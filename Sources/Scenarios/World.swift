@@ -1,3 +1,5 @@
+import struct Foundation.URL
+import class Foundation.FileManager
 import HostMemory
 import HostOS
 import MediaStreams
@@ -40,6 +42,8 @@ public final class World {
     public let expectedStreams: [(bytes: Int, digest: UInt64)?]
     let capture: PcapCapture?
     let application: Application
+    /// The media application, when the scenario has streams.
+    public let streamApplication: StreamApplication?
 
     /// What stands behind a receiver's address.
     public enum ReceiverNode {
@@ -210,6 +214,64 @@ public final class World {
         self.application = Application(simulator: simulator, spec: spec, server: server.host, socket: socket,
                                        buffers: buffers, hosts: nodes)
         application.start()
+
+        if let streams = spec.streams {
+            let app = try World.makeStreamApplication(streams, spec: spec, simulator: simulator, host: server.host)
+            try app.start(at: .zero)
+            self.streamApplication = app
+        } else {
+            self.streamApplication = nil
+        }
+    }
+
+    static func makeStreamApplication(_ s: StreamsSpec, spec: ScenarioSpec, simulator: Simulator, host: Host)
+        throws(ScenarioError) -> StreamApplication
+    {
+        func fail(_ message: String) -> ScenarioError { ScenarioError(file: "", line: 0, column: 0, message: message) }
+        let playFor = SimDuration(rawValue: s.duration ?? spec.duration ?? 10_000_000_000_000)
+        var streams: [StreamApplication.Stream] = []
+        for stream in s.list {
+            let size: DatagramSize = stream.datagramBytes.map { .bytes($0) } ?? .standard
+            var fileBytes: [UInt8] = []
+            if case .file(let path, _) = stream.source {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw fail("stream \(stream.name): cannot read \(path)")
+                }
+                fileBytes = [UInt8](data)
+            }
+            let source: StreamSource
+            do throws(MediaError) {
+                switch stream.source {
+                case .generate(let rate, let seed):
+                    source = try StreamSource(generating: TSGenerator.Configuration(bitsPerSecond: rate, seed: seed),
+                                              duration: playFor, datagramSize: size)
+                case .file(_, let ts):
+                    if ts {
+                        source = try StreamSource(transportStream: fileBytes, datagramSize: size,
+                                                  declaredBitsPerSecond: stream.rate)
+                    } else {
+                        source = try StreamSource(opaque: fileBytes, bitsPerSecond: stream.rate ?? 1_000_000,
+                                                  datagramSize: stream.datagramBytes.map { .bytes($0) }
+                                                      ?? .mtu(spec.server.mtu, rtp: stream.rtp))
+                    }
+                }
+            } catch {
+                throw fail("stream \(stream.name): \(error)")
+            }
+            let destinations = stream.destinations.map {
+                SocketAddress(ip: spec.receivers[$0].ip, port: spec.receivers[$0].port)
+            }
+            streams.append(StreamApplication.Stream(name: stream.name, source: source, destinations: destinations,
+                                                    rtp: stream.rtp))
+        }
+        var configuration = StreamApplication.Configuration()
+        if let interval = s.interval { configuration.rule = .fixed(SimDuration(rawValue: interval)) }
+        configuration.order = s.streamMajor ? .streamMajor : .dueTime
+        if s.aggregate { configuration.method = .aggregate(s.launchTime ? .launchTime : .osQueue) }
+        configuration.duration = s.duration.map { SimDuration(rawValue: $0) }
+        configuration.sourcePort = spec.server.sourcePort &+ 1
+        return try StreamApplication(simulator: simulator, host: host, name: "media", streams: streams,
+                                     configuration: configuration)
     }
 
     /// Runs until nothing is left or the scenario's duration is reached.
