@@ -58,6 +58,14 @@ public struct Comparison: Codable, Hashable, Sendable {
             row("mean write completion") { h, _ in "\(SimDuration(rawValue: h.meanWriteCompletionPs))" },
             row("peak switch port bytes") { _, r in "\(r.switchPorts.map(\.peakOccupancyBytes).max() ?? 0)" },
             row("switch drops") { _, r in "\(r.switchPorts.reduce(0) { $0 + $1.drops })" },
+            row("set-top box max MDI DF") { _, r in
+                let dfs = r.receivers.compactMap { $0.setTopBox?.mdiDelayFactorPs }
+                return dfs.isEmpty ? "-" : "\(SimDuration(rawValue: dfs.max() ?? 0))"
+            },
+            row("set-top box underflows") { _, r in
+                let boxes = r.receivers.compactMap(\.setTopBox)
+                return boxes.isEmpty ? "-" : "\(boxes.reduce(0) { $0 + $1.underflows })"
+            },
             row("receivers intact") { _, r in "\(r.receivers.filter { $0.intact == true }.count)/\(r.receivers.filter { $0.intact != nil }.count)" },
         ]
         return rows
