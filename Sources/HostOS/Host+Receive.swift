@@ -58,6 +58,7 @@ extension Host: ReceiveHandler {
         if arp.senderIP.rawValue != 0 { neighbors[arp.senderIP] = arp.senderMAC }
         if arp.operation == .reply {
             receiveCounters.arpRepliesLearned += 1
+            retryParked()
             return
         }
         guard arp.operation == .request, arp.targetIP == ip else {
@@ -162,4 +163,38 @@ extension Host: ReceiveHandler {
 enum EthernetWire {
     /// Frames shorter than this (without FCS) are padded (IEEE 802.3).
     static let minimumFrame = 60
+}
+
+extension Host {
+    /// Broadcasts "who has `target`?" (RFC 826).
+    func sendARPRequest(for target: IPv4Address) {
+        EthernetHeader(destination: .broadcast, source: mac, etherType: .arp).encode(into: &replyScratch, at: 0)
+        ARPPacket(operation: .request, senderMAC: mac, senderIP: ip, targetMAC: MACAddress(rawValue: 0), targetIP: target)
+            .encode(into: &replyScratch, at: EthernetHeader.size)
+        let n = EthernetHeader.size + ARPPacket.size
+        for i in n..<EthernetWire.minimumFrame { replyScratch[i] = 0 }
+        counters.arpRequestsSent += 1
+        if sendReply(length: EthernetWire.minimumFrame) {
+            simulator.schedule(at: simulator.now, target: id, kind: EventKind.doorbell.rawValue)
+        }
+    }
+
+    /// Sends the parked calls whose destinations are all known now; refuses those past their deadline.
+    func retryParked() {
+        guard !parked.isEmpty else { return }
+        let waiting = parked
+        parked.removeAll()
+        for call in waiting {
+            if call.messages.allSatisfy({ neighbors[$0.destination.ip] != nil }) {
+                _ = try? submit(process: call.process, sourcePort: call.sourcePort, messages: call.messages,
+                                path: call.path, account: call.account, switchesContext: call.switchesContext,
+                                rtp: call.rtp)
+            } else if simulator.now >= call.deadline {
+                counters.arpFailures += 1
+                counters.writesRefused += 1
+            } else {
+                parked.append(call)
+            }
+        }
+    }
 }

@@ -38,6 +38,10 @@ public struct HostCounters: Hashable, Sendable {
     public var writesCompleted: UInt64 = 0
     /// Pages walked and pinned to register buffers.
     public var pagesPinned: UInt64 = 0
+    /// Calls that waited for ARP, requests sent, and calls refused because no reply came in time.
+    public var callsAwaitingARP: UInt64 = 0
+    public var arpRequestsSent: UInt64 = 0
+    public var arpFailures: UInt64 = 0
     public init() {}
 }
 
@@ -160,6 +164,11 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     public internal(set) var policyCounters: [Int: PolicyCounters] = [:]
     /// Datagrams and bytes delivered to each bound port (by policies and by plain delivery).
     public internal(set) var socketDeliveries: [UInt16: (datagrams: UInt64, bytes: UInt64)] = [:]
+    /// Resolve unknown destinations by ARP instead of refusing the call (static entries still win).
+    public var resolvesByARP = false
+    /// How long a call waits for ARP replies. Default 1 s, Linux's `retrans_time_ms` for neighbour solicitations.
+    public var arpTimeout = SimDuration.seconds(1)
+    var parked: [ParkedCall] = []
     /// Match-action entries in use, by policy id.
     var hardwareSlots: [Int: Int] = [:]
     /// Messages held by the OS's timed queue, in release order.
@@ -191,6 +200,19 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         case doorbell = 2
         case interrupt = 3
         case timedRelease = 4
+        case arpTimeout = 5
+    }
+
+    /// A call waiting for ARP replies.
+    struct ParkedCall {
+        var process: Process
+        var sourcePort: UInt16
+        var messages: [OutMessage]
+        var path: PayloadPath?
+        var account: CycleAccount
+        var switchesContext: Bool
+        var rtp: HeaderTemplate.RTPFields?
+        var deadline: SimTime
     }
 
     public init(simulator: Simulator, name: String, mac: MACAddress, ip: IPv4Address, memory: PhysicalMemory,
@@ -288,6 +310,20 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
                 rtp: HeaderTemplate.RTPFields? = nil) throws(HostError) -> WriteID {
         var account = initial
         let expanded = applyTransmitPolicies(messages, sourcePort: sourcePort, account: &account)
+        // Destinations without a neighbour entry are resolved by ARP first (RFC 826); the call waits for the
+        // replies and is refused when they do not come.
+        if resolvesByARP {
+            let missing = Set(expanded.map(\.destination.ip).filter { neighbors[$0] == nil })
+            if !missing.isEmpty {
+                for ip in missing.sorted(by: { $0.rawValue < $1.rawValue }) { sendARPRequest(for: ip) }
+                parked.append(ParkedCall(process: process, sourcePort: sourcePort, messages: messages, path: path,
+                                         account: initial, switchesContext: switchesContext, rtp: rtp,
+                                         deadline: simulator.now + arpTimeout))
+                simulator.schedule(after: arpTimeout, target: id, kind: EventKind.arpTimeout.rawValue)
+                counters.callsAwaitingARP += 1
+                return WriteID(rawValue: 0)
+            }
+        }
         var driverEntries: [WriteEntry] = []
         driverEntries.reserveCapacity(expanded.count)
         let core = core ?? coreFor(process)
@@ -393,6 +429,8 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
             runInterruptHandler()
         case .timedRelease:
             releaseTimed(Int(event.a))
+        case .arpTimeout:
+            retryParked()
         case nil:
             break
         }

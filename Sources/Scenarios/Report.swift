@@ -3,6 +3,7 @@ import HostOS
 import NICDriver
 import NetworkModel
 import SimCore
+import VDEPort
 import MediaStreams
 
 /// The outcome of a run, in the shape of its JSON form (documented in `Fixtures/scenarios/REPORT.md`).
@@ -39,6 +40,25 @@ public struct Report: Codable, Hashable, Sendable {
     public var streamsPerCore: Int64
     /// Policies the OS refused, with the reason.
     public var policyErrors: [String]
+    /// The port to a real network, when there is one.
+    public var vde: VDEReport?
+
+    /// A VDE port's traffic and the real-time pacing.
+    public struct VDEReport: Codable, Hashable, Sendable {
+        public var url: String
+        public var framesSent: Int
+        public var framesReceived: Int
+        public var sendDrops: Int
+        public var sendErrors: Int
+        /// Frames longer than vde_switch carries (it truncates above 1,518 bytes).
+        public var oversizeFlagged: Int
+        /// Why the port went down, if it did.
+        public var down: String?
+        /// Pacing lateness of virtual time behind the wall clock, nanoseconds (0 without real time).
+        public var latenessP50Ns: Int64
+        public var latenessP99Ns: Int64
+        public var latenessMaxNs: Int64
+    }
 
     public struct PolicyReport: Codable, Hashable, Sendable {
         public var id: Int
@@ -118,6 +138,9 @@ public struct Report: Codable, Hashable, Sendable {
         public var systemCallsRefused: UInt64
         /// ARP and ICMP echo replies the host's stack sent.
         public var repliesSent: UInt64
+        /// UDP datagrams the host's stack delivered to its sockets, and ARP requests it sent to resolve.
+        public var udpDelivered: UInt64
+        public var arpRequestsSent: UInt64
     }
 
     /// The NIC's counters (datasheet §9).
@@ -244,7 +267,17 @@ extension World {
                       streamsPerCore: World.streamsPerCore(cycles: server.host.cycles.total, calls: spec.writes.count,
                                                            streams: spec.writes.entries.count, interval: spec.writes.interval,
                                                            clock: spec.server.clockHz),
-                      policyErrors: application.policyErrors)
+                      policyErrors: application.policyErrors, vde: vdeReport())
+    }
+
+    func vdeReport() -> Report.VDEReport? {
+        guard let port = vdePort, let spec = spec.network.vde else { return nil }
+        let c = port.counters
+        let p = pacer?.report
+        return Report.VDEReport(url: spec.url, framesSent: c.framesSent, framesReceived: c.framesReceived,
+                                sendDrops: c.sendDrops, sendErrors: c.sendErrors, oversizeFlagged: c.oversizeFlagged,
+                                down: port.downReason.map { "\($0)" }, latenessP50Ns: p?.p50LatenessNanoseconds ?? 0,
+                                latenessP99Ns: p?.p99LatenessNanoseconds ?? 0, latenessMaxNs: p?.maxLatenessNanoseconds ?? 0)
     }
 
     static func streamsPerCore(cycles: Int64, calls: Int, streams: Int, interval: Int64, clock: Int64) -> Int64 {
@@ -284,6 +317,8 @@ extension World {
                 gapP50Ns: c.gapP50Nanoseconds, gapP99Ns: c.gapP99Nanoseconds, gapMaxNs: c.gapMaxNanoseconds,
                 maxPCRIntervalPs: c.maxPCRInterval.rawValue, mdiDelayFactorPs: c.maxDelayFactor.rawValue,
                 mdiMediaLossRate: c.maxMediaLossRate)
+        case .external:
+            break
         case .router(let router):
             let c = router.counters
             report.datagrams = c.policyMatches + c.forwardedPackets
@@ -339,7 +374,8 @@ extension World {
                 policyMatches: n.policyMatches, hairpinFrames: n.hairpinFrames),
             linkBytesOut: UInt64(machine.link.aToB.offeredBytes), linkBytesIn: UInt64(machine.link.bToA.deliveredBytes),
             systemCallsRefused: host.counters.writesRefused, repliesSent: host.receiveCounters.echoRequestsAnswered
-                + host.receiveCounters.arpRequestsAnswered)
+                + host.receiveCounters.arpRequestsAnswered,
+            udpDelivered: host.receiveCounters.udpDelivered, arpRequestsSent: host.counters.arpRequestsSent)
     }
 
     func driverDestination(for r: ReceiverSpec) -> DestinationID? {
@@ -424,6 +460,15 @@ extension Report {
             out += table(["id", "host", "placement", "matched", "remote copies", "local copies", "bytes"],
                          policies.map { ["\($0.id)", $0.host, $0.placement, "\($0.matched)", "\($0.remoteCopies)",
                                          "\($0.localCopies)", "\($0.bytes)"] })
+        }
+        if let v = vde {
+            out += "\nVDE port \(v.url)\n"
+            out += table(["counter", "value"], [
+                ["frames sent", "\(v.framesSent)"], ["frames received", "\(v.framesReceived)"],
+                ["send drops (full socket)", "\(v.sendDrops)"], ["send errors", "\(v.sendErrors)"],
+                ["frames over 1518 bytes", "\(v.oversizeFlagged)"], ["down", v.down ?? "no"],
+                ["pacing lateness p50 / p99 / max", "\(v.latenessP50Ns) / \(v.latenessP99Ns) / \(v.latenessMaxNs) ns"],
+            ])
         }
         if refusedCalls > 0 || !policyErrors.isEmpty {
             out += "\nRefused: \(refusedCalls) calls\n" + policyErrors.map { "  \($0)\n" }.joined()

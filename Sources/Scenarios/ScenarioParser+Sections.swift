@@ -173,12 +173,22 @@ extension ScenarioParser {
     // MARK: - Network
 
     static func decodeNetwork(_ node: ScenarioNode?) throws(ScenarioError) -> NetworkSpec {
-        let fields = try node?.mapping(allowed: ["switch"])
+        let fields = try node?.mapping(allowed: ["switch", "vde"])
         let switchFields = try fields?["switch"]?.mapping(allowed: ["port-buffer"])
         let buffer =
             try switchFields?["port-buffer"]?.size(in: 1...gibibyte, bounds: "1B to 1GiB")
             ?? 256 * kibibyte
-        return NetworkSpec(portBufferBytes: Int(buffer))
+        var network = NetworkSpec(portBufferBytes: Int(buffer))
+        if let vdeNode = fields?["vde"] {
+            let v = try vdeNode.mapping(allowed: ["url", "rate", "real-time", "poll", "arp"])
+            var vde = VDESpec(url: try v.required("url", "a libvdeplug URL such as vde:///tmp/switch").name())
+            vde.rate = try v["rate"]?.rate(in: 1_000_000...100_000_000_000, bounds: "1Mbps to 100Gbps") ?? vde.rate
+            vde.realTime = try v["real-time"]?.bool() ?? true
+            vde.pollInterval = try v["poll"]?.duration(in: 1_000_000...oneSecond, bounds: "1us to 1s") ?? vde.pollInterval
+            vde.resolveByARP = try v["arp"]?.bool() ?? true
+            network.vde = vde
+        }
+        return network
     }
 
     // MARK: - Receivers

@@ -118,7 +118,25 @@ public struct ServerSpec: Hashable, Sendable {
 public struct NetworkSpec: Hashable, Sendable {
     /// Bytes each switch output port may queue (tail drop beyond).
     public var portBufferBytes: Int
+    /// A port to a real network through libvdeplug, on the switch; nil for none.
+    public var vde: VDESpec?
     public init(portBufferBytes: Int) { self.portBufferBytes = portBufferBytes }
+}
+
+/// A VDE port on the switch: frames for addresses the switch has not learned, and broadcasts, go out through
+/// it; frames from outside come in through it.
+public struct VDESpec: Hashable, Sendable {
+    /// Any libvdeplug URL: vde:///path, ptp:///path, vxvde://…, tap://name, null://.
+    public var url: String
+    /// The switch port's rate, bits per second.
+    public var rate: Int64 = 1_000_000_000
+    /// Pace virtual time to the wall clock (off: as fast as possible).
+    public var realTime = true
+    /// How often frames from outside are polled, picoseconds of virtual time.
+    public var pollInterval: Int64 = 100_000_000
+    /// Emulated hosts resolve unknown destinations by ARP (else only static entries).
+    public var resolveByARP = true
+    public init(url: String) { self.url = url }
 }
 
 public struct ReceiverSpec: Hashable, Sendable {
@@ -152,6 +170,9 @@ public enum ReceiverKind: String, Hashable, Sendable, CaseIterable {
     case host
     /// A one-port router (on a stick) whose policy table redirects or replicates without any host (A6).
     case router
+    /// A machine outside the emulation, behind the VDE port (a Linux stack, a QEMU guest): nothing is built for
+    /// it; emulated hosts find its MAC address by ARP.
+    case external
 }
 
 /// A set-top box's settings.

@@ -7,6 +7,7 @@ import NICDriver
 import NICModel
 import NetworkModel
 import SimCore
+import VDEPort
 import WireFormats
 
 /// Everything a scenario builds: the server (application, OS, driver, NIC), a switch, links and receivers —
@@ -51,7 +52,14 @@ public final class World {
         case setTopBox(SetTopBox)
         case host(EmulatedHost)
         case router(PolicyRouter)
+        /// A machine outside the emulation, behind the VDE port.
+        case external
     }
+
+    /// The port to a real network, when the scenario has one.
+    public let vdePort: VDEPort?
+    /// Paces virtual time to the wall clock while a real port is attached.
+    public let pacer: RealTimePacer?
 
     /// Options that change what a run records, not what it does.
     public struct Options: Sendable {
@@ -79,7 +87,7 @@ public final class World {
         self.simulator = simulator
 
         // The network: port 0 faces the server, port i + 1 receiver i.
-        let rates = [serverSpec.link.rate] + spec.receivers.map(\.link.rate)
+        let rates = [serverSpec.link.rate] + spec.receivers.map(\.link.rate) + (spec.network.vde.map { [$0.rate] } ?? [])
         let sw = EthernetSwitch(simulator: simulator, name: "switch", portCount: rates.count, portRates: rates,
                                 bufferBytesPerPort: spec.network.portBufferBytes)
         self.ethernetSwitch = sw
@@ -106,6 +114,10 @@ public final class World {
                 links.append(relay.link)
                 nodes.append(.host(relay))
                 emulated.append(relay)
+            case .external:
+                nodes.append(.external)
+                links.append(Link(simulator: simulator, name: "link.\(r.name)", rateBitsPerSecond: r.link.rate,
+                                  propagationDelay: .picoseconds(r.link.delay)))
             case .router:
                 let router = PolicyRouter(simulator: simulator, name: r.name, ports: [
                     PolicyRouter.PortConfiguration(mac: r.mac, address: r.ip, prefixLength: 24,
@@ -154,9 +166,37 @@ public final class World {
             }
         }
         // Static neighbours: every emulated host knows every address in the scenario.
-        let addresses = [(serverSpec.ip, serverSpec.mac)] + spec.receivers.map { ($0.ip, $0.mac) }
+        let addresses = [(serverSpec.ip, serverSpec.mac)] + spec.receivers.filter { $0.kind != .external }.map { ($0.ip, $0.mac) }
         for machine in emulated {
             for (ip, mac) in addresses where ip != machine.host.ip { machine.host.addNeighbor(ip, mac: mac) }
+            machine.host.resolvesByARP = spec.network.vde?.resolveByARP ?? false
+        }
+        // The real network: one more switch port, carried by libvdeplug.
+        if let vde = spec.network.vde {
+            let connection: VDEConnection
+            do throws(VDEError) {
+                connection = try VDEConnection(url: vde.url, description: "nicsim \(spec.name)")
+            } catch {
+                throw ScenarioError(file: "", line: 0, column: 0, message: "cannot attach the VDE port: \(error)")
+            }
+            let port = VDEPort(simulator: simulator, name: "vde", connection: connection,
+                               pollInterval: .picoseconds(vde.pollInterval))
+            let k = spec.receivers.count + 1
+            let link = Link(simulator: simulator, name: "link.vde", rateBitsPerSecond: vde.rate, propagationDelay: .zero)
+            link.attach(a: sw.ingress(k), b: port)
+            sw.connectEgress(k, to: link.endA)
+            port.inbound = link.endB
+            self.vdePort = port
+            if vde.realTime {
+                let pacer = RealTimePacer(simulator: simulator)
+                pacer.start(simulator: simulator)
+                self.pacer = pacer
+            } else {
+                self.pacer = nil
+            }
+        } else {
+            self.vdePort = nil
+            self.pacer = nil
         }
         self.receiverLinks = links
         self.receivers = datagramReceivers
@@ -277,7 +317,12 @@ public final class World {
     /// Runs until nothing is left or the scenario's duration is reached.
     @discardableResult
     public func run() -> Simulator.RunOutcome {
-        simulator.run(until: spec.duration.map { SimTime(rawValue: $0) })
+        // A real port polls forever: such a run needs an end, 2 s of virtual time unless the scenario gives one.
+        let end = spec.duration ?? (vdePort != nil ? 2_000_000_000_000 : nil)
+        let outcome = simulator.run(until: end.map { SimTime(rawValue: $0) })
+        vdePort?.stopPolling()
+        pacer?.stop()
+        return outcome
     }
 
     /// The captured pcap file bytes, when capture was on.

@@ -30,6 +30,9 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a scenario value: KEY=VALUE, KEY a dotted path (server.driver.order).")
     var overrides: [String] = []
 
+    @Option(help: "Attach the switch to a real network through this libvdeplug URL (vde:///tmp/sw, ptp:///tmp/p, tap://tap0 …); time is then paced to the wall clock.")
+    var vde: String?
+
     enum ReportFormat: String, ExpressibleByArgument {
         case text, json
     }
@@ -40,6 +43,7 @@ struct Run: ParsableCommand {
             guard let o = ScenarioOverride(text) else { throw Failure(message: "--set \(text): expected KEY=VALUE") }
             parsed.append(o)
         }
+        if let vde { parsed.append(ScenarioOverride(path: ["network", "vde", "url"], value: vde)) }
         var spec: ScenarioSpec
         do {
             spec = try ScenarioParser.parse(contentsOf: scenario, overrides: parsed)
