@@ -5,7 +5,7 @@
 # Usage: install-deps.sh build|test
 set -euo pipefail
 want=(libvdeplug-dev)
-[ "${1:-build}" = test ] && want+=(tshark vde2 iproute2 ffmpeg)
+[ "${1:-build}" = test ] && want+=(tshark vde2 iproute2 ffmpeg iputils-ping python3)
 missing=()
 for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

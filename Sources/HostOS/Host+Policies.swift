@@ -14,7 +14,11 @@ extension Host {
         _ = occupy(core: 0, from: simulator.now, account)
         guard !policy.action.targets.isEmpty else { throw HostError(.badPolicy, "policy \(id) has no target") }
         for case .remote(let target) in policy.action.targets where neighbors[target.ip] == nil {
-            throw HostError(.unknownNeighbor, "policy \(id): \(target.ip) has no neighbour entry")
+            // With ARP the target is resolved now and copies flow once it answers; without, it is an error.
+            guard resolvesByARP, policy.placement == .os else {
+                throw HostError(.unknownNeighbor, "policy \(id): \(target.ip) has no neighbour entry")
+            }
+            sendARPRequest(for: target.ip)
         }
         if policy.placement == .nic {
             guard installInHardware(id: id, policy) else {
@@ -128,6 +132,11 @@ extension Host {
     func retransmit(_ bytes: [UInt8], view: UDPDatagramView, to target: SocketAddress, fromPort: UInt16,
                     account: inout CycleAccount) -> Bool {
         guard let mac = neighbors[target.ip] else {
+            // Not resolved (yet): ask again, at most once per ARP timeout, and drop this copy.
+            if resolvesByARP, arpAsked[target.ip].map({ simulator.now - $0 >= arpTimeout }) ?? true {
+                arpAsked[target.ip] = simulator.now
+                sendARPRequest(for: target.ip)
+            }
             receiveCounters.repliesDropped += 1
             return false
         }

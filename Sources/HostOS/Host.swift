@@ -169,6 +169,8 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     /// How long a call waits for ARP replies. Default 1 s, Linux's `retrans_time_ms` for neighbour solicitations.
     public var arpTimeout = SimDuration.seconds(1)
     var parked: [ParkedCall] = []
+    /// When an ARP request for an address was last sent on behalf of a policy.
+    var arpAsked: [IPv4Address: SimTime] = [:]
     /// Match-action entries in use, by policy id.
     var hardwareSlots: [Int: Int] = [:]
     /// Messages held by the OS's timed queue, in release order.

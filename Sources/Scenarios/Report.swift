@@ -236,7 +236,7 @@ extension World {
         var machines = [server]
         for case .host(let machine) in receiverNodes { machines.append(machine) }
         let hostReports = machines.map { hostReport($0) }
-        let peers = [spec.server.name] + spec.receivers.map(\.name)
+        let peers = [spec.server.name] + spec.receivers.map(\.name) + (spec.network.vde.map { ["vde: " + $0.url] } ?? [])
         let ports = ethernetSwitch.allPortCounters.enumerated().map { i, c in
             Report.SwitchPortReport(port: i, peer: peers[i], framesOut: c.framesOut, bytesOut: c.bytesOut,
                                     peakOccupancyBytes: c.peakOccupancyBytes,
@@ -325,7 +325,7 @@ extension World {
             report.payloadBytes = 0
         case .host(let machine):
             let c = machine.host.receiveCounters
-            report.datagrams = Int(c.udpDelivered + machine.host.socketDeliveries.values.reduce(0) { $0 + $1.datagrams })
+            report.datagrams = Int(machine.host.socketDeliveries.values.reduce(0) { $0 + $1.datagrams })
             report.payloadBytes = Int(c.udpBytesDelivered)
             report.badChecksums = Int(c.checksumErrors)
         }
