@@ -26,18 +26,35 @@ extension VDEPortTestsRoot {
                 }
                 _ = try? runCommand(LinuxJudgeTests.ip, ["netns", "delete", namespace])
                 try #require(try runCommand(LinuxJudgeTests.ip, ["netns", "add", namespace]).status == 0)
-                vdeSwitch = try VDESwitchProcess()
-                plug = try ChildProcess(LinuxJudgeTests.ip, ["netns", "exec", namespace, LinuxJudgeTests.plug2tap,
-                                                              "-s", vdeSwitch.socketPath, "judge0"])
+                let namespace = self.namespace
+                do {
+                    vdeSwitch = try VDESwitchProcess()
+                } catch {
+                    _ = try? runCommand(LinuxJudgeTests.ip, ["netns", "delete", namespace])
+                    throw error
+                }
+                do {
+                    plug = try ChildProcess(LinuxJudgeTests.ip, ["netns", "exec", namespace, LinuxJudgeTests.plug2tap,
+                                                                  "-s", vdeSwitch.socketPath, "judge0"])
+                } catch {
+                    vdeSwitch.stop()
+                    _ = try? runCommand(LinuxJudgeTests.ip, ["netns", "delete", namespace])
+                    throw error
+                }
+                // From here on a failure tears everything down before it is reported.
                 var up = false
                 for _ in 0..<100 where !up {
                     up = (try? runCommand(LinuxJudgeTests.ip, ["-n", namespace, "link", "show", "judge0"]))?.status == 0
                     if !up { pause(milliseconds: 20) }
                 }
-                try #require(up, "vde_plug2tap did not create the tap")
+                var configured = up
                 for arguments in [["link", "set", "lo", "up"], ["link", "set", "judge0", "up"],
-                                  ["addr", "add", "192.0.2.1/24", "dev", "judge0"]] {
-                    try #require(try runCommand(LinuxJudgeTests.ip, ["-n", namespace] + arguments).status == 0)
+                                  ["addr", "add", "192.0.2.1/24", "dev", "judge0"]] where configured {
+                    configured = (try? runCommand(LinuxJudgeTests.ip, ["-n", namespace] + arguments))?.status == 0
+                }
+                if !configured {
+                    stop()
+                    try #require(Bool(false), "could not set up the tap in \(namespace)")
                 }
             }
             func run(_ program: String) throws -> ChildProcess {
