@@ -112,6 +112,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var statReceivedOctets: UInt64 = 0
     var statMissedPackets: UInt32 = 0
     var statLate: UInt32 = 0
+    /// Cumulative counts at the last read of each extended statistics register (datasheet §9).
+    var statisticsBaselines: [UInt32: UInt64] = [:]
 
     var txQueues: [TxQueue]
     var rxQueues: [RxQueue]
@@ -177,6 +179,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             return rxQueues[queue].read(field)
         }
         if let value = readPolicyRegister(offset) { return value }
+        if let value = readStatistics(offset) { return value }
         switch offset {
         case .ctrl: return 0
         case .ral: return receiveAddressLow
@@ -330,6 +333,14 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         statReceivedOctets = 0
         statMissedPackets = 0
         statLate = 0
+        // The extended statistics registers read 0 after a reset: their baselines move to the counts now.
+        statisticsBaselines = [:]
+        for raw in stride(from: UInt32(0x4400), through: 0x4434, by: 4) {
+            statisticsBaselines[raw] = statisticsCounter(NICRegister(rawValue: raw)) ?? 0
+        }
+        for raw in stride(from: UInt32(0x4500), to: 0x4560, by: 4) {
+            statisticsBaselines[raw] = statisticsCounter(NICRegister(rawValue: raw)) ?? 0
+        }
     }
 
     // MARK: Events
