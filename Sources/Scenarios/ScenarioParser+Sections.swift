@@ -388,7 +388,7 @@ extension ScenarioParser {
         for (i, r) in receivers.enumerated() { byName[r.name] = i }
         let folder = (file as NSString).deletingLastPathComponent
         for (k, item) in try f.required("list", "a list of streams").sequence(count: 1...256, of: "streams").enumerated() {
-            let s = try item.mapping(allowed: ["name", "to", "generate", "file", "format", "rate", "rtp", "datagram"])
+            let s = try item.mapping(allowed: ["name", "to", "from", "generate", "file", "format", "rate", "rtp", "datagram"])
             let name = try s["name"]?.name() ?? "stream\(k + 1)"
             var destinations: [Int] = []
             for t in try s.required("to", "a list of receiver names").sequence(count: 1...4096, of: "destinations") {
@@ -417,6 +417,17 @@ extension ScenarioParser {
                 throw item.error("a stream needs exactly one of generate: { rate } and file: PATH")
             }
             var stream = StreamSpec(name: name, destinations: destinations, source: source)
+            if let from = s["from"] {
+                let text = try from.name()
+                if let i = byName[text] {
+                    guard receivers[i].kind == .host else {
+                        throw from.error("streams play from the server or from a receiver of kind host")
+                    }
+                    stream.from = i
+                } else if text != "server" {
+                    throw from.error("unknown server \(ScenarioNode.quoted(text))")
+                }
+            }
             stream.rate = try s["rate"]?.rate(in: 1_000...100_000_000_000, bounds: "1Kbps to 100Gbps")
             if case .file(_, false) = source, stream.rate == nil {
                 throw item.error("an opaque file needs rate: its declared bit rate")

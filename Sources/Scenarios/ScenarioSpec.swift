@@ -380,6 +380,9 @@ public struct StreamSpec: Hashable, Sendable {
     public var name: String
     /// Receiver indices.
     public var destinations: [Int]
+    /// The server that plays it: nil for the scenario's server, else the index of a `host` receiver (B47:
+    /// several servers on one switch).
+    public var from: Int?
     public var source: Source
     /// Declared rate, bits per second (required for opaque files).
     public var rate: Int64?

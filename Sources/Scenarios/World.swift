@@ -43,8 +43,10 @@ public final class World {
     public let expectedStreams: [(bytes: Int, digest: UInt64)?]
     let capture: PcapCapture?
     let application: Application
-    /// The media application, when the scenario has streams.
-    public let streamApplication: StreamApplication?
+    /// The media application on the server, when the scenario has streams from it.
+    public var streamApplication: StreamApplication? { streamApplications.first { $0.host === server.host } }
+    /// Every media application: one per server that plays streams (B47).
+    public let streamApplications: [StreamApplication]
 
     /// What stands behind a receiver's address.
     public enum ReceiverNode {
@@ -255,13 +257,22 @@ public final class World {
                                        buffers: buffers, hosts: nodes)
         application.start()
 
+        var applications: [StreamApplication] = []
         if let streams = spec.streams {
-            let app = try World.makeStreamApplication(streams, spec: spec, simulator: simulator, host: server.host)
-            try app.start(at: .zero)
-            self.streamApplication = app
-        } else {
-            self.streamApplication = nil
+            // One application per server; the scenario's own server first, then host receivers in order.
+            let sources = [nil] + spec.receivers.indices.map { Optional($0) }
+            for source in sources {
+                var subset = streams
+                subset.list = streams.list.filter { $0.from == source }
+                guard !subset.list.isEmpty else { continue }
+                let machine: Host
+                if let i = source, case .host(let m) = nodes[i] { machine = m.host } else { machine = server.host }
+                let app = try World.makeStreamApplication(subset, spec: spec, simulator: simulator, host: machine)
+                try app.start(at: .zero)
+                applications.append(app)
+            }
         }
+        self.streamApplications = applications
     }
 
     static func makeStreamApplication(_ s: StreamsSpec, spec: ScenarioSpec, simulator: Simulator, host: Host)

@@ -28,3 +28,22 @@ struct ShippedScenarioTests {
     @Test("there are scenarios to run")
     func found() { #expect(Self.files.count >= 8) }
 }
+
+@Suite("Several servers and many set-top boxes on one switch (B47, B48)")
+struct SeveralServersTests {
+    @Test("both servers stream; every box plays without underflow or continuity error")
+    func twoServers() throws {
+        let spec = try ScenarioParser.parse(
+            contentsOf: packageRoot.appendingPathComponent("Fixtures/scenarios/media/two-servers.yaml").path)
+        let world = try World(spec: spec)
+        let report = world.report(outcome: world.run())
+        #expect(world.streamApplications.count == 2)
+        let servers = report.hosts.filter { $0.name == "server" || $0.name == "server2" }
+        #expect(servers.count == 2)
+        #expect(servers.allSatisfy { $0.framesTransmitted > 1000 && $0.syscalls >= 50 })
+        let boxes = report.receivers.compactMap(\.setTopBox)
+        #expect(boxes.count == 8)
+        #expect(boxes.allSatisfy { $0.underflows == 0 && $0.continuityErrors == 0 && $0.rtpLost == 0 })
+        #expect(report.receivers.filter { $0.setTopBox != nil }.allSatisfy { $0.datagrams > 100 })
+    }
+}
