@@ -444,13 +444,12 @@ extension Report {
         out += table(["receiver", "datagrams", "bytes", "digest", "intact", "bad checksums"],
                      receivers.map { [$0.name, "\($0.datagrams)", "\($0.payloadBytes)", $0.digest ?? "-",
                                       $0.intact.map { $0 ? "yes" : "NO" } ?? "-", "\($0.badChecksums)"] })
-        let boxes = receivers.filter { $0.setTopBox != nil }
+        let boxes = receivers.compactMap { r in r.setTopBox.map { (r.name, $0) } }
         if !boxes.isEmpty {
             out += "\nSet-top boxes\n"
             out += table(["box", "underflows", "overflows", "CC errors", "RTP lost", "jitter", "gap p99", "MDI DF"],
-                         boxes.map { r in
-                             let b = r.setTopBox!  // filtered above
-                             return [r.name, "\(b.underflows)", "\(b.overflows)", "\(b.continuityErrors)", "\(b.rtpLost)",
+                         boxes.map { name, b in
+                             [name, "\(b.underflows)", "\(b.overflows)", "\(b.continuityErrors)", "\(b.rtpLost)",
                                      "\(SimDuration(rawValue: b.jitterPs))", "\(b.gapP99Ns) ns",
                                      "\(SimDuration(rawValue: b.mdiDelayFactorPs))"]
                          })

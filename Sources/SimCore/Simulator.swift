@@ -81,7 +81,7 @@ public final class Simulator {
                 return .reachedTime
             }
             if let limit = eventLimit, eventsProcessed >= limit { return .eventLimitReached }
-            let event = queue.pop()!  // first was non-nil
+            guard let event = queue.pop() else { break }
             now = event.time
             eventsProcessed &+= 1
             handlers[Int(event.target.rawValue)].handle(event, simulator: self)
