@@ -74,3 +74,24 @@ struct WaysOfSendingTests {
         #expect(try ratio(16_000) < 1.0)
     }
 }
+
+@Suite("CPU saturation emerges from the model")
+struct SaturationTests {
+    @Test("calls that need more CPU than the interval between them queue on the core: completion grows with load")
+    func saturation() throws {
+        func meanCompletion(interval: Int64) throws -> Int64 {
+            var spec = ScenarioSpec.testScenario(entries: Array(repeating: 1472, count: 16), writes: 20,
+                                                 interval: interval)
+            spec.writes.method = .writePerPacket
+            let world = try World(spec: spec)
+            let report = world.report(outcome: world.run())
+            #expect(report.receivers.allSatisfy { $0.intact == true })
+            return report.hosts[0].meanWriteCompletionPs
+        }
+        // 16 sendto calls cost ≈ 16 × 4.2k cycles ≈ 22 µs at 3 GHz: a 1 ms interval leaves the core idle between
+        // calls, a 5 µs interval does not.
+        let idle = try meanCompletion(interval: 1_000_000_000)
+        let saturated = try meanCompletion(interval: 5_000_000)
+        #expect(saturated > 3 * idle, "idle \(idle) ps, saturated \(saturated) ps")
+    }
+}
