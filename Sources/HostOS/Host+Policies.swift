@@ -152,7 +152,7 @@ extension Host {
                         checksum: .full(payloadSum: sum))
         account.copy += (Int64(payload) * configuration.costs.copyPerKiB + 1023) / 1024
         account.driver += configuration.costs.perPacket
-        return sendReply(length: max(header + payload, EthernetWire.minimumFrame))
+        return sendReply(length: max(header + payload, EthernetFraming.minimumFrameBytes))
     }
 }
 

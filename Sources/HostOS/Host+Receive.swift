@@ -69,8 +69,8 @@ extension Host: ReceiveHandler {
         ARPPacket(operation: .reply, senderMAC: mac, senderIP: ip, targetMAC: arp.senderMAC, targetIP: arp.senderIP)
             .encode(into: &replyScratch, at: EthernetHeader.size)
         let n = EthernetHeader.size + ARPPacket.size
-        for i in n..<EthernetWire.minimumFrame { replyScratch[i] = 0 }
-        if sendReply(length: EthernetWire.minimumFrame) { receiveCounters.arpRequestsAnswered += 1 }
+        for i in n..<EthernetFraming.minimumFrameBytes { replyScratch[i] = 0 }
+        if sendReply(length: EthernetFraming.minimumFrameBytes) { receiveCounters.arpRequestsAnswered += 1 }
     }
 
     func receiveIPv4(_ bytes: [UInt8], length: Int, from source: MACAddress) {
@@ -140,8 +140,8 @@ extension Host: ReceiveHandler {
         c.add(replyScratch, from: o, count: end - icmp)
         NetworkBytes.setUInt16(&replyScratch, o + 2, c.checksum)
         let n = o + end - icmp
-        for i in n..<max(n, EthernetWire.minimumFrame) { replyScratch[i] = 0 }
-        if sendReply(length: max(n, EthernetWire.minimumFrame)) { receiveCounters.echoRequestsAnswered += 1 }
+        for i in n..<max(n, EthernetFraming.minimumFrameBytes) { replyScratch[i] = 0 }
+        if sendReply(length: max(n, EthernetFraming.minimumFrameBytes)) { receiveCounters.echoRequestsAnswered += 1 }
     }
 
     func nextIdentification() -> UInt16 {
@@ -159,11 +159,6 @@ extension Host: ReceiveHandler {
     }
 }
 
-/// Ethernet sizes the stack needs.
-enum EthernetWire {
-    /// Frames shorter than this (without FCS) are padded (IEEE 802.3).
-    static let minimumFrame = 60
-}
 
 extension Host {
     /// Broadcasts "who has `target`?" (RFC 826).
@@ -172,9 +167,9 @@ extension Host {
         ARPPacket(operation: .request, senderMAC: mac, senderIP: ip, targetMAC: MACAddress(rawValue: 0), targetIP: target)
             .encode(into: &replyScratch, at: EthernetHeader.size)
         let n = EthernetHeader.size + ARPPacket.size
-        for i in n..<EthernetWire.minimumFrame { replyScratch[i] = 0 }
+        for i in n..<EthernetFraming.minimumFrameBytes { replyScratch[i] = 0 }
         counters.arpRequestsSent += 1
-        if sendReply(length: EthernetWire.minimumFrame) {
+        if sendReply(length: EthernetFraming.minimumFrameBytes) {
             simulator.schedule(at: simulator.now, target: id, kind: EventKind.doorbell.rawValue)
         }
     }

@@ -339,7 +339,7 @@ extension NIC {
             macQueue = -1
             macHairpinFrame = frame
             transmitObserver?.observe(frame, at: start, simulator: simulator)
-            let bits = Int64(EthernetWire.bytesOnWire(frameLength: simulator.frames.length(of: frame)) * 8)
+            let bits = Int64(EthernetFraming.bytesOnWire(frameLength: simulator.frames.length(of: frame)) * 8)
             simulator.schedule(at: start + SimDuration.serialization(bits: bits, bitsPerSecond: configuration.lineRate),
                                target: id, kind: EventKind.transmitDone.rawValue, b: generation)
             return
@@ -389,7 +389,7 @@ extension NIC {
             macQueue = q
             nextMACQueue = (q + 1) % txQueues.count
             transmitObserver?.observe(r.frame, at: start, simulator: simulator)
-            let bits = Int64(EthernetWire.bytesOnWire(frameLength: r.length) * 8)
+            let bits = Int64(EthernetFraming.bytesOnWire(frameLength: r.length) * 8)
             let lastBit = start + SimDuration.serialization(bits: bits, bitsPerSecond: configuration.lineRate)
             simulator.schedule(at: lastBit, target: id, kind: EventKind.transmitDone.rawValue, b: generation)
             return
@@ -413,7 +413,7 @@ extension NIC {
             if let wire { wire.accept(frame, simulator: simulator) } else { simulator.frames.release(frame) }
             macBusy = false
             macFreeAt = simulator.now + SimDuration.serialization(
-                bits: Int64(EthernetWire.interPacketGapBytes * 8), bitsPerSecond: configuration.lineRate)
+                bits: Int64(EthernetFraming.interPacketGapBytes * 8), bitsPerSecond: configuration.lineRate)
             pumpTransmit()
             // Device-made frames go out whether or not the driver's transmitter is enabled.
             if !macBusy && hairpinCount > 0 { startNextOnMAC(at: macFreeAt) }
@@ -431,7 +431,7 @@ extension NIC {
         if r.completesPacket { complete(r, queue: q) }
         macBusy = false
         macFreeAt = simulator.now + SimDuration.serialization(
-            bits: Int64(EthernetWire.interPacketGapBytes * 8), bitsPerSecond: configuration.lineRate)
+            bits: Int64(EthernetFraming.interPacketGapBytes * 8), bitsPerSecond: configuration.lineRate)
         pumpTransmit()
     }
 

@@ -48,21 +48,3 @@ public struct NICConfiguration: Hashable, Sendable {
         self.maxSegments = maxSegments
     }
 }
-
-/// Ethernet framing overhead on the wire (IEEE 802.3): 7-byte preamble + 1-byte SFD before the frame, 4-byte FCS
-/// after it, a 12-byte inter-packet gap before the next, and a 60-byte minimum frame before the FCS.
-public enum EthernetWire {
-    /// Preamble and start-of-frame delimiter.
-    public static let preambleBytes = 8
-    /// Frame check sequence.
-    public static let fcsBytes = 4
-    /// Minimum inter-packet gap.
-    public static let interPacketGapBytes = 12
-    /// Minimum frame length without FCS; shorter frames are padded.
-    public static let minimumFrameBytes = 60
-
-    /// Bytes from the first preamble bit to the last FCS bit of a frame of `length` bytes (without FCS).
-    @inlinable public static func bytesOnWire(frameLength length: Int) -> Int {
-        preambleBytes + max(length, minimumFrameBytes) + fcsBytes
-    }
-}

@@ -1,3 +1,4 @@
+import WireFormats
 import SimCore
 
 /// One frame the transmit engine holds: fetched (or being fetched) and waiting for the MAC.
@@ -52,7 +53,7 @@ struct TxQueue {
         self.cache = Array(repeating: TxDescriptor(bufferAddress: 0, length: 0, command: []),
                            count: configuration.descriptorCacheSize)
         var n = 16
-        while n < configuration.maxSegments + configuration.txPacketBufferBytes / EthernetWire.minimumFrameBytes + 2 {
+        while n < configuration.maxSegments + configuration.txPacketBufferBytes / EthernetFraming.minimumFrameBytes + 2 {
             n <<= 1
         }
         self.records = Array(repeating: TxFrameRecord(), count: n)

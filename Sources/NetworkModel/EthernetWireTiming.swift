@@ -1,4 +1,5 @@
 import SimCore
+import WireFormats
 
 /// How long an Ethernet frame occupies a wire, after IEEE 802.3.
 ///
@@ -9,18 +10,18 @@ import SimCore
 /// the end of the payload, no FCS) therefore takes `(max(L, 60) + 4 + 8) × 8` bit times from its first preamble
 /// bit to its last FCS bit, and the next frame may start 96 bit times after that.
 public enum EthernetWireTiming {
-    /// Smallest frame on the wire, without the FCS, in bytes (IEEE 802.3 minFrameSize 64 − 4).
-    public static let minimumFrameBytes = 60
+    /// Smallest frame on the wire, without the FCS, in bytes (``WireFormats/EthernetFraming``).
+    public static let minimumFrameBytes = EthernetFraming.minimumFrameBytes
     /// Frame check sequence, in bytes.
-    public static let fcsBytes = 4
-    /// Preamble (7 bytes) and start-of-frame delimiter (1 byte), in bytes.
-    public static let preambleBytes = 8
+    public static let fcsBytes = EthernetFraming.fcsBytes
+    /// Preamble and start-of-frame delimiter, in bytes.
+    public static let preambleBytes = EthernetFraming.preambleBytes
     /// Inter-frame gap, in byte times (96 bit times).
-    public static let interFrameGapBytes = 12
+    public static let interFrameGapBytes = EthernetFraming.interPacketGapBytes
 
     /// Bit times from the first preamble bit to the last FCS bit of a frame of `frameLength` bytes (without FCS).
     @inlinable public static func bitsToLastBit(frameLength: Int) -> Int64 {
-        Int64(max(frameLength, minimumFrameBytes) + fcsBytes + preambleBytes) * 8
+        Int64(EthernetFraming.bytesOnWire(frameLength: frameLength)) * 8
     }
 
     /// Virtual time from the first preamble bit to the last FCS bit at `bitsPerSecond`, rounded up to a picosecond.

@@ -2,13 +2,14 @@ import HostMemory
 import NICModel
 import SimCore
 import Testing
+import WireFormats
 
 @Suite("Launch time (context descriptor LT)")
 struct LaunchTimeTests {
     static let length = 100
 
     static func wireTime(_ length: Int, _ c: NICConfiguration) -> SimDuration {
-        picoseconds((EthernetWire.preambleBytes + max(length, EthernetWire.minimumFrameBytes) + EthernetWire.fcsBytes) * 8,
+        picoseconds((EthernetFraming.preambleBytes + max(length, EthernetFraming.minimumFrameBytes) + EthernetFraming.fcsBytes) * 8,
                     atPerSecond: c.lineRate)
     }
 
@@ -49,7 +50,7 @@ struct LaunchTimeTests {
         #expect(bench.run() == .idle)
         let c = bench.nic.configuration
         let gapAfter = Self.wireTime(Self.length, c)
-            + picoseconds(EthernetWire.interPacketGapBytes * 8, atPerSecond: c.lineRate)
+            + picoseconds(EthernetFraming.interPacketGapBytes * 8, atPerSecond: c.lineRate)
         let expected: [SimTime] = [.nanoseconds(10_000), .nanoseconds(10_500), .nanoseconds(30_000),
                                    .nanoseconds(30_000) + gapAfter]
         #expect(firstBits.times == expected)

@@ -2,6 +2,7 @@ import HostMemory
 import NICModel
 import SimCore
 import Testing
+import WireFormats
 
 /// One row of the transmit moderation table: a driver's actions in virtual time and the interrupts they must cause.
 ///
@@ -50,7 +51,7 @@ struct ModerationThroughNICTests {
     static func doorbellToLastBit(_ c: NICConfiguration) -> SimDuration {
         c.dmaReadLatency * 2 + picoseconds(TxDescriptor.size, atPerSecond: c.dmaBytesPerSecond)
             + picoseconds(length, atPerSecond: c.dmaBytesPerSecond)
-            + picoseconds((EthernetWire.preambleBytes + length + EthernetWire.fcsBytes) * 8,
+            + picoseconds((EthernetFraming.preambleBytes + length + EthernetFraming.fcsBytes) * 8,
                           atPerSecond: c.lineRate)
     }
 

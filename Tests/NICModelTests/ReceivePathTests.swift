@@ -13,8 +13,8 @@ struct ReceivePathTests {
     }
 
     static func wireTime(_ length: Int, _ c: NICConfiguration) -> SimDuration {
-        picoseconds((EthernetWire.preambleBytes + max(length, EthernetWire.minimumFrameBytes) + EthernetWire.fcsBytes
-                        + EthernetWire.interPacketGapBytes) * 8, atPerSecond: c.lineRate)
+        picoseconds((EthernetFraming.preambleBytes + max(length, EthernetFraming.minimumFrameBytes) + EthernetFraming.fcsBytes
+                        + EthernetFraming.interPacketGapBytes) * 8, atPerSecond: c.lineRate)
     }
 
     /// Schedules `frames` back to back at line rate (each arrives one wire time plus gap after the one before).

@@ -2,6 +2,7 @@ import HostMemory
 import NICModel
 import SimCore
 import Testing
+import WireFormats
 
 @Suite("TX timing in virtual time")
 struct TimingTests {
@@ -34,7 +35,7 @@ struct TimingTests {
         let fetched = doorbell + configuration.dmaReadLatency * 2
             + picoseconds(TxDescriptor.size, atPerSecond: configuration.dmaBytesPerSecond)
             + picoseconds(length, atPerSecond: configuration.dmaBytesPerSecond)
-        let wireBits = (EthernetWire.preambleBytes + length + EthernetWire.fcsBytes) * 8
+        let wireBits = (EthernetFraming.preambleBytes + length + EthernetFraming.fcsBytes) * 8
         let lastBit = fetched + picoseconds(wireBits, atPerSecond: configuration.lineRate)
         #expect(bench.wire.times == [lastBit])
         #expect(firstBits.times == [fetched])
@@ -53,8 +54,8 @@ struct TimingTests {
         #expect(bench.run() == .idle)
         #expect(bench.wire.frames.count == count)
 
-        let onWire = EthernetWire.preambleBytes + max(length, EthernetWire.minimumFrameBytes) + EthernetWire.fcsBytes
-        let spacing = picoseconds((onWire + EthernetWire.interPacketGapBytes) * 8, atPerSecond: configuration.lineRate)
+        let onWire = EthernetFraming.preambleBytes + max(length, EthernetFraming.minimumFrameBytes) + EthernetFraming.fcsBytes
+        let spacing = picoseconds((onWire + EthernetFraming.interPacketGapBytes) * 8, atPerSecond: configuration.lineRate)
         let times = bench.wire.times
         // The pipeline is full from the second frame on: the DMA of frame i+1 overlaps the wire time of frame i.
         let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
