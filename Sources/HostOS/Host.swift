@@ -157,7 +157,6 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     var socketRTP: [HeaderTemplate.RTPFields?] = []
     var neighbors: [IPv4Address: MACAddress] = [:]
     var destinations: [DestinationKey: DestinationID] = [:]
-    var pendingCalls: [PendingCall] = []
     /// Policies by id, in the order they were first installed.
     var policies: [(id: Int, policy: Policy)] = []
     /// Counters per policy id.
@@ -183,11 +182,6 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         var rtp: Bool
     }
 
-    struct PendingCall {
-        var socket: Socket
-        var entries: [WriteVectorEntry]
-    }
-
     /// One message on its way to the driver.
     struct OutMessage {
         var destination: SocketAddress
@@ -198,7 +192,6 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     }
 
     enum EventKind: UInt32 {
-        case writeCall = 1
         case doorbell = 2
         case interrupt = 3
         case timedRelease = 4
@@ -270,12 +263,6 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         account.translation = Int64(after.pageWalks - before.pageWalks) * configuration.costs.pageWalk
         account.pinning = pages * configuration.costs.pinPage
         _ = occupy(core: coreFor(process), from: simulator.now, account)
-    }
-
-    /// Schedules a multi-destination write call (B1) by `socket`'s process at `time`.
-    public func scheduleWrite(at time: SimTime, socket: Socket, entries: [WriteVectorEntry]) {
-        pendingCalls.append(PendingCall(socket: socket, entries: entries))
-        simulator.schedule(at: time, target: id, kind: EventKind.writeCall.rawValue, a: UInt64(pendingCalls.count - 1))
     }
 
     /// Performs a multi-destination write now (B1, B17): one system call hands the whole write vector to the
@@ -418,13 +405,6 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
 
     public func handle(_ event: Event, simulator: Simulator) {
         switch EventKind(rawValue: event.kind) {
-        case .writeCall:
-            let call = pendingCalls[Int(event.a)]
-            do throws(HostError) {
-                try write(socket: call.socket, entries: call.entries)
-            } catch {
-                // Counted in writesRefused; the scenario layer validates calls before scheduling them.
-            }
         case .doorbell:
             driver.ringDoorbell()
         case .interrupt:

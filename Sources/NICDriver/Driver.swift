@@ -66,7 +66,6 @@ public final class Driver {
     var pieces: [PhysicalRange] = []
     var scratch = [UInt8](repeating: 0, count: 16)
     var headerScratch = [UInt8](repeating: 0, count: Driver.headerSlotBytes)
-    var statusScratch = [UInt8](repeating: 0, count: 1)
 
     struct WriteState {
         var id: WriteID

@@ -367,7 +367,7 @@ public final class World {
                 if sources[t]?.isEmpty == true { sources[t] = sources[h] } else { sources[t] = nil }
             }
         }
-        return sources.enumerated().map { j, list in
+        return sources.map { list in
             guard let list else { return nil }
             // Two entries for one receiver arrive interleaved when the write interleaves.
             if interleavedDuplicates && Set(list).count > 1 { return nil }
@@ -379,7 +379,6 @@ public final class World {
                     bytes += contents[e].count
                 }
             }
-            _ = j
             return (bytes, digest.value)
         }
     }
