@@ -3,7 +3,7 @@ import SimCore
 import WireFormats
 
 /// A receive queue: its registers and where the device fills next.
-struct RxQueue {
+struct RxQueue: RingRegisters {
     let index: Int
     var baseLow: UInt32 = 0
     var baseHigh: UInt32 = 0
@@ -22,47 +22,14 @@ struct RxQueue {
         self.enabled = index == 0
     }
 
-    var ringCount: UInt32 { lengthBytes / UInt32(RxDescriptor.size) }
-    var ringBase: UInt64 { UInt64(baseHigh) << 32 | UInt64(baseLow) }
     var usable: Bool { enabled && ringCount > 0 && tail < ringCount && fillPointer < ringCount }
     /// Posted descriptors not yet reserved.
     var available: Int { usable ? Int((tail + ringCount - fillPointer) % ringCount) : 0 }
 
-    func read(_ field: UInt32) -> UInt32 {
-        switch field {
-        case NICRegister.QueueOffset.baseLow: baseLow
-        case NICRegister.QueueOffset.baseHigh: baseHigh
-        case NICRegister.QueueOffset.length: lengthBytes
-        case NICRegister.QueueOffset.head: head
-        case NICRegister.QueueOffset.tail: tail
-        case NICRegister.QueueOffset.control: enabled ? NICRegister.QueueOffset.enableBit : 0
-        default: 0
-        }
-    }
-
-    mutating func write(_ field: UInt32, _ value: UInt32, receiveEnabled: Bool) -> Bool {
-        let idle = !receiveEnabled || !enabled
-        switch field {
-        case NICRegister.QueueOffset.baseLow:
-            guard value & 0xF == 0 else { return false }
-            baseLow = value
-        case NICRegister.QueueOffset.baseHigh: baseHigh = value
-        case NICRegister.QueueOffset.length:
-            guard value != 0, value % UInt32(RxDescriptor.size) == 0, value <= 65_536 * UInt32(RxDescriptor.size) else {
-                return false
-            }
-            lengthBytes = value
-        case NICRegister.QueueOffset.head:
-            guard idle, value < max(ringCount, 1), fillPointer == head else { return false }
-            head = value
-            fillPointer = value
-        case NICRegister.QueueOffset.tail:
-            guard value < ringCount else { return false }
-            tail = value
-        case NICRegister.QueueOffset.control:
-            enabled = value & NICRegister.QueueOffset.enableBit != 0
-        default: return false
-        }
+    mutating func moveHead(to value: UInt32, idle: Bool) -> Bool {
+        guard idle, fillPointer == head else { return false }
+        head = value
+        fillPointer = value
         return true
     }
 }

@@ -229,7 +229,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
 
     public func writeRegister(_ offset: NICRegister, _ value: UInt32) {
         if let (queue, field) = queueRegister(offset, base: 0x3800, count: txQueues.count) {
-            guard txQueues[queue].write(field, value, transmitEnabled: transmitControl.contains(.enable)) else {
+            guard txQueues[queue].write(field, value, directionEnabled: transmitControl.contains(.enable)) else {
                 return refuse()
             }
             if field == NICRegister.QueueOffset.tail { _counters.doorbells += 1 }
@@ -237,7 +237,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             return
         }
         if let (queue, field) = queueRegister(offset, base: 0x2800, count: rxQueues.count) {
-            guard rxQueues[queue].write(field, value, receiveEnabled: receiveControl.contains(.enable)) else {
+            guard rxQueues[queue].write(field, value, directionEnabled: receiveControl.contains(.enable)) else {
                 return refuse()
             }
             return

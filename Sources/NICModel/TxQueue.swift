@@ -21,7 +21,7 @@ struct TxFrameRecord {
 }
 
 /// A transmit queue: its registers, its descriptor cache and the frames it has fetched.
-struct TxQueue {
+struct TxQueue: RingRegisters {
     let index: Int
     var baseLow: UInt32 = 0
     var baseHigh: UInt32 = 0
@@ -59,8 +59,6 @@ struct TxQueue {
         self.records = Array(repeating: TxFrameRecord(), count: n)
     }
 
-    var ringCount: UInt32 { lengthBytes / UInt32(TxDescriptor.size) }
-    var ringBase: UInt64 { UInt64(baseHigh) << 32 | UInt64(baseLow) }
     /// The ring is programmed consistently: a length, and head, tail and cache inside it.
     var usable: Bool { enabled && ringCount > 0 && tail < ringCount && cacheRingIndex < ringCount }
     /// Next ring index to read into the cache.
@@ -72,44 +70,11 @@ struct TxQueue {
     }
     var recordsFree: Int { records.count - recordCount }
 
-    func read(_ field: UInt32) -> UInt32 {
-        switch field {
-        case NICRegister.QueueOffset.baseLow: baseLow
-        case NICRegister.QueueOffset.baseHigh: baseHigh
-        case NICRegister.QueueOffset.length: lengthBytes
-        case NICRegister.QueueOffset.head: head
-        case NICRegister.QueueOffset.tail: tail
-        case NICRegister.QueueOffset.control: enabled ? NICRegister.QueueOffset.enableBit : 0
-        default: 0
-        }
-    }
-
-    /// Applies a register write; false when the device refuses it (datasheet §2).
-    mutating func write(_ field: UInt32, _ value: UInt32, transmitEnabled: Bool) -> Bool {
-        let idle = !transmitEnabled || !enabled
-        switch field {
-        case NICRegister.QueueOffset.baseLow:
-            guard value & 0xF == 0 else { return false }
-            baseLow = value
-        case NICRegister.QueueOffset.baseHigh: baseHigh = value
-        case NICRegister.QueueOffset.length:
-            guard value != 0, value % UInt32(TxDescriptor.size) == 0, value <= 65_536 * UInt32(TxDescriptor.size) else {
-                return false
-            }
-            lengthBytes = value
-        case NICRegister.QueueOffset.head:
-            // The head moves only while the queue is idle (initialisation), as on the 8254x.
-            guard idle, value < max(ringCount, 1), cachePending == 0, recordCount == 0 else { return false }
-            head = value
-            cacheRingIndex = value
-            cacheCount = 0
-        case NICRegister.QueueOffset.tail:
-            guard value < ringCount else { return false }
-            tail = value
-        case NICRegister.QueueOffset.control:
-            enabled = value & NICRegister.QueueOffset.enableBit != 0
-        default: return false
-        }
+    mutating func moveHead(to value: UInt32, idle: Bool) -> Bool {
+        guard idle, cachePending == 0, recordCount == 0 else { return false }
+        head = value
+        cacheRingIndex = value
+        cacheCount = 0
         return true
     }
 
