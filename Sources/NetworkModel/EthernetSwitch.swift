@@ -55,7 +55,7 @@ public final class EthernetSwitch: EventHandler {
     private var ports: [SwitchPort] = []
 
     /// Event kinds (``SimCore/Event/kind``).
-    private enum Kind {
+    enum Kind {
         /// The forwarding latency has passed: `a` frame, `b` ingress port.
         static let forward: UInt32 = 0
         /// The last bit of the head frame of an output port has left: `a` frame, `b` port.
@@ -93,7 +93,8 @@ public final class EthernetSwitch: EventHandler {
         self.id = simulator.register(self, name: name)
         ports.reserveCapacity(portCount)
         for i in 0..<portCount {
-            ports.append(SwitchPort(owner: self, index: i, rate: portRates[i], queueFrames: queueFrames))
+            ports.append(SwitchPort(owner: self, index: i, rate: portRates[i], bufferBytes: bufferBytesPerPort,
+                                    queueFrames: queueFrames))
         }
     }
 
@@ -140,7 +141,7 @@ public final class EthernetSwitch: EventHandler {
         case Kind.forward:
             forward(frame, from: port, simulator: simulator)
         case Kind.lastBit:
-            finishTransmission(frame, on: ports[port], simulator: simulator)
+            ports[port].finishTransmission(frame, simulator: simulator)
         default:
             preconditionFailure("unknown switch event kind \(event.kind)")
         }
@@ -203,20 +204,20 @@ public final class EthernetSwitch: EventHandler {
         // First pass: the last port that will take the frame gets the original. Enqueueing on one port does not
         // change another's room, so the second pass sees the same answers.
         var last = -1
-        for p in ports where p.index != ingress && p.sink != nil && hasRoom(p, length: length) {
+        for p in ports where p.index != ingress && p.sink != nil && p.hasRoom(length: length) {
             last = p.index
         }
         for p in ports where p.index != ingress && p.sink != nil {
-            guard hasRoom(p, length: length) else {
-                countDrop(on: p, length: length)
+            guard p.hasRoom(length: length) else {
+                p.countDrop()
                 continue
             }
             if p.index == last {
-                append(frame, length: length, to: p, simulator: simulator)
+                p.append(frame, length: length, simulator: simulator)
             } else {
                 let copy = simulator.frames.duplicate(frame)
                 globalCounters.floodCopies += 1
-                append(copy, length: length, to: p, simulator: simulator)
+                p.append(copy, length: length, simulator: simulator)
             }
         }
         if last < 0 { simulator.frames.release(frame) }
@@ -224,75 +225,9 @@ public final class EthernetSwitch: EventHandler {
 
     // MARK: - Output ports
 
-    private func hasRoom(_ port: SwitchPort, length: Int) -> Bool {
-        !port.queue.isFull && port.counters.occupancyBytes + length <= bufferBytesPerPort
-    }
-
-    private func countDrop(on port: SwitchPort, length: Int) {
-        if port.queue.isFull {
-            port.counters.queueFullDrops += 1
-        } else {
-            port.counters.tailDrops += 1
-        }
-    }
-
     /// Queues a unicast frame on `port`, or drops it (released, counted).
     private func enqueue(_ frame: FrameHandle, length: Int, on port: SwitchPort, simulator: Simulator) {
-        guard port.sink != nil else {
-            port.counters.unconnectedDrops += 1
-            simulator.frames.release(frame)
-            return
-        }
-        guard hasRoom(port, length: length) else {
-            countDrop(on: port, length: length)
-            simulator.frames.release(frame)
-            return
-        }
-        append(frame, length: length, to: port, simulator: simulator)
-    }
-
-    /// Appends a frame the caller checked there is room for, and starts the transmitter if it is idle.
-    private func append(_ frame: FrameHandle, length: Int, to port: SwitchPort, simulator: Simulator) {
-        port.queue.append(frame)
-        port.counters.occupancyFrames += 1
-        port.counters.occupancyBytes += length
-        if port.counters.occupancyBytes > port.counters.peakOccupancyBytes {
-            port.counters.peakOccupancyBytes = port.counters.occupancyBytes
-            port.counters.peakOccupancyTime = simulator.now
-        }
-        if !port.busy { startTransmission(on: port, simulator: simulator) }
-    }
-
-    /// Starts serializing the head frame, at once or when the inter-frame gap ends.
-    private func startTransmission(on port: SwitchPort, simulator: Simulator) {
-        guard let head = port.queue.first else { return }
-        let length = simulator.frames.length(of: head)
-        let firstBit = max(simulator.now, port.freeAt)
-        let lastBit = firstBit + EthernetWireTiming.timeToLastBit(frameLength: length, bitsPerSecond: port.rate)
-        port.busy = true
-        simulator.schedule(
-            at: lastBit, target: id, kind: Kind.lastBit, a: UInt64(head.rawValue), b: UInt64(port.index))
-    }
-
-    /// The head frame's last bit has left: it leaves the buffer and goes to the egress sink.
-    private func finishTransmission(_ frame: FrameHandle, on port: SwitchPort, simulator: Simulator) {
-        let head = port.queue.removeFirst()
-        precondition(head == frame, "switch port transmitted a frame that was not at the head of its queue")
-        let length = simulator.frames.length(of: frame)
-        port.counters.occupancyFrames -= 1
-        port.counters.occupancyBytes -= length
-        port.counters.framesOut += 1
-        port.counters.bytesOut += length
-        port.busy = false
-        port.freeAt = simulator.now + port.gap
-        // Start the next frame before handing this one over, so that a sink that feeds straight back into this
-        // switch finds the port's state consistent.
-        if !port.queue.isEmpty { startTransmission(on: port, simulator: simulator) }
-        if let sink = port.sink {
-            sink.accept(frame, simulator: simulator)
-        } else {
-            simulator.frames.release(frame)
-        }
+        port.offer(frame, length: length, simulator: simulator)
     }
 
     // MARK: - Addresses

@@ -196,7 +196,7 @@ public final class PolicyRouter: EventHandler {
         case Kind.forward:
             forward(frame, from: port, simulator: simulator)
         case Kind.lastBit:
-            finishTransmission(frame, on: ports[port], simulator: simulator)
+            ports[port].finishTransmission(frame, simulator: simulator)
         default:
             preconditionFailure("unknown router event kind \(event.kind)")
         }

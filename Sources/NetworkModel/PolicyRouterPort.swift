@@ -34,38 +34,20 @@ extension PolicyRouter {
     }
 }
 
-/// One port of a ``PolicyRouter``: the ingress sink frames arrive at, and the output buffer and transmitter.
-final class PolicyRouterPort: FrameSink {
+/// One port of a ``PolicyRouter``: the ingress sink frames arrive at, its addresses, and (inherited) the output
+/// buffer and transmitter.
+final class PolicyRouterPort: OutputPort, FrameSink {
     unowned let owner: PolicyRouter
-    let index: Int
     let mac: MACAddress
     let address: IPv4Address
-    /// Egress line rate, bits per second.
-    let rate: Int64
-    /// The inter-frame gap at `rate`.
-    let gap: SimDuration
-    /// Output buffer capacity in frame bytes.
-    let bufferBytes: Int
-    /// Where transmitted frames go; nil while the port is not cabled.
-    var sink: FrameSink?
-    /// Frames in the output buffer, oldest first; the head is the one being serialized while `busy`.
-    var queue: FrameRing
-    /// True from the first bit of the head frame until its last bit.
-    var busy = false
-    /// When the inter-frame gap after the last transmitted frame ends; the next first bit may not come sooner.
-    var freeAt = SimTime.zero
-    var counters = SwitchPortCounters()
 
     init(owner: PolicyRouter, index: Int, configuration c: PolicyRouter.PortConfiguration) {
         self.owner = owner
-        self.index = index
         self.mac = c.mac
         self.address = c.address
-        self.rate = c.rateBitsPerSecond
-        self.gap = EthernetWireTiming.interFrameGap(bitsPerSecond: c.rateBitsPerSecond)
-        self.bufferBytes = c.bufferBytes
-        self.queue = FrameRing(
-            minimumCapacity: c.queueFrames ?? (c.bufferBytes / EthernetWireTiming.minimumFrameBytes + 1))
+        super.init(element: owner.id, lastBitKind: PolicyRouter.Kind.lastBit, index: index, rate: c.rateBitsPerSecond,
+                   bufferBytes: c.bufferBytes,
+                   queueFrames: c.queueFrames ?? (c.bufferBytes / EthernetWireTiming.minimumFrameBytes + 1))
     }
 
     /// A frame's last bit has arrived on this port.
