@@ -83,7 +83,9 @@ extension NIC {
         guard let (entry, field) = policyRegister(offset) else { return false }
         switch field {
         case NICRegister.PolicyOffset.matchIP: policyTable[entry].matchIP = value
-        case NICRegister.PolicyOffset.control: policyTable[entry].control = value
+        case NICRegister.PolicyOffset.control:
+            policyTable[entry].control = value
+            validPolicies = policyTable.reduce(0) { $0 + ($1.valid ? 1 : 0) }
         case NICRegister.PolicyOffset.sourceIP: policyTable[entry].sourceIP = value
         case NICRegister.PolicyOffset.hits: return false
         default:
@@ -121,7 +123,8 @@ extension NIC {
         return nil
     }
 
-    var hasPolicies: Bool { policyTable.contains { $0.valid } }
+    /// Any entry valid: checked per frame, so kept as a count updated on control writes.
+    var hasPolicies: Bool { validPolicies > 0 }
 
     /// Applies entry `i` to a frame: copies for every target go to the hairpin queue; returns true when the
     /// original must not go on (redirect).

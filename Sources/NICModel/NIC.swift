@@ -138,6 +138,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var receiveAddressLow: UInt32 = 0
     var receiveAddressHigh: UInt32 = 0
     var policyTable = [PolicyEntry](repeating: PolicyEntry(), count: NICRegister.policyEntries)
+    /// Valid match-action entries.
+    var validPolicies = 0
     var hairpin = [FrameHandle](repeating: FrameHandle(rawValue: 0), count: 256)
     var hairpinStart = 0
     var hairpinCount = 0
@@ -305,6 +307,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             hairpinCount -= 1
         }
         policyTable = [PolicyEntry](repeating: PolicyEntry(), count: NICRegister.policyEntries)
+        validPolicies = 0
         receiveAddressLow = 0
         receiveAddressHigh = 0
         txQueues = (0..<configuration.transmitQueues).map { TxQueue(index: $0, configuration: configuration) }
