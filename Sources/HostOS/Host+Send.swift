@@ -78,6 +78,7 @@ extension Host {
         let (process, sourcePort) = try socketOwner(socket)
         try checkDatagram(length)
         counters.syscalls += 1
+        if simulator.tracer != nil { traceCall("sendto", messages: 1, bytes: length) }
         var account = CycleAccount()
         account.syscall = configuration.costs.syscall
         account.stack = configuration.costs.stackPerMessage
@@ -96,6 +97,7 @@ extension Host {
         guard !messages.isEmpty else { throw HostError(.badAggregate, "sendmmsg with no messages") }
         for m in messages { try checkDatagram(m.length) }
         counters.syscalls += 1
+        if simulator.tracer != nil { traceCall("sendmmsg", messages: messages.count, bytes: messages.reduce(0) { $0 + $1.length }) }
         var account = CycleAccount()
         account.syscall = configuration.costs.syscall
         account.stack = Int64(messages.count) * configuration.costs.stackPerMessage
@@ -131,6 +133,9 @@ extension Host {
             }
         }
         if let policy = aggregate.policy { try setPolicy(id: aggregate.policyID, policy) } else { counters.syscalls += 1 }
+        if simulator.tracer != nil {
+            traceCall("aggregate", messages: aggregate.entries.count, bytes: aggregate.entries.reduce(0) { $0 + $1.length })
+        }
         var account = CycleAccount()
         account.syscall = configuration.costs.syscall
         var messages: [OutMessage] = []

@@ -272,6 +272,7 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     public func write(socket: Socket, entries: [WriteVectorEntry]) throws(HostError) -> WriteID {
         let (process, sourcePort) = try socketOwner(socket)
         counters.syscalls += 1
+        if simulator.tracer != nil { traceCall("write", messages: entries.count, bytes: entries.reduce(0) { $0 + $1.length }) }
         var account = CycleAccount()
         account.syscall = configuration.costs.syscall
         // One pass through the stack per entry (destination lookup, header template).
@@ -430,12 +431,24 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         let before = driver.counters
         receiveAccount = CycleAccount()
         let needsDoorbell = driver.handleInterrupt()
+        if simulator.tracer != nil {
+            simulator.trace(name, "interrupt-handler", [
+                ("cleaned", .int(Int64(driver.counters.descriptorsReclaimed &- before.descriptorsReclaimed))),
+                ("writes-completed", .int(Int64(counters.writesCompleted))),
+            ])
+        }
         var account = price(driver.counters, since: before)
         account += receiveAccount
         account.interrupt += configuration.costs.interrupt
         if needsDoorbell { account.doorbell += configuration.costs.doorbell }
         let end = occupy(core: configuration.interruptCore, from: simulator.now, account)
         if needsDoorbell { simulator.schedule(at: end, target: id, kind: EventKind.doorbell.rawValue) }
+    }
+
+    /// Traces a system call that sends.
+    func traceCall(_ call: String, messages: Int, bytes: Int) {
+        simulator.trace(name, "syscall", [("call", .text(call)), ("messages", .int(Int64(messages))),
+                                          ("bytes", .int(Int64(bytes)))])
     }
 
     public func writeCompleted(_ id: WriteID) {

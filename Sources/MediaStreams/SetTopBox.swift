@@ -202,6 +202,7 @@ public final class SetTopBox: FrameSink {
     /// Records the frame and releases it.
     public func accept(_ frame: FrameHandle, simulator: Simulator) {
         let frames = simulator.frames
+        if simulator.tracer != nil { simulator.trace(configuration.name, "arrival", frames.traceFields(of: frame)) }
         receive(frames.bytes, at: frames.offset(of: frame), length: frames.length(of: frame), now: simulator.now)
         frames.release(frame)
     }

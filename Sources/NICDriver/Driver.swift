@@ -22,6 +22,10 @@ public final class Driver {
     public let translationBuffer: TranslationBuffer
 
     let device: RegisterSpace
+    /// Where descriptor writes are traced (set by whoever builds the machine; nil: not traced).
+    public weak var traceSimulator: Simulator?
+    /// The component name in traces.
+    public var traceName = "driver"
     let memory: PhysicalMemory
     /// The IOMMU between the device and memory, if any: the driver maps what the device may reach (IOVA = PA).
     let iommu: IOMMU?
@@ -597,6 +601,12 @@ public final class Driver {
                          from: scratch, at: 0, count: TxDescriptor.size)
         posted += 1
         counters.descriptorsWritten += 1
+        if let simulator = traceSimulator, simulator.tracer != nil {
+            simulator.trace(traceName, "descriptor-write", [
+                ("index", .int(Int64(index))), ("buffer", .address(d.bufferAddress)), ("length", .int(Int64(d.length))),
+                ("context", .int(d.command.contains(.extended) ? 1 : 0)), ("eop", .int(d.command.contains(.endOfPacket) ? 1 : 0)),
+            ])
+        }
         lastPostedHasReport = d.command.contains(.reportStatus)
         if lastPostedHasReport { enqueueReport(posted - 1) }
     }

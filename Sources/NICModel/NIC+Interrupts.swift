@@ -85,6 +85,9 @@ extension NIC {
                 _counters.interruptsWithReceiveCause += 1
             }
             if interruptCause.contains(.txDescriptorError) { _counters.interruptsWithErrorCause += 1 }
+            if simulator.tracer != nil {
+                simulator.trace(name, "interrupt", [("causes", .address(UInt64(interruptCause.rawValue)))])
+            }
             interruptSink?.interruptRaised(vector: 0)
         }
         for p in 0..<2 where moderation.forwarded[p] {

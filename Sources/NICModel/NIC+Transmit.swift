@@ -44,7 +44,8 @@ extension NIC {
         guard n > 0, cached < capacity / 2 || !txQueues[q].hasWholePacket else { return false }
         let count = txQueues[q].ringCount
         let ringBase = txQueues[q].ringBase
-        var index = txQueues[q].fetchPointer
+        let firstIndex = txQueues[q].fetchPointer
+        var index = firstIndex
         for i in 0..<n {
             let address = ringBase &+ UInt64(index) &* UInt64(TxDescriptor.size)
             var d: TxDescriptor
@@ -60,6 +61,12 @@ extension NIC {
             index = (index + 1) % count
         }
         txQueues[q].cachePending = n
+        if simulator.tracer != nil {
+            simulator.trace(name, "descriptor-fetch", [
+                ("queue", .int(Int64(q))), ("first", .int(Int64(firstIndex))), ("count", .int(Int64(n))),
+                ("address", .address(ringBase &+ UInt64(firstIndex) &* UInt64(TxDescriptor.size))),
+            ])
+        }
         _counters.descriptorsFetched += UInt64(n)
         _counters.descriptorBatches += 1
         let transfer = busTime(bytes: n * TxDescriptor.size)
@@ -68,6 +75,14 @@ extension NIC {
         simulator.schedule(after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency(), target: id,
                            kind: EventKind.descriptorsArrived.rawValue, a: UInt64(q), b: generation)
         return true
+    }
+
+    /// Traces how many descriptors of transmit queue `q` the device owns (tail − head).
+    func traceRing(_ q: Int) {
+        let count = Int64(txQueues[q].ringCount)
+        guard count > 0 else { return }
+        let owned = (Int64(txQueues[q].tail) - Int64(txQueues[q].head) + count) % count
+        simulator.trace(name, "tx-ring", [("queue", .int(Int64(q))), ("occupancy", .int(owned)), ("size", .int(count))])
     }
 
     func busTime(bytes: Int) -> SimDuration {
@@ -137,6 +152,7 @@ extension NIC {
             guard txQueues[q].recordsFree >= 1 else { return false }
         }
         let firstDescriptor = txQueues[q].cacheRingIndex
+        let firstBufferAddress = txQueues[q].cached(dataStart < end ? dataStart : 0).bufferAddress
 
         var record = TxFrameRecord()
         record.firstDescriptor = firstDescriptor
@@ -208,6 +224,13 @@ extension NIC {
         }
         let transfer = busTime(bytes: length)
         dmaFreeAt = simulator.now + transfer
+        if simulator.tracer != nil {
+            simulator.trace(name, "dma-read", [
+                ("queue", .int(Int64(q))), ("descriptor", .int(Int64(firstDescriptor))), ("count", .int(Int64(end))),
+                ("address", .address(firstBufferAddress)), ("bytes", .int(Int64(length))),
+                ("segments", .int(Int64(segments))),
+            ])
+        }
         simulator.schedule(after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency(), target: id,
                            kind: EventKind.packetFetched.rawValue, a: UInt64(q), b: generation)
         return true
@@ -389,6 +412,11 @@ extension NIC {
             macQueue = q
             nextMACQueue = (q + 1) % txQueues.count
             transmitObserver?.observe(r.frame, at: start, simulator: simulator)
+            if let tracer = simulator.tracer {
+                tracer.record(TraceRecord(time: start, component: name, event: "wire", fields: [
+                    ("queue", .int(Int64(q))), ("descriptor", .int(Int64(r.firstDescriptor))),
+                ] + simulator.frames.traceFields(of: r.frame)))
+            }
             let bits = Int64(EthernetFraming.bytesOnWire(frameLength: r.length) * 8)
             let lastBit = start + SimDuration.serialization(bits: bits, bitsPerSecond: configuration.lineRate)
             simulator.schedule(at: lastBit, target: id, kind: EventKind.transmitDone.rawValue, b: generation)
@@ -458,6 +486,13 @@ extension NIC {
             cause.formUnion(r.reportStatus ? [.txDescriptorError, .txDescriptorWritten] : .txDescriptorError)
         }
         txQueues[q].head = (r.firstDescriptor + r.descriptorCount) % count
+        if simulator.tracer != nil {
+            simulator.trace(name, "writeback", [
+                ("queue", .int(Int64(q))), ("descriptor", .int(Int64(last))), ("head", .int(Int64(txQueues[q].head))),
+                ("errors", .address(UInt64(r.errors.rawValue))),
+            ])
+            traceRing(q)
+        }
         if txQueues[q].head == txQueues[q].tail && txQueues[q].recordCount == 0 && txQueues[q].cacheCount == 0 {
             _counters.txRingEmptyEvents += 1
             cause.insert(.txQueueEmpty)

@@ -234,7 +234,13 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             guard txQueues[queue].write(field, value, directionEnabled: transmitControl.contains(.enable)) else {
                 return refuse()
             }
-            if field == NICRegister.QueueOffset.tail { _counters.doorbells += 1 }
+            if field == NICRegister.QueueOffset.tail {
+                _counters.doorbells += 1
+                if simulator.tracer != nil {
+                    simulator.trace(name, "doorbell", [("queue", .int(Int64(queue))), ("tail", .int(Int64(value)))])
+                    traceRing(queue)
+                }
+            }
             pumpTransmit()
             return
         }

@@ -39,6 +39,7 @@ public final class DatagramReceiver: FrameSink {
     /// Records the frame and releases it.
     public func accept(_ frame: FrameHandle, simulator: Simulator) {
         let frames = simulator.frames
+        if simulator.tracer != nil { simulator.trace(name, "arrival", frames.traceFields(of: frame)) }
         record(frames.bytes, at: frames.offset(of: frame), length: frames.length(of: frame), now: simulator.now)
         frames.release(frame)
     }

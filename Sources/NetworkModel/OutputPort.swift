@@ -54,6 +54,7 @@ class OutputPort {
         }
         guard hasRoom(length: length) else {
             countDrop()
+            if simulator.tracer != nil { trace("drop", frame, simulator) }
             simulator.frames.release(frame)
             return false
         }
@@ -70,7 +71,15 @@ class OutputPort {
             counters.peakOccupancyBytes = counters.occupancyBytes
             counters.peakOccupancyTime = simulator.now
         }
+        if simulator.tracer != nil { trace("enqueue", frame, simulator) }
         if !busy { startTransmission(simulator: simulator) }
+    }
+
+    /// Traces a queue change with the port's occupancy after it and the frame's identity.
+    func trace(_ event: String, _ frame: FrameHandle, _ simulator: Simulator) {
+        simulator.trace("\(simulator.name(of: element)).port\(index)", event, [
+            ("port", .int(Int64(index))), ("queue-bytes", .int(Int64(counters.occupancyBytes))),
+        ] + simulator.frames.traceFields(of: frame))
     }
 
     /// Starts serializing the head frame, at once or when the inter-frame gap ends.
@@ -94,6 +103,7 @@ class OutputPort {
         counters.bytesOut += length
         busy = false
         freeAt = simulator.now + gap
+        if simulator.tracer != nil { trace("dequeue", frame, simulator) }
         // Start the next frame before handing this one over, so that a sink that feeds straight back into this
         // element finds the port's state consistent.
         if !queue.isEmpty { startTransmission(simulator: simulator) }

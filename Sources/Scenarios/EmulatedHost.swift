@@ -60,6 +60,8 @@ public final class EmulatedHost {
             throw ScenarioError(file: "", line: 0, column: 0,
                                 message: "\(server.name): memory too small for the driver's rings: \(error)")
         }
+        driver.traceSimulator = simulator
+        driver.traceName = "\(server.name).driver"
         let host = Host(simulator: simulator, name: server.name, mac: server.mac, ip: server.ip, memory: memory,
                         driver: driver, configuration: HostConfiguration(cores: server.cores, clockHz: server.clockHz))
         self.host = host

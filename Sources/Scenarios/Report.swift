@@ -19,8 +19,12 @@ public struct Report: Codable, Hashable, Sendable {
     public var endTimePs: Int64
     /// Events the simulator handled.
     public var events: UInt64
-    /// Why the run ended: `idle`, `duration`, `event-limit`.
+    /// Why the run ended: `idle`, `duration`, `stopped`, `event-limit`, `interrupted` (a signal).
     public var outcome: String
+    /// The run's trajectory fingerprint: a 64-bit digest of every event handled, hex (``SimCore/Simulator/fingerprint``).
+    public var fingerprint: String
+    /// The scenario's expectations and how each came out (empty when it states none).
+    public var expectations: [ExpectationResult] = []
     public var destinations: [DestinationReport]
     public var hosts: [HostReport]
     public var switchPorts: [SwitchPortReport]
@@ -226,6 +230,7 @@ extension World {
         case .reachedTime: outcomeName = "duration"
         case .stopped: outcomeName = "stopped"
         case .eventLimitReached: outcomeName = "event-limit"
+        case .interrupted: outcomeName = "interrupted"
         }
         let destinations: [Report.DestinationReport] = spec.receivers.map { r in
             var c = DestinationCounters()
@@ -259,7 +264,8 @@ extension World {
                                        bytes: c.bytes)
         }
         return Report(scenario: spec.name, seed: spec.seed, endTimePs: simulator.now.rawValue,
-                      events: simulator.eventsProcessed, outcome: outcomeName, destinations: destinations,
+                      events: simulator.eventsProcessed, outcome: outcomeName,
+                      fingerprint: hex(simulator.fingerprint), destinations: destinations,
                       hosts: hostReports, switchPorts: ports, receivers: receiverReports, policies: policies,
                       refusedCalls: application.refusedCalls, writeCalls: spec.writes.count,
                       writeIntervalPs: spec.writes.interval, streamsPerCall: spec.writes.entries.count,
@@ -267,7 +273,7 @@ extension World {
                       streamsPerCore: World.streamsPerCore(cycles: server.host.cycles.total, calls: spec.writes.count,
                                                            streams: spec.writes.entries.count, interval: spec.writes.interval,
                                                            clock: spec.server.clockHz),
-                      policyErrors: application.policyErrors, vde: vdeReport())
+                      policyErrors: application.policyErrors, vde: vdeReport()).checked(against: spec.expectations)
     }
 
     func vdeReport() -> Report.VDEReport? {
@@ -402,10 +408,31 @@ extension Report {
         try JSONDecoder().decode(Report.self, from: Data(json.utf8))
     }
 
-    /// The report as aligned text tables.
-    public func text() -> String {
+    /// The report as aligned text tables; with `colour`, titles are bold and failures red (ANSI escapes, for a
+    /// terminal).
+    public func text(colour: Bool = false) -> String {
+        let plain = plainText()
+        guard colour else { return plain }
+        var lines: [String] = []
+        for line in plain.split(separator: "\n", omittingEmptySubsequences: false) {
+            var l = String(line)
+            if !l.isEmpty && !l.hasPrefix(" ") {
+                l = "\u{1B}[1m" + l + "\u{1B}[0m"
+            } else {
+                for word in [" FAIL", " NO"] where l.contains(word + " ") || l.hasSuffix(word) {
+                    l = l.replacingOccurrences(of: word, with: " \u{1B}[31m" + word.dropFirst() + "\u{1B}[0m")
+                }
+                if l.hasSuffix(" pass") { l = String(l.dropLast(4)) + "\u{1B}[32mpass\u{1B}[0m" }
+            }
+            lines.append(l)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func plainText() -> String {
         var out = "nicsim report: \(scenario) (seed \(seed))\n"
         out += "virtual time \(SimDuration(rawValue: endTimePs)), \(events) events, ended: \(outcome)\n"
+        out += "trajectory fingerprint \(fingerprint)\n"
         out += "streams one server core sustains at this rate: \(streamsPerCore)\n\n"
         out += "Destinations\n"
         out += table(["receiver", "address", "segments", "descriptors", "payload bytes"],
@@ -471,6 +498,15 @@ extension Report {
         }
         if refusedCalls > 0 || !policyErrors.isEmpty {
             out += "\nRefused: \(refusedCalls) calls\n" + policyErrors.map { "  \($0)\n" }.joined()
+        }
+        if !expectations.isEmpty {
+            let failed = failedExpectations.count
+            out += "\nExpectations (\(failed == 0 ? "all \(expectations.count) met" : "\(failed) of \(expectations.count) failed"))\n"
+            out += table(["expectation", "measured", "result"], expectations.map { e in
+                [e.name, e.message.map { $0.hasPrefix("measured ") ? String($0.dropFirst(9)) : $0 }
+                    ?? e.actual.map { ExpectationSpec.format($0, ExpectationMetric.named(String(e.name.prefix { $0 != " " && $0 != "." }))?.unit ?? .count) } ?? "-",
+                 e.passed ? "pass" : "FAIL"]
+            })
         }
         return out
     }

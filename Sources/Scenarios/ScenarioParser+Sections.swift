@@ -27,7 +27,7 @@ extension ScenarioParser {
 
     static func decodeScenario(_ root: ScenarioNode, defaultName: String) throws(ScenarioError) -> ScenarioSpec {
         let top = try root.mapping(allowed: [
-            "name", "seed", "duration", "server", "network", "receivers", "writes", "policies", "streams",
+            "name", "seed", "duration", "server", "network", "receivers", "writes", "policies", "streams", "expect",
         ])
         let name = try top["name"]?.name() ?? defaultName
         let seed = try top["seed"]?.unsignedInteger() ?? 1
@@ -53,6 +53,7 @@ extension ScenarioParser {
         if let streams = top["streams"] {
             spec.streams = try decodeStreams(streams, receivers: receivers, file: root.file)
         }
+        if let expect = top["expect"] { spec.expectations = try decodeExpectations(expect, spec: spec) }
         return spec
     }
 

@@ -18,6 +18,8 @@ public struct ScenarioSpec: Hashable, Sendable {
     public var policies: [PolicySpec] = []
     /// Media streams the server plays.
     public var streams: StreamsSpec?
+    /// What the run must show (`expect:`); `nicsim run` exits 1 when one fails.
+    public var expectations: [ExpectationSpec] = []
 
     public init(name: String, seed: UInt64, duration: Int64?, server: ServerSpec, network: NetworkSpec,
                 receivers: [ReceiverSpec], writes: WritesSpec) {

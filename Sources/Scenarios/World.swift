@@ -64,7 +64,7 @@ public final class World {
     public let pacer: RealTimePacer?
 
     /// Options that change what a run records, not what it does.
-    public struct Options: Sendable {
+    public struct Options: @unchecked Sendable {
         /// Capture the server's transmitted frames as pcap.
         public var capturePcap = false
         /// Receivers keep every payload byte (for tests).
@@ -75,6 +75,8 @@ public final class World {
         public var recordInterruptTimes = false
         /// Stop after this many events.
         public var eventLimit: UInt64 = 2_000_000_000
+        /// Receives the run's trace records from the start (``TraceWriter``, ``RunRecorder``, or a ``TraceFanOut``).
+        public var tracer: (any Tracer)?
         public init() {}
     }
 
@@ -86,6 +88,7 @@ public final class World {
         let largestMTU = ([serverSpec.mtu] + spec.receivers.map { _ in serverSpec.mtu }).max() ?? 1500
         let simulator = Simulator(seed: spec.seed, maxFrameBytes: max(1536, (largestMTU + EthernetHeader.size + 63) & ~63))
         simulator.eventLimit = options.eventLimit
+        simulator.tracer = options.tracer
         self.simulator = simulator
 
         // The network: port 0 faces the server, port i + 1 receiver i.

@@ -19,6 +19,25 @@ public final class Simulator {
     @usableFromInline var handlers: [EventHandler] = []
     @usableFromInline var names: [String] = []
     var stopRequested = false
+    /// The event count at which the loop next checks its limit or its monitor (one comparison per event).
+    @usableFromInline var checkpoint: UInt64 = .max
+    var nextMonitorCheck: UInt64 = .max
+
+    /// Receives trace records while attached (see ``trace(_:_:_:)``); nil turns tracing off.
+    public var tracer: (any Tracer)?
+
+    /// Called every ``monitorInterval`` events while set.
+    public var monitor: (any RunMonitor)? {
+        didSet { nextMonitorCheck = monitor == nil ? .max : eventsProcessed &+ monitorInterval }
+    }
+    /// How many events pass between calls of ``monitor``.
+    public var monitorInterval: UInt64 = 4096
+
+    /// A 64-bit digest of every event handled so far: its time, target, kind and arguments, in order.
+    ///
+    /// Two runs with the same fingerprint handled the same events at the same times; a change to any model that
+    /// alters what happens when changes it. Scenario fingerprints are kept in `Fixtures/fingerprints.tsv`.
+    public private(set) var fingerprint: UInt64 = 0xcbf2_9ce4_8422_2325
 
     /// Creates a simulator whose frames can hold up to `maxFrameBytes` bytes each.
     public init(seed: UInt64, maxFrameBytes: Int = 1536) {
@@ -66,6 +85,8 @@ public final class Simulator {
         case stopped
         /// ``eventLimit`` was reached.
         case eventLimitReached
+        /// The ``monitor`` asked to stop (for example on SIGINT).
+        case interrupted
     }
 
     /// Asks the loop to return after the current event.
@@ -75,19 +96,42 @@ public final class Simulator {
     @discardableResult
     public func run(until end: SimTime? = nil) -> RunOutcome {
         stopRequested = false
+        if monitor != nil && nextMonitorCheck == .max { nextMonitorCheck = eventsProcessed &+ monitorInterval }
+        checkpoint = min(eventLimit ?? .max, nextMonitorCheck)
         while let next = queue.first {
             if let end, next.time > end {
                 now = end
                 return .reachedTime
             }
-            if let limit = eventLimit, eventsProcessed >= limit { return .eventLimitReached }
+            if eventsProcessed >= checkpoint {
+                if let limit = eventLimit, eventsProcessed >= limit { return .eventLimitReached }
+                if let monitor {
+                    nextMonitorCheck = eventsProcessed &+ max(monitorInterval, 1)
+                    checkpoint = min(eventLimit ?? .max, nextMonitorCheck)
+                    if !monitor.shouldContinue(self) { return .interrupted }
+                } else {
+                    nextMonitorCheck = .max
+                    checkpoint = eventLimit ?? .max
+                }
+            }
             guard let event = queue.pop() else { break }
             now = event.time
             eventsProcessed &+= 1
+            fingerprint = Simulator.mix(fingerprint, event)
             handlers[Int(event.target.rawValue)].handle(event, simulator: self)
             if stopRequested { return .stopped }
         }
         if let end, end > now { now = end }
         return .idle
+    }
+
+    /// Folds one event into a running digest (a multiply-xorshift mix of its fields; not cryptographic).
+    @inlinable static func mix(_ h: UInt64, _ e: Event) -> UInt64 {
+        @inline(__always) func step(_ x: UInt64, _ word: UInt64) -> UInt64 {
+            let y = (x ^ word) &* 0x9E37_79B9_7F4A_7C15
+            return y ^ (y >> 29)
+        }
+        let kind = UInt64(e.target.rawValue) << 32 | UInt64(e.kind)
+        return step(step(step(step(h, UInt64(bitPattern: e.time.rawValue)), kind), e.a), e.b)
     }
 }

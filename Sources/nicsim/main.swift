@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Scenarios
+import SimCore
 
 /// `nicsim`: run scenarios of the emulated NIC, driver, OS and network.
 ///
@@ -13,7 +14,13 @@ struct NICSim: ParsableCommand {
 }
 
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run a scenario file and print its report.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run a scenario file and print its report.",
+        discussion: """
+            Exit status: 0 when the run ended and every expectation (the scenario's expect: section) held; 1 when an
+            expectation failed (each is named); 2 for bad input; 130 or 143 when SIGINT or SIGTERM stopped the run
+            (the report and the pcap of the run so far are still written).
+            """)
 
     @Argument(help: "The scenario file (YAML).")
     var scenario: String
@@ -33,6 +40,27 @@ struct Run: ParsableCommand {
     @Option(help: "Attach the switch to a real network through this libvdeplug URL (vde:///tmp/sw, ptp:///tmp/p, tap://tap0 …); time is then paced to the wall clock.")
     var vde: String?
 
+    @Option(help: "Write one self-contained HTML page with SVG charts of the run to this file.")
+    var html: String?
+
+    @Option(help: "Write the run's series as CSV to this file: one row per datagram arrival, or per --csv-interval.")
+    var csv: String?
+
+    @Option(name: .customLong("csv-interval"), help: "With --csv: one row per interval of virtual time (e.g. 1ms) instead of one per datagram.")
+    var csvInterval: String?
+
+    @Flag(help: "Print an event trace (time, component, what happened, descriptor indices, addresses) before the report.")
+    var trace = false
+
+    @Option(name: .customLong("trace-format"), help: "Trace format: text (readable lines) or jsonl (one JSON object per line; the report then goes to standard error).")
+    var traceFormat: TraceWriter.Format = .text
+
+    @Option(name: .customLong("trace-file"), help: "Write the trace to this file instead of standard output (implies --trace).")
+    var traceFile: String?
+
+    @Flag(inversion: .prefixedNo, help: "Show progress on standard error when it is a terminal (default on).")
+    var progress = true
+
     enum ReportFormat: String, ExpressibleByArgument {
         case text, json
     }
@@ -44,6 +72,14 @@ struct Run: ParsableCommand {
             parsed.append(o)
         }
         if let vde { parsed.append(ScenarioOverride(path: ["network", "vde", "url"], value: vde)) }
+        var interval: SimDuration?
+        if let csvInterval {
+            guard let ps = Units.picoseconds(csvInterval), ps > 0 else {
+                throw Failure(message: "--csv-interval \(csvInterval): expected a duration such as 1ms or 500us")
+            }
+            guard csv != nil else { throw Failure(message: "--csv-interval needs --csv FILE") }
+            interval = SimDuration(rawValue: ps)
+        }
         var spec: ScenarioSpec
         do {
             spec = try ScenarioParser.parse(contentsOf: scenario, overrides: parsed)
@@ -53,24 +89,78 @@ struct Run: ParsableCommand {
         if let seed { spec.seed = seed }
         var options = World.Options()
         options.capturePcap = pcap != nil
+        var tracers: [any Tracer] = []
+        var traceWriter: TraceWriter?
+        if trace || traceFile != nil {
+            if let traceFile {
+                guard let w = TraceWriter(format: traceFormat, path: traceFile) else {
+                    throw Failure(message: "cannot write trace file \(traceFile)")
+                }
+                traceWriter = w
+            } else {
+                traceWriter = TraceWriter(format: traceFormat)
+            }
+            tracers.append(traceWriter!)
+        }
+        var recorder: RunRecorder?
+        if html != nil || csv != nil {
+            let r = RunRecorder(serverName: spec.server.name)
+            recorder = r
+            tracers.append(r)
+        }
+        options.tracer = tracers.isEmpty ? nil : (tracers.count == 1 ? tracers[0] : TraceFanOut(tracers))
         let world: World
         do {
             world = try World(spec: spec, options: options)
         } catch {
             throw Failure(message: "\(scenario): \(error.message)")
         }
+        let monitor = RunProgress(show: progress && isatty(2) == 1, end: spec.duration)
+        world.simulator.monitor = monitor
+        StopSignals.install()
         let outcome = world.run()
+        monitor.finish()
+        traceWriter?.flush()
         let report = world.report(outcome: outcome)
+        var problems: [String] = []
         if let pcap, let bytes = world.pcapBytes {
-            guard FileManager.default.createFile(atPath: pcap, contents: Data(bytes)) else {
-                // The report still goes out; the missing capture is the failure.
-                print(format == .json ? report.json() : report.text(), terminator: "")
-                throw Failure(message: "cannot write pcap file \(pcap)")
+            if !FileManager.default.createFile(atPath: pcap, contents: Data(bytes)) { problems.append("cannot write pcap file \(pcap)") }
+        }
+        if let html, let recorder {
+            if !FileManager.default.createFile(atPath: html, contents: Data(HTMLReport.page(report, recorder: recorder).utf8)) {
+                problems.append("cannot write HTML file \(html)")
             }
         }
-        print(format == .json ? report.json() : report.text(), terminator: "")
+        if let csv, let recorder {
+            let text = interval.map { CSVReport.perInterval(report, recorder: recorder, interval: $0) }
+                ?? CSVReport.perPacket(report, recorder: recorder)
+            if !FileManager.default.createFile(atPath: csv, contents: Data(text.utf8)) { problems.append("cannot write CSV file \(csv)") }
+        }
+        // The report goes out whatever else failed; with a JSON-lines trace on standard output it goes to standard error.
+        let colour = format == .text && isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        let body = format == .json ? report.json() : report.text(colour: colour)
+        if traceWriter != nil && traceFile == nil && traceFormat == .jsonl {
+            FileHandle.standardError.write(Data(body.utf8))
+        } else {
+            print(body, terminator: "")
+        }
+        if let problem = problems.first { throw Failure(message: problem) }
+        if outcome == .interrupted {
+            let signal = StopSignals.received
+            FileHandle.standardError.write(Data("nicsim: stopped by signal \(signal) at virtual time \(world.simulator.now); report and outputs written\n".utf8))
+            Foundation.exit(128 + signal)
+        }
+        let failed = report.failedExpectations
+        if !failed.isEmpty {
+            for f in failed {
+                FileHandle.standardError.write(Data("nicsim: expectation failed: \(f.name)\(f.message.map { " (\($0))" } ?? "")\n".utf8))
+            }
+            Foundation.exit(1)
+        }
     }
 }
+
+extension TraceWriter.Format: ExpressibleByArgument {}
 
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,0 +1,340 @@
+import SimCore
+import Yams
+
+/// One expectation of a scenario file's `expect:` section: a report figure, a comparison and a bound.
+///
+/// ```yaml
+/// expect:
+///   interrupts-per-write: 1        # a number: equal to it
+///   underflows: 0
+///   switch-peak: "< 64KiB"         # an operator and a value with units
+///   mdi-df.box1: "<= 10ms"         # a figure of one receiver, port or host
+///   intact: true
+/// ```
+///
+/// `nicsim run` prints each failed expectation by name and exits with status 1. ``ExpectationMetric/all`` lists
+/// the figures and what they mean.
+public struct ExpectationSpec: Hashable, Sendable {
+    /// The figure: a name from ``ExpectationMetric/all``.
+    public var metric: String
+    /// A receiver, switch-port peer or host name after the dot, if any.
+    public var qualifier: String?
+    public var comparison: Comparison
+    /// The bound in the figure's base unit (bytes, picoseconds, counts; 1 or 0 for yes/no).
+    public var bound: Double
+    /// The bound as written (`64KiB`, `10ms`, `true`).
+    public var boundText: String
+    /// Where the expectation is written.
+    public var line: Int
+
+    /// How the figure must compare to the bound.
+    public enum Comparison: String, Hashable, Sendable, CaseIterable {
+        case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+
+        func holds(_ actual: Double, _ bound: Double) -> Bool {
+            switch self {
+            case .equal: return actual == bound
+            case .notEqual: return actual != bound
+            case .less: return actual < bound
+            case .lessOrEqual: return actual <= bound
+            case .greater: return actual > bound
+            case .greaterOrEqual: return actual >= bound
+            }
+        }
+    }
+
+    /// The expectation's name as a report shows it: `switch-peak.rx1 < 64KiB`.
+    public var name: String { (qualifier.map { "\(metric).\($0)" } ?? metric) + " \(comparison.rawValue) \(boundText)" }
+
+    public init(metric: String, qualifier: String? = nil, comparison: Comparison, bound: Double, boundText: String,
+                line: Int = 0) {
+        self.metric = metric
+        self.qualifier = qualifier
+        self.comparison = comparison
+        self.bound = bound
+        self.boundText = boundText
+        self.line = line
+    }
+}
+
+/// How one expectation came out.
+public struct ExpectationResult: Codable, Hashable, Sendable {
+    /// The expectation as written, e.g. `interrupts-per-write == 1`.
+    public var name: String
+    /// The figure measured (absent when it could not be read, e.g. no set-top box in the run).
+    public var actual: Double?
+    public var passed: Bool
+    /// Why it failed, in words.
+    public var message: String?
+}
+
+/// A report figure that expectations can name.
+public struct ExpectationMetric: Sendable {
+    public enum Unit: String, Sendable {
+        case count, bytes, time, yesNo = "yes/no", ratio
+    }
+    public var name: String
+    public var unit: Unit
+    /// What the figure is; with a qualifier, which receiver, port or host it is taken from.
+    public var summary: String
+    /// What a qualifier names: nothing, a receiver, a switch port's peer, or a host.
+    public var qualifies: Qualifier
+    let read: @Sendable (Report, String?) -> Double?
+
+    public enum Qualifier: Sendable {
+        case none, receiver, port, host
+    }
+
+    /// Every figure, by name.
+    public static let all: [ExpectationMetric] = hostMetrics + networkMetrics + receiverMetrics + runMetrics
+
+    /// The figure named `name`.
+    public static func named(_ name: String) -> ExpectationMetric? { all.first { $0.name == name } }
+
+    static func host(_ name: String, _ unit: Unit, _ summary: String,
+                     _ value: @escaping @Sendable (Report.HostReport) -> Double) -> ExpectationMetric {
+        ExpectationMetric(name: name, unit: unit, summary: summary + " (the server, or the host named after the dot)",
+                          qualifies: .host) { report, q in
+            let host = q.map { q in report.hosts.first { $0.name == q } } ?? report.hosts.first
+            return host.map(value)
+        }
+    }
+
+    static let hostMetrics: [ExpectationMetric] = [
+        host("interrupts", .count, "interrupt messages the NIC sent") { Double($0.interrupts) },
+        host("interrupts-per-write", .ratio, "interrupts per write call") {
+            $0.writes == 0 ? 0 : Double($0.interrupts) / Double($0.writes)
+        },
+        host("syscalls", .count, "system calls") { Double($0.syscalls) },
+        host("doorbells", .count, "tail-register writes") { Double($0.doorbells) },
+        host("descriptors-written", .count, "transmit descriptors the driver wrote") { Double($0.descriptorsWritten) },
+        host("frames-transmitted", .count, "frames the NIC put on the wire") { Double($0.framesTransmitted) },
+        host("ring-full-stalls", .count, "times the driver found the transmit ring full") { Double($0.ringFullStalls) },
+        host("nic-errors", .count, "NIC transmit errors and refused register writes") { Double($0.nicErrors) },
+        host("cycles", .count, "CPU cycles spent") { Double($0.cyclesTotal) },
+        host("cpu-copied-bytes", .bytes, "payload bytes the CPU copied") { Double($0.cpuCopiedBytes) },
+        host("late-frames", .count, "frames sent after their launch time") { Double($0.nic.lateFrames) },
+        host("late-frames-dropped", .count, "late frames dropped (LTCTL.DROPLATE)") { Double($0.nic.lateFramesDropped) },
+        host("write-completion", .time, "mean time from write call to its completion") {
+            Double($0.meanWriteCompletionPs)
+        },
+        host("writes-completed", .count, "write calls completed") { Double($0.writesCompleted) },
+        host("translation-misses", .count, "translation-buffer misses") { Double($0.translationMisses) },
+        host("iotlb-misses", .count, "IOTLB misses") { Double($0.nic.iotlbMisses) },
+        host("rx-drops", .count, "frames the NIC dropped for want of a receive buffer") {
+            Double($0.nic.rxDroppedNoBuffer)
+        },
+    ]
+
+    static let networkMetrics: [ExpectationMetric] = [
+        ExpectationMetric(name: "switch-peak", unit: .bytes,
+                          summary: "largest switch output-queue occupancy (any port, or the port to the peer named after the dot)",
+                          qualifies: .port) { r, q in
+            let ports = q.map { q in r.switchPorts.filter { $0.peer == q } } ?? r.switchPorts
+            return ports.isEmpty ? nil : Double(ports.map(\.peakOccupancyBytes).max() ?? 0)
+        },
+        ExpectationMetric(name: "switch-drops", unit: .count, summary: "frames the switch dropped (all ports, or one)",
+                          qualifies: .port) { r, q in
+            let ports = q.map { q in r.switchPorts.filter { $0.peer == q } } ?? r.switchPorts
+            return ports.isEmpty ? nil : Double(ports.reduce(0) { $0 + $1.drops })
+        },
+    ]
+
+    static func receiver(_ name: String, _ unit: Unit, _ summary: String, max: Bool = false,
+                         _ value: @escaping @Sendable (Report.ReceiverReport) -> Double?) -> ExpectationMetric {
+        ExpectationMetric(name: name, unit: unit,
+                          summary: summary + (max ? " (largest over receivers, or one receiver)" : " (sum over receivers, or one receiver)"),
+                          qualifies: .receiver) { r, q in
+            let chosen = q.map { q in r.receivers.filter { $0.name == q } } ?? r.receivers
+            let values = chosen.compactMap(value)
+            guard !values.isEmpty else { return nil }
+            return max ? values.max() : values.reduce(0, +)
+        }
+    }
+
+    static let receiverMetrics: [ExpectationMetric] = [
+        receiver("datagrams", .count, "UDP datagrams received") { Double($0.datagrams) },
+        receiver("payload-bytes", .bytes, "payload bytes received") { Double($0.payloadBytes) },
+        receiver("bad-checksums", .count, "datagrams with a bad IP or UDP checksum") { Double($0.badChecksums) },
+        ExpectationMetric(name: "intact", unit: .yesNo,
+                          summary: "every receiver whose stream the scenario fixes got it byte for byte (or one receiver)",
+                          qualifies: .receiver) { r, q in
+            let chosen = (q.map { q in r.receivers.filter { $0.name == q } } ?? r.receivers).compactMap(\.intact)
+            return chosen.isEmpty ? nil : (chosen.allSatisfy { $0 } ? 1 : 0)
+        },
+        receiver("underflows", .count, "set-top box buffer underflows") { $0.setTopBox.map { Double($0.underflows) } },
+        receiver("overflows", .count, "set-top box buffer overflows") { $0.setTopBox.map { Double($0.overflows) } },
+        receiver("continuity-errors", .count, "MPEG-TS continuity-counter errors") {
+            $0.setTopBox.map { Double($0.continuityErrors) }
+        },
+        receiver("rtp-lost", .count, "RTP packets lost") { $0.setTopBox.map { Double($0.rtpLost) } },
+        receiver("jitter", .time, "RFC 3550 interarrival jitter", max: true) { $0.setTopBox.map { Double($0.jitterPs) } },
+        receiver("mdi-df", .time, "RFC 4445 MDI delay factor", max: true) {
+            $0.setTopBox.map { Double($0.mdiDelayFactorPs) }
+        },
+        receiver("gap-p99", .time, "99th percentile of the gaps between datagrams", max: true) {
+            $0.setTopBox.map { Double($0.gapP99Ns) * 1000 }
+        },
+        receiver("gap-max", .time, "largest gap between datagrams", max: true) {
+            $0.setTopBox.map { Double($0.gapMaxNs) * 1000 }
+        },
+    ]
+
+    static let runMetrics: [ExpectationMetric] = [
+        ExpectationMetric(name: "segments", unit: .count, summary: "UDP segments built (all destinations, or one)",
+                          qualifies: .receiver) { r, q in
+            let d = q.map { q in r.destinations.filter { $0.receiver == q } } ?? r.destinations
+            return d.isEmpty ? nil : Double(d.reduce(0) { $0 + $1.segments })
+        },
+        ExpectationMetric(name: "refused-calls", unit: .count, summary: "application calls the OS refused",
+                          qualifies: .none) { r, _ in Double(r.refusedCalls) },
+        ExpectationMetric(name: "streams-per-core", unit: .count, summary: "streams one server core sustains",
+                          qualifies: .none) { r, _ in Double(r.streamsPerCore) },
+        ExpectationMetric(name: "events", unit: .count, summary: "events the simulator handled",
+                          qualifies: .none) { r, _ in Double(r.events) },
+        ExpectationMetric(name: "end-time", unit: .time, summary: "virtual time at the end of the run",
+                          qualifies: .none) { r, _ in Double(r.endTimePs) },
+    ]
+}
+
+extension Report {
+    /// The report with the results of `expectations` filled in.
+    func checked(against expectations: [ExpectationSpec]) -> Report {
+        var report = self
+        report.expectations = expectations.map { e in
+            guard let metric = ExpectationMetric.named(e.metric) else {
+                return ExpectationResult(name: e.name, actual: nil, passed: false, message: "unknown figure \(e.metric)")
+            }
+            guard let actual = metric.read(self, e.qualifier) else {
+                return ExpectationResult(name: e.name, actual: nil, passed: false,
+                                         message: "the run has no such figure (\(metric.summary))")
+            }
+            let passed = e.comparison.holds(actual, e.bound)
+            return ExpectationResult(name: e.name, actual: actual, passed: passed,
+                                     message: passed ? nil : "measured \(ExpectationSpec.format(actual, metric.unit))")
+        }
+        return report
+    }
+
+    /// The expectations that failed.
+    public var failedExpectations: [ExpectationResult] { expectations.filter { !$0.passed } }
+}
+
+extension ExpectationSpec {
+    /// A figure in its unit, for messages.
+    static func format(_ v: Double, _ unit: ExpectationMetric.Unit) -> String {
+        func number(_ x: Double) -> String {
+            x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(format3(x))
+        }
+        switch unit {
+        case .count: return number(v)
+        case .bytes: return number(v) + " B"
+        case .ratio: return number(v)
+        case .yesNo: return v != 0 ? "yes" : "no"
+        case .time:
+            return v.isFinite && abs(v) < 9e18 ? SimDuration(rawValue: Int64(v)).description : number(v)
+        }
+    }
+
+    static func format3(_ x: Double) -> String {
+        let scaled = (x * 1000).rounded() / 1000
+        return "\(scaled)"
+    }
+
+    /// Reads one `expect:` value: a number, yes/no, or "OP VALUE" where VALUE is a number or a quantity in the
+    /// figure's unit.
+    static func parse(metric: ExpectationMetric, qualifier: String?, value node: ScenarioNode) throws(ScenarioError)
+        -> ExpectationSpec
+    {
+        let line = node.node.mark?.line ?? 0
+        guard let raw = node.scalarTextOrNil?.trimmingSpaces, !raw.isEmpty else {
+            throw node.expected("a number, yes/no, or a comparison such as \"< 64KiB\"")
+        }
+        var comparison = Comparison.equal
+        var text = Substring(raw)
+        // Longest operators first, so that "<=" is not read as "<".
+        for op in [Comparison.lessOrEqual, .greaterOrEqual, .equal, .notEqual, .less, .greater]
+        where text.hasPrefix(op.rawValue) {
+            comparison = op
+            text = text.dropFirst(op.rawValue.count)
+            break
+        }
+        let boundText = String(text).trimmingSpaces
+        guard let bound = quantity(boundText, unit: metric.unit) else {
+            let hint: String
+            switch metric.unit {
+            case .bytes: hint = "a size such as 64KiB or 1514"
+            case .time: hint = "a duration such as 10ms or 500us"
+            case .yesNo: hint = "true or false"
+            case .count, .ratio: hint = "a number"
+            }
+            throw node.error("expected \(hint) after the comparison for \(metric.name), got \(ScenarioNode.quoted(boundText))")
+        }
+        return ExpectationSpec(metric: metric.name, qualifier: qualifier, comparison: comparison, bound: bound,
+                               boundText: boundText, line: line)
+    }
+
+    static func quantity(_ text: String, unit: ExpectationMetric.Unit) -> Double? {
+        switch unit {
+        case .yesNo:
+            switch text {
+            case "true", "yes": return 1
+            case "false", "no": return 0
+            default: return nil
+            }
+        case .bytes: return Units.bytes(text).map(Double.init)
+        case .time: return Units.picoseconds(text).map(Double.init)
+        case .count, .ratio:
+            guard let v = Double(text), v.isFinite else { return nil }
+            return v
+        }
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
+        while s.last == " " || s.last == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+extension ScenarioParser {
+    /// Decodes the `expect:` mapping: figure names (optionally `.QUALIFIER`) to bounds.
+    static func decodeExpectations(_ node: ScenarioNode, spec: ScenarioSpec) throws(ScenarioError) -> [ExpectationSpec] {
+        if node.isNull { return [] }
+        guard case .mapping(let mapping) = node.node else {
+            throw node.expected("a mapping of figure names to bounds, such as { interrupts-per-write: 1 }")
+        }
+        var result: [ExpectationSpec] = []
+        var seen: Set<String> = []
+        for (keyNode, value) in mapping {
+            let keyField = ScenarioNode(file: node.file, path: node.path, node: keyNode, keyMark: nil)
+            guard case .scalar(let keyScalar) = keyNode else { throw keyField.error("expected a figure name as a key") }
+            let key = keyScalar.string
+            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+            guard let metricName = parts.first, let metric = ExpectationMetric.named(metricName) else {
+                throw keyField.error("unknown figure \(ScenarioNode.quoted(key)); expected one of: "
+                    + ExpectationMetric.all.map(\.name).joined(separator: ", "))
+            }
+            let qualifier = parts.count > 1 ? parts[1] : nil
+            if let q = qualifier {
+                let names: [String]
+                switch metric.qualifies {
+                case .none: throw keyField.error("\(metric.name) is a whole-run figure; it takes no \".\(q)\"")
+                case .receiver: names = spec.receivers.map(\.name)
+                case .port: names = [spec.server.name] + spec.receivers.map(\.name)
+                case .host: names = [spec.server.name] + spec.receivers.filter { $0.kind == .host }.map(\.name)
+                }
+                guard names.contains(q) else {
+                    throw keyField.error("\(metric.name).\(q): no such name; expected one of: " + names.joined(separator: ", "))
+                }
+            }
+            guard seen.insert(key).inserted else { throw keyField.error("\(key): duplicate expectation") }
+            let child = ScenarioNode(file: node.file, path: node.childPath(key), node: value, keyMark: keyNode.mark)
+            result.append(try ExpectationSpec.parse(metric: metric, qualifier: qualifier, value: child))
+        }
+        return result
+    }
+}
