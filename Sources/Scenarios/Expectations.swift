@@ -318,22 +318,37 @@ extension ScenarioParser {
                 throw keyField.error("unknown figure \(ScenarioNode.quoted(key)); expected one of: "
                     + ExpectationMetric.all.map(\.name).joined(separator: ", "))
             }
-            let qualifier = parts.count > 1 ? parts[1] : nil
-            if let q = qualifier {
-                let names: [String]
-                switch metric.qualifies {
-                case .none: throw keyField.error("\(metric.name) is a whole-run figure; it takes no \".\(q)\"")
-                case .receiver: names = spec.receivers.map(\.name)
-                case .port: names = [spec.server.name] + spec.receivers.map(\.name)
-                case .host: names = [spec.server.name] + spec.receivers.filter { $0.kind == .host }.map(\.name)
-                }
-                guard names.contains(q) else {
-                    throw keyField.error("\(metric.name).\(q): no such name; expected one of: " + names.joined(separator: ", "))
-                }
-            }
-            guard seen.insert(key).inserted else { throw keyField.error("\(key): duplicate expectation") }
             let child = ScenarioNode(file: node.file, path: node.childPath(key), node: value, keyMark: keyNode.mark)
-            result.append(try ExpectationSpec.parse(metric: metric, qualifier: qualifier, value: child))
+            // `figure: { NAME: bound, … }` is the same as `figure.NAME: bound` for each name.
+            var items: [(qualifier: String?, keyField: ScenarioNode, value: ScenarioNode)] = []
+            if parts.count == 1, case .mapping(let perName) = value {
+                for (nameNode, bound) in perName {
+                    let nameField = ScenarioNode(file: node.file, path: child.path, node: nameNode, keyMark: nil)
+                    guard case .scalar(let nameScalar) = nameNode else { throw nameField.error("expected a name as a key") }
+                    items.append((nameScalar.string, nameField,
+                                  ScenarioNode(file: node.file, path: child.childPath(nameScalar.string), node: bound,
+                                               keyMark: nameNode.mark)))
+                }
+            } else {
+                items.append((parts.count > 1 ? parts[1] : nil, keyField, child))
+            }
+            for item in items {
+                if let q = item.qualifier {
+                    let names: [String]
+                    switch metric.qualifies {
+                    case .none: throw item.keyField.error("\(metric.name) is a whole-run figure; it takes no \".\(q)\"")
+                    case .receiver: names = spec.receivers.map(\.name)
+                    case .port: names = [spec.server.name] + spec.receivers.map(\.name)
+                    case .host: names = [spec.server.name] + spec.receivers.filter { $0.kind == .host }.map(\.name)
+                    }
+                    guard names.contains(q) else {
+                        throw item.keyField.error("\(metric.name).\(q): no such name; expected one of: " + names.joined(separator: ", "))
+                    }
+                }
+                let full = item.qualifier.map { "\(metric.name).\($0)" } ?? metric.name
+                guard seen.insert(full).inserted else { throw item.keyField.error("\(full): duplicate expectation") }
+                result.append(try ExpectationSpec.parse(metric: metric, qualifier: item.qualifier, value: item.value))
+            }
         }
         return result
     }
