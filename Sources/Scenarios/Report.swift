@@ -247,7 +247,7 @@ extension World {
                                     peakOccupancyBytes: c.peakOccupancyBytes,
                                     peakOccupancyTimePs: c.peakOccupancyTime.rawValue, drops: c.drops)
         }
-        let receiverReports = receiverNodes.enumerated().map { i, node in receiverReport(i, node) }
+        let receiverReports = receiverNodes.enumerated().map { i, node in receiverReport(i, node, interrupted: outcome == .interrupted) }
         let policies = spec.policies.map { p in
             if let h = p.host, case .router(let router) = receiverNodes[h] {
                 let c = router.policyCounters(id: p.id) ?? application.routerCounters[p.id] ?? RouterPolicyCounters()
@@ -294,9 +294,10 @@ extension World {
         return Int64(budget / perStream)
     }
 
-    func receiverReport(_ i: Int, _ node: ReceiverNode) -> Report.ReceiverReport {
+    func receiverReport(_ i: Int, _ node: ReceiverNode, interrupted: Bool = false) -> Report.ReceiverReport {
         let r = spec.receivers[i]
-        let expected = expectedStreams[i]
+        // A run stopped by a signal was cut short: what should have arrived is not what could have.
+        let expected = interrupted ? nil : expectedStreams[i]
         var report = Report.ReceiverReport(name: r.name, kind: r.kind.rawValue, datagrams: 0, payloadBytes: 0)
         report.expectedBytes = expected?.bytes
         report.expectedDigest = expected.map { hex($0.digest) }
@@ -414,9 +415,12 @@ extension Report {
         let plain = plainText()
         guard colour else { return plain }
         var lines: [String] = []
-        for line in plain.split(separator: "\n", omittingEmptySubsequences: false) {
+        let all = plain.split(separator: "\n", omittingEmptySubsequences: false)
+        for (i, line) in all.enumerated() {
             var l = String(line)
-            if !l.isEmpty && !l.hasPrefix(" ") {
+            // The title, and each section title (the line above a table).
+            let isTitle = i == 0 || (i + 1 < all.count && all[i + 1].hasPrefix("  "))
+            if !l.isEmpty && !l.hasPrefix(" ") && isTitle {
                 l = "\u{1B}[1m" + l + "\u{1B}[0m"
             } else {
                 for word in [" FAIL", " NO"] where l.contains(word + " ") || l.hasSuffix(word) {

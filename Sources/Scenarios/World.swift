@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import struct Foundation.URL
 import class Foundation.FileManager
 import HostMemory
@@ -40,7 +45,11 @@ public final class World {
     public let bufferContents: [[UInt8]]
     /// Per receiver: the length and FNV-1a 64 digest of what should arrive, or nil when policies make the
     /// order of arrival depend on timing.
-    public let expectedStreams: [(bytes: Int, digest: UInt64)?]
+    /// Computed when first asked for (it digests every byte the writes send).
+    public private(set) lazy var expectedStreams: [(bytes: Int, digest: UInt64)?] =
+        World.expectedStreams(spec: spec, contents: writeContents)
+    /// The bytes of each write entry, for ``expectedStreams``.
+    let writeContents: [[UInt8]]
     let capture: PcapCapture?
     let application: Application
     /// The media application on the server, when the scenario has streams from it.
@@ -65,8 +74,10 @@ public final class World {
 
     /// Options that change what a run records, not what it does.
     public struct Options: @unchecked Sendable {
-        /// Capture the server's transmitted frames as pcap.
+        /// Capture the server's transmitted frames as pcap, in memory (``World/pcapBytes``).
         public var capturePcap = false
+        /// Stream the server's transmitted frames as pcap into this file instead (see ``World/finishPcap()``).
+        public var pcapPath: String?
         /// Receivers keep every payload byte (for tests).
         public var keepPayload = false
         /// Keep each buffer's bytes in ``World/bufferContents``.
@@ -207,8 +218,8 @@ public final class World {
         self.receivers = datagramReceivers
         self.receiverNodes = nodes
 
-        if options.capturePcap {
-            let capture = PcapCapture()
+        if options.capturePcap || options.pcapPath != nil {
+            let capture = PcapCapture(path: options.pcapPath)
             server.nic.transmitObserver = capture
             self.capture = capture
         } else {
@@ -254,7 +265,7 @@ public final class World {
         }
         self.buffers = buffers
         self.bufferContents = options.keepBufferContents ? contents : []
-        self.expectedStreams = World.expectedStreams(spec: spec, contents: contents)
+        self.writeContents = contents
 
         self.application = Application(simulator: simulator, spec: spec, server: server.host, socket: socket,
                                        buffers: buffers, hosts: nodes)
@@ -339,8 +350,12 @@ public final class World {
         return outcome
     }
 
-    /// The captured pcap file bytes, when capture was on.
-    public var pcapBytes: [UInt8]? { capture?.writer.bytes }
+    /// The captured pcap file bytes, when capture was on in memory.
+    public var pcapBytes: [UInt8]? { capture?.file == nil ? capture?.writer.bytes : nil }
+
+    /// Completes a capture streamed to ``Options/pcapPath``: writes what is buffered and closes the file. False
+    /// when the file could not be opened or written.
+    public func finishPcap() -> Bool { capture?.finish() ?? true }
 
     /// What each receiver should get: the server's entries for it in write and entry order, moved and copied by
     /// the scenario's policies. Receivers whose bytes come from more than one place get nil.
@@ -387,12 +402,40 @@ public final class World {
     }
 }
 
-/// Writes every frame the NIC puts on the wire into a pcap stream, stamped with its first bit's virtual time.
+/// Writes every frame the NIC puts on the wire into a pcap stream, stamped with its first bit's virtual time:
+/// kept in memory, or streamed to a file in 1 MiB pieces so that a long run's memory stays flat.
 final class PcapCapture: FrameObserver {
     var writer = PcapWriter()
+    var file: UnsafeMutablePointer<FILE>?
+    var failed = false
+
+    init(path: String? = nil) {
+        file = path.flatMap { fopen($0, "w") }
+        failed = path != nil && file == nil
+    }
+
+    deinit { _ = finish() }
+
     func observe(_ frame: FrameHandle, at time: SimTime, simulator: Simulator) {
         let frames = simulator.frames
         writer.append(frames.bytes, from: frames.offset(of: frame), count: frames.length(of: frame),
                       timestampNanoseconds: time.nanoseconds)
+        if file != nil && writer.bytes.count >= 1 << 20 { flushToFile() }
+    }
+
+    func flushToFile() {
+        guard let file else { return }
+        let piece = writer.takeBytes()
+        let written = piece.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+        if written != piece.count { failed = true }
+    }
+
+    /// Writes what is left and closes the file (once); false when any write failed.
+    func finish() -> Bool {
+        guard let open = file else { return !failed }
+        flushToFile()
+        if fclose(open) != 0 { failed = true }
+        file = nil
+        return !failed
     }
 }

@@ -56,6 +56,14 @@ public struct PcapWriter: Sendable {
     }
 
     /// Appends one record holding the whole of `frame`, captured at `timestampNanoseconds`.
+    /// Removes and returns the bytes made so far (the file header the first time), so that a long capture can be
+    /// streamed to a file piece by piece; the pieces concatenated are the whole file.
+    public mutating func takeBytes() -> [UInt8] {
+        let taken = bytes
+        bytes.removeAll(keepingCapacity: true)
+        return taken
+    }
+
     public mutating func append(_ frame: [UInt8], timestampNanoseconds: Int64) {
         append(frame, from: 0, count: frame.count, timestampNanoseconds: timestampNanoseconds)
     }

@@ -16,6 +16,12 @@ enum StopSignals {
     static func install() {
         signal(SIGINT) { StopSignals.flag = sig_atomic_t($0) }
         signal(SIGTERM) { StopSignals.flag = sig_atomic_t($0) }
+        // A parent may have left them blocked (spawned processes inherit the signal mask): unblock them.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }
 

@@ -66,6 +66,8 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        // From here on a stop signal is noted, not fatal: the run ends at its next check and writes what it has.
+        StopSignals.install()
         var parsed: [ScenarioOverride] = []
         for text in overrides {
             guard let o = ScenarioOverride(text) else { throw Failure(message: "--set \(text): expected KEY=VALUE") }
@@ -88,7 +90,7 @@ struct Run: ParsableCommand {
         }
         if let seed { spec.seed = seed }
         var options = World.Options()
-        options.capturePcap = pcap != nil
+        options.pcapPath = pcap
         var tracers: [any Tracer] = []
         var traceWriter: TraceWriter?
         if trace || traceFile != nil {
@@ -117,15 +119,12 @@ struct Run: ParsableCommand {
         }
         let monitor = RunProgress(show: progress && isatty(2) == 1, end: spec.duration)
         world.simulator.monitor = monitor
-        StopSignals.install()
         let outcome = world.run()
         monitor.finish()
         traceWriter?.flush()
         let report = world.report(outcome: outcome)
         var problems: [String] = []
-        if let pcap, let bytes = world.pcapBytes {
-            if !FileManager.default.createFile(atPath: pcap, contents: Data(bytes)) { problems.append("cannot write pcap file \(pcap)") }
-        }
+        if let pcap, !world.finishPcap() { problems.append("cannot write pcap file \(pcap)") }
         if let html, let recorder {
             if !FileManager.default.createFile(atPath: html, contents: Data(HTMLReport.page(report, recorder: recorder).utf8)) {
                 problems.append("cannot write HTML file \(html)")
