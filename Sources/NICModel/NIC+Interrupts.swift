@@ -85,7 +85,7 @@ extension NIC {
                 _counters.interruptsWithReceiveCause += 1
             }
             if interruptCause.contains(.txDescriptorError) { _counters.interruptsWithErrorCause += 1 }
-            interruptSink?.interruptRaised(vector: 0)
+            deliverInterrupt()
         }
         for p in 0..<2 where moderation.forwarded[p] {
             moderation.forwarded[p] = false
