@@ -5,7 +5,9 @@ import SimCore
 ///
 /// Not a register: a test harness's view of the device's bus traffic (datasheet §8.1).
 public struct DMATransferKinds: OptionSet, Hashable, Sendable {
+    /// One bit per kind.
     public var rawValue: UInt8
+    /// Wraps bits.
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
     /// Reads of transmit descriptors (one transfer per descriptor of a batch, §4.2).
     public static let descriptorFetch = DMATransferKinds(rawValue: 1 << 0)
@@ -29,6 +31,7 @@ public struct NICDMAFault: Sendable {
     public var trigger: FaultTrigger
     /// Whether it acts now (the scenario's window).
     public var isActive = false
+    /// An inactive fault on the transfers of `kinds` that `trigger` picks.
     public init(kinds: DMATransferKinds, trigger: FaultTrigger) {
         self.kinds = kinds
         self.trigger = trigger
@@ -38,18 +41,22 @@ public struct NICDMAFault: Sendable {
 /// A fault on the interrupt line between the device and the host: while active, each interrupt message the device
 /// sends is offered to the trigger, and a message the trigger picks is lost or delivered late (datasheet §8.1).
 public struct NICInterruptFault: Sendable {
+    /// What happens to a picked message.
     public enum Effect: Hashable, Sendable {
         /// The message never reaches the host.
         case lose
         /// The message reaches the host this much later (picoseconds of virtual time).
         case delay(SimDuration)
     }
+    /// What happens to a picked message.
     public var effect: Effect
     /// Which messages it acts on; ``SimCore/FaultTrigger/fired`` counts them.
     public var trigger: FaultTrigger
+    /// Whether it acts now (the scenario's window).
     public var isActive = false
     /// Delay added to the messages it made late, summed.
     public internal(set) var addedDelay = SimDuration.zero
+    /// An inactive fault doing `effect` to the messages `trigger` picks.
     public init(effect: Effect, trigger: FaultTrigger) {
         self.effect = effect
         self.trigger = trigger

@@ -20,16 +20,21 @@ public struct LinkFault: Sendable {
 
     /// The directions a fault applies to.
     public struct Directions: OptionSet, Hashable, Sendable {
+        /// One bit per direction.
         public var rawValue: UInt8
+        /// Wraps bits.
         public init(rawValue: UInt8) { self.rawValue = rawValue }
         /// Frames handed to ``Link/endA`` (travelling from side A to side B).
         public static let aToB = Directions(rawValue: 1)
         /// Frames handed to ``Link/endB``.
         public static let bToA = Directions(rawValue: 2)
+        /// Both directions.
         public static let both: Directions = [.aToB, .bToA]
     }
 
+    /// How frames are chosen for dropping.
     public var model: Model
+    /// The directions it acts on.
     public var directions: Directions
     /// For ``Model/bursts(length:)``: when a burst starts. Its stream also draws the Gilbert–Elliott transitions.
     public var trigger: FaultTrigger

@@ -19,6 +19,8 @@ final class FaultInjector: EventHandler {
         case link(Link, Int)
         case storm
         case vdeKill
+        /// Nothing to act on (a spec built in code that the parser would have refused).
+        case inert
     }
 
     /// What a fault did, beyond what its component counts.
@@ -94,7 +96,7 @@ final class FaultInjector: EventHandler {
                 if let iommu = server.dma.iommu {
                     bindings.append(.iotlb(iommu))
                 } else {
-                    bindings.append(.storm)
+                    bindings.append(.inert)
                     outcomes[i].note = "no IOMMU"
                 }
             case .linkFlap, .lossBurst:
@@ -121,7 +123,7 @@ final class FaultInjector: EventHandler {
                     bindings.append(.link(link, link.addFault(LinkFault(model: model, directions: directions,
                                                                          trigger: trigger))))
                 } else {
-                    bindings.append(.storm)
+                    bindings.append(.inert)
                     outcomes[i].note = "no such link"
                 }
             case .ringFullStorm:
@@ -192,7 +194,7 @@ final class FaultInjector: EventHandler {
                 }
                 iommu.missesEveryTranslation = open
             }
-        case .storm, .vdeKill: break
+        case .storm, .vdeKill, .inert: break
         }
     }
 
@@ -269,7 +271,7 @@ final class FaultInjector: EventHandler {
                 if o.isOpen { o.injected += iommu.counters.forcedMisses - o.forcedMissesAtOpen }
                 o.examined = o.injected
             }
-        case .storm, .vdeKill: break
+        case .storm, .vdeKill, .inert: break
         }
         return o
     }

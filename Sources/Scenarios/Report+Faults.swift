@@ -53,6 +53,12 @@ extension Report {
         /// IOTLB invalidation commands, and misses forced by a miss storm.
         public var iotlbInvalidations: UInt64
         public var iotlbForcedMisses: UInt64
+
+        /// Every count 0.
+        public static let zero = HostFaultsReport(
+            interruptsHandled: 0, interruptsLost: 0, interruptsDelayed: 0, dmaFaultsInjected: 0, transmitErrorsSeen: 0,
+            watchdogChecks: 0, watchdogRecoveries: 0, lostWriteBacks: 0, lostReceiveWriteBacks: 0, transmitHangs: 0,
+            peakQueuedWrites: 0, iotlbInvalidations: 0, iotlbForcedMisses: 0)
     }
 }
 

@@ -148,10 +148,7 @@ public struct Report: Codable, Hashable, Sendable {
         public var udpDelivered: UInt64
         public var arpRequestsSent: UInt64
         /// What injected faults did to the host and how its driver coped.
-        public var faults = HostFaultsReport(
-            interruptsHandled: 0, interruptsLost: 0, interruptsDelayed: 0, dmaFaultsInjected: 0, transmitErrorsSeen: 0,
-            watchdogChecks: 0, watchdogRecoveries: 0, lostWriteBacks: 0, lostReceiveWriteBacks: 0, transmitHangs: 0,
-            peakQueuedWrites: 0, iotlbInvalidations: 0, iotlbForcedMisses: 0)
+        public var faults = HostFaultsReport.zero
     }
 
     /// The NIC's counters (datasheet §9).

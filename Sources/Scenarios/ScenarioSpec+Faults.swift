@@ -78,12 +78,15 @@ public struct FaultSpec: Hashable, Sendable {
         case kill
     }
 
+    /// What goes wrong.
     public var kind: Kind
+    /// Where.
     public var target: Target
     /// Picoseconds from the start at which the fault begins.
     public var start: Int64 = 0
     /// Picoseconds from the start at which it ends; nil lasts to the end of the run.
     public var end: Int64?
+    /// Which events of the window it acts on (`every`, `probability`).
     public var trigger = Trigger.always
     /// `dma-error`: the transfers it hits.
     public var transfers: Set<DMATransfer> = [.payload]
@@ -102,6 +105,7 @@ public struct FaultSpec: Hashable, Sendable {
     public var pidFile = ""
     public var signal = Signal.term
 
+    /// A fault of `kind` at `target` for the whole run, with every parameter at its default.
     public init(kind: Kind, target: Target) {
         self.kind = kind
         self.target = target
