@@ -2,14 +2,16 @@ import NICDriver
 import SimCore
 
 extension Host {
-    /// Schedules the driver's watchdog one interval from now when the driver has work outstanding and none is
-    /// scheduled (``NICDriver/DriverConfiguration/watchdogInterval``; nothing when it is zero).
+    /// Schedules the driver's watchdog one interval from now when none is scheduled and there may be work for it
+    /// (``NICDriver/DriverConfiguration/watchdogInterval``; nothing when it is zero): transmit work outstanding,
+    /// or, with `receiving`, a receive ring that just saw traffic.
     ///
-    /// The watchdog runs only while work is outstanding, so an idle host schedules nothing and a run still ends
-    /// when its traffic does, at most one interval after the last completion.
-    func armWatchdog() {
+    /// The watchdog runs only while there may be work, so an idle host schedules nothing and a run still ends
+    /// when its traffic does, at most two intervals after the last completion.
+    func armWatchdog(receiving: Bool = false) {
         let interval = driver.configuration.watchdogInterval
-        guard interval > .zero, !watchdogArmed, driver.hasOutstandingWork else { return }
+        guard interval > .zero, !watchdogArmed,
+              driver.hasOutstandingWork || (receiving && driver.hasReceiveRing) else { return }
         watchdogArmed = true
         simulator.schedule(after: interval, target: id, kind: EventKind.watchdog.rawValue)
     }
@@ -26,6 +28,7 @@ extension Host {
         if needsDoorbell { account.doorbell += configuration.costs.doorbell }
         let end = occupy(core: configuration.interruptCore, from: simulator.now, account)
         if needsDoorbell { simulator.schedule(at: end, target: id, kind: EventKind.doorbell.rawValue) }
-        armWatchdog()
+        // A run that found receive work looks again one interval later; one that found nothing stops.
+        armWatchdog(receiving: driver.counters.watchdogRecoveries != before.watchdogRecoveries)
     }
 }

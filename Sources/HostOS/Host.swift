@@ -413,7 +413,7 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
             armWatchdog()
         case .interrupt:
             runInterruptHandler()
-            armWatchdog()
+            armWatchdog(receiving: true)
         case .watchdog:
             runWatchdog()
         case .timedRelease:

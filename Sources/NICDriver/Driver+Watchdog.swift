@@ -9,6 +9,9 @@ extension Driver {
         posted != reclaimed || queuedHead < queued.count || inFlightHead < inFlight.count
     }
 
+    /// Whether the driver has a receive ring (whose frames a watchdog run may find after a lost interrupt).
+    public var hasReceiveRing: Bool { receiveRingSize > 0 }
+
     /// One watchdog run, from the host's timer (not from an interrupt). Returns true when new descriptors wait for
     /// a doorbell.
     ///
@@ -61,7 +64,13 @@ extension Driver {
         guard done > 0, done <= posted - reclaimed else { return head }
         let end = reclaimed + done
         while reportCount > 0 && reportQueue[reportHead] < end {
-            counters.lostWriteBacks += 1
+            // Report points behind a lost one may have their DD: only those without it were lost.
+            let status = reportStatus(reportQueue[reportHead])
+            if !status.contains(.descriptorDone) {
+                counters.lostWriteBacks += 1
+            } else if !status.isDisjoint(with: [.dmaError, .lengthError, .formatError]) {
+                counters.transmitErrors += 1
+            }
             reportHead = (reportHead + 1) & (ringSize - 1)
             reportCount -= 1
         }
@@ -69,6 +78,17 @@ extension Driver {
         reclaimed = end
         reportCompletedWrites()
         return head
+    }
+
+    /// The status byte of the descriptor at absolute index `index`, as the device left it.
+    func reportStatus(_ index: UInt64) -> TxStatus {
+        let address = PhysicalAddress(rawValue: ringBase.rawValue + (index % UInt64(ringSize)) * UInt64(TxDescriptor.size)
+                                      + UInt64(TxDescriptor.statusOffset))
+        do throws(MemoryFault) {
+            return TxStatus(rawValue: try memory.readUInt8(address))
+        } catch {
+            preconditionFailure("the driver's own ring is unreadable: \(error)")
+        }
     }
 
     /// Gives back receive descriptors the device has passed (`RDH`) without a visible `DD`, then takes the frames

@@ -95,7 +95,7 @@ public struct ServerSpec: Hashable, Sendable {
     public var sourcePort: UInt16
     /// NIC settings beyond the transmit ring.
     public var nic = NICSpec()
-    /// Picoseconds between runs of the driver's watchdog while it has work outstanding; 0 runs none.
+    /// Picoseconds between runs of the driver's watchdog while it may have work (datasheet §8.2); 0 runs none.
     public var watchdog: Int64 = 0
 
     public init(name: String, mac: MACAddress, ip: IPv4Address, link: LinkSpec, cores: Int, clockHz: Int64,

@@ -112,6 +112,7 @@ public final class World {
                     interrupts: .perPacket, mtu: serverSpec.mtu, packetSize: serverSpec.mtu, registerBuffers: false,
                     sourcePort: r.port)
                 machine.nic.rxRingSize = 256
+                machine.watchdog = serverSpec.watchdog
                 let relay = try EmulatedHost(simulator: simulator, server: machine, seed: spec.seed, switch: sw, port: i + 1)
                 let p = relay.host.createProcess(name: "\(r.name).app")
                 for port in [r.port] + r.sockets { _ = relay.host.openSocket(process: p, port: port) }

@@ -179,3 +179,51 @@ struct FaultScenarioTests {
         #expect(report.receivers[0].payloadBytes == Int(calls) * 16 * 1024)
     }
 }
+
+/// Lost status write-backs, the failure the driver's watchdog reads `TDH` and `RDH` for (datasheet §8.1, §8.2).
+@Suite("Lost write-backs")
+struct LostWriteBackTests {
+    @Test("TX: without the watchdog the writes never complete; with it every write completes and no byte is lost")
+    func transmitWriteBacks() throws {
+        var spec = try FaultScenarioTests.spec("dma-error")
+        spec.faults[0].transfers = [.writeBack]
+        let stalled = try FaultScenarioTests.run(spec)
+        #expect(stalled.hosts[0].writesCompleted < stalled.hosts[0].writes)
+        #expect(stalled.hosts[0].faults.lostWriteBacks == 0)
+
+        spec.server.watchdog = 100_000_000
+        let recovered = try FaultScenarioTests.run(spec)
+        let host = recovered.hosts[0]
+        let injected = recovered.faults?.first?.injected ?? 0
+        #expect(injected > 0)
+        #expect(host.faults.lostWriteBacks == injected)
+        #expect(host.writesCompleted == host.writes)
+        // A lost write-back loses no data: the frames went out.
+        #expect(recovered.receivers[0].intact == true)
+        #expect(host.nic.txDMAErrors == 0)
+    }
+
+    @Test("RX on a host receiver: the watchdog gives back descriptors RDH passed and the frames after them flow")
+    func receiveWriteBacks() throws {
+        let text = """
+            server: { driver: { watchdog: 100us } }
+            receivers: [{ name: relay, kind: host }]
+            writes: { count: 4, interval: 1ms, entries: [{ to: relay, size: 64KiB }] }
+            faults: [{ kind: dma-error, target: relay, transfers: write-back, every: 10 }]
+            """
+        var spec = try ScenarioParser.parse(yaml: text, file: "rx.yaml")
+        let recovered = try FaultScenarioTests.run(spec)
+        let relay = recovered.hosts[1]
+        let sent = recovered.destinations[0].segments
+        let injected = recovered.faults?.first?.injected ?? 0
+        #expect(injected > 0)
+        #expect(relay.faults.lostReceiveWriteBacks == injected)
+        #expect(relay.nic.rxDMAErrors == injected)
+        #expect(relay.udpDelivered == sent - injected)
+
+        spec.server.watchdog = 0
+        let stalled = try FaultScenarioTests.run(spec)
+        // Without a watchdog the driver stops at the first descriptor without DD: nothing after it is delivered.
+        #expect(stalled.hosts[1].udpDelivered < 10)
+    }
+}
