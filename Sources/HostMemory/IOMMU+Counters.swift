@@ -20,6 +20,8 @@ extension IOMMU {
         public var invalidatedEntries: UInt64
         /// IOTLB entries replaced by the replacement policy to make room for a miss.
         public var evictions: UInt64
+        /// Misses forced by ``IOMMU/missesEveryTranslation`` (counted in ``misses`` too).
+        public var forcedMisses: UInt64 = 0
 
         /// All translation faults: ``unmappedFaults`` plus ``permissionFaults``.
         @inlinable public var faults: UInt64 { unmappedFaults &+ permissionFaults }

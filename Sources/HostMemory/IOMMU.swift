@@ -81,6 +81,11 @@ public final class IOMMU {
     @usableFromInline var iotlb: IOTLB
     @usableFromInline var _counters = Counters()
 
+    /// While true, every translation misses the IOTLB (as if it were flushed before each one) and walks the device
+    /// page table: an injected IOTLB miss storm. Walked entries are still filled in, so the IOTLB is warm again
+    /// when the storm ends. Counted in ``Counters/forcedMisses``.
+    public var missesEveryTranslation = false
+
     /// Creates an IOMMU with an empty device page table and an empty IOTLB.
     ///
     /// - Precondition: `configuration` has a non-negative IOTLB capacity and miss latency (scenario parsing
@@ -255,6 +260,11 @@ public final class IOMMU {
         _counters.translations &+= 1
         let entry: PageTableEntry
         let hit: Bool
+        if missesEveryTranslation {
+            // The page's entry is gone before the lookup, as if invalidated just now; the walk fills it again.
+            _ = iotlb.remove(pagesFrom: page, through: page)
+            _counters.forcedMisses &+= 1
+        }
         if let cached = iotlb.lookup(page: page) {
             _counters.hits &+= 1
             entry = cached

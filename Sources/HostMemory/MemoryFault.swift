@@ -40,6 +40,9 @@ public struct MemoryFault: Error, Hashable, Sendable, CustomStringConvertible {
         /// An address that must start a 4 KiB page (an ``IOMMU`` mapping's I/O virtual or physical address) does
         /// not.
         @inlinable public static var misaligned: Code { Code(rawValue: 11) }
+        /// The bus ended a device transfer with an error completion (a master abort, an unsupported request or a
+        /// completer abort), as a fault injected into a DMA transfer does; no byte moved.
+        @inlinable public static var masterAbort: Code { Code(rawValue: 12) }
 
         /// The code's name, for example `unmappedVirtual`.
         public var description: String {
@@ -55,6 +58,7 @@ public struct MemoryFault: Error, Hashable, Sendable, CustomStringConvertible {
             case 9: return "iommuUnmapped"
             case 10: return "iommuPermission"
             case 11: return "misaligned"
+            case 12: return "masterAbort"
             default: return "code(\(rawValue))"
             }
         }

@@ -175,6 +175,8 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     /// Messages held by the OS's timed queue, in release order.
     var timedBatches: [TimedBatch] = []
     var writeIndexByID: [WriteID: Int] = [:]
+    /// A watchdog run is scheduled.
+    var watchdogArmed = false
 
     struct DestinationKey: Hashable {
         var sourcePort: UInt16
@@ -196,6 +198,7 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         case interrupt = 3
         case timedRelease = 4
         case arpTimeout = 5
+        case watchdog = 6
     }
 
     /// A call waiting for ARP replies.
@@ -408,8 +411,12 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         switch EventKind(rawValue: event.kind) {
         case .doorbell:
             driver.ringDoorbell()
+            armWatchdog()
         case .interrupt:
             runInterruptHandler()
+            armWatchdog(receiving: true)
+        case .watchdog:
+            runWatchdog()
         case .timedRelease:
             releaseTimed(Int(event.a))
         case .arpTimeout:

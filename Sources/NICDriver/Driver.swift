@@ -66,6 +66,9 @@ public final class Driver {
     var inFlight: [(id: WriteID, end: UInt64)] = []
     var inFlightHead = 0
     var nextWriteID: UInt64 = 1
+    /// Where the previous watchdog run left the reclaim point and the device's head (transmit hang check).
+    var watchdogLastReclaimed: UInt64 = 0
+    var watchdogLastHead: UInt32?
 
     var pieces: [PhysicalRange] = []
     var scratch = [UInt8](repeating: 0, count: 16)
@@ -249,6 +252,7 @@ public final class Driver {
                                  remainingEntries: entries.count, path: path ?? configuration.path,
                                  pinnedThrough: Array(repeating: 0, count: entries.count)))
         post()
+        counters.peakQueuedWrites = max(counters.peakQueuedWrites, UInt64(queued.count - queuedHead))
         return id
     }
 
@@ -381,6 +385,11 @@ public final class Driver {
             reportHead = (reportHead + 1) & (ringSize - 1)
             reportCount -= 1
         }
+        reportCompletedWrites()
+    }
+
+    /// Tells the completion handler about every in-flight write whose descriptors are all reclaimed.
+    func reportCompletedWrites() {
         while inFlightHead < inFlight.count && inFlight[inFlightHead].end <= reclaimed {
             let id = inFlight[inFlightHead].id
             inFlightHead += 1

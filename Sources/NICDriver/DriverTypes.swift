@@ -110,6 +110,11 @@ public struct DriverConfiguration: Hashable, Sendable {
     public var moderation: ModerationRegisterValues
     /// Receive ring size in descriptors (a power of two from 8), or 0 for no receive ring.
     public var receiveRingSize: Int
+    /// How often the host runs the driver's watchdog (``Driver/watchdog()``) while the driver has work
+    /// outstanding, in virtual time; zero (the default) runs none. Linux's e1000e re-arms its watchdog timer
+    /// every 2 s (`e1000_watchdog_task` in drivers/net/ethernet/intel/e1000e/netdev.c); simulated runs last
+    /// milliseconds, so a scenario chooses its own interval.
+    public var watchdogInterval = SimDuration.zero
 
     public init(ringSize: Int = 1024, packetSize: Int = 1500, path: PayloadPath = .zeroCopy,
                 order: PacketOrder = .destinationMajor, report: ReportPolicy = .lastOfWrite,
@@ -181,6 +186,21 @@ public struct DriverCounters: Hashable, Sendable {
     public var transmitErrors: UInt64 = 0
     /// Entries refused because their memory could not be translated.
     public var translationFaults: UInt64 = 0
+    /// Most writes accepted at once and not yet fully posted (waiting in the driver's queue for ring room).
+    public var peakQueuedWrites: UInt64 = 0
+    /// Watchdog runs (``Driver/watchdog()``).
+    public var watchdogChecks: UInt64 = 0
+    /// Watchdog runs that found completed work no interrupt had reported (transmit descriptors to reclaim or
+    /// received frames to take): each one is a lost or late interrupt recovered.
+    public var watchdogRecoveries: UInt64 = 0
+    /// Transmit report points the device's head had passed with no `DD` written (a lost write-back), reclaimed by
+    /// the watchdog from `TDH`.
+    public var lostWriteBacks: UInt64 = 0
+    /// Receive descriptors before `RDH` that never showed `DD` (a lost write-back), given back by the watchdog.
+    public var lostReceiveWriteBacks: UInt64 = 0
+    /// Watchdog runs that found transmit work outstanding and the device's head where the previous run left it
+    /// (Linux's "Detected Tx Unit Hang"); counted only, the reference driver does not reset the device.
+    public var transmitHangs: UInt64 = 0
     public init() {}
 }
 

@@ -88,7 +88,7 @@ extension NIC {
             if simulator.tracer != nil {
                 simulator.trace(name, "interrupt", [("causes", .address(UInt64(interruptCause.rawValue)))])
             }
-            interruptSink?.interruptRaised(vector: 0)
+            deliverInterrupt()
         }
         for p in 0..<2 where moderation.forwarded[p] {
             moderation.forwarded[p] = false

@@ -61,6 +61,12 @@ public struct NICCounters: Hashable, Sendable {
     public var rxDMAErrors: UInt64 = 0
     /// Received frames with a bad IPv4 header or UDP checksum (delivered with the error bit).
     public var rxChecksumErrors: UInt64 = 0
+    /// DMA transfers an injected fault ended in a master abort (datasheet §8.1).
+    public var dmaFaultsInjected: UInt64 = 0
+    /// Interrupt messages an injected fault lost, and those it delivered late (datasheet §8.1); both are also
+    /// counted in ``interrupts``, which counts what the device sent.
+    public var interruptsLost: UInt64 = 0
+    public var interruptsDelayed: UInt64 = 0
     /// Per-queue transmitted frames and received frames.
     public var txFramesPerQueue: [UInt64] = []
     public var rxFramesPerQueue: [UInt64] = []
@@ -143,6 +149,11 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var hairpin = [FrameHandle](repeating: FrameHandle(rawValue: 0), count: 256)
     var hairpinStart = 0
     var hairpinCount = 0
+    // Injected faults (a test harness's, not device state: a reset keeps them).
+    var dmaFaults: [NICDMAFault] = []
+    var activeDMAFaults = 0
+    var interruptFaults: [NICInterruptFault] = []
+    var activeInterruptFaults = 0
 
     enum EventKind: UInt32 {
         case descriptorsArrived = 1
@@ -152,6 +163,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         case macWake = 5
         case receiveLanded = 6
         case moderationDeadline = 7
+        case delayedInterrupt = 8
     }
 
     /// Creates a NIC attached to host memory through `dma` and registers it with the simulator.
@@ -382,6 +394,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
                           descriptors: Int((event.a >> 40) & 0xFF), bufferSize: 2048 >> Int((event.a >> 48) & 3))
         case .moderationDeadline:
             moderationDeadline()
+        case .delayedInterrupt:
+            interruptSink?.interruptRaised(vector: 0)
         }
     }
 }

@@ -43,6 +43,9 @@ public final class Link: EventHandler {
     private var random: RandomStream
     private var lastHandOverAToB = SimTime(rawValue: .min)
     private var lastHandOverBToA = SimTime(rawValue: .min)
+    /// Injected faults (``LinkFault``), and how many of them are active now.
+    var faults: [LinkFault] = []
+    var activeFaults = 0
 
     /// Event kinds (``SimCore/Event/kind``); `a` carries the frame handle.
     private enum Kind {
@@ -93,14 +96,17 @@ public final class Link: EventHandler {
                 - EthernetWireTiming.timeToLastBit(frameLength: length, bitsPerSecond: rateBitsPerSecond).rawValue)
         let overlaps = firstBit < (fromA ? lastHandOverAToB : lastHandOverBToA)
         let lost = lossProbability > 0 && random.nextUnit() < lossProbability
+        let faulted = !lost && activeFaults > 0 && faultDrops(fromA: fromA)
         if fromA {
             lastHandOverAToB = now
             Self.countOffer(&aToB, length: length, overlaps: overlaps, lost: lost)
+            if faulted { aToB.faultDrops += 1 }
         } else {
             lastHandOverBToA = now
             Self.countOffer(&bToA, length: length, overlaps: overlaps, lost: lost)
+            if faulted { bToA.faultDrops += 1 }
         }
-        if lost {
+        if lost || faulted {
             simulator.frames.release(frame)
             return
         }

@@ -1,7 +1,7 @@
 /// What one direction of a ``Link`` has carried.
 ///
 /// Frames handed to the link and not yet delivered or lost are in flight:
-/// `offeredFrames − deliveredFrames − lostFrames − undeliverableFrames`.
+/// `offeredFrames − deliveredFrames − lostFrames − faultDrops − undeliverableFrames`.
 public struct LinkDirectionCounters: Hashable, Sendable {
     /// Frames handed to this direction's near end.
     public var offeredFrames = 0
@@ -13,6 +13,8 @@ public struct LinkDirectionCounters: Hashable, Sendable {
     public var deliveredBytes = 0
     /// Frames dropped by the link's random loss.
     public var lostFrames = 0
+    /// Frames dropped by an injected fault (``LinkFault``: the link down, a loss burst).
+    public var faultDrops = 0
     /// Frames that reached the far side while no sink was attached there (released).
     public var undeliverableFrames = 0
     /// Frames whose bits would have overlapped the previous frame's on the wire at the link's rate: the

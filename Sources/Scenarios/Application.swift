@@ -23,6 +23,8 @@ final class Application: EventHandler {
     let vector: [WriteVectorEntry]
     /// The same data cut into datagrams, for the ways of sending that send datagram by datagram.
     let datagrams: [(destination: SocketAddress, address: VirtualAddress, length: Int)]
+    /// Payload bytes one call hands over (every entry once).
+    var bytesPerCall: Int { spec.writes.entries.reduce(0) { $0 + $1.bytes } }
 
     enum Kind: UInt32 {
         case call = 1

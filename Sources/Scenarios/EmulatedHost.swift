@@ -38,7 +38,7 @@ public final class EmulatedHost {
                                                       txPacketBufferBytes: nicSpec.packetBufferBytes),
                       dma: dma)
         self.nic = nic
-        let driverConfiguration = DriverConfiguration(
+        var driverConfiguration = DriverConfiguration(
             ringSize: server.txRingSize, packetSize: server.packetSize,
             path: server.driverMode == .zeroCopy ? .zeroCopy : .copy,
             order: server.order == .interleaved ? .roundRobin : .destinationMajor,
@@ -53,6 +53,7 @@ public final class EmulatedHost {
                 radv: registerUnits(nicSpec.rxAbsoluteDelay, unit: 1_024_000),
                 rxft: UInt32(nicSpec.rxFrames)),
             receiveRingSize: nicSpec.rxRingSize)
+        driverConfiguration.watchdogInterval = .picoseconds(server.watchdog)
         do {
             self.driver = try Driver(device: nic, memory: memory, configuration: driverConfiguration,
                                      maxFrameBytes: maxFrame, iommu: iommu)

@@ -46,6 +46,8 @@ public struct Report: Codable, Hashable, Sendable {
     public var policyErrors: [String]
     /// The port to a real network, when there is one.
     public var vde: VDEReport?
+    /// The scenario's injected faults, in file order; absent when it has none.
+    public var faults: [FaultReport]?
 
     /// A VDE port's traffic and the real-time pacing.
     public struct VDEReport: Codable, Hashable, Sendable {
@@ -62,6 +64,10 @@ public struct Report: Codable, Hashable, Sendable {
         public var latenessP50Ns: Int64
         public var latenessP99Ns: Int64
         public var latenessMaxNs: Int64
+        /// Virtual time at which the port noticed it was down (absent while up), and the frames from the
+        /// simulation it released unsent after that.
+        public var downAtPs: Int64? = nil
+        public var discardedWhileDown = 0
     }
 
     public struct PolicyReport: Codable, Hashable, Sendable {
@@ -145,6 +151,8 @@ public struct Report: Codable, Hashable, Sendable {
         /// UDP datagrams the host's stack delivered to its sockets, and ARP requests it sent to resolve.
         public var udpDelivered: UInt64
         public var arpRequestsSent: UInt64
+        /// What injected faults did to the host and how its driver coped.
+        public var faults = HostFaultsReport.zero
     }
 
     /// The NIC's counters (datasheet §9).
@@ -240,7 +248,11 @@ extension World {
         }
         var machines = [server]
         for case .host(let machine) in receiverNodes { machines.append(machine) }
-        let hostReports = machines.map { hostReport($0) }
+        let hostReports = machines.map { machine in
+            var report = hostReport(machine)
+            report.faults = hostFaultsReport(machine)
+            return report
+        }
         let peers = [spec.server.name] + spec.receivers.map(\.name) + (spec.network.vde.map { ["vde: " + $0.url] } ?? [])
         let ports = ethernetSwitch.allPortCounters.enumerated().map { i, c in
             Report.SwitchPortReport(port: i, peer: peers[i], framesOut: c.framesOut, bytesOut: c.bytesOut,
@@ -273,17 +285,22 @@ extension World {
                       streamsPerCore: World.streamsPerCore(cycles: server.host.cycles.total, calls: spec.writes.count,
                                                            streams: spec.writes.entries.count, interval: spec.writes.interval,
                                                            clock: spec.server.clockHz),
-                      policyErrors: application.policyErrors, vde: vdeReport()).checked(against: spec.expectations)
+                      policyErrors: application.policyErrors, vde: vdeReport(), faults: faultReports())
+                      .checked(against: spec.expectations)
     }
 
     func vdeReport() -> Report.VDEReport? {
         guard let port = vdePort, let spec = spec.network.vde else { return nil }
         let c = port.counters
         let p = pacer?.report
-        return Report.VDEReport(url: spec.url, framesSent: c.framesSent, framesReceived: c.framesReceived,
-                                sendDrops: c.sendDrops, sendErrors: c.sendErrors, oversizeFlagged: c.oversizeFlagged,
-                                down: port.downReason.map { "\($0)" }, latenessP50Ns: p?.p50LatenessNanoseconds ?? 0,
-                                latenessP99Ns: p?.p99LatenessNanoseconds ?? 0, latenessMaxNs: p?.maxLatenessNanoseconds ?? 0)
+        var report = Report.VDEReport(
+            url: spec.url, framesSent: c.framesSent, framesReceived: c.framesReceived,
+            sendDrops: c.sendDrops, sendErrors: c.sendErrors, oversizeFlagged: c.oversizeFlagged,
+            down: port.downReason.map { "\($0)" }, latenessP50Ns: p?.p50LatenessNanoseconds ?? 0,
+            latenessP99Ns: p?.p99LatenessNanoseconds ?? 0, latenessMaxNs: p?.maxLatenessNanoseconds ?? 0)
+        report.downAtPs = port.wentDownAt?.rawValue
+        report.discardedWhileDown = c.discardedWhileDown
+        return report
     }
 
     static func streamsPerCore(cycles: Int64, calls: Int, streams: Int, interval: Int64, clock: Int64) -> Int64 {
@@ -463,7 +480,7 @@ extension Report {
                 ["IOTLB hits / misses", "\(h.nic.iotlbHits) / \(h.nic.iotlbMisses)"],
                 ["NIC receive drops (no buffer)", "\(h.nic.rxDroppedNoBuffer)"],
             ]
-            out += table(["counter", "value"], rows)
+            out += table(["counter", "value"], rows + Report.faultRows(h.faults))
             out += "\nCycles by category (\(h.name))\n"
             out += table(["category", "cycles"], h.cycles.sorted { $0.key < $1.key }.map { [$0.key, "\($0.value)"] })
         }
@@ -497,9 +514,12 @@ extension Report {
                 ["frames sent", "\(v.framesSent)"], ["frames received", "\(v.framesReceived)"],
                 ["send drops (full socket)", "\(v.sendDrops)"], ["send errors", "\(v.sendErrors)"],
                 ["frames over 1518 bytes", "\(v.oversizeFlagged)"], ["down", v.down ?? "no"],
+                ["went down at", v.downAtPs.map { "\(SimDuration(rawValue: $0))" } ?? "-"],
+                ["frames discarded while down", "\(v.discardedWhileDown)"],
                 ["pacing lateness p50 / p99 / max", "\(v.latenessP50Ns) / \(v.latenessP99Ns) / \(v.latenessMaxNs) ns"],
             ])
         }
+        out += faultsText()
         if refusedCalls > 0 || !policyErrors.isEmpty {
             out += "\nRefused: \(refusedCalls) calls\n" + policyErrors.map { "  \($0)\n" }.joined()
         }

@@ -27,7 +27,7 @@ extension ScenarioParser {
 
     static func decodeScenario(_ root: ScenarioNode, defaultName: String) throws(ScenarioError) -> ScenarioSpec {
         let top = try root.mapping(allowed: [
-            "name", "seed", "duration", "server", "network", "receivers", "writes", "policies", "streams", "expect",
+            "name", "seed", "duration", "server", "network", "receivers", "writes", "policies", "streams", "expect", "faults",
         ])
         let name = try top["name"]?.name() ?? defaultName
         let seed = try top["seed"]?.unsignedInteger() ?? 1
@@ -54,6 +54,7 @@ extension ScenarioParser {
             spec.streams = try decodeStreams(streams, receivers: receivers, file: root.file)
         }
         if let expect = top["expect"] { spec.expectations = try decodeExpectations(expect, spec: spec) }
+        if let faults = top["faults"] { spec.faults = try decodeFaults(faults, spec: spec, file: root.file) }
         return spec
     }
 
@@ -136,7 +137,7 @@ extension ScenarioParser {
         }
 
         let driver = try fields?["driver"]?.mapping(allowed: [
-            "mode", "order", "interrupts", "mtu", "packet-size", "register-buffers",
+            "mode", "order", "interrupts", "mtu", "packet-size", "register-buffers", "watchdog",
         ])
         let mode = try driver?["mode"]?.choice(DriverMode.self) ?? .zeroCopy
         let order = try driver?["order"]?.choice(TransmitOrder.self) ?? .destinationMajor
@@ -159,6 +160,7 @@ extension ScenarioParser {
             interrupts: interrupts, mtu: Int(mtu), packetSize: Int(packetSize), registerBuffers: registerBuffers,
             sourcePort: port)
         server.nic = nicSpec
+        server.watchdog = try driver?["watchdog"]?.duration(in: 0...oneSecond, bounds: "0 (none) to 1s") ?? 0
         return server
     }
 

@@ -20,6 +20,8 @@ public struct ScenarioSpec: Hashable, Sendable {
     public var streams: StreamsSpec?
     /// What the run must show (`expect:`); `nicsim run` exits 1 when one fails.
     public var expectations: [ExpectationSpec] = []
+    /// Faults injected into the run (the `faults` section).
+    public var faults: [FaultSpec] = []
 
     public init(name: String, seed: UInt64, duration: Int64?, server: ServerSpec, network: NetworkSpec,
                 receivers: [ReceiverSpec], writes: WritesSpec) {
@@ -95,6 +97,8 @@ public struct ServerSpec: Hashable, Sendable {
     public var sourcePort: UInt16
     /// NIC settings beyond the transmit ring.
     public var nic = NICSpec()
+    /// Picoseconds between runs of the driver's watchdog while it may have work (datasheet §8.2); 0 runs none.
+    public var watchdog: Int64 = 0
 
     public init(name: String, mac: MACAddress, ip: IPv4Address, link: LinkSpec, cores: Int, clockHz: Int64,
                 memoryBytes: UInt64, txRingSize: Int, driverMode: DriverMode, order: TransmitOrder,

@@ -52,6 +52,8 @@ public final class World {
     let writeContents: [[UInt8]]
     let capture: PcapCapture?
     let application: Application
+    /// Runs the scenario's faults; nil when it has none.
+    let faultInjector: FaultInjector?
     /// The media application on the server, when the scenario has streams from it.
     public var streamApplication: StreamApplication? { streamApplications.first { $0.host === server.host } }
     /// Every media application: one per server that plays streams (B47).
@@ -124,6 +126,7 @@ public final class World {
                     interrupts: .perPacket, mtu: serverSpec.mtu, packetSize: serverSpec.mtu, registerBuffers: false,
                     sourcePort: r.port)
                 machine.nic.rxRingSize = 256
+                machine.watchdog = serverSpec.watchdog
                 let relay = try EmulatedHost(simulator: simulator, server: machine, seed: spec.seed, switch: sw, port: i + 1)
                 let p = relay.host.createProcess(name: "\(r.name).app")
                 for port in [r.port] + r.sockets { _ = relay.host.openSocket(process: p, port: port) }
@@ -188,6 +191,7 @@ public final class World {
             machine.host.resolvesByARP = spec.network.vde?.resolveByARP ?? false
         }
         // The real network: one more switch port, carried by libvdeplug.
+        var vdeLink: Link?
         if let vde = spec.network.vde {
             let connection: VDEConnection
             do throws(VDEError) {
@@ -202,6 +206,7 @@ public final class World {
             link.attach(a: sw.ingress(k), b: port)
             sw.connectEgress(k, to: link.endA)
             port.inbound = link.endB
+            vdeLink = link
             self.vdePort = port
             if vde.realTime {
                 let pacer = RealTimePacer(simulator: simulator)
@@ -270,6 +275,9 @@ public final class World {
         self.application = Application(simulator: simulator, spec: spec, server: server.host, socket: socket,
                                        buffers: buffers, hosts: nodes)
         application.start()
+        self.faultInjector = spec.faults.isEmpty ? nil : FaultInjector(
+            spec: spec, simulator: simulator, server: server, nodes: nodes, links: links, vdeLink: vdeLink,
+            application: application)
 
         var applications: [StreamApplication] = []
         if let streams = spec.streams {
@@ -391,7 +399,7 @@ public final class World {
             if interleavedDuplicates && Set(list).count > 1 { return nil }
             var digest = FNV1a64()
             var bytes = 0
-            for _ in 0..<spec.writes.count {
+            for _ in 0..<spec.totalWriteCalls {
                 for e in list {
                     digest.add(contents[e], from: 0, count: contents[e].count)
                     bytes += contents[e].count

@@ -37,6 +37,10 @@ public final class VDEPort: FrameSink, EventHandler {
     /// Why the port went down, if it did.
     public var downReason: VDEError? { connection.downReason }
 
+    /// The virtual time at which the port noticed its far end was gone (a failed send or a closed control
+    /// connection seen by a poll); nil while it is up or after a plain ``close()``.
+    public private(set) var wentDownAt: SimTime?
+
     /// Whether the port can no longer move frames (its far end went away, or it was closed).
     public var isDown: Bool { connection.state != .open }
     /// Whether the port is polling for frames from outside.
@@ -149,7 +153,7 @@ public final class VDEPort: FrameSink, EventHandler {
                 try connection.send(frames.bytes, from: start, count: length)
             }
         } catch {
-            note(error)
+            note(error, at: simulator.now)
         }
         frames.release(frame)
     }
@@ -176,10 +180,10 @@ public final class VDEPort: FrameSink, EventHandler {
         do {
             read = try connection.receive(into: receiveBuffer, timeoutMilliseconds: 0)
         } catch {
-            note(error)
+            note(error, at: simulator.now)
             return 0
         }
-        if connection.state == .down, let reason = connection.downReason { note(reason) }
+        if connection.state == .down, let reason = connection.downReason { note(reason, at: simulator.now) }
         let frames = simulator.frames
         for index in 0..<read {
             let length = receiveBuffer.length(ofFrame: index)
@@ -212,7 +216,8 @@ public final class VDEPort: FrameSink, EventHandler {
     }
 
     /// Keeps the first error and reports it, and reports going down once.
-    private func note(_ error: VDEError) {
+    private func note(_ error: VDEError, at time: SimTime) {
+        if wentDownAt == nil, connection.state == .down { wentDownAt = time }
         if failure == nil {
             failure = error
             failureHandler?(error)

@@ -231,6 +231,8 @@ struct BadScenarioTests {
         "duplicate-key.yaml": (4, "seed: duplicate key"),
         "duplicate-receiver-name.yaml": (6, "receivers[2].name: duplicate receiver name \"rx1\""),
         "empty.yaml": (1, "empty scenario: expected a mapping with server, receivers and writes"),
+        "fault-link-without-target.yaml": (5, "faults[0]: link-flap needs target:"),
+        "fault-probability-over-one.yaml": (6, "faults[0].probability: \"150%\" is more than 1 (100%)"),
         "invalid-yaml.yaml": (5, "invalid YAML: did not find expected ',' or ']'"),
         "missing-entries.yaml": (3, "writes: missing required key \"entries\""),
         "missing-receivers.yaml": (1, "missing required key \"receivers\""),

@@ -14,17 +14,23 @@ final class VDESwitchProcess {
     /// `vde://` + the control directory.
     var url: String { "vde://" + socketPath }
 
-    init() throws {
+    /// The file the switch writes its process id to (`-p`), when asked for one.
+    let pidFile: String?
+
+    init(writesPidFile: Bool = false) throws {
         directory = try TemporaryDirectory()
         socketPath = directory.path + "/switch"
+        pidFile = writesPidFile ? directory.path + "/switch.pid" : nil
         do {
-            child = try ChildProcess(Self.executable, ["-s", socketPath])
+            child = try ChildProcess(Self.executable, ["-s", socketPath] + (pidFile.map { ["-p", $0] } ?? []))
         } catch {
             directory.remove()
             throw error
         }
         let deadline = ContinuousClock.now + .seconds(5)
-        while !FileManager.default.fileExists(atPath: socketPath + "/ctl") {
+        while !FileManager.default.fileExists(atPath: socketPath + "/ctl")
+            || !(pidFile.map { FileManager.default.fileExists(atPath: $0) } ?? true)
+        {
             if ContinuousClock.now > deadline || !child.isRunning {
                 stop()
                 throw SwitchDidNotStart()

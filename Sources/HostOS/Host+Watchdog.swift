@@ -1,0 +1,34 @@
+import NICDriver
+import SimCore
+
+extension Host {
+    /// Schedules the driver's watchdog one interval from now when none is scheduled and there may be work for it
+    /// (``NICDriver/DriverConfiguration/watchdogInterval``; nothing when it is zero): transmit work outstanding,
+    /// or, with `receiving`, a receive ring that just saw traffic.
+    ///
+    /// The watchdog runs only while there may be work, so an idle host schedules nothing and a run still ends
+    /// when its traffic does, at most two intervals after the last completion.
+    func armWatchdog(receiving: Bool = false) {
+        let interval = driver.configuration.watchdogInterval
+        guard interval > .zero, !watchdogArmed,
+              driver.hasOutstandingWork || (receiving && driver.hasReceiveRing) else { return }
+        watchdogArmed = true
+        simulator.schedule(after: interval, target: id, kind: EventKind.watchdog.rawValue)
+    }
+
+    /// Runs the driver's watchdog on the interrupt core (a timer's softirq), priced like the handler's work
+    /// without the interrupt entry, and rings the doorbell if it posted.
+    func runWatchdog() {
+        watchdogArmed = false
+        let before = driver.counters
+        receiveAccount = CycleAccount()
+        let needsDoorbell = driver.watchdog()
+        var account = price(driver.counters, since: before)
+        account += receiveAccount
+        if needsDoorbell { account.doorbell += configuration.costs.doorbell }
+        let end = occupy(core: configuration.interruptCore, from: simulator.now, account)
+        if needsDoorbell { simulator.schedule(at: end, target: id, kind: EventKind.doorbell.rawValue) }
+        // A run that found receive work looks again one interval later; one that found nothing stops.
+        armWatchdog(receiving: driver.counters.watchdogRecoveries != before.watchdogRecoveries)
+    }
+}
