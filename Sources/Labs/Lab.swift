@@ -1,0 +1,156 @@
+/// One lab: a question about the emulated NIC, driver, OS or network, the command a student types to answer it,
+/// what to look at in the output, and the numbers they will see.
+///
+/// A lab is data. ``LabRunner`` runs its scenario in every variant (exactly as `nicsim compare` would), reads
+/// each stated ``Number`` from the reports and prints stated and measured side by side; the tests run every lab
+/// and fail when a measured number leaves its stated tolerance, so the text cannot drift from the model.
+public struct Lab: Sendable, Identifiable {
+    /// The claim groups the labs cover, in the order `nicsim labs` lists them.
+    public enum Group: String, CaseIterable, Sendable {
+        case copy = "zero-copy vs copy"
+        case aggregate = "one write vs many (aggregate)"
+        case segmentation = "driver vs NIC segmentation"
+        case moderation = "interrupt moderation"
+        case interleaving = "interleaving and switch buffers"
+        case policies = "policies (redirect, replicate, OS vs hardware)"
+        case timing = "timed transmission"
+        case media = "set-top boxes and jitter"
+        case realNetwork = "VDE to a real Linux host"
+    }
+
+    /// How a lab runs.
+    public enum Kind: Sendable, Hashable {
+        /// Every combination of the ``Lab/vary`` values, in virtual time only (no privileges needed).
+        case simulation
+        /// Attached through vde_switch and a tap device to the Linux stack in a network namespace the lab makes
+        /// and removes: needs root, vde2 (`vde_switch`, `vde_plug2tap`), iproute2 and ping.
+        case realLinux
+    }
+
+    /// A stated number: what the student will read, which variant and report value it comes from, and how
+    /// close the measured value must be.
+    public struct Number: Sendable, Hashable, Identifiable {
+        /// Short key that ``Lab/observe`` and ``Lab/answer`` cite as `{id}`.
+        public var id: String
+        /// What the number is, in words ("cycles per datagram").
+        public var what: String
+        /// The variant's label as `nicsim compare` prints it (the values joined by spaces); empty for a
+        /// single run.
+        public var variant: String
+        public var metric: LabMetric
+        /// The value the lab states.
+        public var stated: Int64
+        public var tolerance: Tolerance
+
+        public init(_ id: String, _ what: String, variant: String, _ metric: LabMetric, _ stated: Int64,
+                    _ tolerance: Tolerance = .exact) {
+            self.id = id
+            self.what = what
+            self.variant = variant
+            self.metric = metric
+            self.stated = stated
+            self.tolerance = tolerance
+        }
+
+        /// Whether `measured` is what the lab states, within the tolerance.
+        public func accepts(_ measured: Int64) -> Bool {
+            switch tolerance {
+            case .exact: measured == stated
+            case .within(let d): measured >= stated - d && measured <= stated + d
+            case .atLeast: measured >= stated
+            }
+        }
+
+        /// The stated value as the lab prints it, with its tolerance ("1,040", "≥ 3", "5.3 ms ± 100 us").
+        public var statedText: String {
+            let value = metric.unit.format(stated)
+            switch tolerance {
+            case .exact: return value
+            case .within(let d): return value + " ± " + metric.unit.format(d)
+            case .atLeast: return "≥ " + value
+            }
+        }
+    }
+
+    /// How far a measured number may be from the stated one.
+    public enum Tolerance: Sendable, Hashable {
+        /// Equal: the simulation is deterministic, so most numbers are stated exactly.
+        case exact
+        /// At most this far either way (same unit as the number).
+        case within(Int64)
+        /// At least the stated value (for counts a real host may exceed, such as extra ARP replies).
+        case atLeast
+    }
+
+    public var id: String { name }
+    /// The name `nicsim lab NAME` takes.
+    public var name: String
+    public var group: Group
+    public var title: String
+    /// The question the lab answers.
+    public var question: String
+    public var kind: Kind
+    /// The scenario file inside `Fixtures/labs`.
+    public var scenario: String
+    /// The keys varied and their values, as `nicsim compare --set KEY=V1,V2` takes them; the first varies
+    /// slowest. Empty for one run.
+    public var vary: [(key: String, values: [String])]
+    /// Further overrides applied to every variant (`KEY=VALUE`).
+    public var settings: [String]
+    /// What to look at in the output; `{id}` stands for a stated number.
+    public var observe: [String]
+    /// What the numbers mean: the answer to the question; `{id}` stands for a stated number.
+    public var answer: String
+    public var numbers: [Number]
+
+    public init(name: String, group: Group, title: String, question: String, kind: Kind = .simulation,
+                scenario: String, vary: [(key: String, values: [String])], settings: [String] = [],
+                observe: [String], answer: String, numbers: [Number]) {
+        self.name = name
+        self.group = group
+        self.title = title
+        self.question = question
+        self.kind = kind
+        self.scenario = scenario
+        self.vary = vary
+        self.settings = settings
+        self.observe = observe
+        self.answer = answer
+        self.numbers = numbers
+    }
+
+    /// The scenario's path as the student types it from the repository root.
+    public var scenarioPath: String { "Fixtures/labs/" + scenario }
+
+    /// The commands a student types (from the repository root) to see what the lab shows.
+    public var commands: [String] {
+        let sets = settings.map { " --set " + $0 }.joined()
+        switch kind {
+        case .realLinux:
+            return ["sudo swift run nicsim lab \(name)"]
+        case .simulation where vary.isEmpty:
+            return ["swift run nicsim run \(scenarioPath)" + sets]
+        case .simulation:
+            let dims = vary.map { " --set \($0.key)=" + $0.values.joined(separator: ",") }.joined()
+            return ["swift run nicsim compare \(scenarioPath)" + dims + sets]
+        }
+    }
+
+    /// The variants' labels in run order, as `nicsim compare` prints them.
+    public var variantLabels: [String] {
+        var labels = [""]
+        for dimension in vary {
+            labels = labels.flatMap { prefix in
+                dimension.values.map { prefix.isEmpty ? $0 : prefix + " " + $0 }
+            }
+        }
+        return labels
+    }
+
+    /// `text` with every `{id}` replaced by that number's stated value; unknown ids stay as they are.
+    public func resolve(_ text: String) -> String {
+        var out = text
+        for n in numbers { out = out.replacing("{\(n.id)}", with: n.metric.unit.format(n.stated)) }
+        return out
+    }
+}
