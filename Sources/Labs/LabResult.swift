@@ -30,17 +30,17 @@ public struct LabResult: Sendable {
     public func text() -> String {
         var out = "Lab \(lab.name): \(lab.title)\n"
         out += "Claim group: \(lab.group.rawValue)\n\n"
-        out += "Question\n" + wrap(lab.question, indent: "  ") + "\n"
+        out += "Question\n" + wrap(lab.question, indent: "  ")
         out += "\nType this (from the repository root) to see it yourself\n"
-        out += lab.commands.map { "  $ " + $0 + "\n" }.joined()
+        out += lab.commands.map { shellLines($0) }.joined()
         if !notes.isEmpty {
             out += "\nWhat the lab did\n" + notes.map { "  " + $0 + "\n" }.joined()
         }
         switch lab.kind {
         case .simulation:
             out += "\nWhat it prints (just run, in virtual time)\n"
-            out += comparison.text().split(separator: "\n", omittingEmptySubsequences: false)
-                .dropFirst(2).map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n")
+            out += comparison.text().split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2)
+                .joined(separator: "\n")
         case .realLinux:
             if let report = comparison.variants.first?.report {
                 out += "\nThe emulated server's report (paced to the wall clock)\n"
@@ -87,6 +87,27 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
         if r == 0 { out += "  " + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
     }
     return out
+}
+
+/// A command as a student types it: `  $ ` before it, and longer than 110 columns, continued with `\\` before
+/// each ` --set`.
+func shellLines(_ command: String) -> String {
+    let prefix = "  $ "
+    guard prefix.count + command.count > 110 else { return prefix + command + "\n" }
+    let parts = command.split(separator: " --set ", omittingEmptySubsequences: false)
+    var lines: [String] = []
+    var line = prefix + parts[0]
+    for part in parts.dropFirst() {
+        let piece = "--set " + part
+        if line.count + 1 + piece.count > 108 {
+            lines.append(line + " \\")
+            line = "      " + piece
+        } else {
+            line += " " + piece
+        }
+    }
+    lines.append(line)
+    return lines.joined(separator: "\n") + "\n"
 }
 
 /// Wraps `text` at 110 columns: `indent` before the first line, `hanging` (default: `indent`) before the rest.

@@ -9,11 +9,11 @@ struct ListLabs: ParsableCommand {
 
     func run() throws {
         print("Labs: run one with `nicsim lab NAME` (from the repository root).\n")
+        let width = Lab.all.map(\.name.count).max() ?? 0
         for group in Lab.Group.allCases {
             let labs = Lab.all.filter { $0.group == group }
             guard !labs.isEmpty else { continue }
             print(group.rawValue)
-            let width = labs.map(\.name.count).max() ?? 0
             for lab in labs {
                 let pad = String(repeating: " ", count: width - lab.name.count)
                 let needs = lab.kind == .realLinux ? " (root, vde2)" : ""
