@@ -123,9 +123,15 @@ struct LabTests {
     @Test("the README tours every lab")
     func readme() throws {
         let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let lines = readme.split(separator: "\n")
         for lab in Lab.all {
-            let toured = readme.contains("nicsim lab \(lab.name)")
-            #expect(toured, "README lacks `nicsim lab \(lab.name)`")
+            let row = lines.first { $0.contains("nicsim lab \(lab.name)`") }
+            #expect(row != nil, "README lacks `nicsim lab \(lab.name)`")
+            // Every number the tour puts in bold is one the lab states.
+            let stated = Set(lab.numbers.map { $0.metric.unit.format($0.stated) })
+            let bold = (row ?? "").split(separator: "**").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+            #expect(!bold.isEmpty, "\(lab.name): the README row states no numbers")
+            for number in bold { #expect(stated.contains(number), "\(lab.name): README says \(number), the lab states \(stated.sorted())") }
         }
     }
 }

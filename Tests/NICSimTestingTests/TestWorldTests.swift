@@ -17,6 +17,13 @@ struct TestWorldTests {
         #expect(frames == 59)
     }
 
+    @Test("the README's example holds")
+    func readmeExample() throws {
+        let run = try TestWorld().receivers(2).write(64 * 1024, to: "rx1").write(20_000, to: "rx2").run()
+        #expect(run.segmentsPerDestination == ["rx1": 45, "rx2": 14])
+        try run.verify(.interrupts(1), .peakOccupancy(atMost: 65_536), .intact)
+    }
+
     @Test("one interrupt per write, one per datagram, and moderation's spacing, with the handler's times")
     func interrupts() throws {
         let world = TestWorld().receivers(1).write(64 * 1024, to: "rx1").repeated(3, every: .milliseconds(1))
