@@ -7,14 +7,23 @@
 public struct Lab: Sendable, Identifiable {
     /// The claim groups the labs cover, in the order `nicsim labs` lists them.
     public enum Group: String, CaseIterable, Sendable {
+        /// Copying the payload or letting the NIC read the application's pages (B1, B5, B6).
         case copy = "zero-copy vs copy"
+        /// One call per datagram, batches, aggregates, or one multi-destination write (A7, B1).
         case aggregate = "one write vs many (aggregate)"
+        /// Datagrams cut by the driver or by the NIC.
         case segmentation = "driver vs NIC segmentation"
+        /// Interrupts per packet, per write, and the NIC's moderation timers (B7).
         case moderation = "interrupt moderation"
+        /// Write order and switch port buffers (B35–B43).
         case interleaving = "interleaving and switch buffers"
+        /// Redirect and replicate, in the OS or in hardware (A1–A6).
         case policies = "policies (redirect, replicate, OS vs hardware)"
+        /// Stamped datagrams, released by the OS or by NIC launch time (A12–A15).
         case timing = "timed transmission"
+        /// Media to set-top boxes: jitter, buffers, underflows (B2–B4, B44–B48).
         case media = "set-top boxes and jitter"
+        /// The emulated network attached to a real Linux stack through VDE.
         case realNetwork = "VDE to a real Linux host"
     }
 
@@ -37,11 +46,14 @@ public struct Lab: Sendable, Identifiable {
         /// The variant's label as `nicsim compare` prints it (the values joined by spaces); empty for a
         /// single run.
         public var variant: String
+        /// The report value it is.
         public var metric: LabMetric
         /// The value the lab states.
         public var stated: Int64
+        /// How close the measured value must be.
         public var tolerance: Tolerance
 
+        /// A stated number; `tolerance` is exact unless given.
         public init(_ id: String, _ what: String, variant: String, _ metric: LabMetric, _ stated: Int64,
                     _ tolerance: Tolerance = .exact) {
             self.id = id
@@ -82,13 +94,17 @@ public struct Lab: Sendable, Identifiable {
         case atLeast
     }
 
+    /// The lab's name.
     public var id: String { name }
     /// The name `nicsim lab NAME` takes.
     public var name: String
+    /// The claim group it belongs to.
     public var group: Group
+    /// A headline, phrased as what the lab finds out.
     public var title: String
     /// The question the lab answers.
     public var question: String
+    /// Whether it runs in virtual time only or against real Linux.
     public var kind: Kind
     /// The scenario file inside `Fixtures/labs`.
     public var scenario: String
@@ -101,8 +117,10 @@ public struct Lab: Sendable, Identifiable {
     public var observe: [String]
     /// What the numbers mean: the answer to the question; `{id}` stands for a stated number.
     public var answer: String
+    /// The numbers the lab states, each checked against the run.
     public var numbers: [Number]
 
+    /// A lab with every field given.
     public init(name: String, group: Group, title: String, question: String, kind: Kind = .simulation,
                 scenario: String, vary: [(key: String, values: [String])], settings: [String] = [],
                 observe: [String], answer: String, numbers: [Number]) {

@@ -27,20 +27,62 @@ public enum LabMetric: Sendable, Hashable {
     /// The VDE port's counters.
     case vde(VDEValue)
 
+    /// A host counter: each case is the report field of the same name (`hosts[].NAME`, NIC counters under
+    /// `hosts[].nic`).
     public enum HostValue: String, Sendable, Hashable, CaseIterable {
-        case syscalls, cpuCopiedBytes, cyclesTotal, interrupts, descriptorsWritten, sends, framesTransmitted
-        case pageWalks, pagesPinned, doorbells, meanWriteCompletionPs, repliesSent, arpRequestsSent, linkBytesOut
-        case framesReceived, segmentsProduced, launchTimedFrames, lateFrames, hairpinFrames
+        /// System calls the host's applications made.
+        case syscalls
+        /// Payload bytes the CPU copied.
+        case cpuCopiedBytes
+        /// Cycles over all categories.
+        case cyclesTotal
+        /// Interrupts the host's NIC raised.
+        case interrupts
+        /// Descriptors the driver wrote into the transmit ring.
+        case descriptorsWritten
+        /// Sends the driver described: datagrams, or large sends with NIC segmentation.
+        case sends
+        /// Frames the host's NIC put on the wire.
+        case framesTransmitted
+        /// Page-table walks (unregistered zero-copy and registration).
+        case pageWalks
+        /// Pages pinned.
+        case pagesPinned
+        /// Transmit doorbells (tail register writes).
+        case doorbells
+        /// Mean time from a write call to its completion interrupt, picoseconds.
+        case meanWriteCompletionPs
+        /// ARP and ICMP echo replies the host's stack sent.
+        case repliesSent
+        /// ARP requests the host sent to resolve destinations.
+        case arpRequestsSent
+        /// Bytes the host's link carried out of the host.
+        case linkBytesOut
+        /// Frames the NIC took in from the wire and passed to the host.
+        case framesReceived
+        /// Segments the NIC cut from large sends.
+        case segmentsProduced
+        /// Frames the NIC held until their launch time.
+        case launchTimedFrames
+        /// Launch-timed frames the NIC could not send on time.
+        case lateFrames
+        /// Frames the NIC's match-action table sent back out itself.
+        case hairpinFrames
         /// Derived: `cyclesTotal / framesTransmitted`, rounded down, as `nicsim compare` prints it.
         case cyclesPerDatagram
     }
 
+    /// A receiver's value (`receivers[]`).
     public enum ReceiverValue: String, Sendable, Hashable, CaseIterable {
-        case datagrams, payloadBytes
+        /// Datagrams received.
+        case datagrams
+        /// Payload bytes received.
+        case payloadBytes
         /// Derived: `lastArrivalPs − firstArrivalPs`.
         case arrivalSpreadPs
     }
 
+    /// A value over all set-top boxes (`receivers[].setTopBox`).
     public enum SetTopBoxValue: String, Sendable, Hashable, CaseIterable {
         /// The largest MDI delay factor of any box, picoseconds.
         case maxDelayFactorPs
@@ -50,10 +92,17 @@ public enum LabMetric: Sendable, Hashable {
         case continuityErrors
     }
 
+    /// A policy's counter (`policies[]`).
     public enum PolicyValue: String, Sendable, Hashable, CaseIterable {
-        case matched, remoteCopies, localCopies
+        /// Packets (transmit: write entries) the policy matched.
+        case matched
+        /// Copies it sent to remote targets.
+        case remoteCopies
+        /// Copies it delivered to local sockets.
+        case localCopies
     }
 
+    /// What Linux measured in the real-network lab.
     public enum LinuxValue: String, Sendable, Hashable, CaseIterable {
         /// Datagrams a UDP socket bound in the namespace received.
         case datagrams
@@ -65,13 +114,28 @@ public enum LabMetric: Sendable, Hashable {
         case pingReplies
     }
 
+    /// The VDE port's counters (`vde`).
     public enum VDEValue: String, Sendable, Hashable, CaseIterable {
-        case framesSent, framesReceived, sendDrops, oversizeFlagged
+        /// Frames sent out through the port.
+        case framesSent
+        /// Frames that came in through the port.
+        case framesReceived
+        /// Frames dropped because the port's socket was full.
+        case sendDrops
+        /// Frames longer than vde_switch carries (1,518 bytes).
+        case oversizeFlagged
     }
 
     /// How the value reads.
     public enum Unit: Sendable, Hashable {
-        case count, bytes, cycles, picoseconds
+        /// A count of things.
+        case count
+        /// Bytes.
+        case bytes
+        /// CPU cycles.
+        case cycles
+        /// A duration in picoseconds of virtual time, printed in the largest fitting unit.
+        case picoseconds
 
         /// `4982` → "4,982"; picoseconds as a duration ("44.362 ms").
         public func format(_ value: Int64) -> String {
@@ -89,6 +153,7 @@ public enum LabMetric: Sendable, Hashable {
         }
     }
 
+    /// How the metric's value reads.
     public var unit: Unit {
         switch self {
         case .host(_, .meanWriteCompletionPs), .receiver(_, .arrivalSpreadPs), .setTopBoxes(.maxDelayFactorPs): .picoseconds
@@ -209,13 +274,17 @@ public enum LabMetric: Sendable, Hashable {
 /// What Linux measured in the real-network lab: the datagrams a UDP socket in the namespace received, and the
 /// replies `ping` got from the emulated server.
 public struct LinuxObservation: Sendable, Hashable {
+    /// Datagrams the socket received.
     public var datagrams: Int
+    /// Their payload bytes.
     public var bytes: Int
     /// The received payload, in arrival order, has the digest of what the application wrote.
     public var intact: Bool
+    /// Echo replies ping got.
     public var pingReplies: Int
     /// `ping`'s summary line, as Linux printed it.
     public var pingSummary: String
+    /// An observation with every field given.
     public init(datagrams: Int, bytes: Int, intact: Bool, pingReplies: Int, pingSummary: String) {
         self.datagrams = datagrams
         self.bytes = bytes

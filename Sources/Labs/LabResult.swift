@@ -4,6 +4,7 @@ import Scenarios
 public struct LabResult: Sendable {
     /// One stated number and what the run gave.
     public struct Measurement: Sendable, Hashable {
+        /// The number as the lab states it.
         public var number: Lab.Number
         /// nil when the report has no such value (a name the scenario lacks).
         public var measured: Int64?
@@ -13,9 +14,11 @@ public struct LabResult: Sendable {
         public var measuredText: String { measured.map(number.metric.unit.format) ?? "missing" }
     }
 
+    /// The lab that ran.
     public var lab: Lab
     /// The variants' reports, side by side as `nicsim compare` shows them.
     public var comparison: Comparison
+    /// Every stated number with what the run measured, in the lab's order.
     public var measurements: [Measurement]
     /// What Linux measured (the real-network lab only).
     public var linux: LinuxObservation?

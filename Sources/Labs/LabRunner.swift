@@ -3,6 +3,7 @@ import Scenarios
 
 /// Why a lab could not run.
 public struct LabError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What went wrong, broadly.
     public enum Code: Hashable, Sendable {
         /// No lab has that name.
         case unknownLab
@@ -15,12 +16,16 @@ public struct LabError: Error, Hashable, Sendable, CustomStringConvertible {
         /// Setting up or tearing down the lab's network failed.
         case environment
     }
+    /// What went wrong, broadly.
     public var code: Code
+    /// What went wrong, in one or more lines for a person.
     public var message: String
+    /// An error with its code and message.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
+    /// The message.
     public var description: String { message }
 }
 
@@ -29,6 +34,7 @@ public struct LabRunner: Sendable {
     /// The folder holding the lab scenarios (`Fixtures/labs`).
     public var fixtures: String
 
+    /// A runner that reads the lab scenarios from `fixtures`.
     public init(fixtures: String) { self.fixtures = fixtures }
 
     /// Finds `Fixtures/labs`: `explicit` if given, else under the current directory or one of its parents, else

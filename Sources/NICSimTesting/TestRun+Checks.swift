@@ -2,7 +2,7 @@ import Scenarios
 import SimCore
 
 extension TestRun {
-    /// One statement about a run, such as "45 segments to rx1", that ``TestRun/verify(_:)`` checks.
+    /// One statement about a run, such as "45 segments to rx1", that ``TestRun/verify(_:)-(TestRun.Check...)`` checks.
     ///
     /// A check that fails says what it expected and what the run did, in words; one that names a receiver the
     /// world does not have says so and lists the names it has.
@@ -161,14 +161,17 @@ extension TestRun {
         }
     }
 
-    /// Checks that did not hold, thrown by ``TestRun/verify(_:)``.
+    /// Checks that did not hold, thrown by ``TestRun/verify(_:)-(TestRun.Check...)``.
     public struct Mismatch: Error, Hashable, Sendable, CustomStringConvertible {
+        /// The scenario's name.
         public var scenario: String
+        /// The run's seed.
         public var seed: UInt64
         /// How many checks ran.
         public var checked: Int
         /// Each failed check with what the run did instead.
         public var failures: [String]
+        /// A line saying how many checks failed, then one line per failure.
         public var description: String {
             "\(failures.count) of \(checked) checks failed (scenario \(scenario), seed \(seed)):\n"
                 + failures.map { "  - " + $0 }.joined(separator: "\n")

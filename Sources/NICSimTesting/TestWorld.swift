@@ -34,7 +34,9 @@ public struct TestWorld: Sendable {
     public struct Error: Swift.Error, Hashable, Sendable, CustomStringConvertible {
         /// One reason per problem, in the order they were found.
         public var problems: [String]
+        /// An error with these problems.
         public init(problems: [String]) { self.problems = problems }
+        /// A first line, then one line per problem.
         public var description: String {
             "the test world cannot be built:\n" + problems.map { "  - " + $0 }.joined(separator: "\n")
         }
@@ -52,7 +54,7 @@ public struct TestWorld: Sendable {
         self.options = options
     }
 
-    /// Starts from a finished spec, for instance one from ``Scenarios/ScenarioSpec/testScenario(name:seed:entries:pageOffsets:receivers:writes:interval:mode:order:interrupts:registerBuffers:serverRate:receiverRate:mtu:packetSize:txRing:portBuffer:memory:)``.
+    /// Starts from a finished spec, for instance one from `ScenarioSpec.testScenario(…)` or a scenario file.
     public init(spec: ScenarioSpec) {
         self.init(seed: spec.seed)
         self.spec = spec
