@@ -41,7 +41,7 @@ extension Lab {
             "`cycles: pinning` and `cycles: translation`: what zero-copy of unregistered memory pays on every call. The full report (`nicsim run`) counts `page walks`: {walks2} for ten 2,000-byte writes (one page each), {walks64} for ten 64,000-byte writes (16 pages each).",
             "`cycles: copy` grows with the bytes; the zero-copy costs grow with the pages.",
         ],
-        answer: "Zero-copy of memory the application never registered has a cost per call and per page (walk, pin, unpin) and saves a cost per byte (the copy), so there is a crossover: below it, copying wins. In this model it lies between 8 and 12 KB per write, depending on how many pages the buffer spans (try `--set writes.entries.0.size=8000,10000,12000`), close to the ≈10 KB Linux documents for MSG_ZEROCOPY. Registering the buffer once (`register-buffers: true`, as copy-vs-zero-copy does) removes the per-call cost.",
+        answer: "Zero-copy of memory the application never registered has a cost per call and per page (walk, pin, unpin) and saves a cost per byte (the copy), so there is a crossover: below it, copying wins. In this model it lies between 8 and 12 KB per write, depending on how many pages the buffer spans (try `--set writes.entries.0.size=8000,10000,12000`), near the ≈10 KB above which Linux's MSG_ZEROCOPY pays off (the cost model's pinning cost is calibrated to that figure). Registering the buffer once (`register-buffers: true`, as copy-vs-zero-copy does) removes the per-call cost.",
         numbers: [
             Number("c2", "cycles", variant: "2000 copy", .host("server", .cyclesTotal), 157_500),
             Number("z2", "cycles", variant: "2000 zero-copy", .host("server", .cyclesTotal), 170_540),

@@ -145,7 +145,13 @@ public struct Lab: Sendable, Identifiable {
         let sets = settings.map { " --set " + $0 }.joined()
         switch kind {
         case .realLinux:
-            return ["sudo swift run nicsim lab \(name)"]
+            return ["sudo swift run nicsim lab \(name)",
+                    "# or by hand, as root, with a namespace and a switch of your own:",
+                    "vde_switch -s /tmp/nicsim-lab -d",
+                    "ip netns add nicsim-lab && ip netns exec nicsim-lab vde_plug2tap -s /tmp/nicsim-lab lab0 &",
+                    "ip -n nicsim-lab link set lab0 up && ip -n nicsim-lab addr add 192.0.2.1/24 dev lab0",
+                    "swift run nicsim run \(scenarioPath) --set network.vde.url=vde:///tmp/nicsim-lab &",
+                    "ip netns exec nicsim-lab ping -c 3 -i 0.3 192.0.2.100"]
         case .simulation where vary.isEmpty:
             return ["swift run nicsim run \(scenarioPath)" + sets]
         case .simulation:

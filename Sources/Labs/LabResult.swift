@@ -95,6 +95,7 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
 /// A command as a student types it: `  $ ` before it, and longer than 110 columns, continued with `\\` before
 /// each ` --set`.
 func shellLines(_ command: String) -> String {
+    if command.hasPrefix("#") { return "  " + command + "\n" }
     let prefix = "  $ "
     guard prefix.count + command.count > 110 else { return prefix + command + "\n" }
     let parts = command.split(separator: " --set ", omittingEmptySubsequences: false)
