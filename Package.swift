@@ -49,10 +49,11 @@ let package = Package(
                 .product(name: "Collections", package: "swift-collections"),
             ]
         ),
-        .target(name: "NICSimTesting", dependencies: ["Scenarios"]),
+        .target(name: "NICSimTesting", dependencies: ["Scenarios", "SimCore", "WireFormats"]),
+        .target(name: "Labs", dependencies: ["Scenarios", "SimCore", "NetworkModel"]),
         .executableTarget(
             name: "nicsim",
-            dependencies: ["Scenarios", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Scenarios", "Labs", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
@@ -63,5 +64,7 @@ let package = Package(
         .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "NICSimTesting"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "NICSimTesting", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "EndToEndTests", dependencies: ["Scenarios", "NICSimTesting", "WireFormats"]),
+        .testTarget(name: "NICSimTestingTests", dependencies: ["NICSimTesting", "Scenarios", "SimCore"]),
+        .testTarget(name: "LabsTests", dependencies: ["Labs", "Scenarios"]),
     ]
 )

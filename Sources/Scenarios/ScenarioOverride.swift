@@ -2,7 +2,8 @@ import Yams
 
 /// A value set on the command line over a scenario file's own: `server.driver.order=interleaved`.
 ///
-/// The key is a dotted path of mapping keys; missing mappings on the way are created. The value is read as a
+/// The key is a dotted path of mapping keys and list indices (`policies.0.placement`); missing mappings on the
+/// way are created, missing list items are an error. The value is read as a
 /// plain YAML scalar and checked like the file's own values, so a bad one gets the same located error (pointing at
 /// the override, line 0).
 public struct ScenarioOverride: Hashable, Sendable, CustomStringConvertible {
@@ -33,6 +34,18 @@ public struct ScenarioOverride: Hashable, Sendable, CustomStringConvertible {
                     whole: ScenarioOverride) throws(ScenarioError) {
         guard let key = path.first else {
             node = Node.scalar(Node.Scalar(value))
+            return
+        }
+        // A decimal key indexes an existing list: `policies.0.placement=nic`.
+        if case .sequence(var list) = node, let i = Int(key), i >= 0 {
+            guard i < list.count else {
+                throw ScenarioError(file: file, line: 0, column: 0,
+                                    message: "--set \(whole): the list has \(list.count) items, no item \(i)")
+            }
+            var item = list[i]
+            try set(value, at: path.dropFirst(), in: &item, file: file, whole: whole)
+            list[i] = item
+            node = .sequence(list)
             return
         }
         var mapping: Node.Mapping

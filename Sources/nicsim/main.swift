@@ -10,7 +10,7 @@ struct NICSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nicsim",
         abstract: "Emulate a DMA-capable NIC, its driver and OS, and the network below it, in virtual time.",
-        subcommands: [Run.self, Compare.self, Media.self, Fingerprint.self])
+        subcommands: [Run.self, Compare.self, Media.self, ListLabs.self, RunLab.self, Fingerprint.self])
 }
 
 struct Run: ParsableCommand {

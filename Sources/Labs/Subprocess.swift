@@ -1,0 +1,139 @@
+import Foundation
+
+/// A program the real-network lab starts and always stops: SIGTERM, then SIGKILL after a bounded wait, reaped.
+///
+/// Spawned with `posix_spawn`, default signal dispositions and an empty signal mask, so that it obeys SIGTERM
+/// even when started from a thread that blocks signals (a test runner's). Its standard input is a pipe kept open
+/// (vde_switch reads commands from it and would stop at end of file); its standard output is captured when asked,
+/// standard error goes to /dev/null.
+final class Subprocess {
+    let pid: pid_t
+    let commandLine: String
+    private var input: Int32
+    private var output: Int32
+    private var status: Int32?
+
+    init(_ executable: String, _ arguments: [String], captureOutput: Bool = false) throws(LabError) {
+        commandLine = ([executable] + arguments).joined(separator: " ")
+        var inPipe: [Int32] = [-1, -1]
+        var outPipe: [Int32] = [-1, -1]
+        guard pipe(&inPipe) == 0 else { throw LabError(.environment, "pipe: \(String(cString: strerror(errno)))") }
+        if captureOutput && pipe(&outPipe) != 0 {
+            close(inPipe[0])
+            close(inPipe[1])
+            throw LabError(.environment, "pipe: \(String(cString: strerror(errno)))")
+        }
+        for fd in inPipe + outPipe where fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        if captureOutput {
+            posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        close(inPipe[0])
+        if captureOutput { close(outPipe[1]) }
+        guard result == 0 else {
+            close(inPipe[1])
+            if captureOutput { close(outPipe[0]) }
+            throw LabError(.environment, "cannot start \(executable): \(String(cString: strerror(result)))")
+        }
+        pid = child
+        input = inPipe[1]
+        output = captureOutput ? outPipe[0] : -1
+    }
+
+    deinit { stop() }
+
+    /// Whether the program still runs (reaps it when it has exited).
+    var isRunning: Bool {
+        if status != nil { return false }
+        var s: Int32 = 0
+        let reaped = waitpid(pid, &s, WNOHANG)
+        if reaped == pid || (reaped < 0 && errno == ECHILD) {
+            status = s
+            return false
+        }
+        return true
+    }
+
+    /// The exit code after a normal exit, else nil.
+    var exitCode: Int32? {
+        guard let s = status, s & 0x7F == 0 else { return nil }
+        return (s >> 8) & 0xFF
+    }
+
+    /// Waits at most `milliseconds` for the program to exit; whether it did.
+    @discardableResult
+    func wait(milliseconds: Int) -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(milliseconds)
+        while isRunning {
+            if ContinuousClock.now > deadline { return false }
+            usleep(5_000)
+        }
+        return true
+    }
+
+    /// SIGTERM, then SIGKILL after two seconds; reaps the program and closes the pipes.
+    func stop() {
+        if isRunning {
+            kill(pid, SIGTERM)
+            if !wait(milliseconds: 2_000) {
+                kill(pid, SIGKILL)
+                wait(milliseconds: 2_000)
+            }
+        }
+        if input >= 0 { close(input) }
+        if output >= 0 { close(output) }
+        input = -1
+        output = -1
+    }
+
+    /// Everything the program wrote to standard output until it closed it or `milliseconds` passed.
+    func readOutput(milliseconds: Int) -> String {
+        guard output >= 0 else { return "" }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let deadline = ContinuousClock.now + .milliseconds(milliseconds)
+        while ContinuousClock.now < deadline {
+            var descriptor = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, 20)
+            if ready < 0 && errno == EINTR { continue }
+            if ready < 0 { break }
+            if ready == 0 { continue }
+            let n = buffer.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Runs a program to its end (bounded) and returns its exit code (-1 when it did not exit in time) and output.
+    static func run(_ executable: String, _ arguments: [String], milliseconds: Int = 5_000) throws(LabError)
+        -> (status: Int32, output: String)
+    {
+        let child = try Subprocess(executable, arguments, captureOutput: true)
+        let text = child.readOutput(milliseconds: milliseconds)
+        let exited = child.wait(milliseconds: milliseconds)
+        child.stop()
+        return (exited ? child.exitCode ?? -1 : -1, text)
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+@testable import Labs
+import Testing
+
+/// The `nicsim` executable built next to the test bundle.
+func nicsimExecutable() throws -> URL {
+    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for candidate in [dir, dir.deletingLastPathComponent()] {
+        let url = candidate.appendingPathComponent("nicsim")
+        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    }
+    let fallback = packageRoot.appendingPathComponent(".build/debug/nicsim")
+    try #require(FileManager.default.isExecutableFile(atPath: fallback.path), "build the nicsim executable first")
+    return fallback
+}
+
+func nicsim(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = try nicsimExecutable()
+    process.arguments = arguments
+    process.currentDirectoryURL = packageRoot
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// The arguments of a command a lab tells the student to type (`swift run nicsim …`).
+func arguments(of command: String) -> [String] {
+    Array(command.split(separator: " ").map(String.init).drop { $0 != "nicsim" }.dropFirst())
+}
+
+@Suite("nicsim labs and nicsim lab NAME", .serialized)
+struct LabCommandTests {
+    @Test("`nicsim labs` lists every lab with its question")
+    func list() throws {
+        let r = try nicsim(["labs"])
+        #expect(r.status == 0)
+        for lab in Lab.all {
+            #expect(r.stdout.contains(lab.name) && r.stdout.contains(lab.question), "\(lab.name)")
+        }
+        for group in Lab.Group.allCases { #expect(r.stdout.contains(group.rawValue)) }
+    }
+
+    @Test("`nicsim lab NAME` prints what the lab states, and the command it gives prints the same table",
+          arguments: simulationLabs)
+    func lab(lab: Lab) throws {
+        let r = try nicsim(["lab", lab.name])
+        #expect(r.status == 0, "\(r.stderr)")
+        let result = try runner.run(lab)
+        #expect(r.stdout == result.text())
+        // The student's command, typed as the lab gives it, prints the table the lab shows.
+        let typed = try nicsim(arguments(of: lab.commands[0]))
+        #expect(typed.status == 0, "\(typed.stderr)")
+        let table = typed.stdout.split(separator: "\n").dropFirst(2).joined(separator: "\n")
+        #expect(!table.isEmpty && r.stdout.contains(table))
+    }
+
+    @Test("an unknown lab or a folder without lab scenarios is a one-line error with status 2")
+    func errors() throws {
+        let unknown = try nicsim(["lab", "no-such-lab"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.hasPrefix("nicsim: no lab named no-such-lab"))
+        let missing = try nicsim(["lab", "interleaving", "--fixtures", "/nonexistent"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("holds no lab scenarios"))
+    }
+
+    @Test("a lab whose numbers differ exits with status 1")
+    func differs() throws {
+        // A copy of the lab scenarios where the interleaving lab's switch has more buffer: no drops.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nicsim-labs-\(getpid())")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("Fixtures/labs"), to: folder)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("interleaving.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8).replacing("size: 58880", with: "size: 29440")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let r = try nicsim(["lab", "interleaving", "--fixtures", folder.path])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("numbers differ from what this lab states"))
+    }
+}
+
+/// The real-network lab, as root with vde2: a namespace, a tap and a vde_switch of its own, removed afterwards.
+@Suite("The real-network lab", .serialized,
+       .enabled(if: RealLinuxLab.missingRequirements().isEmpty, "needs root, vde2, iproute2 and ping"))
+struct RealLinuxLabTests {
+    @Test("Linux receives every datagram byte for byte and the emulated server answers its pings")
+    func vdeLinux() throws {
+        let lab = try LabRunner.lab(named: "vde-linux")
+        let result = try runner.run(lab)
+        for m in result.measurements {
+            let measured = m.measured
+            #expect(m.matches, "\(m.number.id): states \(m.number.statedText), measured \(measured.map(String.init) ?? "nothing")")
+        }
+        let text = result.text()
+        #expect(text.contains("All \(lab.numbers.count) numbers are as stated."))
+        #expect(text.contains("What Linux saw"))
+        // Everything the lab made is gone.
+        let namespaces = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        #expect(!namespaces.contains("nicsim-lab-\(getpid())"))
+        #expect(!FileManager.default.fileExists(atPath: "/run/netns/nicsim-lab-\(getpid())"))
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+
+/// The example package under Fixtures/ depends on this one by path and uses NICSimTesting as another project
+/// would: it must build and its tests must pass.
+@Suite("The example package that uses NICSimTesting", .serialized)
+struct ExamplePackageTests {
+    @Test("builds and passes its tests", .timeLimit(.minutes(30)))
+    func examplePackage() throws {
+        let example = packageRoot + "/Fixtures/example-package"
+        // Kept between runs under the root package's own (ignored) .build folder, so only the first run compiles
+        // nicsim's modules again.
+        let scratch = packageRoot + "/.build/example-package"
+        let swift = try #require(Self.locate("swift"), "the swift driver is not on PATH")
+        let process = Process()
+        // At the lowest CPU priority: the build runs beside suites that pace virtual time to the wall clock.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/nice")
+        process.arguments = ["-n", "19", swift, "test", "--package-path", example, "--scratch-path", scratch]
+        // The child must not inherit the settings of the test run that started it.
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWIFTPM_") && !$0.key.hasPrefix("XCTest") }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        let tail = text.split(separator: "\n").suffix(40).joined(separator: "\n")
+        #expect(process.terminationStatus == 0, "swift test of the example package failed:\n\(tail)")
+        // Swift Testing's closing line: every one of the example's tests ran and passed.
+        #expect(text.contains("Test run with 4 tests") && text.contains("passed"), "\(tail)")
+        #expect(!text.contains("failed after"), "\(tail)")
+    }
+
+    static func locate(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return path.split(separator: ":").map { $0 + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
