@@ -135,8 +135,17 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     public internal(set) var counters = HostCounters()
     /// Cycles by category, summed over cores.
     public internal(set) var cycles = CycleAccount()
-    /// Every write call, in call order.
+    /// Every write call, in call order, when ``recordWrites`` is on.
     public private(set) var writeRecords: [WriteRecord] = []
+    /// Keep ``writeRecords`` (off by default: it grows with every call; the completion statistics do not).
+    public var recordWrites = false
+    /// Write calls completed, and the sum of their times from call to completion (for the mean).
+    public private(set) var completionCount: Int64 = 0
+    public private(set) var completionTotal = SimDuration.zero
+    /// The mean time from a write call to its completion; zero when none completed.
+    public var meanWriteCompletion: SimDuration {
+        completionCount == 0 ? .zero : SimDuration(rawValue: completionTotal.rawValue / completionCount)
+    }
     /// Times at which the interrupt handler started, when ``recordInterruptTimes`` is on.
     public private(set) var interruptTimes: [SimTime] = []
     /// Keep ``interruptTimes`` (off by default: it grows with every interrupt).
@@ -174,6 +183,9 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     var hardwareSlots: [Int: Int] = [:]
     /// Messages held by the OS's timed queue, in release order.
     var timedBatches: [TimedBatch] = []
+    /// When each outstanding write was issued.
+    var writeIssued: [WriteID: SimTime] = [:]
+    /// Each outstanding write's index in ``writeRecords``, when those are kept.
     var writeIndexByID: [WriteID: Int] = [:]
     /// A watchdog run is scheduled.
     var watchdogArmed = false
@@ -349,8 +361,11 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         account += price(driver.counters, since: before)
         account.doorbell += configuration.costs.doorbell
         let end = occupy(core: core, from: start, account)
-        writeIndexByID[id] = writeRecords.count
-        writeRecords.append(WriteRecord(issued: simulator.now, posted: end, completed: nil))
+        writeIssued[id] = simulator.now
+        if recordWrites {
+            writeIndexByID[id] = writeRecords.count
+            writeRecords.append(WriteRecord(issued: simulator.now, posted: end, completed: nil))
+        }
         simulator.schedule(at: end, target: self.id, kind: EventKind.doorbell.rawValue)
         return id
     }
@@ -460,6 +475,9 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
 
     public func writeCompleted(_ id: WriteID) {
         counters.writesCompleted += 1
+        guard let issued = writeIssued.removeValue(forKey: id) else { return }
+        completionCount += 1
+        completionTotal = completionTotal + SimDuration(rawValue: simulator.now.rawValue - issued.rawValue)
         if let index = writeIndexByID.removeValue(forKey: id) { writeRecords[index].completed = simulator.now }
     }
 }

@@ -160,6 +160,25 @@ public struct Lab: Sendable, Identifiable {
         }
     }
 
+    /// Commands that draw what the lab shows: one HTML page of charts per variant (ring and interrupts, switch
+    /// queues, arrivals and gaps, one packet's way, cycles), and a trace of the first variant's first steps.
+    public var pictures: [String] {
+        guard kind == .simulation else { return [] }
+        let sets = settings.map { " --set " + $0 }.joined()
+        var variants: [[String]] = [[]]
+        for dimension in vary {
+            variants = variants.flatMap { prefix in dimension.values.map { prefix + ["\(dimension.key)=\($0)"] } }
+        }
+        var lines = variants.prefix(4).map { v in
+            let tag = v.map { $0.split(separator: "=").last.map(String.init) ?? "" }.joined(separator: "-")
+            return "swift run nicsim run \(scenarioPath)" + sets + v.map { " --set " + $0 }.joined()
+                + " --html \(name)\(tag.isEmpty ? "" : "-" + tag).html"
+        }
+        lines.append("swift run nicsim run \(scenarioPath)" + sets + (variants.first ?? []).map { " --set " + $0 }.joined()
+            + " --trace | head -40")
+        return lines
+    }
+
     /// The variants' labels in run order, as `nicsim compare` prints them.
     public var variantLabels: [String] {
         var labels = [""]

@@ -57,6 +57,10 @@ public struct LabResult: Sendable {
                 out += "  ping 192.0.2.100: \(linux.pingSummary)\n"
             }
         }
+        if !lab.pictures.isEmpty {
+            out += "\nPictures: open the pages in a browser (charts of the ring, interrupts, switch queues, arrivals, one packet's way)\n"
+            out += lab.pictures.map { shellLines($0) }.joined()
+        }
         out += "\nWhat to look at\n"
         out += lab.observe.map { wrap("- " + lab.resolve($0), indent: "  ", hanging: "    ") }.joined()
         out += "\nThe numbers (stated by this lab, measured just now)\n"

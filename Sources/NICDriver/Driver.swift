@@ -611,10 +611,19 @@ public final class Driver {
         posted += 1
         counters.descriptorsWritten += 1
         if let simulator = traceSimulator, simulator.tracer != nil {
-            simulator.trace(traceName, "descriptor-write", [
-                ("index", .int(Int64(index))), ("buffer", .address(d.bufferAddress)), ("length", .int(Int64(d.length))),
-                ("context", .int(d.command.contains(.extended) ? 1 : 0)), ("eop", .int(d.command.contains(.endOfPacket) ? 1 : 0)),
-            ])
+            if d.command.contains(.extended) {
+                let c = TxContextDescriptor(d)
+                simulator.trace(traceName, "descriptor-write", [
+                    ("index", .int(Int64(index))), ("context", .int(1)), ("header", .int(Int64(c.headerLength))),
+                    ("mss", .int(Int64(c.mss))), ("flags", .address(UInt64(c.flags.rawValue))),
+                    ("launch-ns", .int(Int64(truncatingIfNeeded: c.launchTimeNanoseconds))),
+                ])
+            } else {
+                simulator.trace(traceName, "descriptor-write", [
+                    ("index", .int(Int64(index))), ("buffer", .address(d.bufferAddress)), ("length", .int(Int64(d.length))),
+                    ("eop", .int(d.command.contains(.endOfPacket) ? 1 : 0)),
+                ])
+            }
         }
         lastPostedHasReport = d.command.contains(.reportStatus)
         if lastPostedHasReport { enqueueReport(posted - 1) }

@@ -362,7 +362,6 @@ extension World {
         let dma = machine.dma
         let d = driver.counters
         let n = machine.nic.counters
-        let completed = host.writeRecords.compactMap { w in w.completed.map { ($0 - w.issued).rawValue } }
         return Report.HostReport(
             name: host.name, syscalls: host.counters.syscalls, contextSwitches: host.counters.contextSwitches,
             cpuCopiedBytes: d.bytesCopied,
@@ -376,7 +375,7 @@ extension World {
             ringFullStalls: d.ringFullStalls, framesTransmitted: n.framesTransmitted,
             octetsTransmitted: n.octetsTransmitted, writes: host.counters.writes,
             writesCompleted: host.counters.writesCompleted,
-            meanWriteCompletionPs: completed.isEmpty ? 0 : completed.reduce(0, +) / Int64(completed.count),
+            meanWriteCompletionPs: host.meanWriteCompletion.rawValue,
             nicErrors: n.txDMAErrors + n.txLengthErrors + n.txFormatErrors + n.registerErrors,
             sends: d.packets,
             nic: Report.NICReport(

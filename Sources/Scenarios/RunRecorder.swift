@@ -123,9 +123,19 @@ public final class RunRecorder: Tracer {
                               what: "\(r.text("call") ?? "write") call: \(r.int("messages") ?? 0) messages, \(r.int("bytes") ?? 0) bytes"))
         }
         if let i = write {
-            let r = pathRecords[i]
+            var r = pathRecords[i]
+            var prefix = ""
+            if r.int("context") == 1 {
+                // A context descriptor opens the packet: name it, and describe the first data descriptor after it.
+                let size = Int64(max(txRingSize, 1))
+                let next = ((descriptor ?? 0) + 1) % size
+                prefix = "context descriptor \(r.int("index") ?? 0) (MSS \(r.int("mss") ?? 0)), then "
+                if let j = pathRecords[(i + 1)...].firstIndex(where: { $0.event == "descriptor-write" && $0.int("index") == next }) {
+                    r = pathRecords[j]
+                }
+            }
             steps.append(Step(lane: "driver", time: r.time,
-                              what: "descriptor \(r.int("index") ?? 0) written: buffer \(r.fields.first { $0.name == "buffer" }?.value.description ?? "?"), \(r.int("length") ?? 0) bytes"))
+                              what: prefix + "descriptor \(r.int("index") ?? 0) written: buffer \(r.fields.first { $0.name == "buffer" }?.value.description ?? "?"), \(r.int("length") ?? 0) bytes"))
         }
         if let i = doorbell {
             steps.append(Step(lane: "driver", time: pathRecords[i].time, what: "doorbell: tail = \(pathRecords[i].int("tail") ?? 0)"))

@@ -185,7 +185,10 @@ public final class World {
             }
         }
         // Static neighbours: every emulated host knows every address in the scenario.
-        let addresses = [(serverSpec.ip, serverSpec.mac)] + spec.receivers.filter { $0.kind != .external }.map { ($0.ip, $0.mac) }
+        // External machines are found by ARP, unless the scenario turns ARP off: then their configured MAC is used.
+        let arp = spec.network.vde?.resolveByARP ?? false
+        let addresses = [(serverSpec.ip, serverSpec.mac)]
+            + spec.receivers.filter { $0.kind != .external || !arp }.map { ($0.ip, $0.mac) }
         for machine in emulated {
             for (ip, mac) in addresses where ip != machine.host.ip { machine.host.addNeighbor(ip, mac: mac) }
             machine.host.resolvesByARP = spec.network.vde?.resolveByARP ?? false

@@ -61,6 +61,30 @@ struct LabCommandTests {
         #expect(!table.isEmpty && r.stdout.contains(table))
     }
 
+    @Test("each lab's picture commands write an HTML page of charts and a trace", arguments: simulationLabs)
+    func pictures(lab: Lab) throws {
+        #expect(lab.pictures.count >= 2)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nicsim-pictures-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for command in lab.pictures {
+            var args = arguments(of: command)
+            if let i = args.firstIndex(of: "--html") {
+                args[i + 1] = folder.appendingPathComponent(args[i + 1]).path
+                let r = try nicsim(args)
+                #expect(r.status == 0, "\(command): \(r.stderr)")
+                let page = try String(contentsOfFile: args[i + 1], encoding: .utf8)
+                #expect(page.contains("data-chart=\"chart-tx-ring\"") && page.contains("<svg"), "\(command)")
+            } else {
+                // `… --trace | head -40`: the trace part.
+                let traced = Array(args.prefix { $0 != "|" })
+                let r = try nicsim(traced)
+                #expect(r.status == 0, "\(command): \(r.stderr)")
+                #expect(r.stdout.contains(" us  ") && r.stdout.contains("descriptor-write"), "\(command)")
+            }
+        }
+    }
+
     @Test("an unknown lab or a folder without lab scenarios is a one-line error with status 2")
     func errors() throws {
         let unknown = try nicsim(["lab", "no-such-lab"])
