@@ -60,13 +60,18 @@ import Yams
 /// - Tags are ignored; anchors and aliases work, and an error inside an aliased node points at the anchor.
 ///
 /// Limits, checked before the YAML is composed so that hostile input stays cheap: at most
-/// ``maximumDocumentBytes`` bytes of UTF-8 and collections nested at most ``maximumNestingDepth`` deep.
+/// ``maximumDocumentBytes`` bytes of UTF-8, collections nested at most ``maximumNestingDepth`` deep, also where
+/// aliases are expanded, and at most ``maximumExpandedNodes`` nodes after expanding aliases (no alias bombs).
 public enum ScenarioParser {
     /// The largest scenario file accepted, in bytes (1 MiB).
     public static let maximumDocumentBytes = 1 << 20
 
     /// How deep mappings and sequences may nest (the top-level mapping is level 1).
     public static let maximumNestingDepth = 32
+
+    /// How many nodes the document may hold once its aliases are expanded (2^20; no file of at most
+    /// ``maximumDocumentBytes`` bytes comes near it without aliases).
+    public static let maximumExpandedNodes = 1 << 20
 
     /// Parses scenario text; `file` names it in errors and gives the default scenario name.
     public static func parse(yaml text: String, file: String, overrides: [ScenarioOverride] = []) throws(ScenarioError)
@@ -82,6 +87,11 @@ public enum ScenarioParser {
             throw ScenarioError(
                 file: file, line: deep.line, column: deep.column,
                 message: "nesting deeper than \(maximumNestingDepth) levels of mappings and sequences")
+        }
+        if let alias = ScenarioAliasScanner.firstProblem(
+            in: text, maximumDepth: maximumNestingDepth, maximumNodes: maximumExpandedNodes)
+        {
+            throw ScenarioError(file: file, line: alias.line, column: alias.column, message: alias.message)
         }
         let composed: Node?
         do {
