@@ -18,6 +18,9 @@ public struct ScenarioSpec: Hashable, Sendable {
     public var policies: [PolicySpec] = []
     /// Media streams the server plays.
     public var streams: StreamsSpec?
+    /// The limits the scenario was checked against; the world takes its event limit and the largest stream file it
+    /// reads from them.
+    public var limits = ScenarioLimits()
 
     public init(name: String, seed: UInt64, duration: Int64?, server: ServerSpec, network: NetworkSpec,
                 receivers: [ReceiverSpec], writes: WritesSpec) {
