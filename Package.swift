@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "nicsim", targets: ["nicsim"]),
         .library(name: "Scenarios", targets: ["Scenarios"]),
         .library(name: "NICSimTesting", targets: ["NICSimTesting"]),
+        .library(name: "NICSimFuzzing", targets: ["NICSimFuzzing"]),
         .library(name: "SimCore", targets: ["SimCore"]),
         .library(name: "WireFormats", targets: ["WireFormats"]),
         .library(name: "HostMemory", targets: ["HostMemory"]),
@@ -50,6 +51,14 @@ let package = Package(
             ]
         ),
         .target(name: "NICSimTesting", dependencies: ["Scenarios"]),
+        // The fuzz harnesses: driven by libFuzzer from Fuzz/ and by FuzzReplayTests over Fixtures/fuzz.
+        .target(
+            name: "NICSimFuzzing",
+            dependencies: [
+                "Scenarios", "SimCore", "WireFormats", "HostMemory", "NICModel", "MediaStreams", "VDEPort",
+                "NetworkModel",
+            ]
+        ),
         .executableTarget(
             name: "nicsim",
             dependencies: ["Scenarios", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -63,5 +72,6 @@ let package = Package(
         .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "NICSimTesting"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "NICSimTesting", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "EndToEndTests", dependencies: ["Scenarios", "NICSimTesting", "WireFormats"]),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["NICSimFuzzing"]),
     ]
 )
