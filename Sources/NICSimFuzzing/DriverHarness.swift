@@ -82,6 +82,7 @@ enum DriverHarness {
             maxFrameBytes: maxFrame, transmitQueues: 1 + Int(setup >> 1) % 4, receiveQueues: 1 + Int(setup >> 3) % 4,
             descriptorCacheSize: setup & 0x20 == 0 ? 64 : 4)
         let simulator = Simulator(seed: 1, maxFrameBytes: max(1536, maxFrame))
+        defer { simulator.tearDown() }
         simulator.eventLimit = eventLimit
         let memory = PhysicalMemory(size: 16 << 20, seed: 1)
         let iommu = setup & 0x40 != 0 ? IOMMU(configuration: IOMMU.Configuration(iotlbEntries: 8)) : nil

@@ -65,6 +65,7 @@ enum FrameHarness {
         } catch {
             return outcome.violations.append("the harness world cannot be built: \(error)")
         }
+        defer { world.tearDown() }
         guard let port = world.vdePort else { return outcome.violations.append("the harness world has no VDE port") }
         let simulator = world.simulator
         var input = FuzzInput(bytes)

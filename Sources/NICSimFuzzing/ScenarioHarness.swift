@@ -53,6 +53,7 @@ enum ScenarioHarness {
                 // A scenario the machines cannot hold is refused; the refusal must say so.
                 return error.message.isEmpty ? ["the world was refused without a message"] : []
             }
+            defer { world.tearDown() }
             let end = world.run()
             let events = world.simulator.eventsProcessed
             outcome.counters["built"] = 1

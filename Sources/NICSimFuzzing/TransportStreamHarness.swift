@@ -90,6 +90,7 @@ enum TransportStreamHarness {
 
     static func play(_ source: StreamSource, rtp: Bool, startup: Int64, _ outcome: inout FuzzOutcome) -> [String] {
         let simulator = Simulator(seed: 1, maxFrameBytes: 9_100)
+        defer { simulator.tearDown() }
         guard let box = try? SetTopBox(SetTopBox.Configuration(
             name: "box", mac: boxMAC, udpPort: 5000, encapsulation: rtp ? .rtp : .rawUDP,
             drainBitsPerSecond: max(source.bitsPerSecond, 1), startupDelay: .milliseconds(startup),
