@@ -5,13 +5,13 @@
 #   bash Scripts/fuzz.sh [SECONDS-PER-HARNESS] [HARNESS ...]      (default: 60 s each, all four harnesses)
 #
 # Harnesses: vde-frames, mpeg-ts, scenario, driver. Each starts from its seeds and past findings in
-# Fixtures/fuzz/<harness>/ (the scenario harness also from Fixtures/scenarios) and keeps what it learns in
-# .build-fuzz/corpus/<harness>/. An input that crashes, hangs, exhausts memory or breaks a harness check is written
-# to .build-fuzz/findings/ and the script exits 1; fix the bug, then copy the input to
-# Fixtures/fuzz/<harness>/ so that FuzzReplayTests replays it from then on.
+# Fixtures/fuzz/<harness>/ (the scenario harness also from Fixtures/scenarios), uses Fuzzers/<harness>.dict as its
+# dictionary when there is one, and keeps what it learns in .build-fuzz/corpus/<harness>/. An input that crashes,
+# hangs, exhausts memory or breaks a harness check is written to .build-fuzz/findings/ and the script exits 1; fix
+# the bug, then copy the input to Fixtures/fuzz/<harness>/ so that FuzzReplayTests replays it from then on.
 #
 # Environment: NICSIM_FUZZ_DIR (default .build-fuzz) moves the corpus and findings; NICSIM_FUZZ_FLAGS adds
-# libFuzzer flags (e.g. "-jobs=2", "-dict=…").
+# libFuzzer flags (e.g. "-jobs=2").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,12 +46,14 @@ for h in "${harnesses[@]}"; do
     mkdir -p "$dir/corpus/$h"
     seeds=("Fixtures/fuzz/$h")
     if [ "$h" = scenario ]; then seeds+=(Fixtures/scenarios); fi
+    dict=()
+    if [ -f "Fuzzers/$h.dict" ]; then dict=(-dict="Fuzzers/$h.dict"); fi
     log="$dir/logs/$h.log"
     echo "== fuzzing $h for $seconds s"
     status=0
     # shellcheck disable=SC2086  # NICSIM_FUZZ_FLAGS is a list of flags
     "Fuzzers/.build/release/fuzz-$h" -max_total_time="$seconds" -max_len="$(max_len "$h")" -timeout=30 \
-        -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/findings/$h-" ${NICSIM_FUZZ_FLAGS:-} \
+        -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/findings/$h-" "${dict[@]}" ${NICSIM_FUZZ_FLAGS:-} \
         "$dir/corpus/$h" "${seeds[@]}" > "$log" 2>&1 || status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)

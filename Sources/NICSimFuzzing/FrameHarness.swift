@@ -92,6 +92,15 @@ enum FrameHarness {
             if end != .idle { violations.append("the network did not go idle (\(end))") }
             let live = simulator.frames.live
             if end == .idle, live != 0 { violations.append("\(live) frame slots still held once idle") }
+            for (index, port) in world.ethernetSwitch.allPortCounters.enumerated()
+            where port.occupancyBytes != 0 || port.occupancyFrames != 0 {
+                violations.append("switch port \(index) holds \(port.occupancyFrames) frames once idle")
+            }
+            let frames = world.ethernetSwitch.allPortCounters.reduce(0) { $0 + $1.framesIn }
+            if frames < delivered - port.counters.receivedTooLong {
+                violations.append("the switch saw \(frames) frames, fewer than the \(delivered) delivered")
+            }
+            _ = world.report(outcome: end).json()
         }
         outcome.violations = violations
         outcome.counters["delivered"] = delivered

@@ -49,5 +49,6 @@ public struct FuzzOutcome: Sendable {
     public var violations: [String] = []
     /// Counts of what the input reached (frames sent, ARP requests answered …), by name, for tests of the seeds.
     public var counters: [String: Int] = [:]
+    /// An outcome with nothing recorded yet.
     public init() {}
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Scenarios
 
 /// Scenario files: ``ScenarioParser/parse(bytes:file:overrides:limits:)``, then, when the bytes are a scenario,
@@ -62,7 +63,12 @@ enum ScenarioHarness {
                 return ["the run handled \(events) events, past its limit of \(spec.limits.events)"]
             }
             let report = world.report(outcome: end)
-            reports.append(report.json() + report.text())
+            let json = report.json()
+            // The JSON report reads back as the same report (no NaN or infinity lost to "{}", nothing dropped).
+            guard let decoded = try? JSONDecoder().decode(Report.self, from: Data(json.utf8)), decoded == report else {
+                return ["the JSON report does not read back as the report: \(json.prefix(200))"]
+            }
+            reports.append(json + report.text())
         }
         return reports[0] == reports[1] ? [] : ["the same scenario gave two different reports"]
     }
