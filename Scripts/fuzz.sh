@@ -62,7 +62,8 @@ for h in "${harnesses[@]}"; do
     else
         result="FAILED (exit $status)"
         failed+=("$h")
-        grep -E "^fuzz-$h:|ERROR: libFuzzer|^==[0-9]+==|Fatal error|Test unit written" "$log" | head -20 || true
+        grep -E "^fuzz-$h:|ERROR: libFuzzer|^==[0-9]+==|Fatal error|Test unit written" "$log" | head -20 \
+            || tail -5 "$log"
     fi
     summary+=("$(printf '%-11s %12s iterations %8s exec/s  corpus %5s  %s' "$h" "${runs:-?}" "${rate:-?}" \
         "$(ls "$dir/corpus/$h" | wc -l)" "$result")")
