@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "nicsim", targets: ["nicsim"]),
         .library(name: "Scenarios", targets: ["Scenarios"]),
         .library(name: "NICSimTesting", targets: ["NICSimTesting"]),
+        .library(name: "NICSimFuzzing", targets: ["NICSimFuzzing"]),
         .library(name: "SimCore", targets: ["SimCore"]),
         .library(name: "WireFormats", targets: ["WireFormats"]),
         .library(name: "HostMemory", targets: ["HostMemory"]),
@@ -51,6 +52,14 @@ let package = Package(
         ),
         .target(name: "NICSimTesting", dependencies: ["Scenarios", "SimCore", "WireFormats"]),
         .target(name: "Labs", dependencies: ["Scenarios", "SimCore", "NetworkModel"]),
+        // The fuzz harnesses: driven by libFuzzer from Fuzz/ and by FuzzReplayTests over Fixtures/fuzz.
+        .target(
+            name: "NICSimFuzzing",
+            dependencies: [
+                "Scenarios", "SimCore", "WireFormats", "HostMemory", "NICModel", "MediaStreams", "VDEPort",
+                "NetworkModel",
+            ]
+        ),
         .executableTarget(
             name: "nicsim",
             dependencies: ["Scenarios", "Labs", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -66,5 +75,6 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["Scenarios", "NICSimTesting", "WireFormats"]),
         .testTarget(name: "NICSimTestingTests", dependencies: ["NICSimTesting", "Scenarios", "SimCore"]),
         .testTarget(name: "LabsTests", dependencies: ["Labs", "Scenarios"]),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["NICSimFuzzing"]),
     ]
 )

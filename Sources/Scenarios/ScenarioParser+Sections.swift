@@ -27,7 +27,7 @@ extension ScenarioParser {
 
     static func decodeScenario(_ root: ScenarioNode, defaultName: String) throws(ScenarioError) -> ScenarioSpec {
         let top = try root.mapping(allowed: [
-            "name", "seed", "duration", "server", "network", "receivers", "writes", "policies", "streams", "expect", "faults",
+            "name", "seed", "duration", "server", "network", "receivers", "writes", "policies", "streams", "expect", "faults", "limits",
         ])
         let name = try top["name"]?.name() ?? defaultName
         let seed = try top["seed"]?.unsignedInteger() ?? 1

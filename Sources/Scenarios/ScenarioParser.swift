@@ -59,8 +59,12 @@ import Yams
 /// - Default receiver addresses stop at 192.0.2.254: receivers after the 244th need an explicit `ip`.
 /// - Tags are ignored; anchors and aliases work, and an error inside an aliased node points at the anchor.
 ///
+/// What the scenario asks of the machine (memory, hosts, events …) is checked against ``ScenarioLimits`` after
+/// decoding; a `limits:` section may lower them for the scenario (see Fixtures/scenarios/README.md).
+///
 /// Limits, checked before the YAML is composed so that hostile input stays cheap: at most
-/// ``maximumDocumentBytes`` bytes of UTF-8 and collections nested at most ``maximumNestingDepth`` deep.
+/// ``maximumDocumentBytes`` bytes of UTF-8, collections nested at most ``maximumNestingDepth`` deep, also where
+/// aliases are expanded, and at most ``maximumExpandedNodes`` nodes after expanding aliases (no alias bombs).
 public enum ScenarioParser {
     /// The largest scenario file accepted, in bytes (1 MiB).
     public static let maximumDocumentBytes = 1 << 20
@@ -68,9 +72,14 @@ public enum ScenarioParser {
     /// How deep mappings and sequences may nest (the top-level mapping is level 1).
     public static let maximumNestingDepth = 32
 
+    /// How many nodes the document may hold once its aliases are expanded (2^20; no file of at most
+    /// ``maximumDocumentBytes`` bytes comes near it without aliases).
+    public static let maximumExpandedNodes = 1 << 20
+
     /// Parses scenario text; `file` names it in errors and gives the default scenario name.
-    public static func parse(yaml text: String, file: String, overrides: [ScenarioOverride] = []) throws(ScenarioError)
-        -> ScenarioSpec
+    public static func parse(
+        yaml text: String, file: String, overrides: [ScenarioOverride] = [], limits: ScenarioLimits = ScenarioLimits()
+    ) throws(ScenarioError) -> ScenarioSpec
     {
         let size = text.utf8.count
         guard size <= maximumDocumentBytes else {
@@ -82,6 +91,11 @@ public enum ScenarioParser {
             throw ScenarioError(
                 file: file, line: deep.line, column: deep.column,
                 message: "nesting deeper than \(maximumNestingDepth) levels of mappings and sequences")
+        }
+        if let alias = ScenarioAliasScanner.firstProblem(
+            in: text, maximumDepth: maximumNestingDepth, maximumNodes: maximumExpandedNodes)
+        {
+            throw ScenarioError(file: file, line: alias.line, column: alias.column, message: alias.message)
         }
         let composed: Node?
         do {
@@ -108,12 +122,15 @@ public enum ScenarioParser {
                 "expected a mapping with server, receivers and writes at the top level, got "
                     + (root.node.scalar != nil ? "a scalar \(root.shortDescription)" : root.shortDescription))
         }
-        return try decodeScenario(root, defaultName: defaultName(forFile: file))
+        var spec = try decodeScenario(root, defaultName: defaultName(forFile: file))
+        try applyLimits(limits, to: &spec, root: root)
+        return spec
     }
 
     /// Parses scenario bytes, which must be UTF-8; `file` names them in errors.
-    public static func parse(bytes: [UInt8], file: String, overrides: [ScenarioOverride] = []) throws(ScenarioError)
-        -> ScenarioSpec
+    public static func parse(
+        bytes: [UInt8], file: String, overrides: [ScenarioOverride] = [], limits: ScenarioLimits = ScenarioLimits()
+    ) throws(ScenarioError) -> ScenarioSpec
     {
         guard bytes.count <= maximumDocumentBytes else {
             throw ScenarioError(
@@ -125,14 +142,15 @@ public enum ScenarioParser {
                 file: file, line: invalid.line, column: invalid.column,
                 message: "not UTF-8 text: invalid byte 0x" + hex(invalid.byte) + "; scenario files must be UTF-8")
         }
-        return try parse(yaml: String(decoding: bytes, as: UTF8.self), file: file, overrides: overrides)
+        return try parse(yaml: String(decoding: bytes, as: UTF8.self), file: file, overrides: overrides, limits: limits)
     }
 
     /// Reads and parses the scenario file at `path` (at most ``maximumDocumentBytes`` bytes are read).
     ///
     /// A file that cannot be opened or read gives an error at line 0.
-    public static func parse(contentsOf path: String, overrides: [ScenarioOverride] = []) throws(ScenarioError)
-        -> ScenarioSpec
+    public static func parse(
+        contentsOf path: String, overrides: [ScenarioOverride] = [], limits: ScenarioLimits = ScenarioLimits()
+    ) throws(ScenarioError) -> ScenarioSpec
     {
         let data: Data
         do {
@@ -144,7 +162,7 @@ public enum ScenarioParser {
                 file: path, line: 0, column: 0,
                 message: "cannot read the scenario file: \(error.localizedDescription)")
         }
-        return try parse(bytes: [UInt8](data), file: path, overrides: overrides)
+        return try parse(bytes: [UInt8](data), file: path, overrides: overrides, limits: limits)
     }
 
     // MARK: - Helpers

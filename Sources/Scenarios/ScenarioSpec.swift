@@ -22,6 +22,9 @@ public struct ScenarioSpec: Hashable, Sendable {
     public var expectations: [ExpectationSpec] = []
     /// Faults injected into the run (the `faults` section).
     public var faults: [FaultSpec] = []
+    /// The limits the scenario was checked against; the world takes its event limit and the largest stream file it
+    /// reads from them.
+    public var limits = ScenarioLimits()
 
     public init(name: String, seed: UInt64, duration: Int64?, server: ServerSpec, network: NetworkSpec,
                 receivers: [ReceiverSpec], writes: WritesSpec) {

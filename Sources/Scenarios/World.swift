@@ -4,7 +4,6 @@ import Glibc
 import Darwin
 #endif
 import struct Foundation.URL
-import class Foundation.FileManager
 import HostMemory
 import HostOS
 import MediaStreams
@@ -100,7 +99,7 @@ public final class World {
         let serverSpec = spec.server
         let largestMTU = ([serverSpec.mtu] + spec.receivers.map { _ in serverSpec.mtu }).max() ?? 1500
         let simulator = Simulator(seed: spec.seed, maxFrameBytes: max(1536, (largestMTU + EthernetHeader.size + 63) & ~63))
-        simulator.eventLimit = options.eventLimit
+        simulator.eventLimit = min(options.eventLimit, UInt64(max(spec.limits.events, 0)))
         simulator.tracer = options.tracer
         self.simulator = simulator
 
@@ -286,13 +285,15 @@ public final class World {
         if let streams = spec.streams {
             // One application per server; the scenario's own server first, then host receivers in order.
             let sources = [nil] + spec.receivers.indices.map { Optional($0) }
+            var fileBudget = spec.limits.streamBytes - min(spec.generatedStreamBytes, spec.limits.streamBytes)
             for source in sources {
                 var subset = streams
                 subset.list = streams.list.filter { $0.from == source }
                 guard !subset.list.isEmpty else { continue }
                 let machine: Host
                 if let i = source, case .host(let m) = nodes[i] { machine = m.host } else { machine = server.host }
-                let app = try World.makeStreamApplication(subset, spec: spec, simulator: simulator, host: machine)
+                let app = try World.makeStreamApplication(subset, spec: spec, simulator: simulator, host: machine,
+                                                          fileBudget: &fileBudget)
                 try app.start(at: .zero)
                 applications.append(app)
             }
@@ -300,8 +301,8 @@ public final class World {
         self.streamApplications = applications
     }
 
-    static func makeStreamApplication(_ s: StreamsSpec, spec: ScenarioSpec, simulator: Simulator, host: Host)
-        throws(ScenarioError) -> StreamApplication
+    static func makeStreamApplication(_ s: StreamsSpec, spec: ScenarioSpec, simulator: Simulator, host: Host,
+                                      fileBudget: inout Int64) throws(ScenarioError) -> StreamApplication
     {
         func fail(_ message: String) -> ScenarioError { ScenarioError(file: "", line: 0, column: 0, message: message) }
         let playFor = SimDuration(rawValue: s.duration ?? spec.duration ?? 10_000_000_000_000)
@@ -310,10 +311,8 @@ public final class World {
             let size: DatagramSize = stream.datagramBytes.map { .bytes($0) } ?? .standard
             var fileBytes: [UInt8] = []
             if case .file(let path, _) = stream.source {
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw fail("stream \(stream.name): cannot read \(path)")
-                }
-                fileBytes = [UInt8](data)
+                fileBytes = try World.readStreamFile(path, stream: stream.name, budget: &fileBudget,
+                                                     limit: spec.limits.streamBytes)
             }
             let source: StreamSource
             do throws(MediaError) {

@@ -64,7 +64,7 @@ public final class VDEPort: FrameSink, EventHandler {
     }
 
     private var own = VDEPortCounters()
-    private let receiveBuffer: VDEFrameBuffer
+    let receiveBuffer: VDEFrameBuffer
     private var padded = [UInt8](repeating: 0, count: VDEPort.minimumFrameLength)
     private var pollGeneration: UInt64 = 0
     private var reportedDown = false
@@ -184,8 +184,15 @@ public final class VDEPort: FrameSink, EventHandler {
             return 0
         }
         if connection.state == .down, let reason = connection.downReason { note(reason, at: simulator.now) }
+        deliverReceived(read, simulator: simulator)
+        return read
+    }
+
+    /// Hands frames `0 ..< count` of the receive buffer to ``inbound`` at `simulator.now`, dropping (and counting)
+    /// those too long for a frame slot or with nowhere to go.
+    func deliverReceived(_ count: Int, simulator: Simulator) {
         let frames = simulator.frames
-        for index in 0..<read {
+        for index in 0..<count {
             let length = receiveBuffer.length(ofFrame: index)
             guard length <= frames.slotCapacity else {
                 own.receivedTooLong += 1
@@ -200,7 +207,6 @@ public final class VDEPort: FrameSink, EventHandler {
             own.framesInjected += 1
             sink.accept(frame, simulator: simulator)
         }
-        return read
     }
 
     private func copy(frame index: Int, length: Int, into frame: FrameHandle, of frames: FrameStore) {

@@ -37,6 +37,9 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a scenario value: KEY=VALUE, KEY a dotted path (server.driver.order).")
     var overrides: [String] = []
 
+    @Option(name: .customLong("limit"), help: limitHelp)
+    var limits: [String] = []
+
     @Option(help: "Attach the switch to a real network through this libvdeplug URL (vde:///tmp/sw, ptp:///tmp/p, tap://tap0 …); time is then paced to the wall clock.")
     var vde: String?
 
@@ -84,7 +87,7 @@ struct Run: ParsableCommand {
         }
         var spec: ScenarioSpec
         do {
-            spec = try ScenarioParser.parse(contentsOf: scenario, overrides: parsed)
+            spec = try ScenarioParser.parse(contentsOf: scenario, overrides: parsed, limits: scenarioLimits(limits))
         } catch {
             throw Failure(message: error.description)
         }
@@ -178,6 +181,9 @@ struct Compare: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: Run.ReportFormat = .text
 
+    @Option(name: .customLong("limit"), help: limitHelp)
+    var limits: [String] = []
+
     func run() throws {
         var dimensions: [(path: [String], values: [String])] = []
         for text in sets {
@@ -192,7 +198,8 @@ struct Compare: ParsableCommand {
         for combination in Comparison.combinations(dimensions) {
             let spec: ScenarioSpec
             do {
-                spec = try ScenarioParser.parse(contentsOf: scenario, overrides: combination)
+                spec = try ScenarioParser.parse(contentsOf: scenario, overrides: combination,
+                                                limits: scenarioLimits(limits))
             } catch {
                 throw Failure(message: error.description)
             }

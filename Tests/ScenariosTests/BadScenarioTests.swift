@@ -222,7 +222,8 @@ struct BadScenarioTests {
 
     /// Expected line and message fragment for every file in `Fixtures/scenarios/bad`.
     static let fixtures: [String: (line: Int, message: String)] = [
-        "alias-bomb.yaml": (2, "receivers[0]: expected a mapping, got a sequence"),
+        "alias-bomb.yaml": (8, "alias *l5 expands the document to more than 1048576 nodes"),
+        "alias-deep.yaml": (4, "alias *l1 nests the document 38 levels deep once expanded"),
         "bad-rate.yaml": (5, "receivers[1].link.rate: expected a rate like 1Gbps, 100Mbps or 10000bps, got \"fast\""),
         "control-character.yaml": (2, "control characters are not allowed"),
         "deep-block-nesting.yaml": (17, "nesting deeper than 32 levels"),

@@ -132,8 +132,54 @@ struct ScenarioRobustnessTests {
         let error = #expect(throws: ScenarioError.self) {
             try ScenarioParser.parse(yaml: lines.joined(separator: "\n"), file: "bomb.yaml")
         }
+        // l5 stands for 10^5 copies of l0 (3 nodes each): the third *l5 in l6's line passes 2^20 nodes.
+        #expect(error?.line == 8)
+        #expect(error?.column == 20)
+        #expect(error?.message.hasPrefix("alias *l5 expands the document to more than 1048576 nodes") == true)
+    }
+
+    /// Each anchor nests the previous one 30 levels deeper: the text never nests past 31, the composed tree goes
+    /// thousands of levels deep, and releasing it overflowed the stack (found while checking alias bombs for issue 9).
+    @Test func aliasChainsCannotNestPastTheLimit() {
+        var lines = ["a0: &a0 x"]
+        for level in 1..<3000 {
+            lines.append("a\(level): &a\(level) " + String(repeating: "[", count: 30) + "*a\(level - 1)"
+                + String(repeating: "]", count: 30))
+        }
+        let error = #expect(throws: ScenarioError.self) {
+            try ScenarioParser.parse(yaml: lines.joined(separator: "\n"), file: "chain.yaml")
+        }
         #expect(error?.line == 3)
-        #expect(error?.message == "receivers[1]: expected a mapping, got a sequence")
+        #expect(error?.column == 39)
+        #expect(error?.message.hasPrefix("alias *a1 nests the document 61 levels deep once expanded") == true)
+    }
+
+    @Test func aliasesWithinTheLimitsStillWork() throws {
+        let text = """
+            receivers:
+              - { name: rx1, link: &slow { rate: 100Mbps, delay: 1us } }
+              - { name: rx2, link: *slow }
+            writes: { entries: [{ to: all, size: &size 1500 }, { to: rx1, size: *size }] }
+            """
+        let spec = try ScenarioParser.parse(yaml: text, file: "aliases.yaml")
+        #expect(spec.receivers.map(\.link.rate) == [100_000_000, 100_000_000])
+        #expect(spec.writes.entries.map(\.bytes) == [1500, 1500, 1500])
+    }
+
+    /// An alias at nesting level m of an anchor k levels deep makes 1 + m + k levels (1 for the top mapping):
+    /// 32 are allowed, 33 are refused at the alias.
+    @Test(arguments: [(15, 16, true), (15, 17, false), (31, 0, true), (16, 16, false)])
+    func aliasDepthBoundary(anchorLevels k: Int, aliasLevels m: Int, allowed: Bool) {
+        let text = "a: &n " + String(repeating: "[", count: k) + "x" + String(repeating: "]", count: k) + "\n"
+            + "b: " + String(repeating: "[", count: m) + "*n" + String(repeating: "]", count: m) + "\n"
+        let problem = ScenarioAliasScanner.firstProblem(in: text, maximumDepth: 32, maximumNodes: 1 << 20)
+        if allowed {
+            #expect(problem == nil)
+        } else {
+            #expect(problem?.line == 2)
+            #expect(problem?.column == 4 + m)
+            #expect(problem?.message.hasPrefix("alias *n nests the document \(1 + m + k) levels deep") == true)
+        }
     }
 }
 
