@@ -70,18 +70,29 @@ public final class Driver {
     struct WriteState {
         var id: WriteID
         var space: AddressSpace
-        var entries: [WriteEntry]
-        /// Bytes of each entry already described.
-        var sent: [Int]
-        /// Whether each entry's (possibly empty) first packet went out.
-        var started: [Bool]
+        /// Where the write's entries start in ``queuedEntries``, and how many it has.
+        var firstEntry: Int
+        var entryCount: Int
         var current = 0
         var remainingEntries: Int
         var path: PayloadPath
-        /// Per entry, one past the last virtual page already walked and pinned in this write (unregistered
-        /// zero-copy pins each page once per call, as get_user_pages does).
-        var pinnedThrough: [UInt64] = []
     }
+
+    /// One entry of a queued write and how far the driver got with it.
+    struct QueuedEntry {
+        var entry: WriteEntry
+        /// Bytes already described.
+        var sent = 0
+        /// Whether the (possibly empty) first packet went out.
+        var started = false
+        /// One past the last virtual page already walked and pinned in this write (unregistered zero-copy pins
+        /// each page once per call, as get_user_pages does).
+        var pinnedThrough: UInt64 = 0
+    }
+
+    /// The entries of every queued write, back to back in queue order. Emptied (keeping its storage) whenever the
+    /// queue drains, so accepting a write allocates nothing once it has grown to the most entries ever queued.
+    var queuedEntries: [QueuedEntry] = []
 
     /// Sets up rings and buffers in `memory` and programs the device.
     public init(device: RegisterSpace, memory: PhysicalMemory, configuration: DriverConfiguration,
@@ -239,11 +250,10 @@ public final class Driver {
         let id = WriteID(rawValue: nextWriteID)
         nextWriteID += 1
         counters.writes += 1
-        queued.append(WriteState(id: id, space: space, entries: entries,
-                                 sent: Array(repeating: 0, count: entries.count),
-                                 started: Array(repeating: false, count: entries.count),
-                                 remainingEntries: entries.count, path: path ?? configuration.path,
-                                 pinnedThrough: Array(repeating: 0, count: entries.count)))
+        let first = queuedEntries.count
+        for e in entries { queuedEntries.append(QueuedEntry(entry: e)) }
+        queued.append(WriteState(id: id, space: space, firstEntry: first, entryCount: entries.count,
+                                 remainingEntries: entries.count, path: path ?? configuration.path))
         post()
         return id
     }
@@ -404,6 +414,7 @@ public final class Driver {
             queuedHead += 1
         }
         queued.removeAll(keepingCapacity: true)
+        queuedEntries.removeAll(keepingCapacity: true)
         queuedHead = 0
         // A write that posted nothing (every entry faulted) completes as soon as everything before it has.
         reclaim()
@@ -412,7 +423,7 @@ public final class Driver {
     /// The next entry to send from, per the configured order, and the round-robin position after it.
     func nextEntry(_ w: WriteState) -> (entry: Int, next: Int)? {
         guard w.remainingEntries > 0 else { return nil }
-        let n = w.entries.count
+        let n = w.entryCount
         switch configuration.order {
         case .destinationMajor:
             var i = w.current
@@ -427,7 +438,10 @@ public final class Driver {
         }
     }
 
-    func isDone(_ w: WriteState, _ i: Int) -> Bool { w.started[i] && w.sent[i] >= w.entries[i].length }
+    func isDone(_ w: WriteState, _ i: Int) -> Bool {
+        let q = queuedEntries[w.firstEntry + i]
+        return q.started && q.sent >= q.entry.length
+    }
 
     /// Payload bytes one send covers for `destination`: one datagram's worth, or with NIC segmentation as many
     /// whole datagrams as fit one IPv4 datagram and the segment limit.
@@ -442,11 +456,13 @@ public final class Driver {
     /// Posts packets of one write; returns true when all of them are posted.
     func postPackets(of w: inout WriteState) -> Bool {
         while let (i, next) = nextEntry(w) {
-            let entry = w.entries[i]
+            let k = w.firstEntry + i
+            let entry = queuedEntries[k].entry
+            let sent = queuedEntries[k].sent
             let destination = entry.destination.rawValue
-            let payload = min(sendPayloadLimit(for: entry.destination), entry.length - w.sent[i])
-            let address = VirtualAddress(rawValue: entry.address.rawValue + UInt64(w.sent[i]))
-            let launch = w.started[i] ? nil : entry.launchTime
+            let payload = min(sendPayloadLimit(for: entry.destination), entry.length - sent)
+            let address = VirtualAddress(rawValue: entry.address.rawValue + UInt64(sent))
+            let launch = queuedEntries[k].started ? nil : entry.launchTime
             let context = configuration.segmentation == .nic || launch != nil ? 1 : 0
             var needed = 1 + context
             if w.path == .zeroCopy {
@@ -458,12 +474,12 @@ public final class Driver {
                         counters.translationMisses += 1
                         try w.space.physicalPieces(of: address, length: payload, into: &pieces)
                         // Pages new to this write are walked and pinned once; later packets reuse them.
-                        let first = max(address.rawValue >> 12, w.pinnedThrough[i])
+                        let first = max(address.rawValue >> 12, queuedEntries[k].pinnedThrough)
                         let end = payload == 0 ? first : (address.rawValue + UInt64(payload) - 1) >> 12 + 1
                         if end > first {
                             counters.pageWalks += end - first
                             counters.transientPins += end - first
-                            w.pinnedThrough[i] = end
+                            queuedEntries[k].pinnedThrough = end
                         }
                         mapPieces()
                     }
@@ -471,8 +487,8 @@ public final class Driver {
                     // Checked when the write was accepted; a mapping removed since skips the entry, counted.
                     counters.translationFaults += 1
                     w.current = next
-                    w.started[i] = true
-                    w.sent[i] = entry.length
+                    queuedEntries[k].started = true
+                    queuedEntries[k].sent = entry.length
                     w.remainingEntries -= 1
                     continue
                 }
@@ -486,9 +502,9 @@ public final class Driver {
             let segments = payload <= mss ? 1 : (payload + mss - 1) / mss
             writePacket(destination: destination, space: w.space, address: address, payload: payload, segments: segments,
                         path: w.path, launch: launch, rtpTimestamp: entry.rtpTimestamp ?? 0)
-            w.started[i] = true
-            w.sent[i] += payload
-            if w.sent[i] >= entry.length { w.remainingEntries -= 1 }
+            queuedEntries[k].started = true
+            queuedEntries[k].sent = sent + payload
+            if sent + payload >= entry.length { w.remainingEntries -= 1 }
             destinationCounters[destination].packets += UInt64(segments)
             destinationCounters[destination].sends += 1
             destinationCounters[destination].payloadBytes += UInt64(payload)

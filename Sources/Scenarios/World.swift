@@ -71,6 +71,9 @@ public final class World {
         public var keepPayload = false
         /// Keep each buffer's bytes in ``World/bufferContents``.
         public var keepBufferContents = false
+        /// Datagram receivers digest every payload byte (FNV-1a) so reports can say whether streams arrived
+        /// intact; without it receivers still check and count every datagram, and reports show no digest.
+        public var digestPayloads = true
         /// Record the times of interrupt handler runs.
         public var recordInterruptTimes = false
         /// Stop after this many events.
@@ -90,8 +93,10 @@ public final class World {
 
         // The network: port 0 faces the server, port i + 1 receiver i.
         let rates = [serverSpec.link.rate] + spec.receivers.map(\.link.rate) + (spec.network.vde.map { [$0.rate] } ?? [])
+        // The MAC table holds every station of the scenario, however many receivers it has.
         let sw = EthernetSwitch(simulator: simulator, name: "switch", portCount: rates.count, portRates: rates,
-                                bufferBytesPerPort: spec.network.portBufferBytes)
+                                bufferBytesPerPort: spec.network.portBufferBytes,
+                                macTableCapacity: max(8192, 2 * rates.count))
         self.ethernetSwitch = sw
         let server = try EmulatedHost(simulator: simulator, server: serverSpec, seed: spec.seed, switch: sw, port: 0)
         self.server = server
@@ -153,7 +158,8 @@ public final class World {
                     nodes.append(.setTopBox(box))
                 } else {
                     let receiver = DatagramReceiver(simulator: simulator, name: r.name, mac: r.mac,
-                                                    keepPayload: options.keepPayload)
+                                                    keepPayload: options.keepPayload,
+                                                    digestsPayload: options.digestPayloads)
                     datagramReceivers.append(receiver)
                     sink = receiver
                     nodes.append(.datagram(receiver))
@@ -253,6 +259,7 @@ public final class World {
         self.bufferContents = options.keepBufferContents ? contents : []
         self.expectedStreams = World.expectedStreams(spec: spec, contents: contents)
 
+        if spec.writes.method == .multiWrite { server.host.reserveWriteRecords(spec.writes.count) }
         self.application = Application(simulator: simulator, spec: spec, server: server.host, socket: socket,
                                        buffers: buffers, hosts: nodes)
         application.start()
