@@ -16,11 +16,7 @@ public final class Simulator {
 
     @usableFromInline var queue = EventQueue()
     @usableFromInline var nextSequence: UInt64 = 0
-    /// The components, kept alive here; ``dispatch`` holds the same references without counting them.
     @usableFromInline var handlers: [EventHandler] = []
-    /// `handlers` again, unretained: the loop calls a component without a retain and release per event, which
-    /// is safe because `handlers` keeps every component alive as long as the simulator.
-    @usableFromInline var dispatch: [UnretainedHandler] = []
     @usableFromInline var names: [String] = []
     var stopRequested = false
 
@@ -33,7 +29,6 @@ public final class Simulator {
     /// Registers a component and returns the id events for it are addressed to.
     public func register(_ handler: EventHandler, name: String) -> ComponentID {
         handlers.append(handler)
-        dispatch.append(UnretainedHandler(handler: handler))
         names.append(name)
         return ComponentID(rawValue: UInt32(handlers.count - 1))
     }
@@ -112,18 +107,10 @@ public final class Simulator {
             guard let event = queue.pop() else { break }
             now = event.time
             eventsProcessed &+= 1
-            dispatch[Int(event.target.rawValue)].handler.handle(event, simulator: self)
+            handlers[Int(event.target.rawValue)].handle(event, simulator: self)
             if stopRequested { return .stopped }
         }
         if let end, end > now { now = end }
         return .idle
     }
-}
-
-/// A component reference the simulator loop calls without reference counting (the simulator's `handlers` array
-/// owns the component).
-@usableFromInline
-struct UnretainedHandler {
-    @usableFromInline unowned(unsafe) let handler: EventHandler
-    @usableFromInline init(handler: EventHandler) { self.handler = handler }
 }

@@ -8,7 +8,7 @@ import BenchmarkRigs
 import SimCore
 
 /// Allocation thresholds only (see WholePath.swift): `Thresholds/*.p90.json` hold `mallocCountTotal` alone.
-let exact = BenchmarkThresholds(absolute: [.p90: 0])
+var exact: BenchmarkThresholds { BenchmarkThresholds(absolute: [.p90: 0]) }
 let quick = getenv("NICSIM_BENCHMARK_QUICK") != nil
 
 /// One sample is `scalingFactor` operations; figures are per operation. Every rig is built and warmed up (rings,

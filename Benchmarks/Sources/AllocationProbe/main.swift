@@ -165,7 +165,7 @@ for w in worlds {
 }
 
 // The component rigs: after a warm-up, N operations and then 2N must allocate the same (nothing).
-func probeRig(_ name: String, unit: String, warmUp: Int, operations: Int, _ operation: () throws -> Void) {
+@MainActor func probeRig(_ name: String, unit: String, warmUp: Int, operations: Int, _ operation: () throws -> Void) {
     do {
         for _ in 0..<warmUp { try operation() }
         let small = try countMallocs(operations, operation)

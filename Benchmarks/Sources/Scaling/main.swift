@@ -10,9 +10,10 @@
 //
 // Each case is built outside the timing and run R times (default 3), each on a fresh world; the median wall time of
 // `world.run()` divided by the packets the server's NIC sent is the per-packet cost. Memory per destination is the
-// growth of the heap in use (mallinfo2: arena and mmap'd bytes) while building the 10,000-receiver world beyond
-// the 1,000-receiver one, divided by the 9,000 extra receivers; it is measured after a run, so rings, queues and
-// frame stores have reached their working size.
+// growth of the resident set (/proc/self/statm) from building and running the 10,000-receiver world, less that of
+// the 1,000-receiver one, divided by the 9,000 extra receivers; each world is measured in a fresh process
+// (`Scaling --footprint N`), so memory freed by earlier worlds cannot hide growth, and after a run, so rings,
+// queues and frame stores have reached their working size.
 
 import BenchmarkRigs
 import Foundation
@@ -32,14 +33,12 @@ let quick = arguments.contains("--quick")
 var runs = 3
 if let i = arguments.firstIndex(of: "--runs"), i + 1 < arguments.count, let r = Int(arguments[i + 1]) { runs = r }
 
-/// Heap bytes in use now.
-func heapInUse() -> Int {
-    #if canImport(Glibc)
-    let info = mallinfo2()
-    return Int(info.uordblks) + Int(info.hblkhd)
-    #else
-    return 0
-    #endif
+/// Resident bytes of this process now (second field of /proc/self/statm, in pages).
+func residentBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
 func build(_ spec: ScenarioSpec) -> World {
@@ -59,7 +58,7 @@ struct Figure {
 }
 
 /// Median wall nanoseconds per packet over `runs` fresh worlds.
-func measure(_ label: String, _ spec: ScenarioSpec) -> Figure {
+func measure(_ label: String, _ spec: ScenarioSpec, runs: Int) -> Figure {
     var samples: [Double] = []
     var packets = 0
     for _ in 0..<runs {
@@ -92,11 +91,23 @@ func report(_ title: String, _ figures: [Figure]) {
     print("  largest / smallest case: \(String(format: "%.2f", worst))x (target: at most 1.5x)")
 }
 
+// `Scaling --footprint N`: build and run one N-receiver world, print the resident growth in bytes, exit.
+if let i = arguments.firstIndex(of: "--footprint"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) {
+    let before = residentBytes()
+    let world = build(WholePathWorkload.fanoutSpec(receivers: n, writes: 4))
+    world.run()
+    let after = residentBytes()
+    withExtendedLifetime(world) {}
+    print(after - before)
+    exit(0)
+}
+
 let destinationCounts = quick ? [10, 100, 1000] : [10, 100, 1000, 10_000]
 var destinationFigures: [Figure] = []
 for n in destinationCounts {
     let writes = max(4, (quick ? 40_000 : 160_000) / n)
-    destinationFigures.append(measure("\(n) destinations", WholePathWorkload.fanoutSpec(receivers: n, writes: writes)))
+    destinationFigures.append(measure("\(n) destinations", WholePathWorkload.fanoutSpec(receivers: n, writes: writes),
+                                      runs: runs))
 }
 report("Per-packet wall cost by destinations (one multi-destination write per interval, \(runs) runs, median):",
        destinationFigures)
@@ -109,24 +120,35 @@ for k in streamCounts {
     let datagrams = quick ? 10_000 : 50_000
     let seconds = Double(datagrams) / (Double(k) * 380)
     let duration = Int64(seconds * 1e12)
-    streamFigures.append(measure("\(k) streams", WholePathWorkload.streamsSpec(streams: k, bitsPerSecond: rate, duration: duration)))
+    streamFigures.append(measure("\(k) streams",
+                                 WholePathWorkload.streamsSpec(streams: k, bitsPerSecond: rate, duration: duration),
+                                 runs: runs))
 }
 report("Per-packet wall cost by streams (media application, 4 Mb/s each, \(runs) runs, median):", streamFigures)
 
-// Memory per destination: heap growth from building (and running) the large world beyond the small one.
+// Memory per destination: resident growth of a large world beyond a small one, each in a fresh process.
+func footprintInChild(_ n: Int) -> Int {
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    child.arguments = ["--footprint", String(n)]
+    let pipe = Pipe()
+    child.standardOutput = pipe
+    do {
+        try child.run()
+    } catch {
+        fail("cannot start \(CommandLine.arguments[0]): \(error)")
+    }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    child.waitUntilExit()
+    guard child.terminationStatus == 0,
+          let bytes = Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    else { fail("footprint of \(n) receivers failed") }
+    return bytes
+}
 let small = quick ? 100 : 1000
 let large = quick ? 1000 : 10_000
-func footprint(_ n: Int) -> Int {
-    let before = heapInUse()
-    let world = build(WholePathWorkload.fanoutSpec(receivers: n, writes: 4))
-    world.run()
-    let after = heapInUse()
-    withExtendedLifetime(world) {}
-    return after - before
-}
-_ = footprint(small)  // warm-up: one-time allocations of the process
-let smallBytes = footprint(small)
-let largeBytes = footprint(large)
+let smallBytes = footprintInChild(small)
+let largeBytes = footprintInChild(large)
 let perDestination = Double(largeBytes - smallBytes) / Double(large - small)
 print("Memory per destination: \(String(format: "%.0f", perDestination)) bytes "
-      + "(heap in use: \(smallBytes) bytes with \(small) receivers, \(largeBytes) with \(large))")
+      + "(resident growth: \(smallBytes) bytes for a world of \(small) receivers, \(largeBytes) for \(large))")
