@@ -98,7 +98,7 @@ public final class DMAEngine {
         _ address: PhysicalAddress, count: Int, into destination: inout [UInt8], at offset: Int
     ) throws(MemoryFault) {
         do throws(MemoryFault) {
-            if let iommu, let physical = try translateWithinPage(address, length: count, access: .read, through: iommu) {
+            if iommu != nil, let physical = try translateWithinPage(address, length: count, access: .read) {
                 precondition(offset >= 0 && count <= destination.count - offset, "destination too small")
                 memory.readUnchecked(physical.rawValue, count: count, into: &destination, at: offset)
             } else if let iommu {
@@ -128,7 +128,7 @@ public final class DMAEngine {
         _ address: PhysicalAddress, from source: [UInt8], at offset: Int, count: Int
     ) throws(MemoryFault) {
         do throws(MemoryFault) {
-            if let iommu, let physical = try translateWithinPage(address, length: count, access: .write, through: iommu) {
+            if iommu != nil, let physical = try translateWithinPage(address, length: count, access: .write) {
                 precondition(offset >= 0 && count <= source.count - offset, "source too small")
                 memory.writeUnchecked(physical.rawValue, from: source, at: offset, count: count)
             } else if let iommu {
@@ -248,18 +248,18 @@ public final class DMAEngine {
         countWrite(MemoryLayout<T>.size)
     }
 
-    /// The physical address of a transfer that stays inside one page, translated through `iommu` and checked
-    /// against physical memory; nil for an empty transfer or one that crosses a page, which
+    /// The physical address of a transfer that stays inside one page, translated through the IOMMU (which must be
+    /// there) and checked against physical memory; nil for an empty transfer or one that crosses a page, which
     /// ``translate(_:length:access:through:)`` handles.
     ///
     /// The same translation, counters, faults and miss latency as the general path, without a piece list: most
     /// transfers (descriptors, headers, payloads of one packet) stay inside a page.
     @usableFromInline
     func translateWithinPage(
-        _ address: PhysicalAddress, length: Int, access: IOMMU.Access, through iommu: IOMMU
+        _ address: PhysicalAddress, length: Int, access: IOMMU.Access
     ) throws(MemoryFault) -> PhysicalAddress? {
         let within = address.rawValue & Page.offsetMask
-        guard length > 0, within + UInt64(length) <= UInt64(Page.size) else { return nil }
+        guard length > 0, within + UInt64(length) <= UInt64(Page.size), let iommu else { return nil }
         _ = try MemoryFault.checkRange(address.rawValue, length: length, limit: IOMMU.addressLimit)
         let missesBefore = iommu._counters.misses
         defer { _addedLatency = _addedLatency + iommu.latency(ofMisses: iommu._counters.misses &- missesBefore) }

@@ -65,8 +65,11 @@ public final class World {
 
     /// Options that change what a run records, not what it does.
     public struct Options: Sendable {
-        /// Capture the server's transmitted frames as pcap.
+        /// Capture the server's transmitted frames as pcap, in memory (``World/pcapBytes``).
         public var capturePcap = false
+        /// Capture them into this file instead, written while the run goes (in 1 MiB pieces), as a packet
+        /// capture tool would; ``World/pcapBytes`` is then nil and ``World/pcapError`` tells of a failed write.
+        public var pcapFile: String?
         /// Receivers keep every payload byte (for tests).
         public var keepPayload = false
         /// Keep each buffer's bytes in ``World/bufferContents``.
@@ -210,8 +213,8 @@ public final class World {
         self.receivers = datagramReceivers
         self.receiverNodes = nodes
 
-        if options.capturePcap {
-            let capture = PcapCapture()
+        if options.capturePcap || options.pcapFile != nil {
+            let capture = try PcapCapture(file: options.pcapFile)
             server.nic.transmitObserver = capture
             self.capture = capture
         } else {
@@ -338,13 +341,17 @@ public final class World {
         // A real port polls forever: such a run needs an end, 2 s of virtual time unless the scenario gives one.
         let end = spec.duration ?? (vdePort != nil ? 2_000_000_000_000 : nil)
         let outcome = simulator.run(until: end.map { SimTime(rawValue: $0) })
+        capture?.flush()
         vdePort?.stopPolling()
         pacer?.stop()
         return outcome
     }
 
-    /// The captured pcap file bytes, when capture was on.
-    public var pcapBytes: [UInt8]? { capture?.writer.bytes }
+    /// The captured pcap file bytes, when capture into memory was on.
+    public var pcapBytes: [UInt8]? { capture?.file == nil ? capture?.writer.bytes : nil }
+
+    /// Why writing ``Options/pcapFile`` failed, if it did (the run itself goes on).
+    public var pcapError: String? { capture?.failure }
 
     /// What each receiver should get: the server's entries for it in write and entry order, moved and copied by
     /// the scenario's policies. Receivers whose bytes come from more than one place get nil.
@@ -388,15 +395,5 @@ public final class World {
             }
             return (bytes, digest.value)
         }
-    }
-}
-
-/// Writes every frame the NIC puts on the wire into a pcap stream, stamped with its first bit's virtual time.
-final class PcapCapture: FrameObserver {
-    var writer = PcapWriter()
-    func observe(_ frame: FrameHandle, at time: SimTime, simulator: Simulator) {
-        let frames = simulator.frames
-        writer.append(frames.bytes, from: frames.offset(of: frame), count: frames.length(of: frame),
-                      timestampNanoseconds: time.nanoseconds)
     }
 }

@@ -16,7 +16,10 @@ public final class Simulator {
 
     @usableFromInline var queue = EventQueue()
     @usableFromInline var nextSequence: UInt64 = 0
+    /// The components, owned here for the simulator's lifetime.
     @usableFromInline var handlers: [EventHandler] = []
+    /// The same components, unretained, as the loop calls them.
+    @usableFromInline var registrations: [Registration] = []
     @usableFromInline var names: [String] = []
     var stopRequested = false
 
@@ -29,6 +32,7 @@ public final class Simulator {
     /// Registers a component and returns the id events for it are addressed to.
     public func register(_ handler: EventHandler, name: String) -> ComponentID {
         handlers.append(handler)
+        registrations.append(Registration(handler))
         names.append(name)
         return ComponentID(rawValue: UInt32(handlers.count - 1))
     }
@@ -107,7 +111,8 @@ public final class Simulator {
             guard let event = queue.pop() else { break }
             now = event.time
             eventsProcessed &+= 1
-            handlers[Int(event.target.rawValue)].handle(event, simulator: self)
+            let registration = registrations[Int(event.target.rawValue)]
+            registration.type.deliver(event, to: registration.component, simulator: self)
             if stopRequested { return .stopped }
         }
         if let end, end > now { now = end }

@@ -52,7 +52,7 @@ struct Run: ParsableCommand {
         }
         if let seed { spec.seed = seed }
         var options = World.Options()
-        options.capturePcap = pcap != nil
+        options.pcapFile = pcap
         let world: World
         do {
             world = try World(spec: spec, options: options)
@@ -61,12 +61,10 @@ struct Run: ParsableCommand {
         }
         let outcome = world.run()
         let report = world.report(outcome: outcome)
-        if let pcap, let bytes = world.pcapBytes {
-            guard FileManager.default.createFile(atPath: pcap, contents: Data(bytes)) else {
-                // The report still goes out; the missing capture is the failure.
-                print(format == .json ? report.json() : report.text(), terminator: "")
-                throw Failure(message: "cannot write pcap file \(pcap)")
-            }
+        if let problem = world.pcapError {
+            // The report still goes out; the missing capture is the failure.
+            print(format == .json ? report.json() : report.text(), terminator: "")
+            throw Failure(message: problem)
         }
         print(format == .json ? report.json() : report.text(), terminator: "")
     }

@@ -4,8 +4,8 @@
 //   ScenarioRate SCENARIO.yaml [--pcap FILE] [--no-digest] [--label TEXT]
 //
 // The file is parsed and the world built before the clock starts (ns-3's program likewise times Simulator::Run()
-// alone). With --pcap the server's transmitted frames are captured and the file is written inside the timed part,
-// as ns-3 writes its capture during the run. --no-digest turns off the receivers' FNV-1a digest of every payload
+// alone). With --pcap the server's transmitted frames are written to the file during the run (World.Options.pcapFile),
+// as ns-3 writes its capture. --no-digest turns off the receivers' FNV-1a digest of every payload
 // byte (World.Options.digestPayloads); they still check both checksums of every datagram and count it. Prints one
 // line of key=value pairs.
 
@@ -47,7 +47,7 @@ do {
     fail(error.description)
 }
 var options = World.Options()
-options.capturePcap = pcapPath != nil
+options.pcapFile = pcapPath
 options.digestPayloads = digest
 let world: World
 do {
@@ -59,12 +59,8 @@ do {
 let clock = ContinuousClock()
 let start = clock.now
 let outcome = world.run()
-if let pcapPath, let bytes = world.pcapBytes {
-    guard FileManager.default.createFile(atPath: pcapPath, contents: Data(bytes)) else {
-        fail("cannot write \(pcapPath)")
-    }
-}
 let elapsed = clock.now - start
+if let problem = world.pcapError { fail(problem) }
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
 
 guard outcome == .idle || outcome == .reachedTime else { fail("the run ended with \(outcome)") }
