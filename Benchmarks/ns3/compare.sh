@@ -34,9 +34,17 @@ if [ ! -x "$out/udp_fanout" ] || [ "$here/udp_fanout.cc" -nt "$out/udp_fanout" ]
     g++ -O2 -std=c++17 "$here/udp_fanout.cc" -o "$out/udp_fanout" \
         -lns3-core -lns3-network -lns3-internet -lns3-csma -lns3-bridge -lns3-applications
 fi
-echo "building ScenarioRate (release) ..." >&2
-(cd "$here/.." && swift build -c release --product ScenarioRate >&2)
-rate_bin="$(cd "$here/.." && swift build -c release --show-bin-path)/ScenarioRate"
+# NICSIM_SINGLE_THREADED=1 builds nicsim with -assume-single-threaded (non-atomic reference counting; nicsim runs
+# one world on one thread, so this is sound for this program, but not a default for a library), in .build-st.
+build_args=(-c release)
+build_name="release"
+if [ "${NICSIM_SINGLE_THREADED:-0}" = 1 ]; then
+    build_args+=(--scratch-path "$here/../.build-st" -Xswiftc -Xfrontend -Xswiftc -assume-single-threaded)
+    build_name="release, -assume-single-threaded"
+fi
+echo "building ScenarioRate ($build_name) ..." >&2
+(cd "$here/.." && swift build "${build_args[@]}" --product ScenarioRate >&2)
+rate_bin="$(cd "$here/.." && swift build "${build_args[@]}" --show-bin-path)/ScenarioRate"
 
 # The nicsim scenario: the same topology, sizes, rates and duration.
 count=$(( duration_ms * 1000 / interval_us ))
@@ -69,6 +77,7 @@ scenario="$out/fanout-$flows.yaml"
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.0f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 
+echo "nicsim build: $build_name; ns-3: Debian libns3-dev $(dpkg-query -W -f='${Version}' libns3-dev)"
 echo "work: $flows flows, $payload-byte payloads, one per flow every ${interval_us} us, ${duration_ms} ms simulated" \
      "($(( count * flows )) datagrams); $runs runs each, median; delivered datagrams per wall-second of the run"
 for pcap in off on; do

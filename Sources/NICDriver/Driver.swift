@@ -262,7 +262,7 @@ public final class Driver {
     public func ringDoorbell() {
         guard posted != doorbellPosted else { return }
         doorbellPosted = posted
-        device.writeRegister(.tdt, UInt32(posted % UInt64(ringSize)))
+        device.writeRegister(.tdt, UInt32(posted & UInt64(ringSize - 1)))
         counters.doorbells += 1
     }
 
@@ -353,7 +353,7 @@ public final class Driver {
     @discardableResult
     public func transmitFrame(_ bytes: [UInt8], length: Int) -> Bool {
         guard length > 0, length <= bounceSlotBytes, length <= bytes.count, freeDescriptors >= 1 else { return false }
-        let index = Int(posted % UInt64(ringSize))
+        let index = Int(posted & UInt64(ringSize - 1))
         let slot = PhysicalAddress(rawValue: bounceBase.rawValue + UInt64(index * bounceSlotBytes))
         do throws(MemoryFault) {
             try memory.write(slot, from: bytes, at: 0, count: length)
@@ -372,7 +372,7 @@ public final class Driver {
     func reclaim() {
         while reportCount > 0 {
             let index = reportQueue[reportHead]
-            let address = PhysicalAddress(rawValue: ringBase.rawValue + (index % UInt64(ringSize)) * UInt64(TxDescriptor.size)
+            let address = PhysicalAddress(rawValue: ringBase.rawValue + (index & UInt64(ringSize - 1)) * UInt64(TxDescriptor.size)
                                           + UInt64(TxDescriptor.statusOffset))
             let status: TxStatus
             do throws(MemoryFault) {
@@ -431,8 +431,9 @@ public final class Driver {
             return i < n ? (i, i) : nil
         case .roundRobin:
             for step in 0..<n {
-                let i = (w.current + step) % n
-                if !isDone(w, i) { return (i, (i + 1) % n) }
+                // w.current < n and step < n: a subtraction wraps (no division per packet).
+                let i = w.current + step >= n ? w.current + step - n : w.current + step
+                if !isDone(w, i) { return (i, i + 1 == n ? 0 : i + 1) }
             }
             return nil
         }
@@ -531,7 +532,7 @@ public final class Driver {
                         rtpSequence: sequence, rtpTimestamp: rtpTimestamp, checksum: nicSegments ? .none : .partial)
         counters.headerBytesWritten += UInt64(headerLength)
         let first = posted
-        let firstIndex = Int(first % UInt64(ringSize))
+        let firstIndex = Int(first & UInt64(ringSize - 1))
         var command: TxCommand = [.insertFCS]
         if configuration.moderation.delaysTransmit { command.insert(.interruptDelay) }
         let report = configuration.report == .everyPacket
@@ -559,7 +560,7 @@ public final class Driver {
                 try writeDescriptor(context)
                 checksum = []
             }
-            let header = PhysicalAddress(rawValue: headerBase.rawValue + UInt64(Int(posted % UInt64(ringSize)) * Driver.headerSlotBytes))
+            let header = PhysicalAddress(rawValue: headerBase.rawValue + UInt64(Int(posted & UInt64(ringSize - 1)) * Driver.headerSlotBytes))
             switch (path, nicSegments) {
             case (.copy, false):
                 // One bounce buffer holds header and payload: one descriptor per packet.
@@ -581,7 +582,7 @@ public final class Driver {
                 var done = 0
                 while done < payload {
                     let n = min(bounceSlotBytes, payload - done)
-                    let slot = PhysicalAddress(rawValue: bounceBase.rawValue + (posted % UInt64(ringSize)) * UInt64(bounceSlotBytes))
+                    let slot = PhysicalAddress(rawValue: bounceBase.rawValue + (posted & UInt64(ringSize - 1)) * UInt64(bounceSlotBytes))
                     try space.copy(from: VirtualAddress(rawValue: address.rawValue + UInt64(done)), toPhysical: slot, count: n)
                     done += n
                     try writeDescriptor(TxDescriptor(bufferAddress: slot.rawValue, length: UInt16(n),
@@ -607,10 +608,12 @@ public final class Driver {
     }
 
     func writeDescriptor(_ d: TxDescriptor) throws(MemoryFault) {
-        d.encode(into: &scratch, at: 0)
-        let index = posted % UInt64(ringSize)
-        try memory.write(PhysicalAddress(rawValue: ringBase.rawValue + index * UInt64(TxDescriptor.size)),
-                         from: scratch, at: 0, count: TxDescriptor.size)
+        // Two little-endian 64-bit stores: the same 16 bytes as `encode`, without a scratch buffer.
+        let index = posted & UInt64(ringSize - 1)
+        let address = PhysicalAddress(rawValue: ringBase.rawValue + index * UInt64(TxDescriptor.size))
+        let (low, high) = d.words
+        try memory.writeUInt64LE(address, low)
+        try memory.writeUInt64LE(address.advanced(by: 8), high)
         posted += 1
         counters.descriptorsWritten += 1
         lastPostedHasReport = d.command.contains(.reportStatus)
@@ -625,7 +628,7 @@ public final class Driver {
     /// Sets report-status on the newest posted descriptor if it lacks it (it is not yet visible to the device).
     func requestReportOnLastPosted() {
         guard posted > 0, !lastPostedHasReport else { return }
-        let index = (posted - 1) % UInt64(ringSize)
+        let index = (posted - 1) & UInt64(ringSize - 1)
         let address = PhysicalAddress(rawValue: ringBase.rawValue + index * UInt64(TxDescriptor.size) + 11)
         do throws(MemoryFault) {
             let command = TxCommand(rawValue: try memory.readUInt8(address))
