@@ -2,6 +2,12 @@
 import PackageDescription
 
 // Module layout follows DESIGN.md §2: each module depends only on the layers next to it.
+
+// Release builds leave out the run-time exclusivity checks (swift_beginAccess on every access to a class's stored
+// property): they cost about a fifth of the whole-path run (BENCHMARKS.md). Debug builds, which the tests run,
+// keep them, so an overlapping access is still caught there.
+let release: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "nicsim",
     platforms: [.macOS(.v14)],
@@ -27,20 +33,21 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
-        .target(name: "SimCore", dependencies: [.product(name: "Collections", package: "swift-collections")]),
-        .target(name: "WireFormats"),
-        .target(name: "HostMemory", dependencies: ["SimCore"]),
-        .target(name: "NICModel", dependencies: ["SimCore", "HostMemory", "WireFormats"]),
-        .target(name: "NICDriver", dependencies: ["NICModel", "HostMemory", "WireFormats", "SimCore"]),
-        .target(name: "HostOS", dependencies: ["NICDriver", "HostMemory", "SimCore", "WireFormats"]),
-        .target(name: "NetworkModel", dependencies: ["SimCore", "WireFormats"]),
+        .target(name: "SimCore", dependencies: [.product(name: "Collections", package: "swift-collections")], swiftSettings: release),
+        .target(name: "WireFormats", swiftSettings: release),
+        .target(name: "HostMemory", dependencies: ["SimCore"], swiftSettings: release),
+        .target(name: "NICModel", dependencies: ["SimCore", "HostMemory", "WireFormats"], swiftSettings: release),
+        .target(name: "NICDriver", dependencies: ["NICModel", "HostMemory", "WireFormats", "SimCore"], swiftSettings: release),
+        .target(name: "HostOS", dependencies: ["NICDriver", "HostMemory", "SimCore", "WireFormats"], swiftSettings: release),
+        .target(name: "NetworkModel", dependencies: ["SimCore", "WireFormats"], swiftSettings: release),
         .target(
             name: "MediaStreams",
-            dependencies: ["SimCore", "WireFormats", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["SimCore", "WireFormats", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: release
         ),
         // libvdeplug ships no pkg-config file on Debian, hence no `pkgConfig:`; the module map links it.
         .systemLibrary(name: "CVDEPlug", providers: [.apt(["libvdeplug-dev"])]),
-        .target(name: "VDEPort", dependencies: ["NetworkModel", "SimCore", "CVDEPlug"]),
+        .target(name: "VDEPort", dependencies: ["NetworkModel", "SimCore", "CVDEPlug"], swiftSettings: release),
         .target(
             name: "Scenarios",
             dependencies: [
@@ -48,7 +55,8 @@ let package = Package(
                 "MediaStreams", "VDEPort",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Collections", package: "swift-collections"),
-            ]
+            ],
+            swiftSettings: release
         ),
         .target(name: "NICSimTesting", dependencies: ["Scenarios", "SimCore", "WireFormats"]),
         .target(name: "Labs", dependencies: ["Scenarios", "SimCore", "NetworkModel"]),

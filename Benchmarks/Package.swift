@@ -21,31 +21,58 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Scenarios", package: "nicsim"),
-                .product(name: "SimCore", package: "nicsim"),
-                "WholePathWorkload",
+                "BenchmarkRigs",
             ],
             path: "Benchmarks/WholePath",
             plugins: [
                 .plugin(name: "BenchmarkPlugin", package: "benchmark")
             ]
         ),
-        // A plain executable (not an ordo-one benchmark): allocations per packet in steady state.
+        .executableTarget(
+            name: "Components",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SimCore", package: "nicsim"),
+                "BenchmarkRigs",
+            ],
+            path: "Benchmarks/Components",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
+            ]
+        ),
+        // Plain executables (not ordo-one suites, so they live outside `Benchmarks/`, where the plugin would run
+        // them): allocations per packet in steady state, the nicsim side of the ns-3 comparison, and scaling.
         .executableTarget(
             name: "AllocationProbe",
             dependencies: [
-                "WholePathWorkload",
+                "BenchmarkRigs",
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             path: "Sources/AllocationProbe"
         ),
-        // The scenario both of the above run (a library, so the benchmark plugin does not treat it as a suite).
+        .executableTarget(
+            name: "ScenarioRate",
+            dependencies: [.product(name: "Scenarios", package: "nicsim")],
+            path: "Sources/ScenarioRate"
+        ),
+        .executableTarget(
+            name: "Scaling",
+            dependencies: ["BenchmarkRigs"],
+            path: "Sources/Scaling"
+        ),
+        // The worlds and component rigs the above run (a library, so the plugin does not treat it as a suite).
         .target(
-            name: "WholePathWorkload",
+            name: "BenchmarkRigs",
             dependencies: [
                 .product(name: "Scenarios", package: "nicsim"),
+                .product(name: "SimCore", package: "nicsim"),
                 .product(name: "WireFormats", package: "nicsim"),
+                .product(name: "HostMemory", package: "nicsim"),
+                .product(name: "NICModel", package: "nicsim"),
+                .product(name: "NICDriver", package: "nicsim"),
+                .product(name: "NetworkModel", package: "nicsim"),
             ],
-            path: "Sources/WholePathWorkload"
+            path: "Sources/BenchmarkRigs"
         ),
     ]
 )

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs nicsim's whole test suite on a fresh machine: installs what the build and tests need (Scripts/install-deps.sh),
-# builds everything including the nicsim executable the command-line tests run, then runs the tests.
+# builds everything including the nicsim executable the command-line tests run, then runs the tests, then the
+# allocation checks of the benchmarks (Scripts/check-allocations.sh; NICSIM_SKIP_ALLOCATION_CHECKS=1 skips them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,3 +9,4 @@ bash Scripts/install-deps.sh test
 
 swift build --build-tests
 swift test --skip-build "$@"
+[ "${NICSIM_SKIP_ALLOCATION_CHECKS:-0}" = 1 ] || bash Scripts/check-allocations.sh

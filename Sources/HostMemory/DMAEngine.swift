@@ -69,6 +69,7 @@ public final class DMAEngine {
     /// more pages than any before.
     @usableFromInline var _pieces: [PhysicalRange] = []
 
+
     /// Creates an engine that reaches `memory` directly or, when `iommu` is given, through it.
     ///
     /// - Parameters:
@@ -93,16 +94,19 @@ public final class DMAEngine {
     /// - Precondition: `destination` has room (the device model's own buffer).
     /// - Throws: The faults of ``PhysicalMemory/check(_:length:)``, and with an IOMMU those of
     ///   ``IOMMU/translate(_:length:access:into:)`` first.
-    @inlinable
     public func read(
         _ address: PhysicalAddress, count: Int, into destination: inout [UInt8], at offset: Int
     ) throws(MemoryFault) {
         do throws(MemoryFault) {
-            if let iommu {
+            if iommu != nil, let physical = try translateWithinPage(address, length: count, access: .read) {
+                precondition(offset >= 0 && count <= destination.count - offset, "destination too small")
+                memory.readUnchecked(physical.rawValue, count: count, into: &destination, at: offset)
+            } else if let iommu {
                 try translate(address, length: count, access: .read, through: iommu)
                 precondition(offset >= 0 && count <= destination.count - offset, "destination too small")
                 var done = offset
-                for piece in _pieces {
+                for i in 0..<_pieces.count {
+                    let piece = _pieces[i]
                     memory.readUnchecked(piece.address.rawValue, count: piece.length, into: &destination, at: done)
                     done += piece.length
                 }
@@ -120,16 +124,19 @@ public final class DMAEngine {
     /// - Precondition: `source` holds the bytes (the device model's own buffer).
     /// - Throws: The faults of ``PhysicalMemory/check(_:length:)``, and with an IOMMU those of
     ///   ``IOMMU/translate(_:length:access:into:)`` first.
-    @inlinable
     public func write(
         _ address: PhysicalAddress, from source: [UInt8], at offset: Int, count: Int
     ) throws(MemoryFault) {
         do throws(MemoryFault) {
-            if let iommu {
+            if iommu != nil, let physical = try translateWithinPage(address, length: count, access: .write) {
+                precondition(offset >= 0 && count <= source.count - offset, "source too small")
+                memory.writeUnchecked(physical.rawValue, from: source, at: offset, count: count)
+            } else if let iommu {
                 try translate(address, length: count, access: .write, through: iommu)
                 precondition(offset >= 0 && count <= source.count - offset, "source too small")
                 var done = offset
-                for piece in _pieces {
+                for i in 0..<_pieces.count {
+                    let piece = _pieces[i]
                     memory.writeUnchecked(piece.address.rawValue, from: source, at: done, count: piece.length)
                     done += piece.length
                 }
@@ -241,6 +248,33 @@ public final class DMAEngine {
         countWrite(MemoryLayout<T>.size)
     }
 
+    /// The physical address of a transfer that stays inside one page, translated through the IOMMU (which must be
+    /// there) and checked against physical memory; nil for an empty transfer or one that crosses a page, which
+    /// ``translate(_:length:access:through:)`` handles.
+    ///
+    /// The same translation, counters, faults and miss latency as the general path, without a piece list: most
+    /// transfers (descriptors, headers, payloads of one packet) stay inside a page.
+    @usableFromInline
+    func translateWithinPage(
+        _ address: PhysicalAddress, length: Int, access: IOMMU.Access
+    ) throws(MemoryFault) -> PhysicalAddress? {
+        let within = address.rawValue & Page.offsetMask
+        guard length > 0, within + UInt64(length) <= UInt64(Page.size), let iommu else { return nil }
+        _ = try MemoryFault.checkRange(address.rawValue, length: length, limit: IOMMU.addressLimit)
+        let missesBefore = iommu._counters.misses
+        defer { _addedLatency = _addedLatency + iommu.latency(ofMisses: iommu._counters.misses &- missesBefore) }
+        let (entry, _) = try iommu.translate(
+            page: address.rawValue >> UInt64(Page.shift), access: access, faultAddress: address.rawValue,
+            length: length)
+        let physical = PhysicalAddress(rawValue: entry.frameAddress | within)
+        do throws(MemoryFault) {
+            try memory.check(physical, length: length)
+        } catch {
+            throw MemoryFault(code: error.code, address: error.address, length: length)
+        }
+        return physical
+    }
+
     /// Translates the device range [`address`, `address + length`) through `iommu` into ``_pieces`` and checks every
     /// piece against physical memory, adding the misses' latency to ``addedLatency`` even when it throws.
     ///
@@ -255,7 +289,8 @@ public final class DMAEngine {
         _pieces.removeAll(keepingCapacity: true)
         try iommu.translate(
             IOVirtualAddress(rawValue: address.rawValue), length: length, access: access, into: &_pieces)
-        for piece in _pieces {
+        for i in 0..<_pieces.count {
+            let piece = _pieces[i]
             do throws(MemoryFault) {
                 try memory.check(piece.address, length: piece.length)
             } catch {

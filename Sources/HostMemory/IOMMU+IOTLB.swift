@@ -1,3 +1,5 @@
+import SimCore
+
 extension IOMMU {
     /// The IOTLB: a fully associative cache of page table entries keyed by I/O virtual page number, with a fixed
     /// number of slots kept on one recency list.
@@ -5,8 +7,8 @@ extension IOMMU {
     /// The list runs from the newest slot to the oldest. A fill goes to the newest end; under LRU a hit moves its
     /// slot there too, under FIFO it stays put. A fill into a full cache reuses the oldest slot. Every operation is
     /// O(1) apart from range invalidation, and none allocates after `init`: the slot arrays never grow, and the
-    /// page-to-slot dictionary is reserved for `capacity` keys and never iterated, so its hashing order cannot
-    /// leak into results.
+    /// page-to-slot table (``SimCore/IntegerTable``) has room for `capacity` keys and cannot be iterated, so its
+    /// layout cannot leak into results.
     @usableFromInline
     struct IOTLB {
         @usableFromInline let capacity: Int
@@ -24,7 +26,7 @@ extension IOMMU {
         /// Slots not on the list, used from the end.
         @usableFromInline var free: [Int]
         /// The slot of each cached page.
-        @usableFromInline var slots: [UInt64: Int]
+        @usableFromInline var slots: IntegerTable
 
         init(capacity: Int, policy: ReplacementPolicy) {
             precondition(capacity >= 0, "negative IOTLB capacity")
@@ -35,8 +37,7 @@ extension IOMMU {
             newer = Array(repeating: -1, count: capacity)
             older = Array(repeating: -1, count: capacity)
             free = Array((0..<capacity).reversed())
-            slots = [:]
-            slots.reserveCapacity(capacity)
+            slots = IntegerTable(capacity: capacity)
         }
 
         /// Entries cached now.
@@ -45,7 +46,8 @@ extension IOMMU {
         /// The cached entry for `page`, or nil; under LRU a hit becomes the newest entry.
         @inlinable
         mutating func lookup(page: UInt64) -> PageTableEntry? {
-            guard let slot = slots[page] else { return nil }
+            guard let found = slots.value(for: page) else { return nil }
+            let slot = Int(found)
             if policy == .lru && slot != newest {
                 unlink(slot)
                 pushNewest(slot)
@@ -65,12 +67,12 @@ extension IOMMU {
             } else {
                 slot = oldest
                 unlink(slot)
-                slots[pages[slot]] = nil
+                slots.remove(pages[slot])
                 evicted = true
             }
             pages[slot] = page
             entries[slot] = entry
-            slots[page] = slot
+            slots.set(Int32(slot), for: page)
             pushNewest(slot)
             return evicted
         }
@@ -81,8 +83,8 @@ extension IOMMU {
             if last - first < UInt64(count) {
                 // Fewer pages in the range than cached entries: look each page up.
                 for page in first...last {
-                    if let slot = slots[page] {
-                        remove(slot: slot)
+                    if let slot = slots.value(for: page) {
+                        remove(slot: Int(slot))
                         removed += 1
                     }
                 }
@@ -110,7 +112,7 @@ extension IOMMU {
         @usableFromInline
         mutating func remove(slot: Int) {
             unlink(slot)
-            slots[pages[slot]] = nil
+            slots.remove(pages[slot])
             entries[slot] = .empty
             free.append(slot)
         }

@@ -56,10 +56,7 @@ extension PhysicalMemory {
             let frame = Int(current >> UInt64(Page.shift))
             if value != 0 || slot(ofFrame: frame) >= 0 {
                 let index = backing(ofFrame: frame)
-                storage[index].withUnsafeMutableBytes { bytes in
-                    _ = UnsafeMutableRawBufferPointer(rebasing: bytes[within..<(within + chunk)])
-                        .initializeMemory(as: UInt8.self, repeating: value)
-                }
+                (storage[index] + within).initializeMemory(as: UInt8.self, repeating: value, count: chunk)
             }
             current += UInt64(chunk)
             remaining -= chunk
@@ -118,9 +115,8 @@ extension PhysicalMemory {
         if within + width <= Page.size {
             let index = slot(ofFrame: Int(address.rawValue >> UInt64(Page.shift)))
             guard index >= 0 else { return 0 }
-            return storage[Int(index)].withUnsafeBytes { bytes in
-                T(littleEndian: bytes.loadUnaligned(fromByteOffset: within, as: T.self))
-            }
+            let frame = UnsafeRawPointer(storage[Int(index)])
+            return T(littleEndian: frame.loadUnaligned(fromByteOffset: within, as: T.self))
         }
         var value: T = 0
         for byte in 0..<width {
@@ -138,16 +134,14 @@ extension PhysicalMemory {
         let within = Int(address.rawValue & Page.offsetMask)
         if within + width <= Page.size {
             let index = backing(ofFrame: Int(address.rawValue >> UInt64(Page.shift)))
-            storage[index].withUnsafeMutableBytes { bytes in
-                bytes.storeBytes(of: value.littleEndian, toByteOffset: within, as: T.self)
-            }
+            storage[index].storeBytes(of: value.littleEndian, toByteOffset: within, as: T.self)
             return
         }
         for byte in 0..<width {
             let part = UInt8(truncatingIfNeeded: value >> (8 * byte))
             let current = address.rawValue + UInt64(byte)
             let index = backing(ofFrame: Int(current >> UInt64(Page.shift)))
-            storage[index][Int(current & Page.offsetMask)] = part
+            storage[index].storeBytes(of: part, toByteOffset: Int(current & Page.offsetMask), as: UInt8.self)
         }
     }
 
@@ -158,7 +152,7 @@ extension PhysicalMemory {
     func byteUnchecked(_ address: UInt64) -> UInt8 {
         let index = slot(ofFrame: Int(address >> UInt64(Page.shift)))
         guard index >= 0 else { return 0 }
-        return storage[Int(index)][Int(address & Page.offsetMask)]
+        return storage[Int(index)].load(fromByteOffset: Int(address & Page.offsetMask), as: UInt8.self)
     }
 
     /// Reads a checked range frame by frame into `destination`.
@@ -172,11 +166,10 @@ extension PhysicalMemory {
             let target = offset + done
             let index = slot(ofFrame: Int(current >> UInt64(Page.shift)))
             if index >= 0 {
-                storage[Int(index)].withUnsafeBytes { source in
-                    destination.withUnsafeMutableBytes { bytes in
-                        UnsafeMutableRawBufferPointer(rebasing: bytes[target..<(target + chunk)])
-                            .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[within..<(within + chunk)]))
-                    }
+                let source = UnsafeRawPointer(storage[Int(index)] + within)
+                destination.withUnsafeMutableBytes { bytes in
+                    UnsafeMutableRawBufferPointer(rebasing: bytes[target..<(target + chunk)])
+                        .copyMemory(from: UnsafeRawBufferPointer(start: source, count: chunk))
                 }
             } else {
                 destination.withUnsafeMutableBytes { bytes in
@@ -199,11 +192,10 @@ extension PhysicalMemory {
             let chunk = min(count - done, Page.size - within)
             let origin = offset + done
             let index = backing(ofFrame: Int(current >> UInt64(Page.shift)))
+            let target = storage[index] + within
             source.withUnsafeBytes { bytes in
-                storage[index].withUnsafeMutableBytes { frame in
-                    UnsafeMutableRawBufferPointer(rebasing: frame[within..<(within + chunk)])
-                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[origin..<(origin + chunk)]))
-                }
+                UnsafeMutableRawBufferPointer(start: target, count: chunk)
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[origin..<(origin + chunk)]))
             }
             done += chunk
             current += UInt64(chunk)
@@ -251,29 +243,12 @@ extension PhysicalMemory {
             // The source reads as zeros; a destination without storage already does too.
             guard slot(ofFrame: destinationFrame) >= 0 else { return }
             let index = backing(ofFrame: destinationFrame)
-            storage[index].withUnsafeMutableBytes { frame in
-                _ = UnsafeMutableRawBufferPointer(rebasing: frame[destinationWithin..<(destinationWithin + count)])
-                    .initializeMemory(as: UInt8.self, repeating: 0)
-            }
+            (storage[index] + destinationWithin).initializeMemory(as: UInt8.self, repeating: 0, count: count)
             return
         }
-        let source = Int(sourceIndex)
         let destination = backing(ofFrame: destinationFrame)
-        if source == destination {
-            storage[source].withUnsafeMutableBytes { frame in
-                UnsafeMutableRawBufferPointer(rebasing: frame[destinationWithin..<(destinationWithin + count)])
-                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: frame[sourceWithin..<(sourceWithin + count)]))
-            }
-        } else {
-            storage.withUnsafeMutableBufferPointer { frames in
-                frames[destination].withUnsafeMutableBytes { to in
-                    frames[source].withUnsafeBytes { from in
-                        UnsafeMutableRawBufferPointer(rebasing: to[destinationWithin..<(destinationWithin + count)])
-                            .copyMemory(
-                                from: UnsafeRawBufferPointer(rebasing: from[sourceWithin..<(sourceWithin + count)]))
-                    }
-                }
-            }
-        }
+        // Raw-pointer copies may overlap (memmove), which covers a copy within one frame.
+        (storage[destination] + destinationWithin).copyMemory(
+            from: UnsafeRawPointer(storage[Int(sourceIndex)] + sourceWithin), byteCount: count)
     }
 }

@@ -47,7 +47,9 @@ public final class PhysicalMemory {
 
     @usableFromInline var directory: [Int32]
     @usableFromInline var slots: [Int32] = []
-    @usableFromInline var storage: [[UInt8]] = []
+    /// The 4 KiB of each frame that has been written, in order of first write; owned here and freed in `deinit`.
+    /// Raw pointers rather than arrays: reaching a frame's bytes then costs no reference counting.
+    @usableFromInline var storage: [UnsafeMutableRawPointer] = []
     @usableFromInline var _framesInUse = 0
 
     // MARK: Allocator state
@@ -86,6 +88,10 @@ public final class PhysicalMemory {
         self.directory = Array(repeating: -1, count: groups)
     }
 
+    deinit {
+        for frame in storage { frame.deallocate() }
+    }
+
     // MARK: Frame table lookups
 
     @inlinable static var groupShift: Int { 10 }
@@ -121,7 +127,9 @@ public final class PhysicalMemory {
     func materialize(slotIndex: Int) -> Int {
         precondition(slots[slotIndex] == Self.zeroSlot, "writing a frame that was never allocated")
         let index = storage.count
-        storage.append([UInt8](repeating: 0, count: Page.size))
+        let frame = UnsafeMutableRawPointer.allocate(byteCount: Page.size, alignment: 64)
+        frame.initializeMemory(as: UInt8.self, repeating: 0, count: Page.size)
+        storage.append(frame)
         slots[slotIndex] = Int32(index)
         return index
     }

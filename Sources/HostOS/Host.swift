@@ -189,11 +189,22 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     var writeIndexByID: [WriteID: Int] = [:]
     /// A watchdog run is scheduled.
     var watchdogArmed = false
+    /// Reused per call: the messages of a write and the driver entries made from them (no allocation per call once
+    /// they have grown to the largest write).
+    var messageScratch: [OutMessage] = []
+    var entryScratch: [WriteEntry] = []
 
     struct DestinationKey: Hashable {
         var sourcePort: UInt16
         var destination: SocketAddress
         var rtp: Bool
+
+        /// One 64-bit word and one bit: a single hasher round instead of one per field (looked up per entry of
+        /// every write).
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(UInt64(destination.ip.rawValue) << 32 | UInt64(destination.port) << 16 | UInt64(sourcePort))
+            hasher.combine(rtp)
+        }
     }
 
     /// One message on its way to the driver.
@@ -257,6 +268,12 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         return Socket(rawValue: sockets.count - 1)
     }
 
+    /// Makes room in ``writeRecords`` for `count` more write calls, so that recording them allocates nothing
+    /// while traffic flows (a scenario knows its number of calls up front).
+    public func reserveWriteRecords(_ count: Int) {
+        writeRecords.reserveCapacity(writeRecords.count + max(0, count))
+    }
+
     /// Adds a static neighbour entry (IPv4 → MAC), as `ip neigh add … nud permanent` does.
     public func addNeighbor(_ ip: IPv4Address, mac: MACAddress) { neighbors[ip] = mac }
 
@@ -292,10 +309,12 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         account.syscall = configuration.costs.syscall
         // One pass through the stack per entry (destination lookup, header template).
         account.stack = Int64(entries.count) * configuration.costs.stackPerMessage
-        let messages = entries.map {
-            OutMessage(destination: $0.destination, address: $0.address, length: $0.length, rtpTimestamp: $0.rtpTimestamp)
+        messageScratch.removeAll(keepingCapacity: true)
+        for e in entries {
+            messageScratch.append(OutMessage(destination: e.destination, address: e.address, length: e.length,
+                                             rtpTimestamp: e.rtpTimestamp))
         }
-        return try submit(process: process, sourcePort: sourcePort, messages: messages, path: nil,
+        return try submit(process: process, sourcePort: sourcePort, messages: messageScratch, path: nil,
                           account: account, switchesContext: true, rtp: socketRTP[socket.rawValue])
     }
 
@@ -329,15 +348,14 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
                 return WriteID(rawValue: 0)
             }
         }
-        var driverEntries: [WriteEntry] = []
-        driverEntries.reserveCapacity(expanded.count)
+        entryScratch.removeAll(keepingCapacity: true)
         let core = core ?? coreFor(process)
         let start = max(simulator.now, coreBusyUntil[core])
         do throws(HostError) {
             for e in expanded {
                 let destination = try destinationID(sourcePort: sourcePort, destination: e.destination, rtp: rtp)
-                driverEntries.append(WriteEntry(destination: destination, address: e.address, length: e.length,
-                                                launchTime: e.launch, rtpTimestamp: e.rtpTimestamp))
+                entryScratch.append(WriteEntry(destination: destination, address: e.address, length: e.length,
+                                               launchTime: e.launch, rtpTimestamp: e.rtpTimestamp))
             }
         } catch {
             counters.writesRefused += 1
@@ -347,7 +365,7 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         let before = driver.counters
         let id: WriteID
         do throws(DriverError) {
-            id = try driver.transmit(space: process.addressSpace, entries: driverEntries, path: path)
+            id = try driver.transmit(space: process.addressSpace, entries: entryScratch, path: path)
         } catch {
             counters.writesRefused += 1
             _ = occupy(core: core, from: start, account)

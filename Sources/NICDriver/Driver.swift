@@ -77,18 +77,29 @@ public final class Driver {
     struct WriteState {
         var id: WriteID
         var space: AddressSpace
-        var entries: [WriteEntry]
-        /// Bytes of each entry already described.
-        var sent: [Int]
-        /// Whether each entry's (possibly empty) first packet went out.
-        var started: [Bool]
+        /// Where the write's entries start in ``queuedEntries``, and how many it has.
+        var firstEntry: Int
+        var entryCount: Int
         var current = 0
         var remainingEntries: Int
         var path: PayloadPath
-        /// Per entry, one past the last virtual page already walked and pinned in this write (unregistered
-        /// zero-copy pins each page once per call, as get_user_pages does).
-        var pinnedThrough: [UInt64] = []
     }
+
+    /// One entry of a queued write and how far the driver got with it.
+    struct QueuedEntry {
+        var entry: WriteEntry
+        /// Bytes already described.
+        var sent = 0
+        /// Whether the (possibly empty) first packet went out.
+        var started = false
+        /// One past the last virtual page already walked and pinned in this write (unregistered zero-copy pins
+        /// each page once per call, as get_user_pages does).
+        var pinnedThrough: UInt64 = 0
+    }
+
+    /// The entries of every queued write, back to back in queue order. Emptied (keeping its storage) whenever the
+    /// queue drains, so accepting a write allocates nothing once it has grown to the most entries ever queued.
+    var queuedEntries: [QueuedEntry] = []
 
     /// Sets up rings and buffers in `memory` and programs the device.
     public init(device: RegisterSpace, memory: PhysicalMemory, configuration: DriverConfiguration,
@@ -246,11 +257,10 @@ public final class Driver {
         let id = WriteID(rawValue: nextWriteID)
         nextWriteID += 1
         counters.writes += 1
-        queued.append(WriteState(id: id, space: space, entries: entries,
-                                 sent: Array(repeating: 0, count: entries.count),
-                                 started: Array(repeating: false, count: entries.count),
-                                 remainingEntries: entries.count, path: path ?? configuration.path,
-                                 pinnedThrough: Array(repeating: 0, count: entries.count)))
+        let first = queuedEntries.count
+        for e in entries { queuedEntries.append(QueuedEntry(entry: e)) }
+        queued.append(WriteState(id: id, space: space, firstEntry: first, entryCount: entries.count,
+                                 remainingEntries: entries.count, path: path ?? configuration.path))
         post()
         counters.peakQueuedWrites = max(counters.peakQueuedWrites, UInt64(queued.count - queuedHead))
         return id
@@ -260,7 +270,7 @@ public final class Driver {
     public func ringDoorbell() {
         guard posted != doorbellPosted else { return }
         doorbellPosted = posted
-        device.writeRegister(.tdt, UInt32(posted % UInt64(ringSize)))
+        device.writeRegister(.tdt, UInt32(posted & UInt64(ringSize - 1)))
         counters.doorbells += 1
     }
 
@@ -351,7 +361,7 @@ public final class Driver {
     @discardableResult
     public func transmitFrame(_ bytes: [UInt8], length: Int) -> Bool {
         guard length > 0, length <= bounceSlotBytes, length <= bytes.count, freeDescriptors >= 1 else { return false }
-        let index = Int(posted % UInt64(ringSize))
+        let index = Int(posted & UInt64(ringSize - 1))
         let slot = PhysicalAddress(rawValue: bounceBase.rawValue + UInt64(index * bounceSlotBytes))
         do throws(MemoryFault) {
             try memory.write(slot, from: bytes, at: 0, count: length)
@@ -370,7 +380,7 @@ public final class Driver {
     func reclaim() {
         while reportCount > 0 {
             let index = reportQueue[reportHead]
-            let address = PhysicalAddress(rawValue: ringBase.rawValue + (index % UInt64(ringSize)) * UInt64(TxDescriptor.size)
+            let address = PhysicalAddress(rawValue: ringBase.rawValue + (index & UInt64(ringSize - 1)) * UInt64(TxDescriptor.size)
                                           + UInt64(TxDescriptor.statusOffset))
             let status: TxStatus
             do throws(MemoryFault) {
@@ -417,6 +427,7 @@ public final class Driver {
             queuedHead += 1
         }
         queued.removeAll(keepingCapacity: true)
+        queuedEntries.removeAll(keepingCapacity: true)
         queuedHead = 0
         // A write that posted nothing (every entry faulted) completes as soon as everything before it has.
         reclaim()
@@ -425,7 +436,7 @@ public final class Driver {
     /// The next entry to send from, per the configured order, and the round-robin position after it.
     func nextEntry(_ w: WriteState) -> (entry: Int, next: Int)? {
         guard w.remainingEntries > 0 else { return nil }
-        let n = w.entries.count
+        let n = w.entryCount
         switch configuration.order {
         case .destinationMajor:
             var i = w.current
@@ -433,14 +444,18 @@ public final class Driver {
             return i < n ? (i, i) : nil
         case .roundRobin:
             for step in 0..<n {
-                let i = (w.current + step) % n
-                if !isDone(w, i) { return (i, (i + 1) % n) }
+                // w.current < n and step < n: a subtraction wraps (no division per packet).
+                let i = w.current + step >= n ? w.current + step - n : w.current + step
+                if !isDone(w, i) { return (i, i + 1 == n ? 0 : i + 1) }
             }
             return nil
         }
     }
 
-    func isDone(_ w: WriteState, _ i: Int) -> Bool { w.started[i] && w.sent[i] >= w.entries[i].length }
+    func isDone(_ w: WriteState, _ i: Int) -> Bool {
+        let q = queuedEntries[w.firstEntry + i]
+        return q.started && q.sent >= q.entry.length
+    }
 
     /// Payload bytes one send covers for `destination`: one datagram's worth, or with NIC segmentation as many
     /// whole datagrams as fit one IPv4 datagram and the segment limit.
@@ -455,11 +470,13 @@ public final class Driver {
     /// Posts packets of one write; returns true when all of them are posted.
     func postPackets(of w: inout WriteState) -> Bool {
         while let (i, next) = nextEntry(w) {
-            let entry = w.entries[i]
+            let k = w.firstEntry + i
+            let entry = queuedEntries[k].entry
+            let sent = queuedEntries[k].sent
             let destination = entry.destination.rawValue
-            let payload = min(sendPayloadLimit(for: entry.destination), entry.length - w.sent[i])
-            let address = VirtualAddress(rawValue: entry.address.rawValue + UInt64(w.sent[i]))
-            let launch = w.started[i] ? nil : entry.launchTime
+            let payload = min(sendPayloadLimit(for: entry.destination), entry.length - sent)
+            let address = VirtualAddress(rawValue: entry.address.rawValue + UInt64(sent))
+            let launch = queuedEntries[k].started ? nil : entry.launchTime
             let context = configuration.segmentation == .nic || launch != nil ? 1 : 0
             var needed = 1 + context
             if w.path == .zeroCopy {
@@ -471,12 +488,12 @@ public final class Driver {
                         counters.translationMisses += 1
                         try w.space.physicalPieces(of: address, length: payload, into: &pieces)
                         // Pages new to this write are walked and pinned once; later packets reuse them.
-                        let first = max(address.rawValue >> 12, w.pinnedThrough[i])
+                        let first = max(address.rawValue >> 12, queuedEntries[k].pinnedThrough)
                         let end = payload == 0 ? first : (address.rawValue + UInt64(payload) - 1) >> 12 + 1
                         if end > first {
                             counters.pageWalks += end - first
                             counters.transientPins += end - first
-                            w.pinnedThrough[i] = end
+                            queuedEntries[k].pinnedThrough = end
                         }
                         mapPieces()
                     }
@@ -484,8 +501,8 @@ public final class Driver {
                     // Checked when the write was accepted; a mapping removed since skips the entry, counted.
                     counters.translationFaults += 1
                     w.current = next
-                    w.started[i] = true
-                    w.sent[i] = entry.length
+                    queuedEntries[k].started = true
+                    queuedEntries[k].sent = entry.length
                     w.remainingEntries -= 1
                     continue
                 }
@@ -499,9 +516,9 @@ public final class Driver {
             let segments = payload <= mss ? 1 : (payload + mss - 1) / mss
             writePacket(destination: destination, space: w.space, address: address, payload: payload, segments: segments,
                         path: w.path, launch: launch, rtpTimestamp: entry.rtpTimestamp ?? 0)
-            w.started[i] = true
-            w.sent[i] += payload
-            if w.sent[i] >= entry.length { w.remainingEntries -= 1 }
+            queuedEntries[k].started = true
+            queuedEntries[k].sent = sent + payload
+            if sent + payload >= entry.length { w.remainingEntries -= 1 }
             destinationCounters[destination].packets += UInt64(segments)
             destinationCounters[destination].sends += 1
             destinationCounters[destination].payloadBytes += UInt64(payload)
@@ -528,7 +545,7 @@ public final class Driver {
                         rtpSequence: sequence, rtpTimestamp: rtpTimestamp, checksum: nicSegments ? .none : .partial)
         counters.headerBytesWritten += UInt64(headerLength)
         let first = posted
-        let firstIndex = Int(first % UInt64(ringSize))
+        let firstIndex = Int(first & UInt64(ringSize - 1))
         var command: TxCommand = [.insertFCS]
         if configuration.moderation.delaysTransmit { command.insert(.interruptDelay) }
         let report = configuration.report == .everyPacket
@@ -556,7 +573,7 @@ public final class Driver {
                 try writeDescriptor(context)
                 checksum = []
             }
-            let header = PhysicalAddress(rawValue: headerBase.rawValue + UInt64(Int(posted % UInt64(ringSize)) * Driver.headerSlotBytes))
+            let header = PhysicalAddress(rawValue: headerBase.rawValue + UInt64(Int(posted & UInt64(ringSize - 1)) * Driver.headerSlotBytes))
             switch (path, nicSegments) {
             case (.copy, false):
                 // One bounce buffer holds header and payload: one descriptor per packet.
@@ -578,7 +595,7 @@ public final class Driver {
                 var done = 0
                 while done < payload {
                     let n = min(bounceSlotBytes, payload - done)
-                    let slot = PhysicalAddress(rawValue: bounceBase.rawValue + (posted % UInt64(ringSize)) * UInt64(bounceSlotBytes))
+                    let slot = PhysicalAddress(rawValue: bounceBase.rawValue + (posted & UInt64(ringSize - 1)) * UInt64(bounceSlotBytes))
                     try space.copy(from: VirtualAddress(rawValue: address.rawValue + UInt64(done)), toPhysical: slot, count: n)
                     done += n
                     try writeDescriptor(TxDescriptor(bufferAddress: slot.rawValue, length: UInt16(n),
@@ -604,10 +621,12 @@ public final class Driver {
     }
 
     func writeDescriptor(_ d: TxDescriptor) throws(MemoryFault) {
-        d.encode(into: &scratch, at: 0)
-        let index = posted % UInt64(ringSize)
-        try memory.write(PhysicalAddress(rawValue: ringBase.rawValue + index * UInt64(TxDescriptor.size)),
-                         from: scratch, at: 0, count: TxDescriptor.size)
+        // Two little-endian 64-bit stores: the same 16 bytes as `encode`, without a scratch buffer.
+        let index = posted & UInt64(ringSize - 1)
+        let address = PhysicalAddress(rawValue: ringBase.rawValue + index * UInt64(TxDescriptor.size))
+        let (low, high) = d.words
+        try memory.writeUInt64LE(address, low)
+        try memory.writeUInt64LE(address.advanced(by: 8), high)
         posted += 1
         counters.descriptorsWritten += 1
         if let simulator = traceSimulator, simulator.tracer != nil {
@@ -637,7 +656,7 @@ public final class Driver {
     /// Sets report-status on the newest posted descriptor if it lacks it (it is not yet visible to the device).
     func requestReportOnLastPosted() {
         guard posted > 0, !lastPostedHasReport else { return }
-        let index = (posted - 1) % UInt64(ringSize)
+        let index = (posted - 1) & UInt64(ringSize - 1)
         let address = PhysicalAddress(rawValue: ringBase.rawValue + index * UInt64(TxDescriptor.size) + 11)
         do throws(MemoryFault) {
             let command = TxCommand(rawValue: try memory.readUInt8(address))

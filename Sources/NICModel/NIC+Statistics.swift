@@ -37,7 +37,9 @@ extension NICRegister {
 extension NIC {
     /// The cumulative counter behind a statistics register of this file, if `offset` is one.
     func statisticsCounter(_ offset: NICRegister) -> UInt64? {
-        let c = counters
+        // The stored counters, not ``counters``: that getter builds the per-queue arrays, and every register read
+        // (the interrupt handler's ICR read among them) asks here first.
+        let c = _counters
         switch offset {
         case .rxcec: return c.rxChecksumErrors
         case .rxddc: return c.rxDroppedDisabled

@@ -22,9 +22,9 @@ extension NIC {
             }
             var worked = false
             for step in 0..<txQueues.count {
-                let q = (nextFetchQueue + step) % txQueues.count
+                let q = TxQueue.wrap(nextFetchQueue, step, txQueues.count)
                 if fetchPacket(queue: q) || fetchDescriptors(queue: q) {
-                    nextFetchQueue = (q + 1) % txQueues.count
+                    nextFetchQueue = TxQueue.wrap(q, 1, txQueues.count)
                     worked = true
                     break
                 }
@@ -59,7 +59,7 @@ extension NIC {
                 d = TxDescriptor(bufferAddress: 0, length: 0, command: .endOfPacket, status: .dmaError)
             }
             txQueues[q].setCached(cached + i, d)
-            index = (index + 1) % count
+            index = index + 1 == count ? 0 : index + 1
         }
         txQueues[q].cachePending = n
         if simulator.tracer != nil {
@@ -70,7 +70,7 @@ extension NIC {
         }
         _counters.descriptorsFetched += UInt64(n)
         _counters.descriptorBatches += 1
-        let transfer = busTime(bytes: n * TxDescriptor.size)
+        let transfer = descriptorBusMemo.duration(bits: Int64(n * TxDescriptor.size) * 8)
         dmaFreeAt = simulator.now + transfer
         // IOTLB misses (when an IOMMU sits in the path) lengthen this transfer's round trip.
         simulator.schedule(after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency(), target: id,
@@ -224,7 +224,7 @@ extension NIC {
             txQueues[q].append(record)
             bufferedBytes += record.length
         }
-        let transfer = busTime(bytes: length)
+        let transfer = packetBusMemo.duration(bits: Int64(length) * 8)
         dmaFreeAt = simulator.now + transfer
         if simulator.tracer != nil {
             simulator.trace(name, "dma-read", [
@@ -365,14 +365,14 @@ extension NIC {
             macHairpinFrame = frame
             transmitObserver?.observe(frame, at: start, simulator: simulator)
             let bits = Int64(EthernetFraming.bytesOnWire(frameLength: simulator.frames.length(of: frame)) * 8)
-            simulator.schedule(at: start + SimDuration.serialization(bits: bits, bitsPerSecond: configuration.lineRate),
+            simulator.schedule(at: start + wireMemo.duration(bits: bits),
                                target: id, kind: EventKind.transmitDone.rawValue, b: generation)
             return
         }
         var wake = SimTime.never
         var step = 0
         while step < txQueues.count {
-            let q = (nextMACQueue + step) % txQueues.count
+            let q = TxQueue.wrap(nextMACQueue, step, txQueues.count)
             guard let r = txQueues[q].oldest, r.ready else {
                 step += 1
                 continue
@@ -412,7 +412,7 @@ extension NIC {
             }
             macBusy = true
             macQueue = q
-            nextMACQueue = (q + 1) % txQueues.count
+            nextMACQueue = TxQueue.wrap(q, 1, txQueues.count)
             transmitObserver?.observe(r.frame, at: start, simulator: simulator)
             if let tracer = simulator.tracer {
                 tracer.record(TraceRecord(time: start, component: name, event: "wire", fields: [
@@ -420,7 +420,7 @@ extension NIC {
                 ] + simulator.frames.traceFields(of: r.frame)))
             }
             let bits = Int64(EthernetFraming.bytesOnWire(frameLength: r.length) * 8)
-            let lastBit = start + SimDuration.serialization(bits: bits, bitsPerSecond: configuration.lineRate)
+            let lastBit = start + wireMemo.duration(bits: bits)
             simulator.schedule(at: lastBit, target: id, kind: EventKind.transmitDone.rawValue, b: generation)
             return
         }
@@ -442,8 +442,7 @@ extension NIC {
             statGoodOctets &+= UInt64(length)
             if let wire { wire.accept(frame, simulator: simulator) } else { simulator.frames.release(frame) }
             macBusy = false
-            macFreeAt = simulator.now + SimDuration.serialization(
-                bits: Int64(EthernetFraming.interPacketGapBytes * 8), bitsPerSecond: configuration.lineRate)
+            macFreeAt = simulator.now + interPacketGap
             pumpTransmit()
             // Device-made frames go out whether or not the driver's transmitter is enabled.
             if !macBusy && hairpinCount > 0 { startNextOnMAC(at: macFreeAt) }
@@ -460,8 +459,7 @@ extension NIC {
         if let wire { wire.accept(r.frame, simulator: simulator) } else { simulator.frames.release(r.frame) }
         if r.completesPacket { complete(r, queue: q) }
         macBusy = false
-        macFreeAt = simulator.now + SimDuration.serialization(
-            bits: Int64(EthernetFraming.interPacketGapBytes * 8), bitsPerSecond: configuration.lineRate)
+        macFreeAt = simulator.now + interPacketGap
         pumpTransmit()
     }
 

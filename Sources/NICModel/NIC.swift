@@ -136,6 +136,12 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     /// The frame on the wire: queue index, or -1 for a hairpin frame.
     var macQueue = 0
     var macHairpinFrame = FrameHandle(rawValue: 0)
+    // Serialization times at the line rate and the bus rate, remembered per kind of transfer (see
+    // ``SimCore/SerializationMemo``); the inter-packet gap at the line rate never changes.
+    var wireMemo: SerializationMemo
+    var descriptorBusMemo: SerializationMemo
+    var packetBusMemo: SerializationMemo
+    let interPacketGap: SimDuration
     // Scratch (allocated once).
     var descriptorScratch: [UInt8]
     var staging: [UInt8]
@@ -180,6 +186,11 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         self.rxQueues = (0..<configuration.receiveQueues).map { RxQueue(index: $0) }
         self.descriptorScratch = [UInt8](repeating: 0, count: configuration.descriptorCacheSize * TxDescriptor.size)
         self.staging = [UInt8](repeating: 0, count: configuration.maxSegmentationBytes)
+        self.wireMemo = SerializationMemo(bitsPerSecond: configuration.lineRate)
+        self.descriptorBusMemo = SerializationMemo(bitsPerSecond: configuration.dmaBytesPerSecond * 8)
+        self.packetBusMemo = SerializationMemo(bitsPerSecond: configuration.dmaBytesPerSecond * 8)
+        self.interPacketGap = SimDuration.serialization(
+            bits: Int64(EthernetFraming.interPacketGapBytes * 8), bitsPerSecond: configuration.lineRate)
         self.id = simulator.register(self, name: name)
     }
 

@@ -76,33 +76,40 @@ public struct TxDescriptor: Hashable, Sendable {
     /// Writes the 16 descriptor bytes little-endian into `bytes` at `offset`.
     @inlinable public func encode(into bytes: inout [UInt8], at offset: Int) {
         precondition(offset >= 0 && offset + Self.size <= bytes.count)
-        var a = bufferAddress
-        for i in 0..<8 {
-            bytes[offset + i] = UInt8(truncatingIfNeeded: a)
-            a >>= 8
+        let (low, high) = words
+        bytes.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: low.littleEndian, toByteOffset: offset, as: UInt64.self)
+            raw.storeBytes(of: high.littleEndian, toByteOffset: offset + 8, as: UInt64.self)
         }
-        bytes[offset + 8] = UInt8(truncatingIfNeeded: length)
-        bytes[offset + 9] = UInt8(truncatingIfNeeded: length >> 8)
-        bytes[offset + 10] = checksumOffset
-        bytes[offset + 11] = command.rawValue
-        bytes[offset + 12] = status.rawValue
-        bytes[offset + 13] = checksumStart
-        bytes[offset + 14] = UInt8(truncatingIfNeeded: reserved)
-        bytes[offset + 15] = UInt8(truncatingIfNeeded: reserved >> 8)
+    }
+
+    /// The 16 bytes as two little-endian 64-bit words: the buffer address, then length, CSO, CMD, STA, CSS and
+    /// the special field from the least significant byte up.
+    @inlinable public var words: (UInt64, UInt64) {
+        let high = UInt64(length) | UInt64(checksumOffset) << 16 | UInt64(command.rawValue) << 24
+            | UInt64(status.rawValue) << 32 | UInt64(checksumStart) << 40 | UInt64(reserved) << 48
+        return (bufferAddress, high)
+    }
+
+    /// The descriptor whose 16 bytes are these two little-endian words (the inverse of ``words``).
+    @inlinable public init(words low: UInt64, _ high: UInt64) {
+        self.bufferAddress = low
+        self.length = UInt16(truncatingIfNeeded: high)
+        self.checksumOffset = UInt8(truncatingIfNeeded: high >> 16)
+        self.command = TxCommand(rawValue: UInt8(truncatingIfNeeded: high >> 24))
+        self.status = TxStatus(rawValue: UInt8(truncatingIfNeeded: high >> 32))
+        self.checksumStart = UInt8(truncatingIfNeeded: high >> 40)
+        self.reserved = UInt16(truncatingIfNeeded: high >> 48)
     }
 
     /// Reads a descriptor from 16 bytes at `offset`; nil when fewer than 16 bytes remain.
     @inlinable public init?(decoding bytes: [UInt8], at offset: Int) {
         guard offset >= 0, offset <= bytes.count - Self.size else { return nil }
-        var a: UInt64 = 0
-        for i in (0..<8).reversed() { a = (a << 8) | UInt64(bytes[offset + i]) }
-        self.bufferAddress = a
-        self.length = UInt16(bytes[offset + 8]) | UInt16(bytes[offset + 9]) << 8
-        self.checksumOffset = bytes[offset + 10]
-        self.command = TxCommand(rawValue: bytes[offset + 11])
-        self.status = TxStatus(rawValue: bytes[offset + 12])
-        self.checksumStart = bytes[offset + 13]
-        self.reserved = UInt16(bytes[offset + 14]) | UInt16(bytes[offset + 15]) << 8
+        let (low, high) = bytes.withUnsafeBytes { raw in
+            (UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
+             UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)))
+        }
+        self.init(words: low, high)
     }
 }
 

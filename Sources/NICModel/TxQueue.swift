@@ -87,14 +87,21 @@ struct TxQueue: RingRegisters {
         return false
     }
 
-    /// The cached descriptor `i` places after the oldest.
-    func cached(_ i: Int) -> TxDescriptor { cache[(cacheStart + i) % cache.count] }
+    /// `start + i` wrapped into `0..<count`, for `start < count` and `0 <= i < count` (a subtraction, not a
+    /// division: these run several times per packet).
+    @inline(__always) static func wrap(_ start: Int, _ i: Int, _ count: Int) -> Int {
+        let k = start + i
+        return k >= count ? k - count : k
+    }
 
-    mutating func setCached(_ i: Int, _ d: TxDescriptor) { cache[(cacheStart + i) % cache.count] = d }
+    /// The cached descriptor `i` places after the oldest.
+    func cached(_ i: Int) -> TxDescriptor { cache[Self.wrap(cacheStart, i, cache.count)] }
+
+    mutating func setCached(_ i: Int, _ d: TxDescriptor) { cache[Self.wrap(cacheStart, i, cache.count)] = d }
 
     /// Drops the `n` oldest cached descriptors (their packet was taken).
     mutating func consumeCached(_ n: Int) {
-        cacheStart = (cacheStart + n) % cache.count
+        cacheStart = Self.wrap(cacheStart, n, cache.count)
         cacheCount -= n
         cacheRingIndex = (cacheRingIndex + UInt32(n)) % ringCount
     }
@@ -105,7 +112,7 @@ struct TxQueue: RingRegisters {
     }
 
     mutating func append(_ r: TxFrameRecord) {
-        records[(recordStart + recordCount) % records.count] = r
+        records[Self.wrap(recordStart, recordCount, records.count)] = r
         recordCount += 1
     }
 
@@ -113,7 +120,7 @@ struct TxQueue: RingRegisters {
 
     mutating func popOldest() -> TxFrameRecord {
         let r = records[recordStart]
-        recordStart = (recordStart + 1) % records.count
+        recordStart = Self.wrap(recordStart, 1, records.count)
         recordCount -= 1
         return r
     }
@@ -121,7 +128,7 @@ struct TxQueue: RingRegisters {
     /// Marks the frames of the oldest packet still in flight as fetched.
     mutating func packetArrived() {
         for i in 0..<recordCount {
-            let k = (recordStart + i) % records.count
+            let k = Self.wrap(recordStart, i, records.count)
             if records[k].ready { continue }
             records[k].ready = true
             if records[k].completesPacket { return }

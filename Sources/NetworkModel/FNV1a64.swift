@@ -19,10 +19,14 @@ public struct FNV1a64: Hashable, Sendable {
     /// Adds `count` bytes of `bytes` starting at `start`; the range must lie inside the array.
     @inlinable public mutating func add(_ bytes: [UInt8], from start: Int, count: Int) {
         precondition(start >= 0 && count >= 0 && start <= bytes.count - count, "FNV1a64 range out of bounds")
+        guard count > 0 else { return }
         var h = state
-        for i in start..<(start + count) {
-            h ^= UInt64(bytes[i])
-            h &*= Self.prime
+        bytes.withUnsafeBufferPointer { buffer in
+            // The range was checked above; the loop itself needs no bounds checks.
+            for i in start..<(start + count) {
+                h ^= UInt64(buffer[i])
+                h &*= Self.prime
+            }
         }
         state = h
     }

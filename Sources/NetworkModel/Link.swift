@@ -41,6 +41,9 @@ public final class Link: EventHandler {
     private var sinkA: FrameSink?
     private var sinkB: FrameSink?
     private var random: RandomStream
+    /// Serialization at the line rate, remembered for the last frame length of each direction.
+    private var memoAToB: SerializationMemo
+    private var memoBToA: SerializationMemo
     private var lastHandOverAToB = SimTime(rawValue: .min)
     private var lastHandOverBToA = SimTime(rawValue: .min)
     /// Injected faults (``LinkFault``), and how many of them are active now.
@@ -72,6 +75,8 @@ public final class Link: EventHandler {
         self.propagationDelay = propagationDelay
         self.lossProbability = lossProbability
         self.random = simulator.randomStream(named: name)
+        self.memoAToB = SerializationMemo(bitsPerSecond: rateBitsPerSecond)
+        self.memoBToA = SerializationMemo(bitsPerSecond: rateBitsPerSecond)
         self.nearA = LinkEnd(fromA: true)
         self.nearB = LinkEnd(fromA: false)
         self.id = simulator.register(self, name: name)
@@ -91,9 +96,9 @@ public final class Link: EventHandler {
         let length = simulator.frames.length(of: frame)
         let now = simulator.now
         // The frame's first bit left one serialization time ago; it must not overlap the previous frame's last bit.
-        let firstBit = SimTime(
-            rawValue: now.rawValue
-                - EthernetWireTiming.timeToLastBit(frameLength: length, bitsPerSecond: rateBitsPerSecond).rawValue)
+        let bits = EthernetWireTiming.bitsToLastBit(frameLength: length)
+        let serialization = fromA ? memoAToB.duration(bits: bits) : memoBToA.duration(bits: bits)
+        let firstBit = SimTime(rawValue: now.rawValue - serialization.rawValue)
         let overlaps = firstBit < (fromA ? lastHandOverAToB : lastHandOverBToA)
         let lost = lossProbability > 0 && random.nextUnit() < lossProbability
         let faulted = !lost && activeFaults > 0 && faultDrops(fromA: fromA)

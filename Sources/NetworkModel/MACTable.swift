@@ -1,18 +1,19 @@
+import SimCore
+
 /// The learning table of a switch: MAC address (48 bits in a `UInt64`) → port.
 ///
-/// Storage is reserved for `capacity` entries up front, so learning and lookups never allocate; when the table is
-/// full, new addresses are not learned (their frames keep being flooded), as in hardware with a fixed table.
-/// Entries do not age.
+/// Storage is reserved for `capacity` entries up front (``SimCore/IntegerTable``), so learning and lookups never
+/// allocate; when the table is full, new addresses are not learned (their frames keep being flooded), as in
+/// hardware with a fixed table. Entries do not age.
 struct MACTable {
-    private var ports: [UInt64: Int32]
+    private var ports: IntegerTable
     /// Entries the table can hold.
     let capacity: Int
 
     init(capacity: Int) {
         precondition(capacity > 0)
         self.capacity = capacity
-        ports = [:]
-        ports.reserveCapacity(capacity)
+        ports = IntegerTable(capacity: capacity)
     }
 
     /// Entries held.
@@ -20,7 +21,7 @@ struct MACTable {
 
     /// The port `address` was learned on, if any.
     func port(of address: UInt64) -> Int? {
-        ports[address].map { Int($0) }
+        ports.value(for: address).map { Int($0) }
     }
 
     enum Outcome: Equatable {
@@ -30,13 +31,12 @@ struct MACTable {
     /// Records that `address` was seen as a source on `port`.
     mutating func learn(_ address: UInt64, port: Int) -> Outcome {
         let value = Int32(port)
-        if let old = ports[address] {
+        if let old = ports.value(for: address) {
             if old == value { return .known }
-            ports[address] = value
+            ports.set(value, for: address)
             return .moved
         }
-        guard ports.count < capacity else { return .full }
-        ports[address] = value
+        guard ports.set(value, for: address) else { return .full }
         return .learned
     }
 }

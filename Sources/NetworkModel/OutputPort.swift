@@ -25,6 +25,8 @@ class OutputPort {
     /// When the inter-frame gap after the last transmitted frame ends; the next first bit may not come sooner.
     var freeAt = SimTime.zero
     var counters = SwitchPortCounters()
+    /// Serialization at `rate`, remembered for the last frame length.
+    var lastBitMemo: SerializationMemo
 
     init(element: ComponentID, lastBitKind: UInt32, index: Int, rate: Int64, bufferBytes: Int, queueFrames: Int) {
         self.element = element
@@ -32,6 +34,7 @@ class OutputPort {
         self.index = index
         self.rate = rate
         self.gap = EthernetWireTiming.interFrameGap(bitsPerSecond: rate)
+        self.lastBitMemo = SerializationMemo(bitsPerSecond: rate)
         self.bufferBytes = bufferBytes
         self.queue = FrameRing(minimumCapacity: queueFrames)
     }
@@ -87,7 +90,7 @@ class OutputPort {
         guard let head = queue.first else { return }
         let length = simulator.frames.length(of: head)
         let firstBit = max(simulator.now, freeAt)
-        let lastBit = firstBit + EthernetWireTiming.timeToLastBit(frameLength: length, bitsPerSecond: rate)
+        let lastBit = firstBit + lastBitMemo.duration(bits: EthernetWireTiming.bitsToLastBit(frameLength: length))
         busy = true
         simulator.schedule(at: lastBit, target: element, kind: lastBitKind, a: UInt64(head.rawValue), b: UInt64(index))
     }

@@ -14,6 +14,8 @@ final class Application: EventHandler {
     let buffers: [VirtualAddress]
     let hosts: [World.ReceiverNode]
     var id = ComponentID(rawValue: 0)
+    /// The sequence number reserved for write call 0; call `w` has `firstCallSequence + w`.
+    var firstCallSequence: UInt64 = 0
     /// Write calls refused by the OS (a policy or address the scenario got wrong shows here, not as a crash).
     private(set) var refusedCalls = 0
     private(set) var policyErrors: [String] = []
@@ -67,10 +69,18 @@ final class Application: EventHandler {
                 simulator.schedule(at: SimTime(rawValue: end), target: id, kind: Kind.remove.rawValue, a: UInt64(k))
             }
         }
-        for w in 0..<spec.writes.count {
-            simulator.schedule(at: SimTime(rawValue: Int64(w) * spec.writes.interval), target: id, kind: Kind.call.rawValue,
-                               a: UInt64(w))
-        }
+        // Only the next call waits in the queue (a long run would otherwise hold every call in the heap); each
+        // call has the sequence number it would have had if all were scheduled now, so the order is the same.
+        firstCallSequence = simulator.reserveSequenceNumbers(spec.writes.count)
+        scheduleCall(0)
+    }
+
+    /// Puts write call `w` in the queue, if the scenario has it.
+    func scheduleCall(_ w: Int) {
+        guard w < spec.writes.count else { return }
+        simulator.schedule(at: SimTime(rawValue: Int64(w) * spec.writes.interval),
+                           reservedSequence: firstCallSequence + UInt64(w), target: id, kind: Kind.call.rawValue,
+                           a: UInt64(w))
     }
 
     func host(for policy: PolicySpec) -> Host? {
@@ -81,7 +91,9 @@ final class Application: EventHandler {
 
     func handle(_ event: Event, simulator: Simulator) {
         switch Kind(rawValue: event.kind) {
-        case .call: call()
+        case .call:
+            scheduleCall(Int(event.a) + 1)
+            call()
         case .install:
             let p = spec.policies[Int(event.a)]
             if let h = p.host, case .router(let router) = hosts[h] {

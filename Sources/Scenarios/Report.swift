@@ -322,8 +322,10 @@ extension World {
         case .datagram(let d):
             report.datagrams = d.counters.datagrams
             report.payloadBytes = d.counters.payloadBytes
-            report.digest = hex(d.digest)
-            report.intact = expected.map { d.counters.payloadBytes == $0.bytes && d.digest == $0.digest }
+            if d.digestsPayload {
+                report.digest = hex(d.digest)
+                report.intact = expected.map { d.counters.payloadBytes == $0.bytes && d.digest == $0.digest }
+            }
             report.badChecksums = d.counters.badIPChecksums + d.counters.badUDPChecksums
             report.firstArrivalPs = d.counters.firstArrival?.rawValue
             report.lastArrivalPs = d.counters.lastArrival?.rawValue

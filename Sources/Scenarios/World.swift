@@ -77,12 +77,16 @@ public final class World {
     public struct Options: @unchecked Sendable {
         /// Capture the server's transmitted frames as pcap, in memory (``World/pcapBytes``).
         public var capturePcap = false
-        /// Stream the server's transmitted frames as pcap into this file instead (see ``World/finishPcap()``).
-        public var pcapPath: String?
+        /// Capture them into this file instead, written while the run goes (in 1 MiB pieces), as a packet
+        /// capture tool would; ``World/pcapBytes`` is then nil and ``World/pcapError`` tells of a failed write.
+        public var pcapFile: String?
         /// Receivers keep every payload byte (for tests).
         public var keepPayload = false
         /// Keep each buffer's bytes in ``World/bufferContents``.
         public var keepBufferContents = false
+        /// Datagram receivers digest every payload byte (FNV-1a) so reports can say whether streams arrived
+        /// intact; without it receivers still check and count every datagram, and reports show no digest.
+        public var digestPayloads = true
         /// Record the times of interrupt handler runs.
         public var recordInterruptTimes = false
         /// Stop after this many events.
@@ -105,8 +109,10 @@ public final class World {
 
         // The network: port 0 faces the server, port i + 1 receiver i.
         let rates = [serverSpec.link.rate] + spec.receivers.map(\.link.rate) + (spec.network.vde.map { [$0.rate] } ?? [])
+        // The MAC table holds every station of the scenario, however many receivers it has.
         let sw = EthernetSwitch(simulator: simulator, name: "switch", portCount: rates.count, portRates: rates,
-                                bufferBytesPerPort: spec.network.portBufferBytes)
+                                bufferBytesPerPort: spec.network.portBufferBytes,
+                                macTableCapacity: max(8192, 2 * rates.count))
         self.ethernetSwitch = sw
         let server = try EmulatedHost(simulator: simulator, server: serverSpec, seed: spec.seed, switch: sw, port: 0)
         self.server = server
@@ -169,7 +175,8 @@ public final class World {
                     nodes.append(.setTopBox(box))
                 } else {
                     let receiver = DatagramReceiver(simulator: simulator, name: r.name, mac: r.mac,
-                                                    keepPayload: options.keepPayload)
+                                                    keepPayload: options.keepPayload,
+                                                    digestsPayload: options.digestPayloads)
                     datagramReceivers.append(receiver)
                     sink = receiver
                     nodes.append(.datagram(receiver))
@@ -225,8 +232,8 @@ public final class World {
         self.receivers = datagramReceivers
         self.receiverNodes = nodes
 
-        if options.capturePcap || options.pcapPath != nil {
-            let capture = PcapCapture(path: options.pcapPath)
+        if options.capturePcap || options.pcapFile != nil {
+            let capture = try PcapCapture(file: options.pcapFile)
             server.nic.transmitObserver = capture
             self.capture = capture
         } else {
@@ -274,6 +281,7 @@ public final class World {
         self.bufferContents = options.keepBufferContents ? contents : []
         self.writeContents = contents
 
+        if spec.writes.method == .multiWrite { server.host.reserveWriteRecords(spec.writes.count) }
         self.application = Application(simulator: simulator, spec: spec, server: server.host, socket: socket,
                                        buffers: buffers, hosts: nodes)
         application.start()
@@ -355,17 +363,17 @@ public final class World {
         // A real port polls forever: such a run needs an end, 2 s of virtual time unless the scenario gives one.
         let end = spec.duration ?? (vdePort != nil ? 2_000_000_000_000 : nil)
         let outcome = simulator.run(until: end.map { SimTime(rawValue: $0) })
+        capture?.flush()
         vdePort?.stopPolling()
         pacer?.stop()
         return outcome
     }
 
-    /// The captured pcap file bytes, when capture was on in memory.
+    /// The captured pcap file bytes, when capture into memory was on.
     public var pcapBytes: [UInt8]? { capture?.file == nil ? capture?.writer.bytes : nil }
 
-    /// Completes a capture streamed to ``Options/pcapPath``: writes what is buffered and closes the file. False
-    /// when the file could not be opened or written.
-    public func finishPcap() -> Bool { capture?.finish() ?? true }
+    /// Why writing ``Options/pcapFile`` failed, if it did (the run itself goes on).
+    public var pcapError: String? { capture?.failure }
 
     /// What each receiver should get: the server's entries for it in write and entry order, moved and copied by
     /// the scenario's policies. Receivers whose bytes come from more than one place get nil.
@@ -409,43 +417,5 @@ public final class World {
             }
             return (bytes, digest.value)
         }
-    }
-}
-
-/// Writes every frame the NIC puts on the wire into a pcap stream, stamped with its first bit's virtual time:
-/// kept in memory, or streamed to a file in 1 MiB pieces so that a long run's memory stays flat.
-final class PcapCapture: FrameObserver {
-    var writer = PcapWriter()
-    var file: UnsafeMutablePointer<FILE>?
-    var failed = false
-
-    init(path: String? = nil) {
-        file = path.flatMap { fopen($0, "w") }
-        failed = path != nil && file == nil
-    }
-
-    deinit { _ = finish() }
-
-    func observe(_ frame: FrameHandle, at time: SimTime, simulator: Simulator) {
-        let frames = simulator.frames
-        writer.append(frames.bytes, from: frames.offset(of: frame), count: frames.length(of: frame),
-                      timestampNanoseconds: time.nanoseconds)
-        if file != nil && writer.bytes.count >= 1 << 20 { flushToFile() }
-    }
-
-    func flushToFile() {
-        guard let file else { return }
-        let piece = writer.takeBytes()
-        let written = piece.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
-        if written != piece.count { failed = true }
-    }
-
-    /// Writes what is left and closes the file (once); false when any write failed.
-    func finish() -> Bool {
-        guard let open = file else { return !failed }
-        flushToFile()
-        if fclose(open) != 0 { failed = true }
-        file = nil
-        return !failed
     }
 }

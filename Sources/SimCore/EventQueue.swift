@@ -16,12 +16,16 @@ public struct EventQueue: Sendable {
     /// Adds an event.
     @inlinable public mutating func push(_ event: Event) {
         heap.append(event)
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) >> 1
-            if !heap[child].precedes(heap[parent]) { break }
-            heap.swapAt(child, parent)
-            child = parent
+        heap.withUnsafeMutableBufferPointer { h in
+            // Sift the new event up through a hole: parents move down, the event is written once.
+            var child = h.count - 1
+            while child > 0 {
+                let parent = (child - 1) >> 1
+                if !event.precedes(h[parent]) { break }
+                h[child] = h[parent]
+                child = parent
+            }
+            h[child] = event
         }
     }
 
@@ -29,19 +33,22 @@ public struct EventQueue: Sendable {
     @inlinable public mutating func pop() -> Event? {
         guard let top = heap.first else { return nil }
         let last = heap.removeLast()
-        if heap.isEmpty { return top }
-        heap[0] = last
-        var parent = 0
         let n = heap.count
-        while true {
-            let left = 2 * parent + 1
-            if left >= n { break }
-            var best = left
-            let right = left + 1
-            if right < n && heap[right].precedes(heap[left]) { best = right }
-            if !heap[best].precedes(heap[parent]) { break }
-            heap.swapAt(best, parent)
-            parent = best
+        if n == 0 { return top }
+        heap.withUnsafeMutableBufferPointer { h in
+            // Sift the former last event down from the root through a hole.
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                if left >= n { break }
+                var best = left
+                let right = left + 1
+                if right < n && h[right].precedes(h[left]) { best = right }
+                if !h[best].precedes(last) { break }
+                h[parent] = h[best]
+                parent = best
+            }
+            h[parent] = last
         }
         return top
     }

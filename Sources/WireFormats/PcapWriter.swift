@@ -68,6 +68,13 @@ public struct PcapWriter: Sendable {
         append(frame, from: 0, count: frame.count, timestampNanoseconds: timestampNanoseconds)
     }
 
+    /// Empties ``bytes``, keeping its storage, for a caller that has stored them elsewhere (a file it streams the
+    /// capture to): records appended later continue the same file, so writing out ``bytes`` before each call
+    /// reproduces the whole file.
+    public mutating func discardBytes() {
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     private mutating func appendLittleEndian(_ value: UInt32) {
         bytes.append(UInt8(truncatingIfNeeded: value))
         bytes.append(UInt8(truncatingIfNeeded: value >> 8))

@@ -93,7 +93,7 @@ struct Run: ParsableCommand {
         }
         if let seed { spec.seed = seed }
         var options = World.Options()
-        options.pcapPath = pcap
+        options.pcapFile = pcap
         var tracers: [any Tracer] = []
         var traceWriter: TraceWriter?
         if trace || traceFile != nil {
@@ -127,7 +127,7 @@ struct Run: ParsableCommand {
         traceWriter?.flush()
         let report = world.report(outcome: outcome)
         var problems: [String] = []
-        if let pcap, !world.finishPcap() { problems.append("cannot write pcap file \(pcap)") }
+        if let problem = world.pcapError { problems.append(problem) }
         if let html, let recorder {
             if !FileManager.default.createFile(atPath: html, contents: Data(HTMLReport.page(report, recorder: recorder).utf8)) {
                 problems.append("cannot write HTML file \(html)")

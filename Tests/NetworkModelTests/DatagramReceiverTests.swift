@@ -83,6 +83,24 @@ import WireFormats
         #expect(sim.frames.live == 0)
     }
 
+    @Test func withoutDigestEveryDatagramIsStillCheckedAndCounted() {
+        let sim = Simulator(seed: 1)
+        let rx = DatagramReceiver(simulator: sim, name: "stb", mac: macB, digestsPayload: false)
+        let payload: [UInt8] = (0..<300).map { UInt8(truncatingIfNeeded: $0) }
+        let feeder = Feeder(simulator: sim, sink: rx)
+        feeder.send(udpFrame(to: macB, payload: payload), at: .zero, simulator: sim)
+        feeder.send(udpFrame(to: macB, payload: payload, corruptUDPChecksum: true), at: .zero, simulator: sim)
+        sim.run()
+        let datagrams = rx.counters.datagrams
+        let bad = rx.counters.badUDPChecksums
+        let bytes = rx.counters.payloadBytes
+        #expect(datagrams == 1)
+        #expect(bad == 1)
+        #expect(bytes == 300)
+        #expect(rx.digest == FNV1a64.offsetBasis, "no byte was digested")
+        #expect(sim.frames.live == 0)
+    }
+
     @Test func noDatagramsLeavesTheOffsetBasisAndNoArrivalTimes() {
         let rx = DatagramReceiver(simulator: Simulator(seed: 1), name: "stb", mac: macB)
         #expect(rx.digest == FNV1a64.offsetBasis)

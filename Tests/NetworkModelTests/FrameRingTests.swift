@@ -51,4 +51,30 @@ import Testing
             }
         }
     }
+
+    /// Storage grows while the ring holds frames that wrap around its end; order survives every growth step.
+    @Test func growsInOrderFromEveryStartPosition() {
+        for start in 0..<20 {
+            var ring = FrameRing(minimumCapacity: 100)
+            #expect(ring.capacity == 128)
+            for i in 0..<start {
+                ring.append(FrameHandle(rawValue: UInt32(i)))
+                _ = ring.removeFirst()
+            }
+            for i in 0..<128 {
+                #expect(!ring.isFull)
+                ring.append(FrameHandle(rawValue: UInt32(i)))
+                if i % 5 == 4 {
+                    // Take one out and put it back at the tail: the head moves while storage is growing.
+                    let f = ring.removeFirst()
+                    ring.append(f)
+                }
+            }
+            #expect(ring.isFull)
+            var out: [UInt32] = []
+            while !ring.isEmpty { out.append(ring.removeFirst().rawValue) }
+            #expect(out.count == 128)
+            #expect(Set(out).count == 128)
+        }
+    }
 }

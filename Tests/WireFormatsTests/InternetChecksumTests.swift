@@ -53,6 +53,43 @@ import WireFormats
         }
     }
 
+    /// RFC 1071 written out plainly: 16-bit big-endian words, end-around carry after each addition.
+    func referenceSum(_ bytes: ArraySlice<UInt8>) -> UInt16 {
+        var sum: UInt32 = 0
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let high = UInt32(bytes[i])
+            let low = i + 1 < bytes.endIndex ? UInt32(bytes[i + 1]) : 0
+            sum += high << 8 | low
+            sum = (sum & 0xFFFF) + (sum >> 16)
+            i += 2
+        }
+        return UInt16(sum)
+    }
+
+    @Test func wideSummationMatchesWordByWordSums() {
+        var generator = SeededGenerator(seed: 1624)
+        var cases: [[UInt8]] = [
+            [UInt8](repeating: 0, count: 1500), [UInt8](repeating: 0xFF, count: 1500),
+            [UInt8](repeating: 0xFF, count: 9000), [UInt8](repeating: 0x80, count: 33),
+        ]
+        for _ in 0..<200 { cases.append(randomBytes(Int.random(in: 0...3000, using: &generator), using: &generator)) }
+        for data in cases {
+            for lead in 0...2 where lead <= data.count {
+                var sum = InternetChecksum()
+                sum.add(data, from: lead, count: data.count - lead)
+                #expect(sum.partialSum == referenceSum(data[lead...]), "\(data.count) bytes from \(lead)")
+                // Started on an odd byte: the first byte is the low half of a word.
+                if data.count - lead >= 1 {
+                    var split = InternetChecksum()
+                    split.add(data, from: lead, count: 1)
+                    split.add(data, from: lead + 1, count: data.count - lead - 1)
+                    #expect(split.partialSum == referenceSum(data[lead...]))
+                }
+            }
+        }
+    }
+
     @Test func everySingleCutPointEqualsTheWhole() {
         let data = rfc1071 + [0x13, 0x57, 0x9B]
         var whole = InternetChecksum()

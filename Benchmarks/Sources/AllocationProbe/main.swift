@@ -1,16 +1,22 @@
-// Allocations per packet in steady state, for the whole-path world of the WholePath benchmark.
+// Allocations per packet in steady state, for the whole-path worlds of the WholePath benchmark and the component
+// rigs of the Components benchmark.
 //
-// Each mode is measured by building a world with N writes and one with 2N writes and counting only the
-// mallocs inside `world.run()` (construction is excluded). The difference divided by the difference in packets
-// cancels per-run constants (lazy first-use allocations, ring and queue growth up to their high-water mark), so
-// what remains is the allocation cost of one more packet. A zero-copy figure of 0 is the STYLE.md requirement.
+// Each world is measured by building it with N writes and with 2N writes and counting only the mallocs inside
+// `world.run()` (construction is excluded). The difference divided by the difference in packets cancels per-run
+// constants (lazy first-use allocations, ring and queue growth up to their high-water mark), so what remains is
+// the allocation cost of one more packet. A rig is measured the same way: N operations, then 2N more, after a
+// warm-up. STYLE.md requires 0.
+//
+//   AllocationProbe [N] [--check]
+//
+// With --check the probe exits 1 unless every figure is exactly 0 (the CI check, Scripts/test.sh).
 //
 // On Linux malloc is counted by ordo-one/malloc-interposer, which must be preloaded. When it is not, the probe
 // re-executes itself with LD_PRELOAD pointing at libMallocInterposerSwift.so next to its own binary.
 
 import MallocInterposerSwift
+import BenchmarkRigs
 import Scenarios
-import WholePathWorkload
 
 #if canImport(Glibc)
 import Glibc
@@ -77,13 +83,13 @@ struct RunCount {
 }
 
 /// Builds the world (not counted), then counts allocations of `world.run()` only.
-func measure(mode: DriverMode, writes: Int) -> RunCount {
+func measure(_ name: String, writes: Int, build: (Int) throws -> World) -> RunCount {
     let world: World
     do {
-        world = try WholePathWorkload.makeWorld(mode: mode, writes: writes)
+        world = try build(writes)
     } catch {
-        fail("AllocationProbe: world construction failed: \(error)\n")
-        exit(1)
+        fail("AllocationProbe: \(name): world construction failed: \(error)\n")
+        exit(2)
     }
     MallocInterposerSwift.reset()
     MallocInterposerSwift.hook()
@@ -91,16 +97,25 @@ func measure(mode: DriverMode, writes: Int) -> RunCount {
     MallocInterposerSwift.unhook()
     let stats = MallocInterposerSwift.getStatistics()
     guard outcome == .idle else {
-        fail("AllocationProbe: run ended with \(outcome), expected .idle\n")
-        exit(1)
+        fail("AllocationProbe: \(name): run ended with \(outcome), expected .idle\n")
+        exit(2)
     }
     return RunCount(packets: WholePathWorkload.packets(world), datagrams: WholePathWorkload.datagramsReceived(world),
                     mallocs: stats.mallocCount, mallocBytes: stats.mallocBytesCount, frees: stats.freeCount)
 }
 
+/// Counts the mallocs of `count` calls of `operation`.
+func countMallocs(_ count: Int, _ operation: () throws -> Void) rethrows -> Int {
+    MallocInterposerSwift.reset()
+    MallocInterposerSwift.hook()
+    defer { MallocInterposerSwift.unhook() }
+    for _ in 0..<count { try operation() }
+    return MallocInterposerSwift.getStatistics().mallocCount
+}
+
 func format(_ value: Double) -> String {
     let scaled = (value * 1000).rounded() / 1000
-    return scaled == 0 ? "0" : "\(scaled)"
+    return scaled == 0 && value == 0 ? "0" : "\(scaled)"
 }
 
 if !interposerIsActive() {
@@ -112,29 +127,77 @@ if !interposerIsActive() {
     #endif
 }
 
-let baseWrites = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 100
+let arguments = CommandLine.arguments.dropFirst()
+let check = arguments.contains("--check")
+let baseWrites = arguments.first { $0 != "--check" }.flatMap { Int($0) } ?? 100
 
-// Warm-up: pays the process's one-time lazy allocations (type metadata, first-use caches) before either measured
+let worlds: [(name: String, build: (Int) throws -> World)] = [
+    ("zero-copy", { try WholePathWorkload.makeWorld(mode: .zeroCopy, writes: $0) }),
+    ("copy", { try WholePathWorkload.makeWorld(mode: .copy, writes: $0) }),
+    ("fanout-16 (every NIC and driver detail)", { try World(spec: WholePathWorkload.fanoutSpec(receivers: 16, writes: $0 * 10)) }),
+]
+
+// Warm-up: pays the process's one-time lazy allocations (type metadata, first-use caches) before any measured
 // run, so they do not land in the N run only and bias the difference downwards.
-_ = measure(mode: .zeroCopy, writes: 4)
-_ = measure(mode: .copy, writes: 4)
+for w in worlds { _ = measure(w.name, writes: 4, build: w.build) }
 
 var headline: [String] = []
-for mode in [DriverMode.zeroCopy, .copy] {
-    let small = measure(mode: mode, writes: baseWrites)
-    let large = measure(mode: mode, writes: 2 * baseWrites)
+var failures: [String] = []
+for w in worlds {
+    let small = measure(w.name, writes: baseWrites, build: w.build)
+    let large = measure(w.name, writes: 2 * baseWrites, build: w.build)
     let extraPackets = large.packets - small.packets
     guard extraPackets > 0 else {
-        fail("AllocationProbe: no more packets with \(2 * baseWrites) writes than with \(baseWrites)\n")
-        exit(1)
+        fail("AllocationProbe: \(w.name): no more packets with \(2 * baseWrites) writes than with \(baseWrites)\n")
+        exit(2)
     }
-    let perPacket = Double(large.mallocs - small.mallocs) / Double(extraPackets)
+    let extraMallocs = large.mallocs - small.mallocs
+    let perPacket = Double(extraMallocs) / Double(extraPackets)
     let bytesPerPacket = Double(large.mallocBytes - small.mallocBytes) / Double(extraPackets)
-    for (writes, run) in [(baseWrites, small), (2 * baseWrites, large)] {
-        print("\(mode.rawValue) \(writes) writes: packets \(run.packets), datagrams received \(run.datagrams), "
+    for run in [small, large] {
+        print("\(w.name): packets \(run.packets), datagrams received \(run.datagrams), "
               + "mallocs in run() \(run.mallocs) (\(run.mallocBytes) bytes), frees \(run.frees)")
     }
     headline.append("allocations per packet in steady state: \(format(perPacket)) "
-                    + "(\(mode.rawValue); \(format(bytesPerPacket)) bytes per packet)")
+                    + "(\(w.name); \(extraMallocs) mallocs for \(extraPackets) more packets, "
+                    + "\(format(bytesPerPacket)) bytes per packet)")
+    if extraMallocs != 0 { failures.append(w.name) }
 }
+
+// The component rigs: after a warm-up, N operations and then 2N must allocate the same (nothing).
+@MainActor func probeRig(_ name: String, unit: String, warmUp: Int, operations: Int, _ operation: () throws -> Void) {
+    do {
+        for _ in 0..<warmUp { try operation() }
+        let small = try countMallocs(operations, operation)
+        let large = try countMallocs(2 * operations, operation)
+        headline.append("allocations per \(unit) in steady state: \(format(Double(large - small) / Double(operations))) "
+                        + "(\(name); \(small) mallocs in \(operations), \(large) in \(2 * operations))")
+        if large != 0 || small != 0 { failures.append(name) }
+    } catch {
+        fail("AllocationProbe: \(name): \(error)\n")
+        exit(2)
+    }
+}
+do {
+    let translation = try TranslationDMARig()
+    probeRig("translation-dma", unit: "transfer", warmUp: 1000, operations: 10_000) { try translation.transfer() }
+    let ring = try TxRingRig(destinations: 8, bytesPerEntry: 1472, segmentation: .driver)
+    probeRig("tx-ring-cycle", unit: "write", warmUp: 200, operations: 1000) { try ring.cycle() }
+    let segmenting = try TxRingRig(destinations: 8, bytesPerEntry: 64 * 1024, segmentation: .nic)
+    probeRig("segmentation", unit: "write", warmUp: 20, operations: 100) { try segmenting.cycle() }
+    let fabric = SwitchRig(destinations: 16)
+    probeRig("switch-forwarding", unit: "burst", warmUp: 200, operations: 1000) { fabric.burst() }
+} catch {
+    fail("AllocationProbe: building a rig failed: \(error)\n")
+    exit(2)
+}
+
 for line in headline { print(line) }
+if check {
+    if failures.isEmpty {
+        print("allocation check passed: every figure is 0")
+    } else {
+        print("allocation check FAILED: \(failures.joined(separator: ", ")) allocate in steady state")
+        exit(1)
+    }
+}

@@ -1,0 +1,154 @@
+// Per-packet wall cost as destinations and streams grow, and memory per destination (issue 8, item 3).
+//
+//   Scaling [--quick] [--runs R]
+//
+// Destinations: the fan-out world of the ns-3 comparison (WholePathWorkload.fanoutSpec, every NIC and driver
+// detail on) with 10, 100, 1,000 and 10,000 receivers, each write one 1472-byte datagram to every receiver, about
+// 160,000 packets per run (fewer writes as receivers grow). Streams: the media application playing 1, 10, 100
+// and 1,000 generated 4 Mb/s transport streams, stream k to receiver k, about 50,000 datagrams per run. Receivers
+// count and check every datagram but do not digest payloads, so the figures are the simulator's, not FNV-1a's.
+//
+// Each case is built outside the timing and run R times (default 3), each on a fresh world; the median wall time of
+// `world.run()` divided by the packets the server's NIC sent is the per-packet cost. Memory per destination is the
+// growth of the resident set (/proc/self/statm) from building and running the 10,000-receiver world, less that of
+// the 1,000-receiver one, divided by the 9,000 extra receivers; each world is measured in a fresh process
+// (`Scaling --footprint N`), so memory freed by earlier worlds cannot hide growth, and after a run, so rings,
+// queues and frame stores have reached their working size.
+
+import BenchmarkRigs
+import Foundation
+import Scenarios
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("Scaling: \(message)\n".utf8))
+    exit(2)
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+let quick = arguments.contains("--quick")
+var runs = 3
+if let i = arguments.firstIndex(of: "--runs"), i + 1 < arguments.count, let r = Int(arguments[i + 1]) { runs = r }
+
+/// Resident bytes of this process now (second field of /proc/self/statm, in pages).
+func residentBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+func build(_ spec: ScenarioSpec) -> World {
+    var options = World.Options()
+    options.digestPayloads = false
+    do {
+        return try World(spec: spec, options: options)
+    } catch {
+        fail("\(spec.name): \(error.message)")
+    }
+}
+
+struct Figure {
+    var label: String
+    var packets: Int
+    var nanosecondsPerPacket: Double
+}
+
+/// Median wall nanoseconds per packet over `runs` fresh worlds.
+func measure(_ label: String, _ spec: ScenarioSpec, runs: Int) -> Figure {
+    var samples: [Double] = []
+    var packets = 0
+    for _ in 0..<runs {
+        let world = build(spec)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome = world.run()
+        let elapsed = clock.now - start
+        guard outcome == .idle else { fail("\(label): run ended with \(outcome)") }
+        packets = WholePathWorkload.packets(world)
+        let delivered = WholePathWorkload.datagramsReceived(world)
+        guard delivered == packets else { fail("\(label): \(packets) packets sent, \(delivered) delivered") }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        samples.append(seconds * 1e9 / Double(packets))
+    }
+    samples.sort()
+    return Figure(label: label, packets: packets, nanosecondsPerPacket: samples[samples.count / 2])
+}
+
+func report(_ title: String, _ figures: [Figure]) {
+    print(title)
+    guard let base = figures.first?.nanosecondsPerPacket else { return }
+    var worst = 1.0
+    for f in figures {
+        let ratio = f.nanosecondsPerPacket / base
+        worst = max(worst, ratio)
+        print("  \(f.label.padding(toLength: 18, withPad: " ", startingAt: 0)) packets \(String(f.packets).padding(toLength: 8, withPad: " ", startingAt: 0)) "
+              + "\(String(format: "%7.0f", f.nanosecondsPerPacket)) ns/packet   \(String(format: "%.2f", ratio))x of the smallest case")
+    }
+    print("  largest / smallest case: \(String(format: "%.2f", worst))x (target: at most 1.5x)")
+}
+
+// `Scaling --footprint N`: build and run one N-receiver world, print the resident growth in bytes, exit.
+if let i = arguments.firstIndex(of: "--footprint"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) {
+    let before = residentBytes()
+    let world = build(WholePathWorkload.fanoutSpec(receivers: n, writes: 4))
+    world.run()
+    let after = residentBytes()
+    withExtendedLifetime(world) {}
+    print(after - before)
+    exit(0)
+}
+
+let destinationCounts = quick ? [10, 100, 1000] : [10, 100, 1000, 10_000]
+var destinationFigures: [Figure] = []
+for n in destinationCounts {
+    let writes = max(4, (quick ? 40_000 : 160_000) / n)
+    destinationFigures.append(measure("\(n) destinations", WholePathWorkload.fanoutSpec(receivers: n, writes: writes),
+                                      runs: runs))
+}
+report("Per-packet wall cost by destinations (one multi-destination write per interval, \(runs) runs, median):",
+       destinationFigures)
+
+let streamCounts = quick ? [1, 10, 100] : [1, 10, 100, 1000]
+var streamFigures: [Figure] = []
+let rate: Int64 = 4_000_000
+for k in streamCounts {
+    // 4 Mb/s of 1316-byte datagrams is about 380 per second per stream.
+    let datagrams = quick ? 10_000 : 50_000
+    let seconds = Double(datagrams) / (Double(k) * 380)
+    let duration = Int64(seconds * 1e12)
+    streamFigures.append(measure("\(k) streams",
+                                 WholePathWorkload.streamsSpec(streams: k, bitsPerSecond: rate, duration: duration),
+                                 runs: runs))
+}
+report("Per-packet wall cost by streams (media application, 4 Mb/s each, \(runs) runs, median):", streamFigures)
+
+// Memory per destination: resident growth of a large world beyond a small one, each in a fresh process.
+func footprintInChild(_ n: Int) -> Int {
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    child.arguments = ["--footprint", String(n)]
+    let pipe = Pipe()
+    child.standardOutput = pipe
+    do {
+        try child.run()
+    } catch {
+        fail("cannot start \(CommandLine.arguments[0]): \(error)")
+    }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    child.waitUntilExit()
+    guard child.terminationStatus == 0,
+          let bytes = Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    else { fail("footprint of \(n) receivers failed") }
+    return bytes
+}
+let small = quick ? 100 : 1000
+let large = quick ? 1000 : 10_000
+let smallBytes = footprintInChild(small)
+let largeBytes = footprintInChild(large)
+let perDestination = Double(largeBytes - smallBytes) / Double(large - small)
+print("Memory per destination: \(String(format: "%.0f", perDestination)) bytes "
+      + "(resident growth: \(smallBytes) bytes for a world of \(small) receivers, \(largeBytes) for \(large))")

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# nicsim against ns-3 on the same work, in one go (BENCHMARKS.md, "nicsim against ns-3").
+#
+#   Benchmarks/ns3/compare.sh [FLOWS] [DURATION_MS] [INTERVAL_US] [PAYLOAD] [RUNS]
+#   defaults:                  16      10000         1000          1472      3
+#
+# One server sends FLOWS UDP flows through a switch to FLOWS receivers: one datagram of PAYLOAD bytes per flow
+# every INTERVAL_US microseconds for DURATION_MS milliseconds of simulated time; server link 10 Gb/s, receiver
+# links 1 Gb/s, 500 ns each. ns-3 (Debian's libns3-dev 3.37) runs udp_fanout.cc: CSMA links, a BridgeNetDevice
+# switch, UdpClient/UdpServer. nicsim runs the scenario this script writes, through ScenarioRate (release), with every
+# NIC and driver detail on: descriptors in host memory fetched by DMA, zero-copy with registered buffers (translation
+# buffer), an IOMMU with its IOTLB, interrupt moderation (ITR, TIDV, TADV), checksum offload, interleaved order.
+# Each side runs RUNS times with pcap off and RUNS times with pcap on (server's transmitted frames); the median
+# delivered datagrams per wall-second of the run (setup excluded) is printed for each, with the ratio. nicsim runs
+# twice per round: with receivers that check both checksums of every datagram and count it (what ns-3's UdpServer
+# does, which reads a sequence header and counts), and with receivers that also digest every payload byte with
+# FNV-1a (nicsim's default, for its "intact" report; ns-3 carries no payload bytes at all).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+flows="${1:-16}"
+duration_ms="${2:-10000}"
+interval_us="${3:-1000}"
+payload="${4:-1472}"
+runs="${5:-3}"
+out="$here/../.build-ns3"
+mkdir -p "$out"
+
+if ! dpkg -s libns3-dev >/dev/null 2>&1; then
+    echo "compare.sh: libns3-dev is not installed (apt-get install -y libns3-dev)" >&2
+    exit 2
+fi
+if [ ! -x "$out/udp_fanout" ] || [ "$here/udp_fanout.cc" -nt "$out/udp_fanout" ]; then
+    echo "building udp_fanout (ns-3 3.37) ..." >&2
+    g++ -O2 -std=c++17 "$here/udp_fanout.cc" -o "$out/udp_fanout" \
+        -lns3-core -lns3-network -lns3-internet -lns3-csma -lns3-bridge -lns3-applications
+fi
+# NICSIM_SINGLE_THREADED=1 builds nicsim with -assume-single-threaded (non-atomic reference counting; nicsim runs
+# one world on one thread, so this is sound for this program, but not a default for a library), in .build-st.
+build_args=(-c release)
+build_name="release"
+if [ "${NICSIM_SINGLE_THREADED:-0}" = 1 ]; then
+    build_args+=(--scratch-path "$here/../.build-st" -Xswiftc -Xfrontend -Xswiftc -assume-single-threaded)
+    build_name="release, -assume-single-threaded"
+fi
+echo "building ScenarioRate ($build_name) ..." >&2
+(cd "$here/.." && swift build "${build_args[@]}" --product ScenarioRate >&2)
+rate_bin="$(cd "$here/.." && swift build "${build_args[@]}" --show-bin-path)/ScenarioRate"
+
+# The nicsim scenario: the same topology, sizes, rates and duration.
+count=$(( duration_ms * 1000 / interval_us ))
+scenario="$out/fanout-$flows.yaml"
+{
+    echo "name: ns3-fanout-$flows"
+    echo "seed: 1"
+    echo "server:"
+    echo "  link: { rate: 10Gbps, delay: 500ns }"
+    echo "  nic:"
+    echo "    tx-ring: 1024"
+    echo "    iommu: { iotlb: 64, policy: lru }"
+    echo "    moderation: { interval: 50us, tx-delay: 8us, tx-absolute: 64us }"
+    echo "  driver: { mode: zero-copy, order: interleaved, interrupts: per-write, mtu: 1500, register-buffers: true }"
+    echo "network:"
+    echo "  switch: { port-buffer: 256KiB }"
+    echo "receivers:"
+    for (( i = 0; i < flows; i++ )); do
+        # 192.0.2.11 … for the first 243; then 198.18.0.0/15 (RFC 2544 benchmarking addresses).
+        if (( i < 243 )); then ip="192.0.2.$(( 11 + i ))"; else ip="198.18.$(( (i - 243) / 250 )).$(( (i - 243) % 250 + 1 ))"; fi
+        echo "  - { name: rx$(( i + 1 )), ip: $ip, link: { rate: 1Gbps, delay: 500ns } }"
+    done
+    echo "writes:"
+    echo "  count: $count"
+    echo "  interval: ${interval_us}us"
+    echo "  entries:"
+    echo "    - { to: all, size: $payload }"
+} > "$scenario"
+
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.0f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+
+echo "nicsim build: $build_name; ns-3: Debian libns3-dev $(dpkg-query -W -f='${Version}' libns3-dev)"
+echo "work: $flows flows, $payload-byte payloads, one per flow every ${interval_us} us, ${duration_ms} ms simulated" \
+     "($(( count * flows )) datagrams); $runs runs each, median; delivered datagrams per wall-second of the run"
+for pcap in off on; do
+    ns3_rates=()
+    counted_rates=()
+    digested_rates=()
+    for (( r = 0; r < runs; r++ )); do
+        ns3_args=(--flows="$flows" --duration-ms="$duration_ms" --interval-us="$interval_us" --payload="$payload")
+        nicsim_args=("$scenario")
+        if [ "$pcap" = on ]; then
+            ns3_args+=(--pcap=1 --pcap-prefix=ns3-fanout)
+            nicsim_args+=(--pcap "$out/nicsim-fanout.pcap")
+        fi
+        ns3_line="$(cd "$out" && ./udp_fanout "${ns3_args[@]}")"
+        counted_line="$("$rate_bin" "${nicsim_args[@]}" --no-digest --label nicsim-counting)"
+        digested_line="$("$rate_bin" "${nicsim_args[@]}" --label nicsim-digesting)"
+        for line in "$ns3_line" "$counted_line" "$digested_line"; do echo "  pcap $pcap run $(( r + 1 )): $line" >&2; done
+        ns3_rates+=("$(echo "$ns3_line" | field rate)")
+        counted_rates+=("$(echo "$counted_line" | field rate)")
+        digested_rates+=("$(echo "$digested_line" | field rate)")
+        ns3_delivered="$(echo "$ns3_line" | field delivered)"
+        nicsim_delivered="$(echo "$counted_line" | field delivered)"
+    done
+    ns3_rate="$(printf '%s\n' "${ns3_rates[@]}" | median)"
+    counted_rate="$(printf '%s\n' "${counted_rates[@]}" | median)"
+    digested_rate="$(printf '%s\n' "${digested_rates[@]}" | median)"
+    ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "n/a" }'; }
+    printf 'pcap %-3s  ns-3 %9s/s (%s delivered) | nicsim %9s/s = %sx ns-3 (receivers count and check) | %9s/s = %sx (receivers also digest every byte, FNV-1a)\n' \
+        "$pcap" "$ns3_rate" "$ns3_delivered" "$counted_rate" "$(ratio "$counted_rate" "$ns3_rate")" \
+        "$digested_rate" "$(ratio "$digested_rate" "$ns3_rate")"
+done
+rm -f "$out"/ns3-fanout-*.pcap "$out/nicsim-fanout.pcap"

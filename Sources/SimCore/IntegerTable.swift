@@ -1,0 +1,98 @@
+/// A hash table from 64-bit keys to 32-bit values with a fixed capacity, for lookups made per packet (a switch's
+/// MAC table, an IOTLB).
+///
+/// Open addressing with linear probing over a power-of-two array at most half full, Fibonacci hashing (one multiply)
+/// and backward-shift deletion, so lookups cost a multiply and a short probe instead of a SipHash round, and
+/// nothing is allocated after `init`. The table cannot be iterated, so its layout can never leak into results.
+public struct IntegerTable: Sendable {
+    @usableFromInline var keys: [UInt64]
+    @usableFromInline var values: [Int32]
+    @usableFromInline var occupied: [Bool]
+    @usableFromInline let mask: Int
+    @usableFromInline let shift: UInt64
+    /// Keys the table can hold.
+    public let capacity: Int
+    /// Keys held.
+    public var count: Int { used }
+    @usableFromInline var used = 0
+
+    /// Creates an empty table for up to `capacity` keys; its storage is allocated here, once.
+    public init(capacity: Int) {
+        precondition(capacity >= 0, "negative capacity")
+        var slots = 8
+        var bits: UInt64 = 3
+        while slots < 2 * capacity {
+            slots <<= 1
+            bits += 1
+        }
+        self.capacity = capacity
+        self.mask = slots - 1
+        self.shift = 64 - bits
+        self.keys = Array(repeating: 0, count: slots)
+        self.values = Array(repeating: 0, count: slots)
+        self.occupied = Array(repeating: false, count: slots)
+    }
+
+    /// The slot a key's probe starts at: the top bits of the key times 2^64/φ.
+    @inlinable func home(_ key: UInt64) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) &>> shift)
+    }
+
+    /// The slot holding `key`, or nil.
+    @inlinable func slot(of key: UInt64) -> Int? {
+        var i = home(key)
+        while occupied[i] {
+            if keys[i] == key { return i }
+            i = (i &+ 1) & mask
+        }
+        return nil
+    }
+
+    /// The value stored for `key`, or nil.
+    @inlinable public func value(for key: UInt64) -> Int32? {
+        guard let i = slot(of: key) else { return nil }
+        return values[i]
+    }
+
+    /// Stores `value` for `key`; returns false (and changes nothing) when `key` is new and the table is full.
+    @inlinable @discardableResult
+    public mutating func set(_ value: Int32, for key: UInt64) -> Bool {
+        var i = home(key)
+        while occupied[i] {
+            if keys[i] == key {
+                values[i] = value
+                return true
+            }
+            i = (i &+ 1) & mask
+        }
+        guard used < capacity else { return false }
+        keys[i] = key
+        values[i] = value
+        occupied[i] = true
+        used += 1
+        return true
+    }
+
+    /// Removes `key`; returns its value, or nil when it was not there.
+    @discardableResult
+    public mutating func remove(_ key: UInt64) -> Int32? {
+        guard var hole = slot(of: key) else { return nil }
+        let removed = values[hole]
+        occupied[hole] = false
+        used -= 1
+        // Backward shift: pull later entries of the probe run into the hole unless their home lies after it.
+        var j = hole
+        while true {
+            j = (j &+ 1) & mask
+            guard occupied[j] else { return removed }
+            let k = home(keys[j])
+            let stays = hole <= j ? (hole < k && k <= j) : (hole < k || k <= j)
+            if stays { continue }
+            keys[hole] = keys[j]
+            values[hole] = values[j]
+            occupied[hole] = true
+            occupied[j] = false
+            hole = j
+        }
+    }
+}
