@@ -137,9 +137,10 @@ let worlds: [(name: String, build: (Int) throws -> World)] = [
     ("fanout-16 (every NIC and driver detail)", { try World(spec: WholePathWorkload.fanoutSpec(receivers: 16, writes: $0 * 10)) }),
 ]
 
-// Warm-up: pays the process's one-time lazy allocations (type metadata, first-use caches) before any measured
-// run, so they do not land in the N run only and bias the difference downwards.
-for w in worlds { _ = measure(w.name, writes: 4, build: w.build) }
+// Warm-up, at the measured size: pays the process's one-time lazy allocations (type metadata, first-use caches,
+// code paths a short run does not reach) before any measured run, so they do not land in the N run only and bias
+// the difference.
+for w in worlds { _ = measure(w.name, writes: baseWrites, build: w.build) }
 
 var headline: [String] = []
 var failures: [String] = []
