@@ -107,6 +107,8 @@ public final class World {
 
         var links: [Link] = []
         var datagramReceivers: [DatagramReceiver] = []
+        // The datagram receivers digest their payloads together, four streams at a time.
+        let digester = PayloadDigester()
         var nodes: [ReceiverNode] = []
         var emulated: [EmulatedHost] = [server]
         for (i, r) in spec.receivers.enumerated() {
@@ -162,7 +164,7 @@ public final class World {
                 } else {
                     let receiver = DatagramReceiver(simulator: simulator, name: r.name, mac: r.mac,
                                                     keepPayload: options.keepPayload,
-                                                    digestsPayload: options.digestPayloads)
+                                                    digestsPayload: options.digestPayloads, digester: digester)
                     datagramReceivers.append(receiver)
                     sink = receiver
                     nodes.append(.datagram(receiver))
