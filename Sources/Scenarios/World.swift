@@ -383,19 +383,24 @@ public final class World {
                 if sources[t]?.isEmpty == true { sources[t] = sources[h] } else { sources[t] = nil }
             }
         }
-        return sources.map { list in
-            guard let list else { return nil }
-            // Two entries for one receiver arrive interleaved when the write interleaves.
-            if interleavedDuplicates && Set(list).count > 1 { return nil }
-            var digest = FNV1a64()
-            var bytes = 0
-            for _ in 0..<spec.writes.count {
-                for e in list {
-                    digest.add(contents[e], from: 0, count: contents[e].count)
-                    bytes += contents[e].count
-                }
+        // Two entries for one receiver arrive interleaved when the write interleaves.
+        let lists: [[Int]?] = sources.map { list in
+            guard let list, !(interleavedDuplicates && Set(list).count > 1) else { return nil }
+            return list
+        }
+        // Every receiver's stream is digested by one digester, write by write, so several streams are hashed at once.
+        let digester = PayloadDigester()
+        let streams = lists.map { $0 == nil ? -1 : digester.addStream() }
+        for _ in 0..<spec.writes.count {
+            for (r, list) in lists.enumerated() {
+                guard let list else { continue }
+                for e in list { digester.add(streams[r], bytes: contents[e], from: 0, count: contents[e].count) }
             }
-            return (bytes, digest.value)
+        }
+        return lists.enumerated().map { r, list in
+            guard let list else { return nil }
+            let perWrite = list.reduce(0) { $0 + contents[$1].count }
+            return (perWrite * spec.writes.count, digester.digest(of: streams[r]))
         }
     }
 }
