@@ -21,6 +21,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Scenarios", package: "nicsim"),
+                .product(name: "SimCore", package: "nicsim"),
                 "BenchmarkRigs",
             ],
             path: "Benchmarks/WholePath",
@@ -46,6 +47,7 @@ let package = Package(
             name: "AllocationProbe",
             dependencies: [
                 "BenchmarkRigs",
+                .product(name: "SimCore", package: "nicsim"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],
             path: "Sources/AllocationProbe"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs the nicsim benchmarks (release) and the allocation probe. Extra arguments go to `swift package benchmark`,
-# e.g. ./run.sh --filter 'whole-path/.*'
+# e.g. ./run.sh --filter 'whole-path.*'
 #
 # No environment variable is needed: Package.swift enables ordo-one/benchmark's "MallocInterposer" trait
 # explicitly, so malloc counts come from the preloaded malloc-interposer and jemalloc is never used.

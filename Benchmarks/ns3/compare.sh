@@ -91,8 +91,12 @@ for pcap in off on; do
             ns3_args+=(--pcap=1 --pcap-prefix=ns3-fanout)
             nicsim_args+=(--pcap "$out/nicsim-fanout.pcap")
         fi
+        # Every capture starts as a new file (overwriting a large one costs the kernel time to drop its pages).
+        rm -f "$out"/ns3-fanout-*.pcap "$out/nicsim-fanout.pcap"
         ns3_line="$(cd "$out" && ./udp_fanout "${ns3_args[@]}")"
+        rm -f "$out/nicsim-fanout.pcap"
         counted_line="$("$rate_bin" "${nicsim_args[@]}" --no-digest --label nicsim-counting)"
+        rm -f "$out/nicsim-fanout.pcap"
         digested_line="$("$rate_bin" "${nicsim_args[@]}" --label nicsim-digesting)"
         for line in "$ns3_line" "$counted_line" "$digested_line"; do echo "  pcap $pcap run $(( r + 1 )): $line" >&2; done
         ns3_rates+=("$(echo "$ns3_line" | field rate)")

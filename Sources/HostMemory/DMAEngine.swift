@@ -68,6 +68,8 @@ public final class DMAEngine {
     /// The physical pieces of the transfer being translated; reused, so it allocates only when a transfer touches
     /// more pages than any before.
     @usableFromInline var _pieces: [PhysicalRange] = []
+    /// ``iommu`` unretained, for the per-transfer path.
+    @usableFromInline let unretainedIOMMU: Unmanaged<IOMMU>?
 
 
     /// Creates an engine that reaches `memory` directly or, when `iommu` is given, through it.
@@ -78,6 +80,7 @@ public final class DMAEngine {
     public init(memory: PhysicalMemory, iommu: IOMMU? = nil) {
         self.memory = memory
         self.iommu = iommu
+        self.unretainedIOMMU = iommu.map { Unmanaged.passUnretained($0) }
         if iommu != nil { _pieces.reserveCapacity(32) }
     }
 
@@ -259,14 +262,22 @@ public final class DMAEngine {
         _ address: PhysicalAddress, length: Int, access: IOMMU.Access
     ) throws(MemoryFault) -> PhysicalAddress? {
         let within = address.rawValue & Page.offsetMask
-        guard length > 0, within + UInt64(length) <= UInt64(Page.size), let iommu else { return nil }
+        guard length > 0, within + UInt64(length) <= UInt64(Page.size), let unit = unretainedIOMMU else { return nil }
         _ = try MemoryFault.checkRange(address.rawValue, length: length, limit: IOMMU.addressLimit)
-        let missesBefore = iommu._counters.misses
-        defer { _addedLatency = _addedLatency + iommu.latency(ofMisses: iommu._counters.misses &- missesBefore) }
-        let (entry, _) = try iommu.translate(
-            page: address.rawValue >> UInt64(Page.shift), access: access, faultAddress: address.rawValue,
-            length: length)
-        let physical = PhysicalAddress(rawValue: entry.frameAddress | within)
+        // The IOMMU is reached unretained (``iommu`` keeps it alive): a retain and release per transfer saved.
+        let translated: Result<PageTableEntry, MemoryFault> = unit._withUnsafeGuaranteedRef { iommu in
+            let missesBefore = iommu._counters.misses
+            defer { _addedLatency = _addedLatency + iommu.latency(ofMisses: iommu._counters.misses &- missesBefore) }
+            do throws(MemoryFault) {
+                let (entry, _) = try iommu.translate(
+                    page: address.rawValue >> UInt64(Page.shift), access: access, faultAddress: address.rawValue,
+                    length: length)
+                return .success(entry)
+            } catch {
+                return .failure(error)
+            }
+        }
+        let physical = PhysicalAddress(rawValue: try translated.get().frameAddress | within)
         do throws(MemoryFault) {
             try memory.check(physical, length: length)
         } catch {

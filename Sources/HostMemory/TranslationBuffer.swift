@@ -93,7 +93,13 @@ public final class TranslationBuffer {
         }
     }
 
-    @usableFromInline var spaces: [ObjectIdentifier: SpaceRegions] = [:]
+    @usableFromInline var spaces: [ObjectIdentifier: SpaceRegions] = [:] {
+        didSet { lastSpace = nil }
+    }
+    /// The regions of the space translated last (a driver serves one process at a time, often only one), so a
+    /// translation skips the dictionary; forgotten whenever `spaces` changes.
+    @usableFromInline var lastSpace: ObjectIdentifier?
+    @usableFromInline var lastRegions = SpaceRegions()
     @usableFromInline var byID: [Int: Region] = [:]
     @usableFromInline var _counters = TranslationCounters()
     var nextID = 1
@@ -163,12 +169,17 @@ public final class TranslationBuffer {
     /// hit and returns true; a zero length inside a region is a hit with no pieces. Otherwise — including a bad
     /// range — counts a miss, leaves `pieces` alone and returns false, and the caller walks the page table.
     /// Allocates nothing when `pieces` has capacity.
-    @inlinable
     public func translate(
         space: AddressSpace, address: VirtualAddress, length: Int, into pieces: inout [PhysicalRange]
     ) -> Bool {
-        guard let end = try? MemoryFault.checkRange(address.rawValue, length: length, limit: AddressSpace.limit),
-            let region = spaces[ObjectIdentifier(space)]?.find(start: address.rawValue, end: end)
+        let key = ObjectIdentifier(space)
+        if key != lastSpace, let regions = spaces[key] {
+            lastRegions = regions
+            lastSpace = key
+        }
+        guard key == lastSpace,
+            let end = try? MemoryFault.checkRange(address.rawValue, length: length, limit: AddressSpace.limit),
+            let region = lastRegions.find(start: address.rawValue, end: end)
         else {
             _counters.misses &+= 1
             return false

@@ -166,6 +166,8 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     var socketRTP: [HeaderTemplate.RTPFields?] = []
     var neighbors: [IPv4Address: MACAddress] = [:]
     var destinations: [DestinationKey: DestinationID] = [:]
+    /// Plain UDP entries of `destinations` by (IPv4 address, port, source port) packed in 64 bits.
+    var destinationCache = IntegerTable(capacity: 0)
     /// Policies by id, in the order they were first installed.
     var policies: [(id: Int, policy: Policy)] = []
     /// Counters per policy id.
@@ -391,8 +393,14 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     func destinationID(sourcePort: UInt16, destination: SocketAddress, rtp: HeaderTemplate.RTPFields? = nil)
         throws(HostError) -> DestinationID
     {
+        // Plain UDP destinations are found by one multiply in `destinationCache`; the dictionary is the record.
+        let packed = UInt64(destination.ip.rawValue) << 32 | UInt64(destination.port) << 16 | UInt64(sourcePort)
+        if rtp == nil, let cached = destinationCache.value(for: packed) { return DestinationID(rawValue: Int(cached)) }
         let key = DestinationKey(sourcePort: sourcePort, destination: destination, rtp: rtp != nil)
-        if let id = destinations[key] { return id }
+        if let id = destinations[key] {
+            if rtp == nil { cacheDestination(packed, id) }
+            return id
+        }
         guard let mac = neighbors[destination.ip] else {
             throw HostError(.unknownNeighbor, "\(destination.ip) has no neighbour entry")
         }
@@ -401,7 +409,23 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
                                       destinationPort: destination.port, rtp: rtp)
         let id = driver.addDestination(template)
         destinations[key] = id
+        if rtp == nil { cacheDestination(packed, id) }
         return id
+    }
+
+    /// Enters a plain UDP destination in `destinationCache`, doubling the cache when it is full (only when a
+    /// destination is new, never per packet).
+    func cacheDestination(_ packed: UInt64, _ id: DestinationID) {
+        if destinationCache.count == destinationCache.capacity {
+            var bigger = IntegerTable(capacity: max(64, 2 * destinationCache.capacity))
+            for (key, known) in destinations where !key.rtp {
+                let p = UInt64(key.destination.ip.rawValue) << 32 | UInt64(key.destination.port) << 16
+                    | UInt64(key.sourcePort)
+                bigger.set(Int32(known.rawValue), for: p)
+            }
+            destinationCache = bigger
+        }
+        destinationCache.set(Int32(id.rawValue), for: packed)
     }
 
     /// The driver destination a socket's datagrams to `destination` use, once one was sent.

@@ -103,7 +103,7 @@ public struct TxDescriptor: Hashable, Sendable {
     }
 
     /// Reads a descriptor from 16 bytes at `offset`; nil when fewer than 16 bytes remain.
-    @inlinable public init?(decoding bytes: [UInt8], at offset: Int) {
+    @inlinable public init?(decoding bytes: borrowing [UInt8], at offset: Int) {
         guard offset >= 0, offset <= bytes.count - Self.size else { return nil }
         let (low, high) = bytes.withUnsafeBytes { raw in
             (UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
@@ -240,7 +240,7 @@ public struct RxDescriptor: Hashable, Sendable {
     }
 
     /// Reads 16 bytes; nil when fewer remain.
-    @inlinable public init?(decoding bytes: [UInt8], at offset: Int) {
+    @inlinable public init?(decoding bytes: borrowing [UInt8], at offset: Int) {
         guard let d = TxDescriptor(decoding: bytes, at: offset) else { return nil }
         self.bufferAddress = d.bufferAddress
         self.length = d.length

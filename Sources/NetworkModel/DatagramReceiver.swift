@@ -23,17 +23,28 @@ public final class DatagramReceiver: FrameSink {
 
     /// The 64-bit FNV-1a digest of the concatenated payload bytes of accepted datagrams, in arrival order
     /// (``FNV1a64/offsetBasis`` before any arrive, and always when ``digestsPayload`` is false).
-    public var digest: UInt64 { hasher.value }
+    public var digest: UInt64 {
+        if let digester { return digester.digest(of: stream) }
+        return hasher.value
+    }
 
     private var hasher = FNV1a64()
+    /// The digester this receiver shares with others, and its stream there; nil digests on its own.
+    private let digester: PayloadDigester?
+    private let stream: Int
 
     /// Creates a receiver. It schedules no events, so it is not registered with `simulator`.
+    ///
+    /// With a `digester` shared by several receivers, their digests are computed together, several streams at a
+    /// time (same values, a fraction of the time; see ``PayloadDigester``).
     public init(simulator: Simulator, name: String, mac: MACAddress, keepPayload: Bool = false,
-                digestsPayload: Bool = true) {
+                digestsPayload: Bool = true, digester: PayloadDigester? = nil) {
         self.name = name
         self.mac = mac
         self.keepPayload = keepPayload
         self.digestsPayload = digestsPayload
+        self.digester = digestsPayload ? digester : nil
+        self.stream = digestsPayload ? (digester?.addStream() ?? 0) : 0
     }
 
     private static let ipv4EtherType: UInt16 = 0x0800
@@ -82,7 +93,11 @@ public final class DatagramReceiver: FrameSink {
         counters.payloadBytes += view.payloadLength
         if counters.firstArrival == nil { counters.firstArrival = now }
         counters.lastArrival = now
-        if digestsPayload { hasher.add(bytes, from: view.payloadOffset, count: view.payloadLength) }
+        if let digester {
+            digester.add(stream, bytes: bytes, from: view.payloadOffset, count: view.payloadLength)
+        } else if digestsPayload {
+            hasher.add(bytes, from: view.payloadOffset, count: view.payloadLength)
+        }
         if keepPayload {
             payload.append(contentsOf: bytes[view.payloadOffset..<(view.payloadOffset + view.payloadLength)])
         }

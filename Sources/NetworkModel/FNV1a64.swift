@@ -16,6 +16,9 @@ public struct FNV1a64: Hashable, Sendable {
     /// Starts an empty digest.
     public init() {}
 
+    /// Continues a digest whose value so far is `state`.
+    init(state: UInt64) { self.state = state }
+
     /// Adds `count` bytes of `bytes` starting at `start`; the range must lie inside the array.
     @inlinable public mutating func add(_ bytes: [UInt8], from start: Int, count: Int) {
         precondition(start >= 0 && count >= 0 && start <= bytes.count - count, "FNV1a64 range out of bounds")

@@ -120,6 +120,8 @@ public final class World {
 
         var links: [Link] = []
         var datagramReceivers: [DatagramReceiver] = []
+        // The datagram receivers digest their payloads together, four streams at a time.
+        let digester = PayloadDigester()
         var nodes: [ReceiverNode] = []
         var emulated: [EmulatedHost] = [server]
         for (i, r) in spec.receivers.enumerated() {
@@ -176,7 +178,7 @@ public final class World {
                 } else {
                     let receiver = DatagramReceiver(simulator: simulator, name: r.name, mac: r.mac,
                                                     keepPayload: options.keepPayload,
-                                                    digestsPayload: options.digestPayloads)
+                                                    digestsPayload: options.digestPayloads, digester: digester)
                     datagramReceivers.append(receiver)
                     sink = receiver
                     nodes.append(.datagram(receiver))
@@ -403,19 +405,24 @@ public final class World {
                 if sources[t]?.isEmpty == true { sources[t] = sources[h] } else { sources[t] = nil }
             }
         }
-        return sources.map { list in
-            guard let list else { return nil }
-            // Two entries for one receiver arrive interleaved when the write interleaves.
-            if interleavedDuplicates && Set(list).count > 1 { return nil }
-            var digest = FNV1a64()
-            var bytes = 0
-            for _ in 0..<spec.totalWriteCalls {
-                for e in list {
-                    digest.add(contents[e], from: 0, count: contents[e].count)
-                    bytes += contents[e].count
-                }
+        // Two entries for one receiver arrive interleaved when the write interleaves.
+        let lists: [[Int]?] = sources.map { list in
+            guard let list, !(interleavedDuplicates && Set(list).count > 1) else { return nil }
+            return list
+        }
+        // Every receiver's stream is digested by one digester, write by write, so several streams are hashed at once.
+        let digester = PayloadDigester()
+        let streams = lists.map { $0 == nil ? -1 : digester.addStream() }
+        for _ in 0..<spec.totalWriteCalls {
+            for (r, list) in lists.enumerated() {
+                guard let list else { continue }
+                for e in list { digester.add(streams[r], bytes: contents[e], from: 0, count: contents[e].count) }
             }
-            return (bytes, digest.value)
+        }
+        return lists.enumerated().map { r, list in
+            guard let list else { return nil }
+            let perWrite = list.reduce(0) { $0 + contents[$1].count }
+            return (perWrite * spec.totalWriteCalls, digester.digest(of: streams[r]))
         }
     }
 }

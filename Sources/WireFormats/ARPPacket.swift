@@ -64,7 +64,7 @@ public struct ARPPacket: Hashable, Sendable {
 
     /// Reads a packet at `offset`; nil when truncated before `end` or not Ethernet/IPv4 ARP.
     @inlinable
-    public init?(decoding bytes: [UInt8], at offset: Int, end: Int) {
+    public init?(decoding bytes: borrowing [UInt8], at offset: Int, end: Int) {
         guard NetworkBytes.hasRoom(bytes, offset, end, Self.size),
             NetworkBytes.getUInt16(bytes, offset) == 1,
             NetworkBytes.getUInt16(bytes, offset + 2) == EtherType.ipv4.rawValue,

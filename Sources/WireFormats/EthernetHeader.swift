@@ -31,7 +31,7 @@ public struct EthernetHeader: Hashable, Sendable {
     ///
     /// `end` is the index one past the last valid byte of the frame, which may sit inside a larger buffer.
     @inlinable
-    public init?(decoding bytes: [UInt8], at offset: Int, end: Int) {
+    public init?(decoding bytes: borrowing [UInt8], at offset: Int, end: Int) {
         guard NetworkBytes.hasRoom(bytes, offset, end, Self.size),
             let destination = NetworkBytes.getMAC(bytes, offset),
             let source = NetworkBytes.getMAC(bytes, offset + 6),

@@ -97,7 +97,7 @@ public struct IPv4Header: Hashable, Sendable {
     ///
     /// The total length is not checked against `end`: callers decide how to treat a truncated payload.
     @inlinable
-    public init?(decoding bytes: [UInt8], at offset: Int, end: Int) {
+    public init?(decoding bytes: borrowing [UInt8], at offset: Int, end: Int) {
         guard NetworkBytes.hasRoom(bytes, offset, end, Self.minimumSize) else { return nil }
         let first = bytes[offset]
         let version = first >> 4

@@ -69,7 +69,7 @@ public struct RTPHeader: Hashable, Sendable {
     /// Reads a header at `offset`; nil when the version is not 2 or the header, its CSRC list or its extension
     /// runs past `end`. `headerLength` then gives the payload's start.
     @inlinable
-    public init?(decoding bytes: [UInt8], at offset: Int, end: Int) {
+    public init?(decoding bytes: borrowing [UInt8], at offset: Int, end: Int) {
         guard NetworkBytes.hasRoom(bytes, offset, end, Self.size) else { return nil }
         let first = bytes[offset]
         let second = bytes[offset + 1]

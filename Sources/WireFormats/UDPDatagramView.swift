@@ -23,7 +23,7 @@ public struct UDPDatagramView: Sendable {
     /// Returns nil when the frame is not IPv4, not UDP, an IPv4 fragment, truncated (IPv4 total length beyond the
     /// frame), or when the UDP length disagrees with the IPv4 payload length. Checksum failures do not return nil;
     /// they are reported in `ipChecksumValid` and `udpChecksumValid`.
-    public init?(parsing bytes: [UInt8], at offset: Int, length: Int) {
+    public init?(parsing bytes: borrowing [UInt8], at offset: Int, length: Int) {
         guard offset >= 0, length >= 0, length <= bytes.count - offset else { return nil }
         let end = offset + length
         guard let ethernet = EthernetHeader(decoding: bytes, at: offset, end: end), ethernet.etherType == .ipv4

@@ -33,7 +33,7 @@ public struct UDPHeader: Hashable, Sendable {
 
     /// Reads a header at `offset`; nil when fewer than 8 bytes lie before `end`. The length field is not checked.
     @inlinable
-    public init?(decoding bytes: [UInt8], at offset: Int, end: Int) {
+    public init?(decoding bytes: borrowing [UInt8], at offset: Int, end: Int) {
         guard NetworkBytes.hasRoom(bytes, offset, end, Self.size),
             let sourcePort = NetworkBytes.getUInt16(bytes, offset),
             let destinationPort = NetworkBytes.getUInt16(bytes, offset + 2),

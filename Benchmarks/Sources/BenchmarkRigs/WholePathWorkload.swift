@@ -93,6 +93,16 @@ public enum WholePathWorkload {
         return spec
     }
 
+    /// One generated MPEG-TS stream played to `count` receivers (IPTV fan-out: every receiver gets every datagram,
+    /// from the same buffers), at `bitsPerSecond`, for `duration` picoseconds, on the detailed server.
+    public static func fanoutStreamSpec(receivers count: Int, bitsPerSecond: Int64, duration: Int64) -> ScenarioSpec {
+        var spec = streamsSpec(streams: 1, bitsPerSecond: bitsPerSecond, duration: duration)
+        spec.name = "stream-to-\(count)"
+        spec.receivers = (0..<count).map(receiver)
+        spec.streams?.list[0].destinations = Array(0..<count)
+        return spec
+    }
+
     /// Builds the world (not measured by callers).
     public static func makeWorld(mode: DriverMode, writes: Int) throws(ScenarioError) -> World {
         try World(spec: spec(mode: mode, writes: writes))

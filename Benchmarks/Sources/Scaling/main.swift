@@ -57,25 +57,30 @@ struct Figure {
     var nanosecondsPerPacket: Double
 }
 
-/// Median wall nanoseconds per packet over `runs` fresh worlds.
-func measure(_ label: String, _ spec: ScenarioSpec, runs: Int) -> Figure {
-    var samples: [Double] = []
-    var packets = 0
+/// Median wall nanoseconds per packet of each case over `runs` fresh worlds; the cases take turns (case 1, case 2,
+/// …, then again), so a change in the machine's load touches every case alike.
+func measure(_ cases: [(label: String, spec: ScenarioSpec)], runs: Int) -> [Figure] {
+    var samples = Array(repeating: [Double](), count: cases.count)
+    var packets = Array(repeating: 0, count: cases.count)
     for _ in 0..<runs {
-        let world = build(spec)
-        let clock = ContinuousClock()
-        let start = clock.now
-        let outcome = world.run()
-        let elapsed = clock.now - start
-        guard outcome == .idle else { fail("\(label): run ended with \(outcome)") }
-        packets = WholePathWorkload.packets(world)
-        let delivered = WholePathWorkload.datagramsReceived(world)
-        guard delivered == packets else { fail("\(label): \(packets) packets sent, \(delivered) delivered") }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        samples.append(seconds * 1e9 / Double(packets))
+        for (k, c) in cases.enumerated() {
+            let world = build(c.spec)
+            let clock = ContinuousClock()
+            let start = clock.now
+            let outcome = world.run()
+            let elapsed = clock.now - start
+            guard outcome == .idle else { fail("\(c.label): run ended with \(outcome)") }
+            packets[k] = WholePathWorkload.packets(world)
+            let delivered = WholePathWorkload.datagramsReceived(world)
+            guard delivered == packets[k] else { fail("\(c.label): \(packets[k]) packets sent, \(delivered) delivered") }
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            samples[k].append(seconds * 1e9 / Double(packets[k]))
+        }
     }
-    samples.sort()
-    return Figure(label: label, packets: packets, nanosecondsPerPacket: samples[samples.count / 2])
+    return cases.indices.map { k in
+        let sorted = samples[k].sorted()
+        return Figure(label: cases[k].label, packets: packets[k], nanosecondsPerPacket: sorted[sorted.count / 2])
+    }
 }
 
 func report(_ title: String, _ figures: [Figure]) {
@@ -103,28 +108,35 @@ if let i = arguments.firstIndex(of: "--footprint"), i + 1 < arguments.count, let
 }
 
 let destinationCounts = quick ? [10, 100, 1000] : [10, 100, 1000, 10_000]
-var destinationFigures: [Figure] = []
-for n in destinationCounts {
-    let writes = max(4, (quick ? 40_000 : 160_000) / n)
-    destinationFigures.append(measure("\(n) destinations", WholePathWorkload.fanoutSpec(receivers: n, writes: writes),
-                                      runs: runs))
+let fanout = destinationCounts.map { n in
+    (label: "\(n) destinations",
+     spec: WholePathWorkload.fanoutSpec(receivers: n, writes: max(4, (quick ? 40_000 : 160_000) / n)))
 }
-report("Per-packet wall cost by destinations (one multi-destination write per interval, \(runs) runs, median):",
-       destinationFigures)
+report("Per-packet wall cost by destinations (one multi-destination write per interval, a buffer per destination, "
+       + "\(runs) runs, median):", measure(fanout, runs: runs))
 
+// One stream to N receivers (the media application's fan-out: one set of buffers, N destinations per datagram).
+// The stream's rate shrinks as N grows so the server link carries about 2 Gb/s.
+let streamFanout = destinationCounts.map { n in
+    let rate = Int64(2_000_000_000 / n)
+    let datagrams = quick ? 40_000 : 160_000
+    let seconds = Double(datagrams) / (Double(n) * Double(rate) / 8 / 1316)
+    return (label: "\(n) destinations",
+            spec: WholePathWorkload.fanoutStreamSpec(receivers: n, bitsPerSecond: rate, duration: Int64(seconds * 1e12)))
+}
+report("Per-packet wall cost by destinations (one stream fanned out to all, \(runs) runs, median):",
+       measure(streamFanout, runs: runs))
+
+// 4 Mb/s of 1316-byte datagrams is about 380 per second per stream.
 let streamCounts = quick ? [1, 10, 100] : [1, 10, 100, 1000]
-var streamFigures: [Figure] = []
-let rate: Int64 = 4_000_000
-for k in streamCounts {
-    // 4 Mb/s of 1316-byte datagrams is about 380 per second per stream.
+let streams = streamCounts.map { k in
     let datagrams = quick ? 10_000 : 50_000
     let seconds = Double(datagrams) / (Double(k) * 380)
-    let duration = Int64(seconds * 1e12)
-    streamFigures.append(measure("\(k) streams",
-                                 WholePathWorkload.streamsSpec(streams: k, bitsPerSecond: rate, duration: duration),
-                                 runs: runs))
+    return (label: "\(k) streams",
+            spec: WholePathWorkload.streamsSpec(streams: k, bitsPerSecond: 4_000_000, duration: Int64(seconds * 1e12)))
 }
-report("Per-packet wall cost by streams (media application, 4 Mb/s each, \(runs) runs, median):", streamFigures)
+report("Per-packet wall cost by streams (media application, 4 Mb/s each, stream k to receiver k, \(runs) runs, "
+       + "median):", measure(streams, runs: runs))
 
 // Memory per destination: resident growth of a large world beyond a small one, each in a fresh process.
 func footprintInChild(_ n: Int) -> Int {
