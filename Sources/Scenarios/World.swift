@@ -86,6 +86,9 @@ public final class World {
         let simulator = Simulator(seed: spec.seed, maxFrameBytes: max(1536, (largestMTU + EthernetHeader.size + 63) & ~63))
         simulator.eventLimit = min(options.eventLimit, UInt64(max(spec.limits.events, 0)))
         self.simulator = simulator
+        // Components and simulator keep each other: a world refused half-built must free what it built.
+        var built = false
+        defer { if !built { simulator.tearDown() } }
 
         // The network: port 0 faces the server, port i + 1 receiver i.
         let rates = [serverSpec.link.rate] + spec.receivers.map(\.link.rate) + (spec.network.vde.map { [$0.rate] } ?? [])
@@ -274,6 +277,7 @@ public final class World {
             }
         }
         self.streamApplications = applications
+        built = true
     }
 
     static func makeStreamApplication(_ s: StreamsSpec, spec: ScenarioSpec, simulator: Simulator, host: Host,
