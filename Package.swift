@@ -61,7 +61,7 @@ let package = Package(
         ),
         .target(name: "NICSimTesting", dependencies: ["Scenarios", "SimCore", "WireFormats"]),
         .target(name: "Labs", dependencies: ["Scenarios", "SimCore", "NetworkModel"]),
-        // The fuzz harnesses: driven by libFuzzer from Fuzz/ and by FuzzReplayTests over Fixtures/fuzz.
+        // The fuzz harnesses: driven by libFuzzer from Fuzzers/ and by FuzzReplayTests over Fixtures/fuzz.
         .target(
             name: "NICSimFuzzing",
             dependencies: [

@@ -6,12 +6,13 @@ import VDEPort
 ///
 /// Each input builds a fresh world: a server, a plain listener, two set-top boxes (raw UDP and RTP), a full
 /// emulated host with a replicating policy and a local socket, a router with a redirecting policy, and an
-/// `external` machine behind the VDE port, which is a `null://` libvdeplug connection. The input is a list of
-/// frames (raw, or built from the world's own addresses, see ``FrameBuilder``), each delivered through
+/// `external` machine behind the VDE port, which is a `null://` libvdeplug connection. The input's first byte picks
+/// MTU 1500 or (when odd) 9000 with segmentation in the server's NIC and an IOMMU. The rest is a list of frames
+/// (raw, or built from the world's own addresses, see ``FrameBuilder``), each delivered through
 /// `VDEPort.injectReceived` after a gap the input chooses, while the server's own writes are on their way.
 ///
-/// Checks: the run ends (no frame storm past the event limit) and every frame slot is released once the network
-/// is idle.
+/// Checks: the run ends (no frame storm past the event limit); once the network is idle every frame slot is
+/// released and every switch queue is empty; the switch saw every frame that fitted a slot; the report encodes.
 enum FrameHarness {
     static let scenario = """
         name: fuzz-frames
@@ -35,10 +36,20 @@ enum FrameHarness {
         limits: { events: 400000 }
         """
 
-    /// The scenario, parsed once; nil (and every run a failure) if it stops parsing.
-    static let spec: Result<ScenarioSpec, ScenarioError> = Result { () throws(ScenarioError) in
-        try ScenarioParser.parse(yaml: scenario, file: "fuzz-frames.yaml")
-    }
+    /// The scenario, parsed once, and a jumbo variant (MTU 9000, segmentation in the NIC, an IOMMU) that the
+    /// input's first byte picks when odd.
+    static let specs: [Result<ScenarioSpec, ScenarioError>] = [
+        Result { () throws(ScenarioError) in try ScenarioParser.parse(yaml: scenario, file: "fuzz-frames.yaml") },
+        Result { () throws(ScenarioError) in
+            try ScenarioParser.parse(
+                yaml: scenario, file: "fuzz-frames-jumbo.yaml",
+                overrides: [
+                    ScenarioOverride(path: ["server", "driver", "mtu"], value: "9000"),
+                    ScenarioOverride(path: ["server", "nic", "segmentation"], value: "nic"),
+                    ScenarioOverride(path: ["server", "nic", "iommu", "iotlb"], value: "4"),
+                ])
+        },
+    ]
 
     static let builder: FrameBuilder = {
         var macs: [[UInt8]] = [[0x02, 0, 0, 0, 0, 0x01], [0x02, 0, 0, 0, 0x99, 0x99]]
@@ -54,8 +65,9 @@ enum FrameHarness {
     static let maximumFrames = 96
 
     static func run(_ bytes: [UInt8], _ outcome: inout FuzzOutcome) {
+        var input = FuzzInput(bytes)
         let spec: ScenarioSpec
-        switch Self.spec {
+        switch specs[Int(input.u8() & 1)] {
         case .success(let s): spec = s
         case .failure(let error): return outcome.violations.append("the harness scenario does not parse: \(error)")
         }
@@ -68,7 +80,6 @@ enum FrameHarness {
         defer { world.tearDown() }
         guard let port = world.vdePort else { return outcome.violations.append("the harness world has no VDE port") }
         let simulator = world.simulator
-        var input = FuzzInput(bytes)
         var violations: [String] = []
         var delivered = 0
         while !input.isAtEnd, delivered < maximumFrames {
@@ -113,6 +124,9 @@ enum FrameHarness {
                 outcome.counters["relay.arpAnswered"] = Int(c.arpRequestsAnswered)
                 outcome.counters["relay.echoAnswered"] = Int(c.echoRequestsAnswered)
                 outcome.counters["relay.udpDelivered"] = Int(c.udpDelivered)
+                outcome.counters["relay.framesReceived"] = Int(machine.nic.counters.framesReceived)
+                outcome.counters["relay.rxDropped"] = Int(machine.nic.counters.rxDroppedOversize
+                    + machine.nic.counters.rxDroppedNoBuffer + machine.nic.counters.rxDMAErrors)
             case .router(let router):
                 outcome.counters["router.policyCopies"] = router.counters.policyCopies
             case .setTopBox(let box):

@@ -83,7 +83,9 @@ public enum FuzzSeeds {
         let relay = 3
         let router = 4
         let ts = transportPackets(7)
-        return [
+        let jumbo = ethernet(to: receiverMAC(relay), type: 0x0800,
+                             udp(to: receiverIP(relay), port: 5000, Array(repeating: 0x3C, count: 8000)))
+        let seeds: [(name: String, bytes: [UInt8])] = [
             ("arp-and-ping-the-relay",
              raw(ethernet(to: FrameBuilder.broadcastMAC, type: 0x0806, arpRequest(for: receiverIP(relay))))
                 + raw(ethernet(to: receiverMAC(relay), type: 0x0800, echoRequest(to: receiverIP(relay), sequence: 1)),
@@ -108,6 +110,9 @@ public enum FuzzSeeds {
             // A built frame (mode 1): the builder picks the fields from the bytes that follow.
             ("built-frames", [0x09, 0x01, 0x03, 0x05, 0x00, 0x00, 0x02, 0x07, 0x11, 0x22, 0x33, 0x04, 0x05, 0x06]),
         ]
+        // The first byte picks the world: 0 for MTU 1500, 1 for the jumbo world.
+        return seeds.map { ($0.name, [0x00] + $0.bytes) }
+            + [("jumbo-to-the-relay", [0x01, 0x00, 0x10] + [UInt8(jumbo.count & 0xFF), UInt8(jumbo.count >> 8)] + jumbo)]
     }
 
     // MARK: - Transport streams
@@ -179,6 +184,12 @@ public enum FuzzSeeds {
                 receivers: [{ name: a, link: { rate: 100Mbps } }, { name: b, port: 7000 }]
                 writes: { count: 2, method: sendmmsg, batch: 3, entries: [{ to: a, size: 20000, offset: 4000 }, { to: b, size: 0 }] }
                 limits: { events: 50000 }
+                """),
+            ("overrides", """
+                #set server.driver.mode=copy
+                #set network.switch.port-buffer=8KiB
+                receivers: [{ name: rx1 }, { name: rx2 }]
+                writes: { entries: [{ to: all, size: 9000 }] }
                 """),
             ("anchors", """
                 receivers:

@@ -1,7 +1,8 @@
 import Foundation
 import Scenarios
 
-/// Scenario files: ``ScenarioParser/parse(bytes:file:overrides:limits:)``, then, when the bytes are a scenario,
+/// Scenario files: ``ScenarioParser/parse(bytes:file:overrides:limits:)`` (leading `#set KEY=VALUE` comment lines
+/// are passed as overrides, like `nicsim run --set`), then, when the bytes are a scenario,
 /// the world it describes built twice and run for a bounded number of events, with both reports produced.
 ///
 /// The limits are tight (``limits``), so every world stays small; scenarios that reach outside the process (a
@@ -30,11 +31,20 @@ enum ScenarioHarness {
     }
 
     static func check(_ bytes: [UInt8], _ outcome: inout FuzzOutcome) -> [String] {
+        // Leading `#set KEY=VALUE` lines (YAML comments) are command-line overrides, as `nicsim run --set` gives them.
+        var overrides: [ScenarioOverride] = []
+        for line in String(decoding: bytes.prefix(4096), as: UTF8.self).split(separator: "\n").prefix(8) {
+            guard line.hasPrefix("#set ") else { break }
+            if let o = ScenarioOverride(String(line.dropFirst(5))) { overrides.append(o) }
+        }
+        outcome.counters["overrides"] = overrides.count
         let spec: ScenarioSpec
         do {
-            spec = try ScenarioParser.parse(bytes: bytes, file: "fuzz.yaml", limits: limits)
+            spec = try ScenarioParser.parse(bytes: bytes, file: "fuzz.yaml", overrides: overrides, limits: limits)
         } catch {
-            guard error.file == "fuzz.yaml", error.line >= 1, error.column >= 1 else {
+            // Errors in an override point at line 0, as documented; all others at their place in the file.
+            guard error.file == "fuzz.yaml", overrides.isEmpty ? error.line >= 1 && error.column >= 1 : error.line >= 0
+            else {
                 return ["an error without a place: \(error)"]
             }
             return []

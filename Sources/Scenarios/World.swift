@@ -106,6 +106,9 @@ public final class World {
         simulator.eventLimit = min(options.eventLimit, UInt64(max(spec.limits.events, 0)))
         simulator.tracer = options.tracer
         self.simulator = simulator
+        // Components and simulator keep each other: a world refused half-built must free what it built.
+        var built = false
+        defer { if !built { simulator.tearDown() } }
 
         // The network: port 0 faces the server, port i + 1 receiver i.
         let rates = [serverSpec.link.rate] + spec.receivers.map(\.link.rate) + (spec.network.vde.map { [$0.rate] } ?? [])
@@ -309,6 +312,7 @@ public final class World {
             }
         }
         self.streamApplications = applications
+        built = true
     }
 
     static func makeStreamApplication(_ s: StreamsSpec, spec: ScenarioSpec, simulator: Simulator, host: Host,

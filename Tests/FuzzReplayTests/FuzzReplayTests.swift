@@ -50,11 +50,13 @@ struct FuzzReplayTests {
         (.vdeFrames, "udp-to-the-relay-policy", ["relay.udpDelivered": 1, "rx1.datagrams": 9]),
         (.vdeFrames, "ts-through-the-router", ["router.policyCopies": 2, "box.datagrams": 2]),
         (.vdeFrames, "rtp-to-the-rtp-box", ["rtpbox.datagrams": 1]),
+        (.vdeFrames, "jumbo-to-the-relay", ["relay.framesReceived": 3]),  // two of the server's writes and the jumbo
         (.transportStream, "generated-pcr-timed", ["pcrTimed": 1, "packets": 40, "box.datagrams": 6]),
         (.transportStream, "generated-byte-by-byte-rtp", ["packets": 40, "box.datagrams": 6]),
         (.scenario, "hosts-and-policies", ["parsed": 1, "built": 1]),
         (.scenario, "streams", ["parsed": 1, "built": 1]),
         (.scenario, "aggregate-streams", ["parsed": 1, "built": 1]),
+        (.scenario, "overrides", ["parsed": 1, "built": 1, "overrides": 2]),
         (.driver, "send-one-packet", ["framesTransmitted": 1]),
         (.driver, "two-pieces-with-iommu", ["framesTransmitted": 1, "checksumsInserted": 1]),
         (.driver, "receive-one-frame", ["framesReceived": 1]),
