@@ -83,11 +83,25 @@ public final class TranslationBuffer {
             return nil
         }
 
-        mutating func rebuildReach() {
-            reach.removeAll(keepingCapacity: true)
-            var largest: UInt64 = 0
-            for region in regions {
-                largest = max(largest, region.end)
+        /// Inserts `region` after every region starting at or before it, and updates `reach` from there on
+        /// (only the new last entry when it sorts last, as buffers registered in address order do).
+        mutating func insert(_ region: Region) {
+            var low = 0
+            var high = regions.count
+            while low < high {
+                let middle = (low + high) >> 1
+                if regions[middle].start <= region.start { low = middle + 1 } else { high = middle }
+            }
+            regions.insert(region, at: low)
+            rebuildReach(from: low)
+        }
+
+        /// Recomputes `reach[from...]` from the regions.
+        mutating func rebuildReach(from first: Int = 0) {
+            reach.removeSubrange(min(first, reach.count)...)
+            var largest: UInt64 = first > 0 ? reach[first - 1] : 0
+            for index in first..<regions.count {
+                largest = max(largest, regions[index].end)
                 reach.append(largest)
             }
         }
@@ -139,10 +153,11 @@ public final class TranslationBuffer {
         nextID += 1
         let region = Region(id: id, space: space, start: address.rawValue, end: end, frames: frames)
         byID[id] = region
-        var entry = spaces[ObjectIdentifier(space)] ?? SpaceRegions()
-        let position = entry.regions.firstIndex { $0.start > region.start } ?? entry.regions.count
-        entry.regions.insert(region, at: position)
-        entry.rebuildReach()
+        // Taken out of the table, with the remembered copy dropped, the entry is uniquely referenced and grows in
+        // place (registering N buffers costs O(N log N), not N copies of the table).
+        lastRegions = SpaceRegions()
+        var entry = spaces.removeValue(forKey: ObjectIdentifier(space)) ?? SpaceRegions()
+        entry.insert(region)
         spaces[ObjectIdentifier(space)] = entry
         pinnedPages += frames.count
         _counters.pagesPinned &+= UInt64(frames.count)
@@ -154,7 +169,8 @@ public final class TranslationBuffer {
     public func unregister(_ id: RegionID) {
         guard let region = byID.removeValue(forKey: id.rawValue) else { return }
         let key = ObjectIdentifier(region.space)
-        if var entry = spaces[key] {
+        lastRegions = SpaceRegions()
+        if var entry = spaces.removeValue(forKey: key) {
             entry.regions.removeAll { $0.id == id.rawValue }
             entry.rebuildReach()
             spaces[key] = entry.regions.isEmpty ? nil : entry

@@ -23,7 +23,11 @@ public final class Driver {
 
     let device: RegisterSpace
     /// Where descriptor writes are traced (set by whoever builds the machine; nil: not traced).
-    public weak var traceSimulator: Simulator?
+    ///
+    /// Held strongly, as the host holds its simulator: a weak reference would give the simulator a side table, and
+    /// every retain and release of it (several per packet across the model) would take the slow path. The cycle
+    /// this can close through the simulator's handlers is broken by ``SimCore/Simulator/tearDown()``.
+    public var traceSimulator: Simulator?
     /// The component name in traces.
     public var traceName = "driver"
     let memory: PhysicalMemory

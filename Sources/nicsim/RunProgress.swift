@@ -26,11 +26,13 @@ enum StopSignals {
 }
 
 /// Watches a run: stops it when a stop signal arrived, and on a terminal shows simulated time, wall time and
-/// events per second on standard error, at most a few times a second and only once the run has lasted a second.
+/// events per second on standard error, at most a few times a second and only once the run has lasted a second
+/// (`NICSIM_PROGRESS_AFTER=SECONDS` changes that delay; the tests set 0 so that a short run shows progress too).
 final class RunProgress: RunMonitor {
     let show: Bool
     let end: Int64?
     let started = RunProgress.wallSeconds()
+    let delay: Double = ProcessInfo.processInfo.environment["NICSIM_PROGRESS_AFTER"].flatMap(Double.init) ?? 1
     var lastShown = 0.0
     var shown = false
 
@@ -50,7 +52,7 @@ final class RunProgress: RunMonitor {
         guard show else { return true }
         let now = RunProgress.wallSeconds()
         let wall = now - started
-        guard wall >= 1, now - lastShown >= 0.25 else { return true }
+        guard wall >= delay, now - lastShown >= 0.25 else { return true }
         lastShown = now
         shown = true
         let rate = Double(simulator.eventsProcessed) / wall

@@ -254,7 +254,7 @@ struct ReportingTests {
     /// Runs `arguments` under a pseudo-terminal (util-linux `script`), so that nicsim sees a terminal.
     func runOnTerminal(_ arguments: [String]) throws -> ProcessResult {
         let command = ([try nicsimExecutable().path] + arguments).map { "'\($0)'" }.joined(separator: " ")
-        return try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["-u", "NO_COLOR", "/usr/bin/script", "-qec", command, "/dev/null"])
+        return try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["-u", "NO_COLOR", "NICSIM_PROGRESS_AFTER=0", "/usr/bin/script", "-qec", command, "/dev/null"])
     }
 
     @Test("progress and colour on a terminal; neither when piped")

@@ -18,6 +18,7 @@
 import BenchmarkRigs
 import Foundation
 import Scenarios
+import SimCore
 
 #if canImport(Glibc)
 import Glibc
@@ -104,6 +105,28 @@ if let i = arguments.firstIndex(of: "--footprint"), i + 1 < arguments.count, let
     let after = residentBytes()
     withExtendedLifetime(world) {}
     print(after - before)
+    exit(0)
+}
+
+// `Scaling --profile N [--writes W]`: one N-receiver fan-out world (a buffer per destination), timed in two parts:
+// the first write call (which creates the destinations) and the rest (steady state). For perf record/stat.
+if let i = arguments.firstIndex(of: "--profile"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) {
+    var writes = max(4, 160_000 / n)
+    if let w = arguments.firstIndex(of: "--writes"), w + 1 < arguments.count, let v = Int(arguments[w + 1]) { writes = v }
+    let spec = WholePathWorkload.fanoutSpec(receivers: n, writes: writes)
+    let world = build(spec)
+    let clock = ContinuousClock()
+    let t0 = clock.now
+    world.simulator.run(until: SimTime(rawValue: spec.writes.interval - 1))
+    let firstPackets = WholePathWorkload.packets(world)
+    let t1 = clock.now
+    let outcome = world.run()
+    let t2 = clock.now
+    guard outcome == .idle else { fail("run ended with \(outcome)") }
+    let packets = WholePathWorkload.packets(world)
+    func ns(_ d: Duration) -> Double { Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) * 1e-9 }
+    print("first write: \(firstPackets) packets, \(String(format: "%.0f", ns(t1 - t0) / Double(max(1, firstPackets)))) ns/packet")
+    print("steady: \(packets - firstPackets) packets, \(String(format: "%.0f", ns(t2 - t1) / Double(max(1, packets - firstPackets)))) ns/packet")
     exit(0)
 }
 
