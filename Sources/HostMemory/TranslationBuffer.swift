@@ -26,16 +26,24 @@ public final class TranslationBuffer {
         @usableFromInline let start: UInt64
         /// One past the last virtual byte.
         @usableFromInline let end: UInt64
-        /// Physical address of the frame of each page, starting with the page that holds `start`.
-        @usableFromInline let frames: [UInt64]
+        /// Physical address of the frame of the page that holds `start`, kept inline (most registered buffers
+        /// fit one page, and then a lookup touches no other heap object).
+        @usableFromInline let firstFrame: UInt64
+        /// Physical addresses of the frames of the following pages, in order (empty for a one-page region).
+        @usableFromInline let moreFrames: [UInt64]
+
+        /// Pages the region touches.
+        @usableFromInline var pageCount: Int { 1 + moreFrames.count }
 
         @inlinable
         init(id: Int, space: AddressSpace, start: UInt64, end: UInt64, frames: [UInt64]) {
+            precondition(!frames.isEmpty, "a region touches at least one page")
             self.id = id
             self.space = space
             self.start = start
             self.end = end
-            self.frames = frames
+            self.firstFrame = frames[0]
+            self.moreFrames = frames.count == 1 ? [] : Array(frames.dropFirst())
         }
 
         /// Appends the pieces of [`address`, `end`), which lies inside the region, merging adjacent frames.
@@ -47,7 +55,8 @@ public final class TranslationBuffer {
             while current < end {
                 let within = current & Page.offsetMask
                 let chunk = min(end - current, UInt64(Page.size) - within)
-                let frame = frames[Int((current >> UInt64(Page.shift)) - firstPage)]
+                let page = Int((current >> UInt64(Page.shift)) - firstPage)
+                let frame = page == 0 ? firstFrame : moreFrames[page - 1]
                 PhysicalRange.appendMerging(frame | within, length: Int(chunk), to: &pieces, firstNew: firstNew)
                 current += chunk
             }
@@ -63,9 +72,9 @@ public final class TranslationBuffer {
 
         @inlinable init() {}
 
-        /// A region containing [`start`, `end`), or nil. Allocates nothing.
+        /// The index in ``regions`` of a region containing [`start`, `end`), or nil. Allocates nothing.
         @inlinable
-        func find(start: UInt64, end: UInt64) -> Region? {
+        func find(start: UInt64, end: UInt64) -> Int? {
             var low = 0
             var high = regions.count
             while low < high {
@@ -77,7 +86,7 @@ public final class TranslationBuffer {
             let needed = max(end, start + 1)
             var index = low - 1
             while index >= 0 && reach[index] >= needed {
-                if regions[index].end >= needed { return regions[index] }
+                if regions[index].end >= needed { return index }
                 index -= 1
             }
             return nil
@@ -175,7 +184,7 @@ public final class TranslationBuffer {
             entry.rebuildReach()
             spaces[key] = entry.regions.isEmpty ? nil : entry
         }
-        pinnedPages -= region.frames.count
+        pinnedPages -= region.pageCount
     }
 
     /// Translates [`address`, `address + length`) of `space` by lookup if it lies entirely inside one registered
@@ -195,12 +204,12 @@ public final class TranslationBuffer {
         }
         guard key == lastSpace,
             let end = try? MemoryFault.checkRange(address.rawValue, length: length, limit: AddressSpace.limit),
-            let region = lastRegions.find(start: address.rawValue, end: end)
+            let index = lastRegions.find(start: address.rawValue, end: end)
         else {
             _counters.misses &+= 1
             return false
         }
-        region.appendPieces(from: address.rawValue, to: end, into: &pieces)
+        lastRegions.regions[index].appendPieces(from: address.rawValue, to: end, into: &pieces)
         _counters.hits &+= 1
         return true
     }

@@ -537,15 +537,14 @@ public final class Driver {
     /// destination's template, and the payload where it lies (zero-copy) or copied into bounce buffers.
     func writePacket(destination: Int, space: AddressSpace, address: VirtualAddress, payload: Int, segments: Int,
                      path: PayloadPath, launch: SimTime?, rtpTimestamp: UInt32) {
-        let template = templates[destination]
-        let headerLength = template.headerLength
+        let headerLength = templates[destination].headerLength
         let identification = ipIdentification[destination]
         ipIdentification[destination] &+= UInt16(truncatingIfNeeded: segments)
         let sequence = rtpSequence[destination]
-        if template.rtp != nil { rtpSequence[destination] &+= UInt16(truncatingIfNeeded: segments) }
+        if templates[destination].rtp != nil { rtpSequence[destination] &+= UInt16(truncatingIfNeeded: segments) }
         let nicSegments = configuration.segmentation == .nic
         // With NIC segmentation the header describes the whole send; the NIC rewrites lengths and checksums.
-        template.render(into: &headerScratch, at: 0, payloadLength: payload, identification: identification,
+        templates[destination].render(into: &headerScratch, at: 0, payloadLength: payload, identification: identification,
                         rtpSequence: sequence, rtpTimestamp: rtpTimestamp, checksum: nicSegments ? .none : .partial)
         counters.headerBytesWritten += UInt64(headerLength)
         let first = posted
@@ -560,7 +559,7 @@ public final class Driver {
                 var flags: TxContextFlags = []
                 if nicSegments {
                     flags.formUnion([.segment, .ipChecksum, .udpChecksum])
-                    if template.rtp != nil { flags.insert(.rtp) }
+                    if templates[destination].rtp != nil { flags.insert(.rtp) }
                 }
                 var nanoseconds: UInt64 = 0
                 if let launch {
@@ -570,8 +569,8 @@ public final class Driver {
                     nanoseconds = UInt64(max(0, (launch.rawValue + 999) / 1_000))
                 }
                 var context = TxContextDescriptor(launchTimeNanoseconds: nanoseconds, headerLength: UInt8(headerLength),
-                                                  ipOffset: UInt8(template.ipHeaderOffset),
-                                                  udpOffset: UInt8(template.udpHeaderOffset), flags: flags,
+                                                  ipOffset: UInt8(templates[destination].ipHeaderOffset),
+                                                  udpOffset: UInt8(templates[destination].udpHeaderOffset), flags: flags,
                                                   mss: UInt16(maxPayload(for: DestinationID(rawValue: destination)))).asDescriptor
                 context.command.formUnion(command)
                 try writeDescriptor(context)
@@ -590,8 +589,8 @@ public final class Driver {
                 counters.bytesCopied += UInt64(payload)
                 try writeDescriptor(TxDescriptor(bufferAddress: slot.rawValue, length: UInt16(headerLength + payload),
                                                  command: command.union(checksum).union(last),
-                                                 checksumStart: UInt8(template.udpHeaderOffset),
-                                                 checksumOffset: UInt8(template.udpChecksumOffset)))
+                                                 checksumStart: UInt8(templates[destination].udpHeaderOffset),
+                                                 checksumOffset: UInt8(templates[destination].udpChecksumOffset)))
             case (.copy, true):
                 try memory.write(header, from: headerScratch, at: 0, count: headerLength)
                 try writeDescriptor(TxDescriptor(bufferAddress: header.rawValue, length: UInt16(headerLength),
@@ -609,8 +608,8 @@ public final class Driver {
             case (.zeroCopy, _):
                 try memory.write(header, from: headerScratch, at: 0, count: headerLength)
                 var d = TxDescriptor(bufferAddress: header.rawValue, length: UInt16(headerLength),
-                                     command: command.union(checksum), checksumStart: UInt8(template.udpHeaderOffset),
-                                     checksumOffset: UInt8(template.udpChecksumOffset))
+                                     command: command.union(checksum), checksumStart: UInt8(templates[destination].udpHeaderOffset),
+                                     checksumOffset: UInt8(templates[destination].udpChecksumOffset))
                 if pieces.isEmpty { d.command.formUnion(last) }
                 try writeDescriptor(d)
                 for (k, piece) in pieces.enumerated() {

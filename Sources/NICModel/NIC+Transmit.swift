@@ -440,7 +440,7 @@ extension NIC {
             _counters.octetsTransmitted += UInt64(length)
             statGoodPackets &+= 1
             statGoodOctets &+= UInt64(length)
-            if let wire { wire.accept(frame, simulator: simulator) } else { simulator.frames.release(frame) }
+            if let wireReference { wireReference.accept(frame, simulator: simulator) } else { simulator.frames.release(frame) }
             macBusy = false
             macFreeAt = simulator.now + interPacketGap
             pumpTransmit()
@@ -456,7 +456,7 @@ extension NIC {
         _counters.octetsTransmitted += UInt64(r.length)
         statGoodPackets &+= 1
         statGoodOctets &+= UInt64(r.length)
-        if let wire { wire.accept(r.frame, simulator: simulator) } else { simulator.frames.release(r.frame) }
+        if let wireReference { wireReference.accept(r.frame, simulator: simulator) } else { simulator.frames.release(r.frame) }
         if r.completesPacket { complete(r, queue: q) }
         macBusy = false
         macFreeAt = simulator.now + interPacketGap

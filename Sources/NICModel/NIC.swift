@@ -83,7 +83,11 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     public let configuration: NICConfiguration
     public let name: String
     /// Where transmitted frames go at their last bit (the near end of a link).
-    public var wire: FrameSink?
+    public var wire: FrameSink? {
+        didSet { wireReference = wire.map(FrameSinkReference.init) }
+    }
+    /// The same sink as the per-frame path calls it.
+    var wireReference: FrameSinkReference?
     /// The host's interrupt controller.
     public weak var interruptSink: InterruptSink?
     /// Sees every frame as its first bit goes on the wire (pcap capture).

@@ -53,6 +53,8 @@ public final class EthernetSwitch: EventHandler {
     private var globalCounters = SwitchCounters()
     private var table: MACTable
     private var ports: [SwitchPort] = []
+    /// The same ports, unretained, as the per-frame path uses them (`ports` owns them for the switch's lifetime).
+    private var unretainedPorts: [Unmanaged<SwitchPort>] = []
 
     /// Event kinds (``SimCore/Event/kind``).
     enum Kind {
@@ -95,6 +97,7 @@ public final class EthernetSwitch: EventHandler {
         for i in 0..<portCount {
             ports.append(SwitchPort(owner: self, index: i, rate: portRates[i], bufferBytes: bufferBytesPerPort,
                                     queueFrames: queueFrames))
+            unretainedPorts.append(Unmanaged.passUnretained(ports[i]))
         }
     }
 
@@ -141,7 +144,7 @@ public final class EthernetSwitch: EventHandler {
         case Kind.forward:
             forward(frame, from: port, simulator: simulator)
         case Kind.lastBit:
-            ports[port].finishTransmission(frame, simulator: simulator)
+            unretainedPorts[port]._withUnsafeGuaranteedRef { $0.finishTransmission(frame, simulator: simulator) }
         default:
             preconditionFailure("unknown switch event kind \(event.kind)")
         }
@@ -151,9 +154,11 @@ public final class EthernetSwitch: EventHandler {
 
     /// A frame's last bit has arrived on `port`.
     func receive(_ frame: FrameHandle, on port: Int, simulator: Simulator) {
-        let p = ports[port]
-        p.counters.framesIn += 1
-        p.counters.bytesIn += simulator.frames.length(of: frame)
+        let length = simulator.frames.length(of: frame)
+        unretainedPorts[port]._withUnsafeGuaranteedRef { p in
+            p.counters.framesIn += 1
+            p.counters.bytesIn += length
+        }
         if forwardingLatency == .zero {
             forward(frame, from: port, simulator: simulator)
         } else {
@@ -190,7 +195,7 @@ public final class EthernetSwitch: EventHandler {
                 globalCounters.filteredFrames += 1
                 frames.release(frame)
             } else {
-                enqueue(frame, length: length, on: ports[out], simulator: simulator)
+                unretainedPorts[out]._withUnsafeGuaranteedRef { $0.offer(frame, length: length, simulator: simulator) }
             }
         } else {
             globalCounters.unknownUnicastFrames += 1
@@ -204,10 +209,10 @@ public final class EthernetSwitch: EventHandler {
         // First pass: the last port that will take the frame gets the original. Enqueueing on one port does not
         // change another's room, so the second pass sees the same answers.
         var last = -1
-        for p in ports where p.index != ingress && p.sink != nil && p.hasRoom(length: length) {
+        for p in ports where p.index != ingress && p.sinkReference != nil && p.hasRoom(length: length) {
             last = p.index
         }
-        for p in ports where p.index != ingress && p.sink != nil {
+        for p in ports where p.index != ingress && p.sinkReference != nil {
             guard p.hasRoom(length: length) else {
                 p.countDrop()
                 continue
@@ -221,13 +226,6 @@ public final class EthernetSwitch: EventHandler {
             }
         }
         if last < 0 { simulator.frames.release(frame) }
-    }
-
-    // MARK: - Output ports
-
-    /// Queues a unicast frame on `port`, or drops it (released, counted).
-    private func enqueue(_ frame: FrameHandle, length: Int, on port: SwitchPort, simulator: Simulator) {
-        port.offer(frame, length: length, simulator: simulator)
     }
 
     // MARK: - Addresses

@@ -38,8 +38,10 @@ public final class Link: EventHandler {
 
     private let nearA: LinkEnd
     private let nearB: LinkEnd
-    private var sinkA: FrameSink?
-    private var sinkB: FrameSink?
+    /// The attached sinks, held strongly, and the same as the per-frame path calls them.
+    private var sinkOwners: (a: FrameSink?, b: FrameSink?)
+    private var sinkA: FrameSinkReference?
+    private var sinkB: FrameSinkReference?
     private var random: RandomStream
     /// Serialization at the line rate, remembered for the last frame length of each direction.
     private var memoAToB: SerializationMemo
@@ -80,15 +82,16 @@ public final class Link: EventHandler {
         self.nearA = LinkEnd(fromA: true)
         self.nearB = LinkEnd(fromA: false)
         self.id = simulator.register(self, name: name)
-        nearA.link = self
-        nearB.link = self
+        nearA.link = Unmanaged.passUnretained(self)
+        nearB.link = Unmanaged.passUnretained(self)
     }
 
     /// Names the sinks on each side: `a` receives frames sent into ``endB``, `b` receives frames sent into
     /// ``endA``. May be called again to re-cable; frames in flight go to the sink attached when they arrive.
     public func attach(a: FrameSink, b: FrameSink) {
-        sinkA = a
-        sinkB = b
+        sinkOwners = (a, b)
+        sinkA = FrameSinkReference(a)
+        sinkB = FrameSinkReference(b)
     }
 
     /// Takes a frame whose last bit a transmitter on side A (`fromA`) or B has just put on the wire.
@@ -150,8 +153,11 @@ public final class Link: EventHandler {
 }
 
 /// One near end of a ``Link``: the sink a transmitter hands frames to.
+///
+/// The end refers to its link unretained: the link registers itself with its simulator, which keeps it alive
+/// for the simulator's lifetime, and an end is only ever called with that simulator running.
 private final class LinkEnd: FrameSink {
-    unowned var link: Link?
+    var link: Unmanaged<Link>?
     let fromA: Bool
 
     init(fromA: Bool) { self.fromA = fromA }
@@ -160,6 +166,7 @@ private final class LinkEnd: FrameSink {
         guard let link else {
             preconditionFailure("link end used before its link finished initializing")
         }
-        link.carry(frame, fromA: fromA, simulator: simulator)
+        let fromA = self.fromA
+        link._withUnsafeGuaranteedRef { $0.carry(frame, fromA: fromA, simulator: simulator) }
     }
 }

@@ -17,7 +17,11 @@ class OutputPort {
     /// Output buffer capacity in frame bytes.
     let bufferBytes: Int
     /// Where transmitted frames go; nil while the port is not cabled.
-    var sink: FrameSink?
+    var sink: FrameSink? {
+        didSet { sinkReference = sink.map(FrameSinkReference.init) }
+    }
+    /// The same sink as the per-frame path calls it.
+    var sinkReference: FrameSinkReference?
     /// Frames in the output buffer, oldest first; the head is the one being serialized while `busy`.
     var queue: FrameRing
     /// True from the first bit of the head frame until its last bit.
@@ -50,7 +54,7 @@ class OutputPort {
     /// Queues `frame`, or drops it (released, counted) when the port is uncabled or full. True when queued.
     @discardableResult
     func offer(_ frame: FrameHandle, length: Int, simulator: Simulator) -> Bool {
-        guard sink != nil else {
+        guard sinkReference != nil else {
             counters.unconnectedDrops += 1
             simulator.frames.release(frame)
             return false
@@ -110,8 +114,8 @@ class OutputPort {
         // Start the next frame before handing this one over, so that a sink that feeds straight back into this
         // element finds the port's state consistent.
         if !queue.isEmpty { startTransmission(simulator: simulator) }
-        if let sink {
-            sink.accept(frame, simulator: simulator)
+        if let sinkReference {
+            sinkReference.accept(frame, simulator: simulator)
         } else {
             simulator.frames.release(frame)
         }

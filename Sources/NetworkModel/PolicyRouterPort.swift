@@ -37,12 +37,14 @@ extension PolicyRouter {
 /// One port of a ``PolicyRouter``: the ingress sink frames arrive at, its addresses, and (inherited) the output
 /// buffer and transmitter.
 final class PolicyRouterPort: OutputPort, FrameSink {
-    unowned let owner: PolicyRouter
+    /// Unretained: the router registers itself with its simulator, which keeps it alive for the
+    /// simulator's lifetime, and a port is only ever called with that simulator running.
+    let owner: Unmanaged<PolicyRouter>
     let mac: MACAddress
     let address: IPv4Address
 
     init(owner: PolicyRouter, index: Int, configuration c: PolicyRouter.PortConfiguration) {
-        self.owner = owner
+        self.owner = Unmanaged.passUnretained(owner)
         self.mac = c.mac
         self.address = c.address
         super.init(element: owner.id, lastBitKind: PolicyRouter.Kind.lastBit, index: index, rate: c.rateBitsPerSecond,
@@ -52,6 +54,7 @@ final class PolicyRouterPort: OutputPort, FrameSink {
 
     /// A frame's last bit has arrived on this port.
     func accept(_ frame: FrameHandle, simulator: Simulator) {
-        owner.receive(frame, on: index, simulator: simulator)
+        let index = self.index
+        owner._withUnsafeGuaranteedRef { $0.receive(frame, on: index, simulator: simulator) }
     }
 }

@@ -3,16 +3,19 @@ import SimCore
 /// One port of an ``EthernetSwitch``: the ingress sink frames arrive at, and (inherited) the output buffer and
 /// transmitter.
 final class SwitchPort: OutputPort, FrameSink {
-    unowned let owner: EthernetSwitch
+    /// Unretained: the switch registers itself with its simulator, which keeps it alive for the
+    /// simulator's lifetime, and a port is only ever called with that simulator running.
+    let owner: Unmanaged<EthernetSwitch>
 
     init(owner: EthernetSwitch, index: Int, rate: Int64, bufferBytes: Int, queueFrames: Int) {
-        self.owner = owner
+        self.owner = Unmanaged.passUnretained(owner)
         super.init(element: owner.id, lastBitKind: EthernetSwitch.Kind.lastBit, index: index, rate: rate,
                    bufferBytes: bufferBytes, queueFrames: queueFrames)
     }
 
     /// A frame's last bit has arrived on this port.
     func accept(_ frame: FrameHandle, simulator: Simulator) {
-        owner.receive(frame, on: index, simulator: simulator)
+        let index = self.index
+        owner._withUnsafeGuaranteedRef { $0.receive(frame, on: index, simulator: simulator) }
     }
 }

@@ -5,6 +5,42 @@
 public protocol FrameSink: AnyObject {
     /// Takes `frame` at `simulator.now`; the last bit of the frame has just arrived.
     func accept(_ frame: FrameHandle, simulator: Simulator)
+
+    /// Calls ``accept(_:simulator:)`` on `sink`, an instance of this type that the caller keeps alive.
+    ///
+    /// The way in for ``FrameSinkReference``, which holds its sink strongly and calls it unretained (no atomic
+    /// retain and release per frame). Sinks do not implement it; the default does the call.
+    static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator)
+}
+
+extension FrameSink {
+    @inlinable
+    public static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
+        sink._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Self.self).accept(frame, simulator: simulator) }
+    }
+}
+
+/// A frame sink as the per-frame path calls it: unretained, with its dynamic type.
+///
+/// Calling a sink stored as `any FrameSink` in a class property costs an atomic retain and release per frame
+/// (the compiler must assume the call could replace the property). This reference is a plain value (no reference
+/// counting when copied or called); whoever stores one must also hold the sink strongly, as links, switch ports
+/// and the NIC do in the property the reference is made from.
+public struct FrameSinkReference {
+    @usableFromInline let object: Unmanaged<AnyObject>
+    @usableFromInline let type: any FrameSink.Type
+
+    /// A reference to `sink`, which the caller keeps alive for as long as it uses the reference.
+    public init(_ sink: any FrameSink) {
+        self.object = Unmanaged.passUnretained(sink)
+        self.type = Swift.type(of: sink)
+    }
+
+    /// Hands `frame` to the sink (``FrameSink/accept(_:simulator:)``).
+    @inlinable
+    public func accept(_ frame: FrameHandle, simulator: Simulator) {
+        type.accept(frame, to: object, simulator: simulator)
+    }
 }
 
 /// Watches frames pass a point without taking them: a capture tap for pcap files and traces.

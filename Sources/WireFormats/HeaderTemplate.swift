@@ -55,9 +55,10 @@ public struct HeaderTemplate: Sendable {
     public let rtp: RTPFields?
 
     /// The header bytes with all per-packet fields (lengths, identification, checksums, RTP sequence, timestamp
-    /// and marker) zero.
+    /// and marker) zero, kept inline: a template is a plain value (no reference to count when it is copied, no
+    /// separate heap object to miss in the cache when thousands of destinations take turns).
     @usableFromInline
-    let baseBytes: [UInt8]
+    let baseBytes: InlineHeaderBytes
     /// Folded sum of the IPv4 header in `baseBytes`.
     @usableFromInline
     let ipBaseSum: UInt32
@@ -104,7 +105,7 @@ public struct HeaderTemplate: Sendable {
             RTPHeader(payloadType: rtp.payloadType, sequenceNumber: 0, timestamp: 0, ssrc: rtp.ssrc).encode(
                 into: &base, at: Self.rtpOffset)
         }
-        baseBytes = base
+        baseBytes = InlineHeaderBytes(base)
 
         var ipSum = InternetChecksum()
         ipSum.add(base, from: Self.ipOffset, count: IPv4Header.minimumSize)
@@ -176,9 +177,7 @@ public struct HeaderTemplate: Sendable {
         precondition(offset >= 0 && offset <= bytes.count - headerLength, "HeaderTemplate.render out of range")
         precondition(
             payloadLength >= 0 && payloadLength <= maximumPayloadLength, "HeaderTemplate.render payload too long")
-        for i in 0..<headerLength {
-            bytes[offset + i] = baseBytes[i]
-        }
+        baseBytes.copy(count: headerLength, into: &bytes, at: offset)
         let udpLength = UInt16(truncatingIfNeeded: headerLength - Self.udpOffset + payloadLength)
         let totalLength = udpLength &+ UInt16(IPv4Header.minimumSize)
 
@@ -222,5 +221,33 @@ public struct HeaderTemplate: Sendable {
         var total = (sum & 0xFFFF) + (sum >> 16)
         total = (total & 0xFFFF) + (total >> 16)
         return UInt16(truncatingIfNeeded: total)
+    }
+}
+
+/// Up to 56 header bytes stored inline (Ethernet, IPv4 and UDP headers are 42 bytes; with RTP, 54).
+@usableFromInline
+struct InlineHeaderBytes: Sendable {
+    @usableFromInline
+    var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0)
+
+    @usableFromInline
+    static let capacity = 56
+
+    init(_ bytes: [UInt8]) {
+        precondition(bytes.count <= Self.capacity, "a header template holds at most 56 bytes")
+        withUnsafeMutableBytes(of: &words) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+    }
+
+    /// Copies the first `count` bytes to `bytes[offset..<offset + count]`, which the caller checked exist.
+    @inlinable
+    func copy(count: Int, into bytes: inout [UInt8], at offset: Int) {
+        precondition(count >= 0 && count <= Self.capacity && offset >= 0 && offset <= bytes.count - count)
+        withUnsafeBytes(of: words) { source in
+            bytes.withUnsafeMutableBytes { target in
+                target.baseAddress!.advanced(by: offset).copyMemory(from: source.baseAddress!, byteCount: count)
+            }
+        }
     }
 }
