@@ -7,8 +7,9 @@ import WireFormats
 /// bytes in arrival order, and the frame is released. Datagrams with a bad IPv4 or UDP checksum are dropped, as a
 /// host stack would drop them. Multicast destinations other than broadcast count as frames for other hosts.
 public final class DatagramReceiver: FrameSink {
-    /// The receiver's name, for reports.
-    public let name: String
+    // Stored properties in the order a datagram reads them (Swift lays a class out in declaration order): the
+    // address, the flags, the counters and the digester fit two cache lines.
+
     /// The receiver's MAC address.
     public let mac: MACAddress
     /// When true, the payload bytes of accepted datagrams are appended to ``payload`` (for tests; allocates).
@@ -18,6 +19,12 @@ public final class DatagramReceiver: FrameSink {
     public let digestsPayload: Bool
     /// What the receiver has seen.
     public private(set) var counters = ReceiverCounters()
+    /// The digester this receiver shares with others, and its stream there; nil digests on its own.
+    private let digester: PayloadDigester?
+    private let stream: Int
+    private var hasher = FNV1a64()
+    /// The receiver's name, for reports.
+    public let name: String
     /// The payload bytes of accepted datagrams in arrival order, when ``keepPayload`` is true; empty otherwise.
     public private(set) var payload: [UInt8] = []
 
@@ -27,11 +34,6 @@ public final class DatagramReceiver: FrameSink {
         if let digester { return digester.digest(of: stream) }
         return hasher.value
     }
-
-    private var hasher = FNV1a64()
-    /// The digester this receiver shares with others, and its stream there; nil digests on its own.
-    private let digester: PayloadDigester?
-    private let stream: Int
 
     /// Creates a receiver. It schedules no events, so it is not registered with `simulator`.
     ///
