@@ -77,7 +77,7 @@ public final class IOMMU {
 
     /// The device page table: the entry of each mapped I/O virtual page, by page number. Looked up, never iterated
     /// on a path whose output depends on the order.
-    @usableFromInline var table: [UInt64: PageTableEntry] = [:]
+    @usableFromInline var table = IntegerMap()
     @usableFromInline var iotlb: IOTLB
     @usableFromInline var _counters = Counters()
 
@@ -123,7 +123,7 @@ public final class IOMMU {
         _ = try MemoryFault.checkRange(physical.rawValue, length: length, limit: Self.physicalLimit)
         var frame = physical.rawValue
         for page in first...last {
-            table[page] = PageTableEntry(frame: PhysicalAddress(rawValue: frame), writable: writable)
+            table.set(PageTableEntry(frame: PhysicalAddress(rawValue: frame), writable: writable).rawValue, for: page)
             frame += UInt64(Page.size)
         }
     }
@@ -141,10 +141,10 @@ public final class IOMMU {
         let (first, last) = try pageRange(iova, length: length)
         let before = table.count
         if last - first < UInt64(before) {
-            for page in first...last { table[page] = nil }
+            for page in first...last { table.remove(page) }
         } else {
             // More pages in the range than mapped: visit the mapped ones instead (the result is order-independent).
-            table = table.filter { $0.key < first || $0.key > last }
+            table.removeAll { $0 >= first && $0 <= last }
         }
         return before - table.count
     }
@@ -271,10 +271,11 @@ public final class IOMMU {
             hit = true
         } else {
             _counters.misses &+= 1
-            guard let walked = table[page] else {
+            guard let walkedRaw = table[page] else {
                 _counters.unmappedFaults &+= 1
                 throw MemoryFault(code: .iommuUnmapped, address: faultAddress, length: length)
             }
+            let walked = PageTableEntry(rawValue: walkedRaw)
             if iotlb.fill(page: page, entry: walked) { _counters.evictions &+= 1 }
             entry = walked
             hit = false

@@ -182,4 +182,34 @@ private final class LinkEnd: FrameSink {
         let fromA = self.fromA
         link._withUnsafeGuaranteedRef { $0.carry(frame, fromA: fromA, simulator: simulator) }
     }
+
+    /// Straight to the link: a transmitter holding this end calls the link without touching the end.
+    var directReference: FrameSinkReference? {
+        guard let link else { return nil }
+        return FrameSinkReference(object: Unmanaged.passUnretained(link.takeUnretainedValue()),
+                                  type: fromA ? LinkSideA.self : LinkSideB.self)
+    }
+}
+
+/// The way a ``FrameSinkReference`` calls a link for frames entering on side A: never instantiated, only its
+/// static `accept` is used, with the link as the object.
+private final class LinkSideA: FrameSink {
+    func accept(_ frame: FrameHandle, simulator: Simulator) {
+        preconditionFailure("LinkSideA is never instantiated")
+    }
+
+    static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
+        sink._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Link.self).carry(frame, fromA: true, simulator: simulator) }
+    }
+}
+
+/// As ``LinkSideA``, for frames entering on side B.
+private final class LinkSideB: FrameSink {
+    func accept(_ frame: FrameHandle, simulator: Simulator) {
+        preconditionFailure("LinkSideB is never instantiated")
+    }
+
+    static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
+        sink._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Link.self).carry(frame, fromA: false, simulator: simulator) }
+    }
 }

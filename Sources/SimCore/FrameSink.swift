@@ -11,9 +11,17 @@ public protocol FrameSink: AnyObject {
     /// The way in for ``FrameSinkReference``, which holds its sink strongly and calls it unretained (no atomic
     /// retain and release per frame). Sinks do not implement it; the default does the call.
     static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator)
+
+    /// A reference that reaches what this sink stands for without going through the sink object, or nil (the
+    /// default) to call the sink itself. A link end, which only forwards to its link, returns one to the link, so
+    /// that a frame touches one object fewer. Whoever holds the reference holds this sink, which must keep the target
+    /// alive.
+    var directReference: FrameSinkReference? { get }
 }
 
 extension FrameSink {
+    public var directReference: FrameSinkReference? { nil }
+
     @inlinable
     public static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
         sink._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Self.self).accept(frame, simulator: simulator) }
@@ -30,10 +38,21 @@ public struct FrameSinkReference {
     @usableFromInline let object: Unmanaged<AnyObject>
     @usableFromInline let type: any FrameSink.Type
 
-    /// A reference to `sink`, which the caller keeps alive for as long as it uses the reference.
+    /// A reference to `sink` (or to what it stands for, ``FrameSink/directReference``), which the caller keeps
+    /// alive for as long as it uses the reference.
     public init(_ sink: any FrameSink) {
-        self.object = Unmanaged.passUnretained(sink)
-        self.type = Swift.type(of: sink)
+        if let direct = sink.directReference {
+            self = direct
+        } else {
+            self.init(object: Unmanaged.passUnretained(sink), type: Swift.type(of: sink))
+        }
+    }
+
+    /// A reference that calls `type`'s ``FrameSink/accept(_:to:simulator:)`` with `object`, which the caller keeps
+    /// alive. `type` need not be `object`'s class: it only has to know what `object` is.
+    public init(object: Unmanaged<AnyObject>, type: any FrameSink.Type) {
+        self.object = object
+        self.type = type
     }
 
     /// Hands `frame` to the sink (``FrameSink/accept(_:simulator:)``).
