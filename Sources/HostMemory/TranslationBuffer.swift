@@ -69,12 +69,25 @@ public final class TranslationBuffer {
     struct SpaceRegions {
         @usableFromInline var regions: [Region] = []
         @usableFromInline var reach: [UInt64] = []
+        /// True when no two regions overlap: then at most one region contains any byte, and a guess can be checked
+        /// on its own.
+        @usableFromInline var disjoint = true
 
         @inlinable init() {}
 
         /// The index in ``regions`` of a region containing [`start`, `end`), or nil. Allocates nothing.
+        ///
+        /// When the regions are disjoint, `hint` and `hint + 1` (the region used last, and the one after it: a
+        /// driver sending from buffers in address order) are tried before the binary search; the region containing
+        /// a range is then unique, so the answer is the same either way.
         @inlinable
-        func find(start: UInt64, end: UInt64) -> Int? {
+        func find(start: UInt64, end: UInt64, hint: Int = 0) -> Int? {
+            let needed = max(end, start + 1)
+            if disjoint {
+                for guess in hint..<min(hint + 2, regions.count) where guess >= 0 {
+                    if regions[guess].start <= start && regions[guess].end >= needed { return guess }
+                }
+            }
             var low = 0
             var high = regions.count
             while low < high {
@@ -83,7 +96,6 @@ public final class TranslationBuffer {
             }
             // A region must end at or after `end` and strictly after `start` (so a zero-length range at a region's
             // end is outside it).
-            let needed = max(end, start + 1)
             var index = low - 1
             while index >= 0 && reach[index] >= needed {
                 if regions[index].end >= needed { return index }
@@ -105,11 +117,14 @@ public final class TranslationBuffer {
             rebuildReach(from: low)
         }
 
-        /// Recomputes `reach[from...]` from the regions.
+        /// Recomputes `reach[from...]` from the regions, and whether they are disjoint (from scratch when `first`
+        /// is 0; otherwise the regions before `first` are as they were, and an overlap found earlier stays).
         mutating func rebuildReach(from first: Int = 0) {
             reach.removeSubrange(min(first, reach.count)...)
+            if first == 0 { disjoint = true }
             var largest: UInt64 = first > 0 ? reach[first - 1] : 0
             for index in first..<regions.count {
+                if index > 0 && largest > regions[index].start { disjoint = false }
                 largest = max(largest, regions[index].end)
                 reach.append(largest)
             }
@@ -123,6 +138,8 @@ public final class TranslationBuffer {
     /// translation skips the dictionary; forgotten whenever `spaces` changes.
     @usableFromInline var lastSpace: ObjectIdentifier?
     @usableFromInline var lastRegions = SpaceRegions()
+    /// The index in `lastRegions` of the region the last hit used (a hint for the next lookup).
+    @usableFromInline var lastIndex = 0
     @usableFromInline var byID: [Int: Region] = [:]
     @usableFromInline var _counters = TranslationCounters()
     var nextID = 1
@@ -204,11 +221,12 @@ public final class TranslationBuffer {
         }
         guard key == lastSpace,
             let end = try? MemoryFault.checkRange(address.rawValue, length: length, limit: AddressSpace.limit),
-            let index = lastRegions.find(start: address.rawValue, end: end)
+            let index = lastRegions.find(start: address.rawValue, end: end, hint: lastIndex)
         else {
             _counters.misses &+= 1
             return false
         }
+        lastIndex = index
         lastRegions.regions[index].appendPieces(from: address.rawValue, to: end, into: &pieces)
         _counters.hits &+= 1
         return true

@@ -62,11 +62,21 @@ struct TxQueue: RingRegisters {
     /// The ring is programmed consistently: a length, and head, tail and cache inside it.
     var usable: Bool { enabled && ringCount > 0 && tail < ringCount && cacheRingIndex < ringCount }
     /// Next ring index to read into the cache.
-    var fetchPointer: UInt32 { (cacheRingIndex + UInt32(cacheCount + cachePending)) % max(ringCount, 1) }
+    var fetchPointer: UInt32 { Self.wrapped(cacheRingIndex + UInt32(cacheCount + cachePending), max(ringCount, 1)) }
     /// Descriptors the driver made ready that are not yet in (or on their way to) the cache.
     var available: Int {
         guard usable else { return 0 }
-        return Int((tail + ringCount - fetchPointer) % ringCount)
+        return Int(Self.wrapped(tail + ringCount - fetchPointer, ringCount))
+    }
+
+    /// `value % count`, by one subtraction in the usual case of a value below twice `count` (a division costs tens
+    /// of cycles, and this runs several times per packet); any other value (registers a driver left inconsistent)
+    /// takes the division.
+    @inline(__always)
+    static func wrapped(_ value: UInt32, _ count: UInt32) -> UInt32 {
+        if value < count { return value }
+        if value - count < count { return value - count }
+        return value % count
     }
     var recordsFree: Int { records.count - recordCount }
 
