@@ -74,7 +74,7 @@ scenario="$out/fanout-$flows.yaml"
     echo "    - { to: all, size: $payload }"
 } > "$scenario"
 
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.0f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.0f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 
 echo "nicsim build: $build_name; ns-3: Debian libns3-dev $(dpkg-query -W -f='${Version}' libns3-dev)"
@@ -84,6 +84,8 @@ for pcap in off on; do
     ns3_rates=()
     counted_rates=()
     digested_rates=()
+    counted_ratios=()
+    digested_ratios=()
     for (( r = 0; r < runs; r++ )); do
         ns3_args=(--flows="$flows" --duration-ms="$duration_ms" --interval-us="$interval_us" --payload="$payload")
         nicsim_args=("$scenario")
@@ -102,6 +104,9 @@ for pcap in off on; do
         ns3_rates+=("$(echo "$ns3_line" | field rate)")
         counted_rates+=("$(echo "$counted_line" | field rate)")
         digested_rates+=("$(echo "$digested_line" | field rate)")
+        # The round's own ratios: ns-3 and nicsim ran back to back, so a slow phase of a shared machine touches both.
+        counted_ratios+=("$(awk -v a="${counted_rates[-1]}" -v b="${ns3_rates[-1]}" 'BEGIN { printf "%.3f", a / b }')")
+        digested_ratios+=("$(awk -v a="${digested_rates[-1]}" -v b="${ns3_rates[-1]}" 'BEGIN { printf "%.3f", a / b }')")
         ns3_delivered="$(echo "$ns3_line" | field delivered)"
         nicsim_delivered="$(echo "$counted_line" | field delivered)"
     done
@@ -112,5 +117,7 @@ for pcap in off on; do
     printf 'pcap %-3s  ns-3 %9s/s (%s delivered) | nicsim %9s/s = %sx ns-3 (receivers count and check) | %9s/s = %sx (receivers also digest every byte, FNV-1a)\n' \
         "$pcap" "$ns3_rate" "$ns3_delivered" "$counted_rate" "$(ratio "$counted_rate" "$ns3_rate")" \
         "$digested_rate" "$(ratio "$digested_rate" "$ns3_rate")"
+    printf 'pcap %-3s  median of the rounds'"'"' own ratios: %.1fx (receivers count and check), %.1fx (receivers also digest)\n' \
+        "$pcap" "$(printf '%s\n' "${counted_ratios[@]}" | median)" "$(printf '%s\n' "${digested_ratios[@]}" | median)"
 done
 rm -f "$out"/ns3-fanout-*.pcap "$out/nicsim-fanout.pcap"
