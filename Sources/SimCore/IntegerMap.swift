@@ -24,13 +24,7 @@ public struct IntegerMap: Sendable {
 
     /// Creates an empty map with room for `capacity` keys before it first grows.
     public init(capacity: Int = 8) {
-        precondition(capacity >= 0, "negative capacity")
-        var slots = 16
-        var bits: UInt64 = 4
-        while slots < 2 * capacity {
-            slots <<= 1
-            bits += 1
-        }
+        let (slots, bits) = hashSlots(capacity: capacity, minimumBits: 4)
         self.slots = Array(repeating: Slot(key: Self.emptyKey, value: 0), count: slots)
         mask = slots - 1
         shift = 64 - bits

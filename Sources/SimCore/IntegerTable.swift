@@ -24,13 +24,7 @@ public struct IntegerTable: Sendable {
 
     /// Creates an empty table for up to `capacity` keys; its storage is allocated here, once.
     public init(capacity: Int) {
-        precondition(capacity >= 0, "negative capacity")
-        var count = 8
-        var bits: UInt64 = 3
-        while count < 2 * capacity {
-            count <<= 1
-            bits += 1
-        }
+        let (count, bits) = hashSlots(capacity: capacity, minimumBits: 3)
         self.capacity = capacity
         self.mask = count - 1
         self.shift = 64 - bits
@@ -97,4 +91,17 @@ public struct IntegerTable: Sendable {
             hole = j
         }
     }
+}
+
+/// The slot count (a power of two, at least 2^`minimumBits`, at least twice `capacity`) and its base-2 logarithm of
+/// an open-addressing table kept at most half full (``IntegerTable``, ``IntegerMap``).
+func hashSlots(capacity: Int, minimumBits: UInt64) -> (count: Int, bits: UInt64) {
+    precondition(capacity >= 0, "negative capacity")
+    var count = 1 << Int(minimumBits)
+    var bits = minimumBits
+    while count < 2 * capacity {
+        count <<= 1
+        bits += 1
+    }
+    return (count, bits)
 }
