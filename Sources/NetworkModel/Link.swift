@@ -107,7 +107,11 @@ public final class Link: EventHandler {
 
     /// Takes a frame whose last bit a transmitter on side A (`fromA`) or B has just put on the wire.
     fileprivate func carry(_ frame: FrameHandle, fromA: Bool, simulator: Simulator) {
-        if fromA { carry(frame, on: &ab, fromA: true, simulator: simulator) } else { carry(frame, on: &ba, fromA: false, simulator: simulator) }
+        if fromA {
+            carry(frame, on: &ab, fromA: true, simulator: simulator)
+        } else {
+            carry(frame, on: &ba, fromA: false, simulator: simulator)
+        }
     }
 
     private func carry(_ frame: FrameHandle, on direction: inout Direction, fromA: Bool, simulator: Simulator) {
@@ -199,7 +203,9 @@ private final class LinkSideA: FrameSink {
     }
 
     static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
-        sink._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Link.self).carry(frame, fromA: true, simulator: simulator) }
+        sink._withUnsafeGuaranteedRef {
+            unsafeDowncast($0, to: Link.self).carry(frame, fromA: true, simulator: simulator)
+        }
     }
 }
 
@@ -210,6 +216,8 @@ private final class LinkSideB: FrameSink {
     }
 
     static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
-        sink._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Link.self).carry(frame, fromA: false, simulator: simulator) }
+        sink._withUnsafeGuaranteedRef {
+            unsafeDowncast($0, to: Link.self).carry(frame, fromA: false, simulator: simulator)
+        }
     }
 }
