@@ -1,7 +1,13 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The fuzz harnesses of issue 9: each takes arbitrary bytes, drives one part of nicsim with them, and returns the
 /// invariants that broke (none when all held).
 ///
-/// The same functions run under libFuzzer (the executables in `Fuzz/`, built with `-sanitize=fuzzer`) and in
+/// The same functions run under libFuzzer (the executables in `Fuzzers/`, built with `-sanitize=fuzzer`) and in
 /// `FuzzReplayTests`, which replays every file under `Fixtures/fuzz/<name>/`: the seed corpus and every input that
 /// once crashed or broke an invariant. A harness never traps on bad input; a trap, like a broken invariant, is a
 /// bug in nicsim.
@@ -40,6 +46,19 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
         case .driver: DriverHarness.run(input, &outcome)
         }
         return outcome
+    }
+
+    /// What a libFuzzer entry point (`LLVMFuzzerTestOneInput`) does: runs the input and, when a check broke, writes
+    /// the violations to standard error and aborts, which libFuzzer records as a finding. Returns 0 otherwise.
+    public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+        let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+        let outcome = run(bytes)
+        guard outcome.violations.isEmpty else {
+            let report = "fuzz-\(name): " + outcome.violations.joined(separator: "\n  ") + "\n"
+            _ = report.withCString { write(2, $0, strlen($0)) }
+            abort()
+        }
+        return 0
     }
 }
 
