@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "NICModelTests", dependencies: ["NICModel", "NICDriver", "HostMemory", "WireFormats", "SimCore"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "WireFormats", "SimCore"]),
         .testTarget(name: "MediaStreamsTests", dependencies: ["MediaStreams", "WireFormats", "SimCore"]),
-        .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "NICSimTesting"]),
+        .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "NICSimTesting", "Labs"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "NICSimTesting", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "EndToEndTests", dependencies: ["Scenarios", "NICSimTesting", "WireFormats"]),
         .testTarget(name: "NICSimTestingTests", dependencies: ["NICSimTesting", "Scenarios", "SimCore"]),

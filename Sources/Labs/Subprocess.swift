@@ -1,6 +1,6 @@
 import Foundation
 
-/// A program the real-network lab starts and always stops: SIGTERM, then SIGKILL after a bounded wait, reaped.
+/// A program the real-network lab (and the VDE tests) start and always stop: SIGTERM, then SIGKILL after a bounded wait, reaped.
 ///
 /// Spawned with `posix_spawn`, default signal dispositions and an empty signal mask, so that it obeys SIGTERM
 /// even when started from a thread that blocks signals (a test runner's). Its standard input is a pipe kept open
@@ -124,6 +124,27 @@ final class Subprocess {
             bytes += buffer[0..<n]
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Reads one line of the captured output, waiting at most `milliseconds`; nil on timeout or end of file.
+    func readLine(milliseconds: Int) -> String? {
+        guard output >= 0 else { return nil }
+        var line: [UInt8] = []
+        let deadline = ContinuousClock.now + .milliseconds(milliseconds)
+        while ContinuousClock.now < deadline {
+            var descriptor = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, 20)
+            if ready < 0 && errno == EINTR { continue }
+            guard ready >= 0 else { return nil }
+            if descriptor.revents == 0 { continue }
+            var byte: UInt8 = 0
+            let n = read(output, &byte, 1)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return nil }
+            if byte == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
+            line.append(byte)
+        }
+        return nil
     }
 
     /// Runs a program to its end (bounded) and returns its exit code (-1 when it did not exit in time) and output.

@@ -1,3 +1,4 @@
+@testable import Labs
 import Foundation
 import Scenarios
 import Testing

@@ -1,3 +1,4 @@
+@testable import Labs
 import Foundation
 import NetworkModel
 import NICSimTesting
@@ -147,7 +148,7 @@ extension VDEPortTestsRoot {
             }
             #expect(report.hosts[0].arpRequestsSent >= 1)
             #expect(report.vde?.down == nil)
-            #expect(ping.waitForExit(milliseconds: 5_000))
+            #expect(ping.wait(milliseconds: 5_000))
             var pingOutput: [String] = []
             while let line = ping.readLine(milliseconds: 200) { pingOutput.append(line) }
             #expect(pingOutput.contains { $0.contains("3 received") }, "\(pingOutput)")

@@ -1,3 +1,4 @@
+@testable import Labs
 import Foundation
 import Testing
 
@@ -48,8 +49,8 @@ extension VDEPortTestsRoot {
             defer { first.stop() }
             let second = try ChildProcess(binary, ["run", b, "--format", "json"], captureOutput: true)
             defer { second.stop() }
-            #expect(first.waitForExit(milliseconds: 20_000))
-            #expect(second.waitForExit(milliseconds: 20_000))
+            #expect(first.wait(milliseconds: 20_000))
+            #expect(second.wait(milliseconds: 20_000))
             var reports: [[String: Any]] = []
             for child in [first, second] {
                 var text = ""

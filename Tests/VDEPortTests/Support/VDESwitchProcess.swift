@@ -1,3 +1,4 @@
+@testable import Labs
 import Foundation
 
 /// A vde_switch of the test's own, in a fresh temporary directory, run as a child process.
@@ -49,7 +50,7 @@ final class VDESwitchProcess {
     /// Kills the switch without letting it clean up, as a crash would (the directory stays until `stop()`).
     func crash() {
         kill(child.pid, SIGKILL)
-        _ = child.waitForExit(milliseconds: 2_000)
+        _ = child.wait(milliseconds: 2_000)
     }
 
     struct SwitchDidNotStart: Error {}
