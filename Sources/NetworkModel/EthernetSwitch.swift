@@ -195,7 +195,9 @@ public final class EthernetSwitch: EventHandler {
                 globalCounters.filteredFrames += 1
                 frames.release(frame)
             } else {
-                unretainedPorts[out]._withUnsafeGuaranteedRef { $0.offer(frame, length: length, simulator: simulator) }
+                _ = unretainedPorts[out]._withUnsafeGuaranteedRef {
+                    $0.offer(frame, length: length, simulator: simulator)
+                }
             }
         } else {
             globalCounters.unknownUnicastFrames += 1

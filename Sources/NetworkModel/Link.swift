@@ -105,6 +105,15 @@ public final class Link: EventHandler {
         ab.sink = FrameSinkReference(b)
     }
 
+    /// ``carry(_:fromA:simulator:)`` on `link`, a link reached unretained (``LinkSideA``, ``LinkSideB``).
+    fileprivate static func carry(
+        _ frame: FrameHandle, on link: Unmanaged<AnyObject>, fromA: Bool, simulator: Simulator
+    ) {
+        link._withUnsafeGuaranteedRef {
+            unsafeDowncast($0, to: Link.self).carry(frame, fromA: fromA, simulator: simulator)
+        }
+    }
+
     /// Takes a frame whose last bit a transmitter on side A (`fromA`) or B has just put on the wire.
     fileprivate func carry(_ frame: FrameHandle, fromA: Bool, simulator: Simulator) {
         if fromA {
@@ -203,9 +212,7 @@ private final class LinkSideA: FrameSink {
     }
 
     static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
-        sink._withUnsafeGuaranteedRef {
-            unsafeDowncast($0, to: Link.self).carry(frame, fromA: true, simulator: simulator)
-        }
+        Link.carry(frame, on: sink, fromA: true, simulator: simulator)
     }
 }
 
@@ -216,8 +223,6 @@ private final class LinkSideB: FrameSink {
     }
 
     static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
-        sink._withUnsafeGuaranteedRef {
-            unsafeDowncast($0, to: Link.self).carry(frame, fromA: false, simulator: simulator)
-        }
+        Link.carry(frame, on: sink, fromA: false, simulator: simulator)
     }
 }
