@@ -34,7 +34,13 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
-        .target(name: "SimCore", dependencies: [.product(name: "Collections", package: "swift-collections")], swiftSettings: release),
+        // Host-cache prefetch hints for the per-packet path (Swift has no prefetch of its own); see CPrefetch.h.
+        .target(name: "CPrefetch"),
+        .target(
+            name: "SimCore",
+            dependencies: ["CPrefetch", .product(name: "Collections", package: "swift-collections")],
+            swiftSettings: release
+        ),
         .target(name: "WireFormats", swiftSettings: release),
         .target(name: "HostMemory", dependencies: ["SimCore"], swiftSettings: release),
         .target(name: "NICModel", dependencies: ["SimCore", "HostMemory", "WireFormats"], swiftSettings: release),

@@ -134,6 +134,27 @@ public final class PhysicalMemory {
         return index
     }
 
+    // MARK: Host-cache hints
+
+    /// Hints to the processor that the bytes of [`address`, `address + count`) will be read soon, so a transfer a
+    /// little later finds them in its caches instead of waiting on main memory for each line. Frames that were
+    /// never allocated, or never written, and addresses past the end are skipped: a hint has no simulated effect,
+    /// throws nothing and counts nothing. At most 64 KiB are hinted.
+    public func prefetch(_ address: UInt64, count: Int) {
+        guard count > 0, address < size else { return }
+        var current = address
+        let end = address + UInt64(min(count, 1 << 16, Int(size - address)))
+        while current < end {
+            let within = Int(current & Page.offsetMask)
+            let chunk = min(Int(end - current), Page.size - within)
+            let index = slot(ofFrame: Int(current >> UInt64(Page.shift)))
+            if index >= 0 {
+                HostCache.prefetch(UnsafeRawPointer(storage[Int(index)] + within), byteCount: chunk)
+            }
+            current += UInt64(chunk)
+        }
+    }
+
     // MARK: Range check
 
     /// Checks that [`address`, `address + length`) lies inside the address space and inside allocated frames.

@@ -354,7 +354,12 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         let core = core ?? coreFor(process)
         let start = max(simulator.now, coreBusyUntil[core])
         do throws(HostError) {
-            for e in expanded {
+            for (i, e) in expanded.enumerated() {
+                // Many destinations: bring a later one's cache slot near while this one is looked up (a host-cache
+                // hint, no simulated effect).
+                if rtp == nil && i + 4 < expanded.count {
+                    destinationCache.prefetch(Self.packed(sourcePort: sourcePort, destination: expanded[i + 4].destination))
+                }
                 let destination = try destinationID(sourcePort: sourcePort, destination: e.destination, rtp: rtp)
                 entryScratch.append(WriteEntry(destination: destination, address: e.address, length: e.length,
                                                launchTime: e.launch, rtpTimestamp: e.rtpTimestamp))
@@ -394,7 +399,7 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         throws(HostError) -> DestinationID
     {
         // Plain UDP destinations are found by one multiply in `destinationCache`; the dictionary is the record.
-        let packed = UInt64(destination.ip.rawValue) << 32 | UInt64(destination.port) << 16 | UInt64(sourcePort)
+        let packed = Self.packed(sourcePort: sourcePort, destination: destination)
         if rtp == nil, let cached = destinationCache.value(for: packed) { return DestinationID(rawValue: Int(cached)) }
         let key = DestinationKey(sourcePort: sourcePort, destination: destination, rtp: rtp != nil)
         if let id = destinations[key] {
@@ -413,15 +418,18 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         return id
     }
 
+    /// The key of a plain UDP destination in `destinationCache`: address, port and source port in 64 bits.
+    static func packed(sourcePort: UInt16, destination: SocketAddress) -> UInt64 {
+        UInt64(destination.ip.rawValue) << 32 | UInt64(destination.port) << 16 | UInt64(sourcePort)
+    }
+
     /// Enters a plain UDP destination in `destinationCache`, doubling the cache when it is full (only when a
     /// destination is new, never per packet).
     func cacheDestination(_ packed: UInt64, _ id: DestinationID) {
         if destinationCache.count == destinationCache.capacity {
             var bigger = IntegerTable(capacity: max(64, 2 * destinationCache.capacity))
             for (key, known) in destinations where !key.rtp {
-                let p = UInt64(key.destination.ip.rawValue) << 32 | UInt64(key.destination.port) << 16
-                    | UInt64(key.sourcePort)
-                bigger.set(Int32(known.rawValue), for: p)
+                bigger.set(Int32(known.rawValue), for: Self.packed(sourcePort: key.sourcePort, destination: key.destination))
             }
             destinationCache = bigger
         }

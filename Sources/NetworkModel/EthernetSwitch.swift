@@ -170,6 +170,13 @@ public final class EthernetSwitch: EventHandler {
 
     private static let ethernetHeaderBytes = 14
 
+    /// Prefetches the MAC-table slot that forwarding `frame` will read (``FrameSink/prefetch(for:to:simulator:)``).
+    func prefetchLookup(of frame: FrameHandle, simulator: Simulator) {
+        let frames = simulator.frames
+        guard frames.length(of: frame) >= Self.ethernetHeaderBytes else { return }
+        table.prefetch(Self.macAddress(frames.bytes, frames.offset(of: frame)))
+    }
+
     private func forward(_ frame: FrameHandle, from ingress: Int, simulator: Simulator) {
         let frames = simulator.frames
         let length = frames.length(of: frame)

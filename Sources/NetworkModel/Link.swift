@@ -142,6 +142,22 @@ public final class Link: EventHandler {
         simulator.schedule(
             after: propagationDelay, target: id, kind: fromA ? Kind.arriveAtB : Kind.arriveAtA,
             a: UInt64(frame.rawValue))
+        // The far side takes the frame after the propagation delay (a host-cache hint, no simulated effect).
+        direction.sink?.prefetch(for: frame, simulator: simulator)
+    }
+
+    /// Prefetches the state ``carry(_:fromA:simulator:)`` reads for frames entering on side A (`fromA`) or B.
+    fileprivate func prefetchDirection(fromA: Bool) {
+        if fromA {
+            withUnsafePointer(to: &ab) { HostCache.prefetch($0, byteCount: MemoryLayout<Direction>.size) }
+        } else {
+            withUnsafePointer(to: &ba) { HostCache.prefetch($0, byteCount: MemoryLayout<Direction>.size) }
+        }
+    }
+
+    /// ``prefetchDirection(fromA:)`` on `link`, reached unretained.
+    fileprivate static func prefetchDirection(on link: Unmanaged<AnyObject>, fromA: Bool) {
+        link._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Link.self).prefetchDirection(fromA: fromA) }
     }
 
     private static func countOffer(_ counters: inout LinkDirectionCounters, length: Int, overlaps: Bool, lost: Bool) {
@@ -214,6 +230,10 @@ private final class LinkSideA: FrameSink {
     static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
         Link.carry(frame, on: sink, fromA: true, simulator: simulator)
     }
+
+    static func prefetch(for frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
+        Link.prefetchDirection(on: sink, fromA: true)
+    }
 }
 
 /// As ``LinkSideA``, for frames entering on side B.
@@ -224,5 +244,9 @@ private final class LinkSideB: FrameSink {
 
     static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
         Link.carry(frame, on: sink, fromA: false, simulator: simulator)
+    }
+
+    static func prefetch(for frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
+        Link.prefetchDirection(on: sink, fromA: false)
     }
 }

@@ -24,6 +24,11 @@ struct MACTable {
         ports.value(for: address).map { Int($0) }
     }
 
+    /// Hints that `address` will be looked up soon (a host-cache prefetch of its slot; changes nothing).
+    func prefetch(_ address: UInt64) {
+        ports.prefetch(address)
+    }
+
     enum Outcome: Equatable {
         case known, learned, moved, full
     }
