@@ -1,5 +1,9 @@
 import SimCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Sparse physical memory: a physical address space of ``size`` bytes, backed by 4 KiB frames handed out by a
 /// frame allocator.
 ///
@@ -88,8 +92,43 @@ public final class PhysicalMemory {
         self.directory = Array(repeating: -1, count: groups)
     }
 
+    // MARK: Backing store
+    //
+    // Written frames get their 4 KiB from arenas of the host's memory that double from 16 frames (64 KiB) to 512
+    // (2 MiB). The 2 MiB arenas are 2 MiB-aligned and advised for transparent huge pages, so a world with
+    // thousands of buffers reaches them through a few host TLB entries instead of one per frame, and a small world
+    // still costs only 64 KiB.
+
+    @usableFromInline var arenas: [UnsafeMutableRawPointer] = []
+    var arenaNext: UnsafeMutableRawPointer?
+    var arenaFramesLeft = 0
+    var nextArenaFrames = 16
+    static let largestArenaFrames = 512
+
     deinit {
-        for frame in storage { frame.deallocate() }
+        for arena in arenas { arena.deallocate() }
+    }
+
+    /// The next unused 4 KiB of the current arena, starting a new arena when it is used up.
+    func takeFrameStorage() -> UnsafeMutableRawPointer {
+        if arenaFramesLeft == 0 {
+            let frames = nextArenaFrames
+            let bytes = frames * Page.size
+            let huge = frames == Self.largestArenaFrames
+            let arena = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: huge ? bytes : Page.size)
+            #if canImport(Glibc)
+            // Only advice: without transparent huge pages the arena is ordinary memory.
+            if huge { _ = madvise(arena, bytes, MADV_HUGEPAGE) }
+            #endif
+            arenas.append(arena)
+            arenaNext = arena
+            arenaFramesLeft = frames
+            nextArenaFrames = min(frames * 2, Self.largestArenaFrames)
+        }
+        let frame = arenaNext!
+        arenaNext = frame + Page.size
+        arenaFramesLeft -= 1
+        return frame
     }
 
     // MARK: Frame table lookups
@@ -127,7 +166,7 @@ public final class PhysicalMemory {
     func materialize(slotIndex: Int) -> Int {
         precondition(slots[slotIndex] == Self.zeroSlot, "writing a frame that was never allocated")
         let index = storage.count
-        let frame = UnsafeMutableRawPointer.allocate(byteCount: Page.size, alignment: 64)
+        let frame = takeFrameStorage()
         frame.initializeMemory(as: UInt8.self, repeating: 0, count: Page.size)
         storage.append(frame)
         slots[slotIndex] = Int32(index)

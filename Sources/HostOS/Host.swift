@@ -357,7 +357,7 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
             for (i, e) in expanded.enumerated() {
                 // Many destinations: bring a later one's cache slot near while this one is looked up (a host-cache
                 // hint, no simulated effect).
-                if rtp == nil && i + 4 < expanded.count {
+                if simulator.cacheHints && rtp == nil && i + 4 < expanded.count {
                     destinationCache.prefetch(Self.packed(sourcePort: sourcePort, destination: expanded[i + 4].destination))
                 }
                 let destination = try destinationID(sourcePort: sourcePort, destination: e.destination, rtp: rtp)

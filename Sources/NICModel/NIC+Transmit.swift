@@ -229,7 +229,7 @@ extension NIC {
             }
         }
         txQueues[q].consumeCached(end)
-        prefetchUpcoming(queue: q)
+        if simulator.cacheHints { prefetchUpcoming(queue: q) }
         if !problems.isEmpty {
             if !segmenting { frames.release(frame) }
             record.errors = problems

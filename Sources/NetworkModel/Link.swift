@@ -143,11 +143,13 @@ public final class Link: EventHandler {
             after: propagationDelay, target: id, kind: fromA ? Kind.arriveAtB : Kind.arriveAtA,
             a: UInt64(frame.rawValue))
         // The far side takes the frame after the propagation delay (a host-cache hint, no simulated effect).
-        direction.sink?.prefetch(for: frame, simulator: simulator)
+        if simulator.cacheHints { direction.sink?.prefetch(for: frame, simulator: simulator) }
     }
 
-    /// Prefetches the state ``carry(_:fromA:simulator:)`` reads for frames entering on side A (`fromA`) or B.
+    /// Prefetches the state ``carry(_:fromA:simulator:)`` reads for frames entering on side A (`fromA`) or B: the
+    /// link's first cache line (delay and loss probability) and the direction's state.
     fileprivate func prefetchDirection(fromA: Bool) {
+        HostCache.prefetch(object: Unmanaged<AnyObject>.passUnretained(self), byteCount: 64)
         if fromA {
             withUnsafePointer(to: &ab) { HostCache.prefetch($0, byteCount: MemoryLayout<Direction>.size) }
         } else {

@@ -19,10 +19,12 @@ public enum Fingerprints {
     }
 
     /// Runs the scenario at `path` (relative to `root`) and returns its fingerprint.
-    public static func measure(path: String, root: String = ".") throws(ScenarioError) -> Entry {
+    public static func measure(
+        path: String, root: String = ".", options: World.Options = World.Options()
+    ) throws(ScenarioError) -> Entry {
         let full = path.hasPrefix("/") ? path : root + "/" + path
         let spec = try ScenarioParser.parse(contentsOf: full)
-        let world = try World(spec: spec)
+        let world = try World(spec: spec, options: options)
         world.run()
         return Entry(path: path, fingerprint: hex(world.simulator.fingerprint), events: world.simulator.eventsProcessed)
     }

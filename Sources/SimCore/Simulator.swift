@@ -26,6 +26,13 @@ public final class Simulator {
     @usableFromInline var checkpoint: UInt64 = .max
     var nextMonitorCheck: UInt64 = .max
 
+    /// Whether components give the host processor prefetch hints (``HostCache``) for state they will touch a little
+    /// later: the next packet's buffers, the link or switch slot a frame will reach. Hints never change a run (same
+    /// events, report and pcap bytes either way); they pay off when a world's per-destination state is larger
+    /// than the host's caches (thousands of destinations) and cost a few percent when it all fits. Off by default;
+    /// scenario worlds turn it on from 256 receivers (BENCHMARKS.md, "Scaling").
+    public var cacheHints = false
+
     /// Receives trace records while attached (see ``trace(_:_:_:)``); nil turns tracing off.
     public var tracer: (any Tracer)?
 

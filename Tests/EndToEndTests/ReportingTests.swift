@@ -332,6 +332,68 @@ struct ReportingTests {
         }
     }
 
+    @Test("host-cache hints change nothing: every shipped scenario keeps its fingerprint with hints on")
+    func cacheHintsKeepFingerprints() throws {
+        let root = packageRoot.path
+        let text = try String(contentsOfFile: root + "/Fixtures/fingerprints.tsv", encoding: .utf8)
+        var options = World.Options()
+        options.cacheHints = true
+        for entry in try Fingerprints.parse(table: text, file: "Fixtures/fingerprints.tsv") {
+            #expect(try Fingerprints.measure(path: entry.path, root: root, options: options) == entry, "\(entry.path)")
+        }
+    }
+
+    @Test("host-cache hints change nothing: same report and pcap bytes with hints on and off; on from 256 receivers")
+    func cacheHintsKeepReports() throws {
+        let spec = try ScenarioParser.parse(contentsOf: twoReceivers)
+        var outputs: [(json: String, pcap: [UInt8]?)] = []
+        for hints in [false, true] {
+            var options = World.Options()
+            options.capturePcap = true
+            options.cacheHints = hints
+            let world = try World(spec: spec, options: options)
+            #expect(world.simulator.cacheHints == hints)
+            let report = world.report(outcome: world.run())
+            outputs.append((report.json(), world.pcapBytes))
+        }
+        #expect(outputs[0].json == outputs[1].json)
+        #expect(outputs[0].pcap == outputs[1].pcap && (outputs[0].pcap?.count ?? 0) > 24)
+        #expect(try World(spec: spec).simulator.cacheHints == false)  // two receivers: off by default
+
+        // 300 receivers, each its own buffer: hints on by default, and the run is the same with them off.
+        let names = (0..<300).map { "r\($0)" }
+        var yaml = """
+            name: many-receivers
+            seed: 7
+            server:
+              link: { rate: 10Gbps, delay: 500ns }
+              driver: { mode: zero-copy, order: destination-major, interrupts: per-write }
+            receivers:
+
+            """
+        for (i, name) in names.enumerated() {
+            let ip = i < 150 ? "198.51.100.\(i + 1)" : "203.0.113.\(i - 149)"
+            yaml += "  - { name: \(name), ip: \(ip), link: { rate: 1Gbps, delay: 1us } }\n"
+        }
+        yaml += "writes:\n  count: 3\n  interval: 5ms\n  entries:\n"
+        for name in names { yaml += "    - { to: \(name), size: 1472 }\n" }
+        let many = try ScenarioParser.parse(bytes: Array(yaml.utf8), file: "many-receivers.yaml")
+        var results: [(json: String, pcap: [UInt8]?, fingerprint: UInt64)] = []
+        for hints in [nil, false] as [Bool?] {
+            var options = World.Options()
+            options.capturePcap = true
+            options.cacheHints = hints
+            let world = try World(spec: many, options: options)
+            #expect(world.simulator.cacheHints == (hints ?? true))
+            let report = world.report(outcome: world.run())
+            #expect(report.hosts[0].framesTransmitted == 900)
+            results.append((report.json(), world.pcapBytes, world.simulator.fingerprint))
+        }
+        #expect(results[0].json == results[1].json)
+        #expect(results[0].pcap == results[1].pcap)
+        #expect(results[0].fingerprint == results[1].fingerprint)
+    }
+
     @Test("the fingerprint follows every event: one more write changes it, the same run repeats it")
     func fingerprintSensitivity() throws {
         let spec = try ScenarioParser.parse(contentsOf: twoReceivers)
