@@ -44,9 +44,12 @@ func residentBytes() -> Int {
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
-func build(_ spec: ScenarioSpec) -> World {
+/// Builds a world with receivers that do not digest payloads; `cacheHints` nil leaves hints to the world's default
+/// (on from ``World/Options/cacheHintReceivers`` receivers).
+func build(_ spec: ScenarioSpec, cacheHints: Bool? = nil) -> World {
     var options = World.Options()
     options.digestPayloads = false
+    options.cacheHints = cacheHints
     do {
         return try World(spec: spec, options: options)
     } catch {
@@ -73,14 +76,14 @@ func warmUpEnd(_ spec: ScenarioSpec) -> SimTime {
 /// Median wall nanoseconds per packet of each case over `runs` fresh worlds, in steady state (after
 /// ``warmUpEnd(_:)``) and over the whole run; the cases take turns (case 1, case 2, …, then again), so a change in
 /// the machine's load touches every case alike.
-func measure(_ cases: [(label: String, spec: ScenarioSpec)], runs: Int) -> [Figure] {
+func measure(_ cases: [(label: String, spec: ScenarioSpec)], runs: Int, cacheHints: [Bool?]? = nil) -> [Figure] {
     var samples = Array(repeating: [Double](), count: cases.count)
     var whole = Array(repeating: [Double](), count: cases.count)
     var packets = Array(repeating: 0, count: cases.count)
     func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
     for _ in 0..<runs {
         for (k, c) in cases.enumerated() {
-            let world = build(c.spec)
+            let world = build(c.spec, cacheHints: cacheHints?[k] ?? nil)
             let clock = ContinuousClock()
             let start = clock.now
             world.simulator.run(until: warmUpEnd(c.spec))
@@ -181,6 +184,17 @@ let fanout = destinationCounts.map { n in
 }
 report("Per-packet wall cost by destinations (one multi-destination write per interval, a buffer per destination, "
        + "\(runs) runs, median):", measure(fanout, runs: runs))
+
+// What the host-cache hints do for the largest case: the same world with hints on (its default) and off, in turns.
+if !quick {
+    let largest = fanout[fanout.count - 1]
+    let pair = measure([(label: largest.label + ", hints on", spec: largest.spec),
+                        (label: largest.label + ", hints off", spec: largest.spec)],
+                       runs: runs, cacheHints: [true, false])
+    print("  host-cache hints (Simulator.cacheHints) at \(largest.label): on \(String(format: "%.0f", pair[0].nanosecondsPerPacket)) ns/packet, "
+          + "off \(String(format: "%.0f", pair[1].nanosecondsPerPacket)) ns/packet (off / on = "
+          + "\(String(format: "%.2f", pair[1].nanosecondsPerPacket / pair[0].nanosecondsPerPacket))x)")
+}
 
 // One stream to N receivers (the media application's fan-out: one set of buffers, N destinations per datagram).
 // The stream's rate shrinks as N grows so the server link carries about 2 Gb/s.
