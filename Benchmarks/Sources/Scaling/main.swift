@@ -1,6 +1,8 @@
 // Per-packet wall cost as destinations and streams grow, and memory per destination (issue 8, item 3).
 //
 //   Scaling [--quick] [--runs R]
+//   Scaling --profile N [--writes W] [--hints on|off] | --profile-stream N [--packets P] [--hints on|off]
+//   Scaling --footprint N
 //
 // Destinations: the fan-out world of the ns-3 comparison (WholePathWorkload.fanoutSpec, every NIC and driver
 // detail on) with 10, 100, 1,000 and 10,000 receivers, each write one 1472-byte datagram to every receiver, about
@@ -35,6 +37,9 @@ var arguments = Array(CommandLine.arguments.dropFirst())
 let quick = arguments.contains("--quick")
 var runs = 3
 if let i = arguments.firstIndex(of: "--runs"), i + 1 < arguments.count, let r = Int(arguments[i + 1]) { runs = r }
+/// `--hints on|off` forces host-cache hints in the `--profile` modes (default: the world's own choice).
+var forcedHints: Bool?
+if let i = arguments.firstIndex(of: "--hints"), i + 1 < arguments.count { forcedHints = arguments[i + 1] == "on" }
 
 /// Resident bytes of this process now (second field of /proc/self/statm, in pages).
 func residentBytes() -> Int {
@@ -136,13 +141,13 @@ if let i = arguments.firstIndex(of: "--footprint"), i + 1 < arguments.count, let
     exit(0)
 }
 
-// `Scaling --profile N [--writes W]`: one N-receiver fan-out world (a buffer per destination), timed in two parts:
+// `Scaling --profile N [--writes W] [--hints on|off]`: one N-receiver fan-out world (a buffer per destination), timed in two parts:
 // the first write call (which creates the destinations) and the rest (steady state). For perf record/stat.
 if let i = arguments.firstIndex(of: "--profile"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) {
     var writes = max(4, 160_000 / n)
     if let w = arguments.firstIndex(of: "--writes"), w + 1 < arguments.count, let v = Int(arguments[w + 1]) { writes = v }
     let spec = WholePathWorkload.fanoutSpec(receivers: n, writes: writes)
-    let world = build(spec)
+    let world = build(spec, cacheHints: forcedHints)
     let clock = ContinuousClock()
     let t0 = clock.now
     world.simulator.run(until: SimTime(rawValue: spec.writes.interval - 1))
@@ -158,14 +163,15 @@ if let i = arguments.firstIndex(of: "--profile"), i + 1 < arguments.count, let n
     exit(0)
 }
 
-// `Scaling --profile-stream N [--packets P]`: one stream fanned out to N receivers, about P packets (default
+// `Scaling --profile-stream N [--packets P] [--hints on|off]`: one stream fanned out to N receivers, about P packets (default
 // 160,000), built untimed and run once; prints ns per packet. For perf and cachegrind (two packet counts, diffed).
 if let i = arguments.firstIndex(of: "--profile-stream"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) {
     var datagrams = 160_000
     if let p = arguments.firstIndex(of: "--packets"), p + 1 < arguments.count, let v = Int(arguments[p + 1]) { datagrams = v }
     let rate = Int64(2_000_000_000 / n)
     let seconds = Double(datagrams) / (Double(n) * Double(rate) / 8 / 1316)
-    let world = build(WholePathWorkload.fanoutStreamSpec(receivers: n, bitsPerSecond: rate, duration: Int64(seconds * 1e12)))
+    let world = build(WholePathWorkload.fanoutStreamSpec(receivers: n, bitsPerSecond: rate, duration: Int64(seconds * 1e12)),
+                      cacheHints: forcedHints)
     let clock = ContinuousClock()
     let t0 = clock.now
     let outcome = world.run()
