@@ -338,23 +338,6 @@ public final class DMAEngine {
         }
     }
 
-    /// Hints to the host processor that the device will read at `address` after the next ``prefetch(_:count:)``:
-    /// the address is translated as the page table holds it now and the frame-table entry of the frame it lands in
-    /// is prefetched, so that ``prefetch(_:count:)`` of it later finds the frame's storage without waiting. No
-    /// simulated effect.
-    public func prefetchFrameEntry(_ address: PhysicalAddress) {
-        guard address.rawValue < IOMMU.addressLimit else { return }
-        guard let unit = unretainedIOMMU else {
-            memory.prefetchFrameEntry(address.rawValue)
-            return
-        }
-        unit._withUnsafeGuaranteedRef { iommu in
-            if let entry = iommu.peekEntry(page: address.rawValue >> UInt64(Page.shift)) {
-                memory.prefetchFrameEntry(entry.frameAddress | (address.rawValue & Page.offsetMask))
-            }
-        }
-    }
-
     /// Hints to the host processor that the device will translate `address` soon: the page-table slot of its page
     /// is prefetched, so a ``prefetch(_:count:)`` or a transfer a little later walks a table already in cache.
     /// Without an IOMMU it does nothing. No simulated effect.

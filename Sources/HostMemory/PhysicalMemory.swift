@@ -194,20 +194,6 @@ public final class PhysicalMemory {
         }
     }
 
-    /// Hints to the processor that the frame table entry of the frame holding `address` will be read soon (the
-    /// step before ``prefetch(_:count:)`` can find the frame's bytes). No simulated effect.
-    public func prefetchFrameEntry(_ address: UInt64) {
-        let frame = Int(truncatingIfNeeded: address >> UInt64(Page.shift))
-        guard address < size, frame < frameCount else { return }
-        let block = directory[frame &>> Self.groupShift]
-        guard block >= 0 else { return }
-        slots.withUnsafeBufferPointer {
-            HostCache.prefetch(
-                UnsafeRawPointer($0.baseAddress! + (Int(block) &<< Self.groupShift | (frame & Self.groupMask))),
-                byteCount: 4)
-        }
-    }
-
     // MARK: Range check
 
     /// Checks that [`address`, `address + length`) lies inside the address space and inside allocated frames.

@@ -79,13 +79,15 @@ extension NIC {
     }
 
     /// Host-cache hints for the packets after the one just read from `queue` (no simulated effect: nothing here
-    /// reads simulated memory through the bus, counts, faults or takes time), a pipeline three packets deep: the
-    /// page-table slots of the third packet's buffers, the frame-table entries of the second's, the bytes of the
-    /// next one's. Each step finds what the one before brought near, so when a packet's turn comes the emulator's
-    /// translation and copy do not wait on main memory. With thousands of destinations, each with its own buffer,
-    /// all of these are far out of cache (BENCHMARKS.md, "Scaling"). Looks at most twelve cached descriptors.
+    /// reads simulated memory through the bus, counts, faults or takes time). The next packet's buffers are
+    /// prefetched into the host's caches, and the page-table slots of the one after it, so that when their turns
+    /// come the emulator's translation and copy find their data near instead of waiting on main memory. With
+    /// thousands of destinations, each with its own buffer, the buffers are far out of cache (BENCHMARKS.md,
+    /// "Scaling"). Looks at most eight cached descriptors. (A third stage, prefetching the frame-table entries of
+    /// the packet after next, and a prefetch of the next event's registration in the event loop were tried: each
+    /// cost more than it saved.)
     func prefetchUpcoming(queue q: Int) {
-        let cached = min(txQueues[q].cacheCount, 12)
+        let cached = min(txQueues[q].cacheCount, 8)
         var packet = 0
         var i = 0
         while i < cached {
@@ -93,15 +95,11 @@ extension NIC {
             i += 1
             if d.length > 0 && !d.command.contains(.extended) && !d.status.contains(.dmaError) {
                 let address = PhysicalAddress(rawValue: d.bufferAddress)
-                switch packet {
-                case 0: dma.prefetch(address, count: Int(d.length))
-                case 1: dma.prefetchFrameEntry(address)
-                default: dma.prefetchTranslation(address)
-                }
+                if packet == 0 { dma.prefetch(address, count: Int(d.length)) } else { dma.prefetchTranslation(address) }
             }
             if d.command.contains(.endOfPacket) {
                 packet += 1
-                if packet == 3 { return }
+                if packet == 2 { return }
             }
         }
     }

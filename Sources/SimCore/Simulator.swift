@@ -27,8 +27,7 @@ public final class Simulator {
     var nextMonitorCheck: UInt64 = .max
 
     /// Whether components give the host processor prefetch hints (``HostCache``) for state they will touch a little
-    /// later: the next packet's buffers, the link or switch slot a frame will reach, and (in this loop) the next
-    /// event's component registration. Hints never change a run (same
+    /// later: the next packet's buffers, the link or switch slot a frame will reach. Hints never change a run (same
     /// events, report and pcap bytes either way); they pay off when a world's per-destination state is larger
     /// than the host's caches (thousands of destinations) and cost a few percent when it all fits. Off by default;
     /// scenario worlds turn it on from 256 receivers (BENCHMARKS.md, "Scaling").
@@ -153,23 +152,12 @@ public final class Simulator {
             now = event.time
             eventsProcessed &+= 1
             fingerprint = Simulator.mix(fingerprint, event)
-            if cacheHints, let following = queue.first { prefetchRegistration(of: following.target) }
             let registration = registrations[Int(event.target.rawValue)]
             registration.type.deliver(event, to: registration.component, simulator: self)
             if stopRequested { return .stopped }
         }
         if let end, end > now { now = end }
         return .idle
-    }
-
-    /// Prefetches the registration the loop will read to deliver the next event (``cacheHints``): with thousands of
-    /// components the table is larger than the host's second-level cache.
-    @usableFromInline func prefetchRegistration(of target: ComponentID) {
-        let index = Int(target.rawValue)
-        guard index < registrations.count else { return }
-        registrations.withUnsafeBufferPointer {
-            HostCache.prefetch(UnsafeRawPointer($0.baseAddress! + index), byteCount: MemoryLayout<Registration>.size)
-        }
     }
 
     /// Folds one event into a running digest (a multiply-xorshift mix of its fields; not cryptographic).

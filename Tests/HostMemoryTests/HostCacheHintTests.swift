@@ -29,7 +29,6 @@ struct HostCacheHintTests {
             for count in [0, 1, 1472, 9000, Int(UInt16.max), Int.max, -1] {
                 dma.prefetch(PhysicalAddress(rawValue: address), count: count)
                 dma.prefetchTranslation(PhysicalAddress(rawValue: address))
-                dma.prefetchFrameEntry(PhysicalAddress(rawValue: address))
             }
         }
         #expect(dma.counters == dmaBefore)
@@ -51,9 +50,7 @@ struct HostCacheHintTests {
         for address in addresses {
             for count in [0, 1, 100_000, Int.max, Int.min] {
                 memory.prefetch(address, count: count)
-                memory.prefetchFrameEntry(address)
                 dma.prefetch(PhysicalAddress(rawValue: address), count: count)
-                dma.prefetchFrameEntry(PhysicalAddress(rawValue: address))
             }
         }
         #expect(memory.backedFrames == 0)
