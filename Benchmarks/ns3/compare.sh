@@ -10,7 +10,8 @@
 # switch, UdpClient/UdpServer. nicsim runs the scenario this script writes, through ScenarioRate (release), with every
 # NIC and driver detail on: descriptors in host memory fetched by DMA, zero-copy with registered buffers (translation
 # buffer), an IOMMU with its IOTLB, interrupt moderation (ITR, TIDV, TADV), checksum offload, interleaved order.
-# Each side runs RUNS times with pcap off and RUNS times with pcap on (server's transmitted frames); the median
+# Each side runs RUNS times with pcap off and RUNS times with pcap on (server's transmitted frames; with pcap off
+# nicsim's measurement each time is NICSIM_REPEAT runs of its scenario, default 8, see below); the median
 # delivered datagrams per wall-second of the run (setup excluded) is printed for each, with the ratio. nicsim runs
 # twice per round: with receivers that check both checksums of every datagram and count it (what ns-3's UdpServer
 # does, which reads a sequence header and counts), and with receivers that also digest every payload byte with
@@ -22,6 +23,12 @@ duration_ms="${2:-10000}"
 interval_us="${3:-1000}"
 payload="${4:-1472}"
 runs="${5:-3}"
+# With pcap off, nicsim runs its scenario this many times per measurement (fresh worlds, totals over totals), so
+# that its measurement spans about as much wall time as ns-3's single run (ns-3 is 10-15 times slower) and a slow
+# phase of a shared machine lasting a second or two cannot fall on one side only. NICSIM_REPEAT=1 gives single runs.
+# With pcap on, nicsim runs once per measurement, as ns-3 does: repetitions would write the capture (245 MB at 16
+# flows) again and again, and the kernel's write-back throttling of so much dirty data would slow the later ones.
+repeat_off="${NICSIM_REPEAT:-8}"
 out="$here/../.build-ns3"
 mkdir -p "$out"
 
@@ -79,8 +86,10 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 
 echo "nicsim build: $build_name; ns-3: Debian libns3-dev $(dpkg-query -W -f='${Version}' libns3-dev)"
 echo "work: $flows flows, $payload-byte payloads, one per flow every ${interval_us} us, ${duration_ms} ms simulated" \
-     "($(( count * flows )) datagrams); $runs runs each, median; delivered datagrams per wall-second of the run"
+     "($(( count * flows )) datagrams); $runs runs each (nicsim: $repeat_off repetitions per run with pcap off), median; delivered datagrams per wall-second of the run"
 for pcap in off on; do
+    repeat="$repeat_off"
+    [ "$pcap" = on ] && repeat=1
     ns3_rates=()
     counted_rates=()
     digested_rates=()
@@ -97,9 +106,9 @@ for pcap in off on; do
         rm -f "$out"/ns3-fanout-*.pcap "$out/nicsim-fanout.pcap"
         ns3_line="$(cd "$out" && ./udp_fanout "${ns3_args[@]}")"
         rm -f "$out/nicsim-fanout.pcap"
-        counted_line="$("$rate_bin" "${nicsim_args[@]}" --no-digest --label nicsim-counting)"
+        counted_line="$("$rate_bin" "${nicsim_args[@]}" --repeat "$repeat" --no-digest --label nicsim-counting)"
         rm -f "$out/nicsim-fanout.pcap"
-        digested_line="$("$rate_bin" "${nicsim_args[@]}" --label nicsim-digesting)"
+        digested_line="$("$rate_bin" "${nicsim_args[@]}" --repeat "$repeat" --label nicsim-digesting)"
         for line in "$ns3_line" "$counted_line" "$digested_line"; do echo "  pcap $pcap run $(( r + 1 )): $line" >&2; done
         ns3_rates+=("$(echo "$ns3_line" | field rate)")
         counted_rates+=("$(echo "$counted_line" | field rate)")
