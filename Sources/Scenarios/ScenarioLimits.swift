@@ -44,8 +44,21 @@ public struct ScenarioLimits: Hashable, Sendable {
     /// Bytes of media all streams hold: generated streams at their rate over their play time, files at their size.
     public var streamBytes: Int64 = 1 << 30
 
+    /// Whether `network.vde.url` may use libvdeplug's `cmd://` transport, which starts a program of the URL's
+    /// choosing (`cmd://ssh host vde_plug`, or any command). Off by default, so that running a scenario written by
+    /// someone else never runs a program; the user turns it on (`nicsim run --allow-vde-command`). Not a `limits:`
+    /// entry: a scenario cannot turn it on for itself. (`nicsim run --vde URL` comes from the user and is not
+    /// checked.)
+    public var allowsVDECommands = false
+
     /// The default limits.
     public init() {}
+
+    /// True when `url`, a libvdeplug URL, uses the `cmd://` transport anywhere (nested URLs included, as in
+    /// `hub://{cmd://…}`); case is ignored, as libvdeplug ignores it.
+    public static func startsProgram(vdeURL url: String) -> Bool {
+        url.lowercased().contains("cmd://")
+    }
 
     /// One limit: its name in `--limit NAME=VALUE` and in a scenario's `limits:` section, the property it sets,
     /// and whether its value is a size (`64GiB`) or a plain count.

@@ -57,6 +57,12 @@ private struct LimitCheck {
     }
 
     func run(on spec: ScenarioSpec) throws(ScenarioError) {
+        if let url = spec.network.vde?.url, ScenarioLimits.startsProgram(vdeURL: url), !configured.allowsVDECommands {
+            let node = root.child("network")?.child("vde")?.child("url") ?? root
+            throw node.error(
+                "the VDE URL \"\(url)\" uses cmd://, which starts a program; a scenario may not do that unless the "
+                    + "user allows it (nicsim run --allow-vde-command), or connect through a vde_switch (vde://)")
+        }
         let receivers = spec.receivers
         try require("receivers", Int64(receivers.count), at: root.child("receivers"), what: "\(receivers.count) receivers")
 

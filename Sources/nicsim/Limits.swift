@@ -7,9 +7,15 @@ let limitHelp = ArgumentHelp(
         + ScenarioLimits.names.joined(separator: ", ") + " (see Fixtures/scenarios/README.md).",
     valueName: "name=value")
 
-/// The default limits with every `--limit NAME=VALUE` applied in order.
-func scenarioLimits(_ assignments: [String]) throws(ScenarioError) -> ScenarioLimits {
+/// Help for `--allow-vde-command`, shared by `run` and `compare`.
+let allowVDECommandHelp = ArgumentHelp(
+    "Let the scenario's network.vde.url use libvdeplug's cmd:// transport, which starts a program named in the "
+        + "scenario. Off by default, so a scenario from someone else cannot run programs.")
+
+/// The default limits with every `--limit NAME=VALUE` applied in order, and `cmd://` VDE URLs allowed or not.
+func scenarioLimits(_ assignments: [String], allowVDECommand: Bool = false) throws(ScenarioError) -> ScenarioLimits {
     var limits = ScenarioLimits()
     for assignment in assignments { try limits.set(assignment) }
+    limits.allowsVDECommands = allowVDECommand
     return limits
 }

@@ -40,6 +40,9 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("limit"), help: limitHelp)
     var limits: [String] = []
 
+    @Flag(name: .customLong("allow-vde-command"), help: allowVDECommandHelp)
+    var allowVDECommand = false
+
     @Option(help: "Attach the switch to a real network through this libvdeplug URL (vde:///tmp/sw, ptp:///tmp/p, tap://tap0 …); time is then paced to the wall clock.")
     var vde: String?
 
@@ -87,7 +90,9 @@ struct Run: ParsableCommand {
         }
         var spec: ScenarioSpec
         do {
-            spec = try ScenarioParser.parse(contentsOf: scenario, overrides: parsed, limits: scenarioLimits(limits))
+            spec = try ScenarioParser.parse(
+                contentsOf: scenario, overrides: parsed,
+                limits: scenarioLimits(limits, allowVDECommand: allowVDECommand))
         } catch {
             throw Failure(message: error.description)
         }
@@ -184,6 +189,9 @@ struct Compare: ParsableCommand {
     @Option(name: .customLong("limit"), help: limitHelp)
     var limits: [String] = []
 
+    @Flag(name: .customLong("allow-vde-command"), help: allowVDECommandHelp)
+    var allowVDECommand = false
+
     func run() throws {
         var dimensions: [(path: [String], values: [String])] = []
         for text in sets {
@@ -199,7 +207,7 @@ struct Compare: ParsableCommand {
             let spec: ScenarioSpec
             do {
                 spec = try ScenarioParser.parse(contentsOf: scenario, overrides: combination,
-                                                limits: scenarioLimits(limits))
+                                                limits: scenarioLimits(limits, allowVDECommand: allowVDECommand))
             } catch {
                 throw Failure(message: error.description)
             }

@@ -227,3 +227,36 @@ struct ScenarioLimitsTests {
         #expect(Int64(rx) == ScenarioParser.hostReceiverRxRing)
     }
 }
+
+@Suite("A scenario cannot start programs through its VDE URL")
+struct VDECommandURLTests {
+    static func yaml(_ url: String) -> String {
+        "receivers:\n  - { name: rx1 }\nnetwork:\n  vde: { url: \"\(url)\", real-time: false }\n"
+            + "writes: { entries: [{ to: rx1, size: 1500 }] }\n"
+    }
+
+    @Test("cmd:// (also nested, any case) is refused at its line unless the user allows it",
+          arguments: ["cmd://touch /tmp/owned", "CMD://id", "hub://{vde:///tmp/sw}{cmd://sh -c id}"])
+    func refused(_ url: String) throws {
+        let error = #expect(throws: ScenarioError.self) {
+            try ScenarioParser.parse(yaml: Self.yaml(url), file: "untrusted.yaml")
+        }
+        #expect(error?.file == "untrusted.yaml")
+        #expect(error?.line == 4)
+        #expect(error?.message.contains("cmd://") == true)
+        #expect(error?.message.contains("--allow-vde-command") == true)
+        // A scenario's own limits section cannot grant it.
+        #expect(throws: ScenarioError.self) {
+            try ScenarioParser.parse(yaml: Self.yaml(url) + "limits: { receivers: 10 }\n", file: "untrusted.yaml")
+        }
+        var limits = ScenarioLimits()
+        limits.allowsVDECommands = true
+        let spec = try ScenarioParser.parse(yaml: Self.yaml(url), file: "trusted.yaml", limits: limits)
+        #expect(spec.network.vde?.url == url)
+    }
+
+    @Test("other transports pass", arguments: ["vde:///tmp/sw", "ptp:///tmp/p", "tap://tap0", "null://"])
+    func allowed(_ url: String) throws {
+        #expect(try ScenarioParser.parse(yaml: Self.yaml(url), file: "s.yaml").network.vde?.url == url)
+    }
+}
