@@ -87,9 +87,11 @@ let package = Package(
         .testTarget(name: "MediaStreamsTests", dependencies: ["MediaStreams", "WireFormats", "SimCore"]),
         .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "NICSimTesting", "Labs"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "NICSimTesting", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Scenarios", "NICSimTesting", "WireFormats"]),
+        // The process helpers the two test targets that start `nicsim` share.
+        .target(name: "CommandTestSupport", path: "Tests/CommandTestSupport"),
+        .testTarget(name: "EndToEndTests", dependencies: ["Scenarios", "NICSimTesting", "WireFormats", "CommandTestSupport"]),
         .testTarget(name: "NICSimTestingTests", dependencies: ["NICSimTesting", "Scenarios", "SimCore"]),
-        .testTarget(name: "LabsTests", dependencies: ["Labs", "Scenarios"]),
+        .testTarget(name: "LabsTests", dependencies: ["Labs", "Scenarios", "CommandTestSupport"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["NICSimFuzzing"]),
     ]
 )

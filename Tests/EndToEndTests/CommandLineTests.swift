@@ -1,45 +1,7 @@
+import CommandTestSupport
 import Foundation
 import Testing
 import WireFormats
-
-/// The package root, found from this file's path.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-/// The `nicsim` executable built next to the test bundle.
-func nicsimExecutable() throws -> URL {
-    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for candidate in [dir, dir.deletingLastPathComponent()] {
-        let url = candidate.appendingPathComponent("nicsim")
-        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-    }
-    let fallback = packageRoot.appendingPathComponent(".build/debug/nicsim")
-    try #require(FileManager.default.isExecutableFile(atPath: fallback.path), "build the nicsim executable first")
-    return fallback
-}
-
-struct ProcessResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-func runProcess(_ executable: URL, _ arguments: [String]) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read before waiting so a large report cannot fill the pipe and stall the child.
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
-}
 
 func temporaryFile(_ name: String) -> URL {
     FileManager.default.temporaryDirectory.appendingPathComponent("nicsim-\(getpid())-\(name)")

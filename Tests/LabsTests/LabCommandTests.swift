@@ -1,33 +1,11 @@
+import CommandTestSupport
 import Foundation
 @testable import Labs
 import Testing
 
-/// The `nicsim` executable built next to the test bundle.
-func nicsimExecutable() throws -> URL {
-    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for candidate in [dir, dir.deletingLastPathComponent()] {
-        let url = candidate.appendingPathComponent("nicsim")
-        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-    }
-    let fallback = packageRoot.appendingPathComponent(".build/debug/nicsim")
-    try #require(FileManager.default.isExecutableFile(atPath: fallback.path), "build the nicsim executable first")
-    return fallback
-}
-
-func nicsim(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = try nicsimExecutable()
-    process.arguments = arguments
-    process.currentDirectoryURL = packageRoot
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+/// Runs `nicsim` with `arguments` in the package root.
+func nicsim(_ arguments: [String]) throws -> ProcessResult {
+    try runProcess(nicsimExecutable(), arguments, in: packageRoot)
 }
 
 /// The arguments of a command a lab tells the student to type (`swift run nicsim …`).

@@ -1,11 +1,9 @@
+import CommandTestSupport
 import Foundation
 @testable import Labs
 import Scenarios
 import Testing
 
-/// The package root, found from this file's path.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 let runner = LabRunner(fixtures: packageRoot.appendingPathComponent("Fixtures/labs").path)
 let simulationLabs = Lab.all.filter { $0.kind == .simulation }
 
