@@ -1,5 +1,3 @@
-internal import CPrefetch
-
 /// A growable hash map from 64-bit keys to 64-bit values, for tables looked up per packet that have no fixed size
 /// (an IOMMU's device page table).
 ///
@@ -68,9 +66,7 @@ public struct IntegerMap: Sendable {
     /// Hints to the processor that `key` will be looked up soon: the cache line of its home slot is fetched ahead,
     /// so a lookup a little later (after other work) finds it near. Changes nothing in the map.
     public func prefetch(_ key: UInt64) {
-        slots.withUnsafeBufferPointer { buffer in
-            nicsim_prefetch_read(UnsafeRawPointer(buffer.baseAddress! + home(key)))
-        }
+        slots.withUnsafeBufferPointer { HostCache.prefetch($0.baseAddress! + home(key), byteCount: 1) }
     }
 
     /// Removes `key`; returns its value, or nil when it was not there.

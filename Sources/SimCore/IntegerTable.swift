@@ -1,5 +1,3 @@
-internal import CPrefetch
-
 /// A hash table from 64-bit keys to 32-bit values with a fixed capacity, for lookups made per packet (a switch's
 /// MAC table, an IOTLB).
 ///
@@ -54,15 +52,13 @@ public struct IntegerTable: Sendable {
         return slots[i].value
     }
 
-    /// Stores `value` for `key`; returns false (and changes nothing) when `key` is new and the table is full.
     /// Hints to the processor that `key` will be looked up soon (its home slot's cache line is fetched ahead).
     /// Changes nothing in the table.
     public func prefetch(_ key: UInt64) {
-        slots.withUnsafeBufferPointer { buffer in
-            nicsim_prefetch_read(UnsafeRawPointer(buffer.baseAddress! + home(key)))
-        }
+        slots.withUnsafeBufferPointer { HostCache.prefetch($0.baseAddress! + home(key), byteCount: 1) }
     }
 
+    /// Stores `value` for `key`; returns false (and changes nothing) when `key` is new and the table is full.
     @inlinable @discardableResult
     public mutating func set(_ value: Int32, for key: UInt64) -> Bool {
         var i = home(key)

@@ -6,13 +6,8 @@
 
 #include <stddef.h>
 
-/// Asks the processor to bring the cache line holding `address` close to it, for a read soon. Never faults, even
-/// for an address that is not mapped.
-static inline void nicsim_prefetch_read(const void *address) {
-    __builtin_prefetch(address, 0, 3);
-}
-
-/// Hints every cache line of [`address`, `address + count`) for a read soon.
+/// Asks the processor to bring every cache line of [`address`, `address + count`) close to it, for a read soon.
+/// Never faults, even for addresses that are not mapped.
 static inline void nicsim_prefetch_range(const void *address, size_t count) {
     const char *p = (const char *)((size_t)address & ~(size_t)63);
     const char *end = (const char *)address + count;
