@@ -99,7 +99,7 @@ public final class PhysicalMemory {
     // thousands of buffers reaches them through a few host TLB entries instead of one per frame, and a small world
     // still costs only 64 KiB.
 
-    @usableFromInline var arenas: [UnsafeMutableRawPointer] = []
+    var arenas: [UnsafeMutableRawPointer] = []
     var arenaNext: UnsafeMutableRawPointer?
     var arenaFramesLeft = 0
     var nextArenaFrames = 16

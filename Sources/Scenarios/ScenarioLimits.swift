@@ -54,11 +54,6 @@ public struct ScenarioLimits: Hashable, Sendable {
     /// The default limits.
     public init() {}
 
-    /// True when `url`, a libvdeplug URL, uses the `cmd://` transport anywhere (nested URLs included, as in
-    /// `hub://{cmd://…}`); case is ignored, as libvdeplug ignores it.
-    public static func startsProgram(vdeURL url: String) -> Bool {
-        url.lowercased().contains("cmd://")
-    }
 
     /// One limit: its name in `--limit NAME=VALUE` and in a scenario's `limits:` section, the property it sets,
     /// and whether its value is a size (`64GiB`) or a plain count.

@@ -57,10 +57,10 @@ private struct LimitCheck {
     }
 
     func run(on spec: ScenarioSpec) throws(ScenarioError) {
-        if let url = spec.network.vde?.url, ScenarioLimits.startsProgram(vdeURL: url), !configured.allowsVDECommands {
+        if let vde = spec.network.vde, vde.startsProgram, !configured.allowsVDECommands {
             let node = root.child("network")?.child("vde")?.child("url") ?? root
             throw node.error(
-                "the VDE URL \"\(url)\" uses cmd://, which starts a program; a scenario may not do that unless the "
+                "the VDE URL \"\(vde.url)\" uses cmd://, which starts a program; a scenario may not do that unless the "
                     + "user allows it (nicsim run --allow-vde-command), or connect through a vde_switch (vde://)")
         }
         let receivers = spec.receivers

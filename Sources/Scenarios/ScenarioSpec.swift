@@ -146,6 +146,11 @@ public struct VDESpec: Hashable, Sendable {
     /// Emulated hosts resolve unknown destinations by ARP (else only static entries).
     public var resolveByARP = true
     public init(url: String) { self.url = url }
+
+    /// True when ``url`` uses libvdeplug's `cmd://` transport anywhere (nested URLs included, as in
+    /// `hub://{cmd://…}`; case ignored, as libvdeplug ignores it): opening it starts a program
+    /// (``ScenarioLimits/allowsVDECommands``).
+    public var startsProgram: Bool { url.lowercased().contains("cmd://") }
 }
 
 public struct ReceiverSpec: Hashable, Sendable {
