@@ -22,6 +22,25 @@ struct LimitCommandLineTests {
         #expect(compared.stderr.contains("raise it with --limit receivers=2"))
     }
 
+    @Test("a cmd:// VDE URL runs no program unless the user passes --allow-vde-command")
+    func vdeCommandNeedsPermission() throws {
+        let nicsim = try nicsimExecutable()
+        let marker = temporaryFile("cmd-ran")
+        try? FileManager.default.removeItem(at: marker)
+        defer { try? FileManager.default.removeItem(at: marker) }
+        let arguments = ["run", scenario, "--set", "network.vde.url=cmd://touch \(marker.path)",
+                         "--set", "network.vde.real-time=false"]
+        let refused = try runProcess(nicsim, arguments)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("uses cmd://, which starts a program"))
+        #expect(refused.stderr.contains("--allow-vde-command"))
+        #expect(!FileManager.default.fileExists(atPath: marker.path), "the program ran without permission")
+        let allowed = try runProcess(nicsim, arguments + ["--allow-vde-command"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(allowed.stdout.hasPrefix("nicsim report: two-receivers"))
+        #expect(FileManager.default.fileExists(atPath: marker.path), "the allowed program did not run")
+    }
+
     @Test func aMalformedLimitIsRefused() throws {
         let r = try runProcess(try nicsimExecutable(), ["run", scenario, "--limit", "cores=4"])
         #expect(r.status == 2)

@@ -56,21 +56,4 @@ struct HostCacheHintTests {
         #expect(memory.backedFrames == 0)
         #expect(dma.counters == DMAEngine.Counters())
     }
-
-    @Test("table prefetches leave their tables as they were")
-    func tablePrefetch() {
-        var map = IntegerMap()
-        var table = IntegerTable(capacity: 8)
-        for key: UInt64 in [1, 2, 1 << 40] {
-            map.set(key * 3, for: key)
-            table.set(Int32(key & 0xFF), for: key)
-        }
-        for key: UInt64 in [0, 1, 2, 5, 1 << 40, UInt64.max] {
-            map.prefetch(key)
-            table.prefetch(key)
-        }
-        #expect(map.count == 3 && table.count == 3)
-        #expect(map[1] == 3 && map[2] == 6 && map[1 << 40] == 3 << 40 && map[5] == nil)
-        #expect(table.value(for: 2) == 2 && table.value(for: 5) == nil)
-    }
 }
