@@ -102,7 +102,8 @@ public final class Driver {
     }
 
     /// The entries of every queued write, back to back in queue order. Emptied (keeping its storage) whenever the
-    /// queue drains, so accepting a write allocates nothing once it has grown to the most entries ever queued.
+    /// queue drains, and cut to the unposted writes' entries by ``compactQueue()`` when writes keep arriving before
+    /// it drains, so its storage stays within about twice the most entries ever outstanding at once.
     var queuedEntries: [QueuedEntry] = []
 
     /// Sets up rings and buffers in `memory` and programs the device.
@@ -261,6 +262,7 @@ public final class Driver {
         let id = WriteID(rawValue: nextWriteID)
         nextWriteID += 1
         counters.writes += 1
+        compactQueue()
         let first = queuedEntries.count
         for e in entries { queuedEntries.append(QueuedEntry(entry: e)) }
         queued.append(WriteState(id: id, space: space, firstEntry: first, entryCount: entries.count,
@@ -413,7 +415,28 @@ public final class Driver {
         if inFlightHead == inFlight.count {
             inFlight.removeAll(keepingCapacity: true)
             inFlightHead = 0
+        } else if 2 * inFlightHead >= inFlight.count {
+            // Writes keep completing while newer ones are in flight: drop the reported ones in place, so the array
+            // does not grow with the length of the run.
+            inFlight.removeSubrange(0..<inFlightHead)
+            inFlightHead = 0
         }
+    }
+
+    /// Drops fully posted writes and their entries from the front of ``queued`` and ``queuedEntries`` once they take
+    /// at least half of either, shifting what remains to the front in place (no allocation).
+    ///
+    /// Without it a driver whose queue never drains (each multi-destination write arrives while the ring is still
+    /// full of the one before) would keep every entry of every write it ever accepted: memory growing with the
+    /// length of the run, and each growth a reallocation of the whole array.
+    func compactQueue() {
+        guard queuedHead > 0 else { return }
+        let dropEntries = queuedHead < queued.count ? queued[queuedHead].firstEntry : queuedEntries.count
+        guard 2 * queuedHead >= queued.count || 2 * dropEntries >= queuedEntries.count else { return }
+        queued.removeSubrange(0..<queuedHead)
+        queuedHead = 0
+        queuedEntries.removeSubrange(0..<dropEntries)
+        for i in queued.indices { queued[i].firstEntry -= dropEntries }
     }
 
     /// Posts packets of queued writes until they are all posted or the ring is full.
