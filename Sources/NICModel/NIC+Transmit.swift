@@ -78,6 +78,11 @@ extension NIC {
         return true
     }
 
+    /// Buffers shorter than this get no host-cache hint from ``prefetchUpcoming(queue:)``: they are headers a
+    /// driver writes into its own slots in ring order, which the host's own prefetcher keeps warm, and each hint would
+    /// still cost a page-table and a frame-table look-up.
+    static let prefetchMinimumLength: UInt16 = 256
+
     /// Host-cache hints for the packets after the one just read from `queue` (no simulated effect: nothing here
     /// reads simulated memory through the bus, counts, faults or takes time). The next packet's buffers are
     /// prefetched into the host's caches, and the page-table slots of the one after it, so that when their turns
@@ -93,7 +98,7 @@ extension NIC {
         while i < cached {
             let d = txQueues[q].cached(i)
             i += 1
-            if d.length > 0 && !d.command.contains(.extended) && !d.status.contains(.dmaError) {
+            if d.length >= Self.prefetchMinimumLength && !d.command.contains(.extended) && !d.status.contains(.dmaError) {
                 let address = PhysicalAddress(rawValue: d.bufferAddress)
                 if packet == 0 { dma.prefetch(address, count: Int(d.length)) } else { dma.prefetchTranslation(address) }
             }
