@@ -98,23 +98,31 @@ public final class PhysicalMemory {
     // (2 MiB). The 2 MiB arenas are 2 MiB-aligned and advised for transparent huge pages, so a world with
     // thousands of buffers reaches them through a few host TLB entries instead of one per frame, and a small world
     // still costs only 64 KiB.
+    //
+    // Frames lie one cache line more than 4 KiB apart (a colour per frame, as slab allocators colour their
+    // objects). Packed at 4 KiB, the first bytes of every frame would share the same few sets of the host's caches
+    // (a set is chosen by address bits that repeat every 4 KiB in the first-level cache), so a world whose thousands
+    // of buffers all start on a page boundary would stream its payloads through those sets alone, evicting the
+    // emulator's own state that happens to map there. A 2 MiB arena then holds 504 frames.
 
     var arenas: [UnsafeMutableRawPointer] = []
     var arenaNext: UnsafeMutableRawPointer?
     var arenaFramesLeft = 0
-    var nextArenaFrames = 16
-    static let largestArenaFrames = 512
+    var nextArenaPages = 16
+    static let largestArenaPages = 512
+    /// Host bytes from one frame's storage to the next within an arena: 4 KiB and one cache line.
+    static let frameStride = Page.size + 64
 
     deinit {
         for arena in arenas { arena.deallocate() }
     }
 
-    /// The next unused 4 KiB of the current arena, starting a new arena when it is used up.
+    /// Storage for one more frame (4 KiB) from the current arena, starting a new arena when it is used up.
     func takeFrameStorage() -> UnsafeMutableRawPointer {
         if arenaFramesLeft == 0 {
-            let frames = nextArenaFrames
-            let bytes = frames * Page.size
-            let huge = frames == Self.largestArenaFrames
+            let pages = nextArenaPages
+            let bytes = pages * Page.size
+            let huge = pages == Self.largestArenaPages
             let arena = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: huge ? bytes : Page.size)
             #if canImport(Glibc)
             // Only advice: without transparent huge pages the arena is ordinary memory.
@@ -122,11 +130,11 @@ public final class PhysicalMemory {
             #endif
             arenas.append(arena)
             arenaNext = arena
-            arenaFramesLeft = frames
-            nextArenaFrames = min(frames * 2, Self.largestArenaFrames)
+            arenaFramesLeft = bytes / Self.frameStride
+            nextArenaPages = min(pages * 2, Self.largestArenaPages)
         }
         let frame = arenaNext!
-        arenaNext = frame + Page.size
+        arenaNext = frame + Self.frameStride
         arenaFramesLeft -= 1
         return frame
     }

@@ -96,6 +96,30 @@ struct PhysicalMemoryTests {
         #expect(try memory.readUInt8(start.advanced(by: 6000)) == 0)
     }
 
+    @Test("written frames keep their own bytes across arenas, and their storage starts on every cache-line colour")
+    func frameStorageIsColouredAndDisjoint() throws {
+        let memory = PhysicalMemory(size: 64 << 20, seed: 7)
+        // 1,100 frames fill the arenas of 16, 32, 64, 128 and 256 pages and two of 512 (504 frames each).
+        let frames = try (0..<1100).map { _ in try memory.allocateFrame() }
+        for (k, frame) in frames.enumerated() {
+            // Every byte of each frame, so that storage overlapping a neighbour's by even one line would show.
+            let pattern = (0..<Page.size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ k &* 7 &+ 1) }
+            try memory.write(frame, from: pattern, at: 0, count: Page.size)
+        }
+        var colours = Set<Int>()
+        var buffer = [UInt8](repeating: 0, count: Page.size)
+        for (k, frame) in frames.enumerated() {
+            try memory.read(frame, count: Page.size, into: &buffer, at: 0)
+            #expect(buffer == (0..<Page.size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ k &* 7 &+ 1) },
+                    "frame \(k) lost its bytes")
+            let slot = memory.slot(ofFrame: Int(frame.rawValue >> UInt64(Page.shift)))
+            let host = Int(bitPattern: memory.storage[Int(slot)])
+            colours.insert((host & (Page.size - 1)) >> 6)
+        }
+        // Packed at 4 KiB, every frame would start at the same offset within a host page: one colour.
+        #expect(colours.count == Page.size / 64)
+    }
+
     @Test("frames get storage only when written")
     func lazyStorage() throws {
         let memory = PhysicalMemory(size: 1 << 30)
