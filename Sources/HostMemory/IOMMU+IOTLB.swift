@@ -6,21 +6,23 @@ extension IOMMU {
     ///
     /// The list runs from the newest slot to the oldest. A fill goes to the newest end; under LRU a hit moves its
     /// slot there too, under FIFO it stays put. A fill into a full cache reuses the oldest slot. Every operation is
-    /// O(1) apart from range invalidation, and none allocates after `init`: the slot arrays never grow, and the
+    /// O(1) apart from range invalidation, and none allocates after `init`: the slot storage never grows, and the
     /// page-to-slot table (``SimCore/IntegerTable``) has room for `capacity` keys and cannot be iterated, so its
     /// layout cannot leak into results.
     @usableFromInline
-    struct IOTLB {
+    final class IOTLB {
         @usableFromInline let capacity: Int
         @usableFromInline let policy: ReplacementPolicy
+        // Per-slot state in memory the IOTLB owns (allocated in `init`, freed in `deinit`) rather than in arrays: a
+        // hit under LRU rewrites four list links, and array stores would each check that the array is not shared.
         /// The I/O virtual page number cached in each slot.
-        @usableFromInline var pages: [UInt64]
+        @usableFromInline let pages: UnsafeMutablePointer<UInt64>
         /// The page table entry cached in each slot.
-        @usableFromInline var entries: [PageTableEntry]
+        @usableFromInline let entries: UnsafeMutablePointer<PageTableEntry>
         /// For each slot on the list, the next newer slot, or -1 at the newest end.
-        @usableFromInline var newer: [Int]
+        @usableFromInline let newer: UnsafeMutablePointer<Int>
         /// For each slot on the list, the next older slot, or -1 at the oldest end.
-        @usableFromInline var older: [Int]
+        @usableFromInline let older: UnsafeMutablePointer<Int>
         @usableFromInline var newest = -1
         @usableFromInline var oldest = -1
         /// Slots not on the list, used from the end.
@@ -32,12 +34,24 @@ extension IOMMU {
             precondition(capacity >= 0, "negative IOTLB capacity")
             self.capacity = capacity
             self.policy = policy
-            pages = Array(repeating: 0, count: capacity)
-            entries = Array(repeating: .empty, count: capacity)
-            newer = Array(repeating: -1, count: capacity)
-            older = Array(repeating: -1, count: capacity)
+            let allocated = max(capacity, 1)
+            pages = .allocate(capacity: allocated)
+            pages.initialize(repeating: 0, count: allocated)
+            entries = .allocate(capacity: allocated)
+            entries.initialize(repeating: .empty, count: allocated)
+            newer = .allocate(capacity: allocated)
+            newer.initialize(repeating: -1, count: allocated)
+            older = .allocate(capacity: allocated)
+            older.initialize(repeating: -1, count: allocated)
             free = Array((0..<capacity).reversed())
             slots = IntegerTable(capacity: capacity)
+        }
+
+        deinit {
+            pages.deallocate()
+            entries.deallocate()
+            newer.deallocate()
+            older.deallocate()
         }
 
         /// Entries cached now.
@@ -45,7 +59,7 @@ extension IOMMU {
 
         /// The cached entry for `page`, or nil; under LRU a hit becomes the newest entry.
         @inlinable
-        mutating func lookup(page: UInt64) -> PageTableEntry? {
+        func lookup(page: UInt64) -> PageTableEntry? {
             guard let found = slots.value(for: page) else { return nil }
             let slot = Int(found)
             if policy == .lru && slot != newest {
@@ -58,7 +72,7 @@ extension IOMMU {
         /// Caches `entry` for `page`, which is not cached now, as the newest entry; returns whether an older entry
         /// had to be evicted. With capacity 0 nothing is cached.
         @inlinable
-        mutating func fill(page: UInt64, entry: PageTableEntry) -> Bool {
+        func fill(page: UInt64, entry: PageTableEntry) -> Bool {
             guard capacity > 0 else { return false }
             let slot: Int
             var evicted = false
@@ -78,7 +92,7 @@ extension IOMMU {
         }
 
         /// Drops the cached entries of pages `first...last`; returns how many there were.
-        mutating func remove(pagesFrom first: UInt64, through last: UInt64) -> Int {
+        func remove(pagesFrom first: UInt64, through last: UInt64) -> Int {
             var removed = 0
             if last - first < UInt64(count) {
                 // Fewer pages in the range than cached entries: look each page up.
@@ -103,14 +117,14 @@ extension IOMMU {
         }
 
         /// Drops every cached entry; returns how many there were.
-        mutating func removeAll() -> Int {
+        func removeAll() -> Int {
             let removed = count
             while oldest >= 0 { remove(slot: oldest) }
             return removed
         }
 
         @usableFromInline
-        mutating func remove(slot: Int) {
+        func remove(slot: Int) {
             unlink(slot)
             slots.remove(pages[slot])
             entries[slot] = .empty
@@ -118,7 +132,7 @@ extension IOMMU {
         }
 
         @inlinable
-        mutating func unlink(_ slot: Int) {
+        func unlink(_ slot: Int) {
             let toNewer = newer[slot]
             let toOlder = older[slot]
             if toNewer >= 0 { older[toNewer] = toOlder } else { newest = toOlder }
@@ -128,7 +142,7 @@ extension IOMMU {
         }
 
         @inlinable
-        mutating func pushNewest(_ slot: Int) {
+        func pushNewest(_ slot: Int) {
             older[slot] = newest
             newer[slot] = -1
             if newest >= 0 { newer[newest] = slot } else { oldest = slot }

@@ -78,7 +78,7 @@ public final class IOMMU {
     /// The device page table: the entry of each mapped I/O virtual page, by page number. Looked up, never iterated
     /// on a path whose output depends on the order.
     @usableFromInline var table = IntegerMap()
-    @usableFromInline var iotlb: IOTLB
+    @usableFromInline let iotlb: IOTLB
     @usableFromInline var _counters = Counters()
 
     /// While true, every translation misses the IOTLB (as if it were flushed before each one) and walks the device
