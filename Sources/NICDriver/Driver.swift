@@ -423,8 +423,9 @@ public final class Driver {
         }
     }
 
-    /// Drops fully posted writes and their entries from the front of ``queued`` and ``queuedEntries`` once they take
-    /// at least half of either, shifting what remains to the front in place (no allocation).
+    /// Drops fully posted writes and their entries from the front of ``queued`` and ``queuedEntries`` once their
+    /// entries are at least half of all, shifting what remains to the front in place (no allocation). Every write has
+    /// an entry, so what is moved is never more than what is dropped: amortized, a constant per entry.
     ///
     /// Without it a driver whose queue never drains (each multi-destination write arrives while the ring is still
     /// full of the one before) would keep every entry of every write it ever accepted: memory growing with the
@@ -432,7 +433,7 @@ public final class Driver {
     func compactQueue() {
         guard queuedHead > 0 else { return }
         let dropEntries = queuedHead < queued.count ? queued[queuedHead].firstEntry : queuedEntries.count
-        guard 2 * queuedHead >= queued.count || 2 * dropEntries >= queuedEntries.count else { return }
+        guard 2 * dropEntries >= queuedEntries.count else { return }
         queued.removeSubrange(0..<queuedHead)
         queuedHead = 0
         queuedEntries.removeSubrange(0..<dropEntries)

@@ -78,17 +78,24 @@ func warmUpEnd(_ spec: ScenarioSpec) -> SimTime {
     return SimTime(rawValue: Int64(spec.writes.count) * spec.writes.interval / 8)
 }
 
+/// One world to time: a label, its scenario, and host-cache hints forced on or off (nil: the world's default).
+struct Case {
+    var label: String
+    var spec: ScenarioSpec
+    var cacheHints: Bool? = nil
+}
+
 /// Median wall nanoseconds per packet of each case over `runs` fresh worlds, in steady state (after
 /// ``warmUpEnd(_:)``) and over the whole run; the cases take turns (case 1, case 2, …, then again), so a change in
 /// the machine's load touches every case alike.
-func measure(_ cases: [(label: String, spec: ScenarioSpec)], runs: Int, cacheHints: [Bool?]? = nil) -> [Figure] {
+func measure(_ cases: [Case], runs: Int) -> [Figure] {
     var samples = Array(repeating: [Double](), count: cases.count)
     var whole = Array(repeating: [Double](), count: cases.count)
     var packets = Array(repeating: 0, count: cases.count)
     func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
     for _ in 0..<runs {
         for (k, c) in cases.enumerated() {
-            let world = build(c.spec, cacheHints: cacheHints?[k] ?? nil)
+            let world = build(c.spec, cacheHints: c.cacheHints)
             let clock = ContinuousClock()
             let start = clock.now
             world.simulator.run(until: warmUpEnd(c.spec))
@@ -188,8 +195,8 @@ if let i = arguments.firstIndex(of: "--profile-stream"), i + 1 < arguments.count
 
 let destinationCounts = quick ? [10, 100, 1000] : [10, 100, 1000, 10_000]
 let fanout = destinationCounts.map { n in
-    (label: "\(n) destinations",
-     spec: WholePathWorkload.fanoutSpec(receivers: n, writes: max(4, (quick ? 40_000 : 160_000) / n)))
+    Case(label: "\(n) destinations",
+         spec: WholePathWorkload.fanoutSpec(receivers: n, writes: max(4, (quick ? 40_000 : 160_000) / n)))
 }
 report("Per-packet wall cost by destinations (one multi-destination write per interval, a buffer per destination, "
        + "\(runs) runs, median):", measure(fanout, runs: runs))
@@ -197,9 +204,9 @@ report("Per-packet wall cost by destinations (one multi-destination write per in
 // What the host-cache hints do for the largest case: the same world with hints on (its default) and off, in turns.
 if !quick {
     let largest = fanout[fanout.count - 1]
-    let pair = measure([(label: largest.label + ", hints on", spec: largest.spec),
-                        (label: largest.label + ", hints off", spec: largest.spec)],
-                       runs: runs, cacheHints: [true, false])
+    let pair = measure([Case(label: largest.label + ", hints on", spec: largest.spec, cacheHints: true),
+                        Case(label: largest.label + ", hints off", spec: largest.spec, cacheHints: false)],
+                       runs: runs)
     print("  host-cache hints (Simulator.cacheHints) at \(largest.label): on \(String(format: "%.0f", pair[0].nanosecondsPerPacket)) ns/packet, "
           + "off \(String(format: "%.0f", pair[1].nanosecondsPerPacket)) ns/packet (off / on = "
           + "\(String(format: "%.2f", pair[1].nanosecondsPerPacket / pair[0].nanosecondsPerPacket))x)")
@@ -211,8 +218,9 @@ let streamFanout = destinationCounts.map { n in
     let rate = Int64(2_000_000_000 / n)
     let datagrams = quick ? 40_000 : 160_000
     let seconds = Double(datagrams) / (Double(n) * Double(rate) / 8 / 1316)
-    return (label: "\(n) destinations",
-            spec: WholePathWorkload.fanoutStreamSpec(receivers: n, bitsPerSecond: rate, duration: Int64(seconds * 1e12)))
+    return Case(label: "\(n) destinations",
+                spec: WholePathWorkload.fanoutStreamSpec(receivers: n, bitsPerSecond: rate,
+                                                         duration: Int64(seconds * 1e12)))
 }
 report("Per-packet wall cost by destinations (one stream fanned out to all, \(runs) runs, median):",
        measure(streamFanout, runs: runs))
@@ -222,8 +230,9 @@ let streamCounts = quick ? [1, 10, 100] : [1, 10, 100, 1000]
 let streams = streamCounts.map { k in
     let datagrams = quick ? 10_000 : 50_000
     let seconds = Double(datagrams) / (Double(k) * 380)
-    return (label: "\(k) streams",
-            spec: WholePathWorkload.streamsSpec(streams: k, bitsPerSecond: 4_000_000, duration: Int64(seconds * 1e12)))
+    return Case(label: "\(k) streams",
+                spec: WholePathWorkload.streamsSpec(streams: k, bitsPerSecond: 4_000_000,
+                                                    duration: Int64(seconds * 1e12)))
 }
 report("Per-packet wall cost by streams (media application, 4 Mb/s each, stream k to receiver k, \(runs) runs, "
        + "median):", measure(streams, runs: runs))
