@@ -94,10 +94,9 @@ public final class PhysicalMemory {
 
     // MARK: Backing store
     //
-    // Written frames get their 4 KiB from arenas of the host's memory that double from 16 frames (64 KiB) to 512
-    // (2 MiB). The 2 MiB arenas are 2 MiB-aligned and advised for transparent huge pages, so a world with
-    // thousands of buffers reaches them through a few host TLB entries instead of one per frame, and a small world
-    // still costs only 64 KiB.
+    // Written frames get their 4 KiB from arenas of the host's memory that double from 64 KiB to 2 MiB. The 2 MiB
+    // arenas are 2 MiB-aligned and advised for transparent huge pages, so a world with thousands of buffers reaches
+    // them through a few host TLB entries instead of one per frame, and a small world still costs only 64 KiB.
     //
     // Frames lie one cache line more than 4 KiB apart (a colour per frame, as slab allocators colour their
     // objects). Packed at 4 KiB, the first bytes of every frame would share the same few sets of the host's caches

@@ -15,6 +15,13 @@ public enum HostCache {
         nicsim_prefetch_range(address, byteCount)
     }
 
+    /// Hints the cache line of `array[index]` (an open-addressing table's slot, say) for a read soon; an index outside
+    /// the array is ignored.
+    public static func prefetch<Element>(element index: Int, of array: [Element]) {
+        guard array.indices.contains(index) else { return }
+        array.withUnsafeBufferPointer { nicsim_prefetch_range($0.baseAddress! + index, 1) }
+    }
+
     /// Hints the first `byteCount` bytes (default: three cache lines) of an object for a read soon. Classes on the
     /// per-packet path keep their hot stored properties first, so the first lines are the ones a visit reads.
     public static func prefetch(object: Unmanaged<AnyObject>, byteCount: Int = 192) {

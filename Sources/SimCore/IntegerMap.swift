@@ -66,7 +66,7 @@ public struct IntegerMap: Sendable {
     /// Hints to the processor that `key` will be looked up soon: the cache line of its home slot is fetched ahead,
     /// so a lookup a little later (after other work) finds it near. Changes nothing in the map.
     public func prefetch(_ key: UInt64) {
-        slots.withUnsafeBufferPointer { HostCache.prefetch($0.baseAddress! + home(key), byteCount: 1) }
+        HostCache.prefetch(element: home(key), of: slots)
     }
 
     /// Removes `key`; returns its value, or nil when it was not there.

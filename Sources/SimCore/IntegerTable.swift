@@ -55,7 +55,7 @@ public struct IntegerTable: Sendable {
     /// Hints to the processor that `key` will be looked up soon (its home slot's cache line is fetched ahead).
     /// Changes nothing in the table.
     public func prefetch(_ key: UInt64) {
-        slots.withUnsafeBufferPointer { HostCache.prefetch($0.baseAddress! + home(key), byteCount: 1) }
+        HostCache.prefetch(element: home(key), of: slots)
     }
 
     /// Stores `value` for `key`; returns false (and changes nothing) when `key` is new and the table is full.
