@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "SimCore", targets: ["SimCore"]),
         .library(name: "WireFormats", targets: ["WireFormats"]),
         .library(name: "HostMemory", targets: ["HostMemory"]),
+        .library(name: "NICInterface", targets: ["NICInterface"]),
         .library(name: "NICModel", targets: ["NICModel"]),
         .library(name: "NICDriver", targets: ["NICDriver"]),
         .library(name: "HostOS", targets: ["HostOS"]),
@@ -43,8 +44,10 @@ let package = Package(
         ),
         .target(name: "WireFormats", swiftSettings: release),
         .target(name: "HostMemory", dependencies: ["SimCore"], swiftSettings: release),
-        .target(name: "NICModel", dependencies: ["SimCore", "HostMemory", "WireFormats"], swiftSettings: release),
-        .target(name: "NICDriver", dependencies: ["NICModel", "HostMemory", "WireFormats", "SimCore"], swiftSettings: release),
+        // The datasheet as code: what a driver needs of the device, and nothing of its implementation.
+        .target(name: "NICInterface", swiftSettings: release),
+        .target(name: "NICModel", dependencies: ["NICInterface", "SimCore", "HostMemory", "WireFormats"], swiftSettings: release),
+        .target(name: "NICDriver", dependencies: ["NICInterface", "HostMemory", "WireFormats", "SimCore"], swiftSettings: release),
         .target(name: "HostOS", dependencies: ["NICDriver", "HostMemory", "SimCore", "WireFormats"], swiftSettings: release),
         .target(name: "NetworkModel", dependencies: ["SimCore", "WireFormats"], swiftSettings: release),
         .target(

@@ -1,4 +1,4 @@
-import NICModel
+import NICInterface
 import WireFormats
 
 /// A policy as the NIC's match-action table holds it (datasheet §12).

@@ -1,5 +1,5 @@
 import HostMemory
-import NICModel
+import NICInterface
 
 /// The driver's watchdog: the periodic check real drivers run from a timer (Linux e1000e's watchdog task, ixgbe's
 /// service task) so that a lost interrupt or a lost status write-back cannot stall the rings for good.

@@ -1,5 +1,5 @@
 import HostMemory
-import NICModel
+import NICInterface
 import SimCore
 import WireFormats
 
