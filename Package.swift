@@ -47,8 +47,9 @@ let package = Package(
         // The datasheet as code: what a driver needs of the device, and nothing of its implementation.
         .target(name: "NICInterface", swiftSettings: release),
         .target(name: "NICModel", dependencies: ["NICInterface", "SimCore", "HostMemory", "WireFormats"], swiftSettings: release),
-        .target(name: "NICDriver", dependencies: ["NICInterface", "HostMemory", "WireFormats", "SimCore"], swiftSettings: release),
-        .target(name: "HostOS", dependencies: ["NICDriver", "HostMemory", "SimCore", "WireFormats"], swiftSettings: release),
+        // The OS owns the driver interface (NetworkDriver) and depends on no driver; drivers implement it.
+        .target(name: "HostOS", dependencies: ["HostMemory", "SimCore", "WireFormats"], swiftSettings: release),
+        .target(name: "NICDriver", dependencies: ["NICInterface", "HostOS", "HostMemory", "WireFormats", "SimCore"], swiftSettings: release),
         .target(name: "NetworkModel", dependencies: ["SimCore", "WireFormats"], swiftSettings: release),
         .target(
             name: "MediaStreams",
@@ -85,7 +86,7 @@ let package = Package(
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
         .testTarget(name: "HostMemoryTests", dependencies: ["HostMemory", "SimCore"]),
-        .testTarget(name: "NICModelTests", dependencies: ["NICModel", "NICDriver", "HostMemory", "WireFormats", "SimCore"]),
+        .testTarget(name: "NICModelTests", dependencies: ["NICModel", "NICDriver", "HostOS", "HostMemory", "WireFormats", "SimCore"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "WireFormats", "SimCore"]),
         .testTarget(name: "MediaStreamsTests", dependencies: ["MediaStreams", "WireFormats", "SimCore"]),
         .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "NICSimTesting", "Labs"]),
