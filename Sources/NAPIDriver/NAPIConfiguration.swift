@@ -1,4 +1,4 @@
-/// Settings only the NAPI driver has, beside the ``HostOS/DriverConfiguration`` every driver honours.
+/// Settings only the NAPI driver has, beside the `DriverConfiguration` every driver honours.
 ///
 /// The defaults follow the datasheet and Linux: four transmit queues (the device's default queue count, datasheet
 /// §5, the Intel i210's), byte queue limits on (Linux enables BQL for every multi-queue Intel driver).

@@ -14,17 +14,20 @@ import WireFormats
 /// - **Doorbells as `xmit_more` rings them.** One tail write per queue per batch: the packets a write (or a poll
 ///   that restarted queues) put on a queue share one doorbell, rung by ``kick()`` once the call's CPU work is
 ///   done; a queue that stops (byte limit or ring full) is rung at once.
-/// - **Byte queue limits** (``ByteQueueLimit``) bound the bytes in flight per queue; writes wait in the driver's
+/// - **Byte queue limits** (`ByteQueueLimit`) bound the bytes in flight per queue; writes wait in the driver's
 ///   queue while a limit is reached and go on from the poll that completes enough.
 /// - **Several transmit queues**, one per destination chosen by flow hash (``flowHash(_:)``).
 ///
-/// It serves the multi-destination write of ``HostOS/NetworkDriver`` with zero-copy (translation buffer, page
+/// It serves the multi-destination write of `NetworkDriver` with zero-copy (translation buffer, page
 /// walks and transient pins, IOMMU mappings) and copy paths, driver or NIC segmentation, launch times and RTP
 /// templates, and a receive ring. Every register access, descriptor, copy, walk, pin and mapping is counted in the
 /// receipt of the call that made it. Nothing is allocated per packet once the driver has seen its largest write.
 public final class NAPIDriver: NetworkDriver {
+    /// `napi`, the name scenarios choose this driver by (`server.driver.kind: napi`).
     public let kind = "napi"
+    /// The settings every driver honours.
     public let configuration: DriverConfiguration
+    /// The settings only this driver has.
     public let napi: NAPIConfiguration
     let device: any RegisterSpace
     let memory: PhysicalMemory
@@ -143,7 +146,7 @@ public final class NAPIDriver: NetworkDriver {
     ///   - maxFrameBytes: The largest frame the link carries (without FCS).
     ///   - iommu: The IOMMU between the device and memory, if any: the driver then maps every buffer it gives the
     ///     device.
-    /// - Throws: ``HostMemory/MemoryFault`` when memory has no room for the rings and buffers.
+    /// - Throws: `MemoryFault` when memory has no room for the rings and buffers.
     public init(device: any RegisterSpace, memory: PhysicalMemory, configuration: DriverConfiguration,
                 napi: NAPIConfiguration = NAPIConfiguration(), maxFrameBytes: Int, iommu: IOMMU? = nil)
         throws(MemoryFault)
@@ -432,7 +435,7 @@ public final class NAPIDriver: NetworkDriver {
             : DestinationCounters()
     }
 
-    /// Health figures, and in ``HostOS/DriverStatistics/extra`` what only this driver has: interrupts and polls,
+    /// Health figures, and in `DriverStatistics.extra` what only this driver has: interrupts and polls,
     /// budget exhaustions, masked intervals (one per `IMC` … `IMS`), byte queue limits (each queue's current
     /// limit, the smallest and largest any queue had), stalls, and the doorbells `xmit_more` batching saved
     /// (sends posted minus transmit tail writes).
