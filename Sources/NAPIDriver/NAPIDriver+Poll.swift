@@ -224,6 +224,7 @@ extension NAPIDriver {
         var r = DriverReceipt()
         stats.watchdogChecks += 1
         if cleanTransmit(&r) { stats.watchdogRecoveries += 1 }
+        for ring in rings where ring.packetsOutstanding == 0 { ring.watchdogHead = -1 }
         for ring in rings where ring.packetsOutstanding > 0 {
             let head = Int(read(.transmitQueue(ring.index, NICRegister.QueueOffset.head), &r)) & ring.mask
             var bytes = 0
@@ -244,7 +245,8 @@ extension NAPIDriver {
             if ring.packetsOutstanding > 0 && head == ring.watchdogHead && ring.clean == ring.watchdogClean {
                 stats.transmitHangs += 1
             }
-            ring.watchdogHead = head
+            // Only work still outstanding at the end of this run can hang by the next one.
+            ring.watchdogHead = ring.packetsOutstanding > 0 ? head : -1
             ring.watchdogClean = ring.clean
         }
         postPending(&r)

@@ -107,7 +107,7 @@ extension NAPIDriver {
             return nil
         }
         r.bytesCopied += UInt64(length)
-        writeDescriptor(ring, TxDescriptor(bufferAddress: ring.slotBuffer(index).rawValue, length: UInt16(length),
+        writeDescriptor(ring, TxDescriptor(bufferAddress: ring.slotBuffer(index).rawValue, length: UInt16(clamping: length),
                                            command: [.endOfPacket, .insertFCS, .reportStatus]), &r)
         r.sends += 1
         sendsPosted += 1
@@ -267,11 +267,11 @@ extension NAPIDriver {
 
         if zeroCopy {
             let lastPiece = pieceScratch.count - 1
-            writeDescriptor(ring, TxDescriptor(bufferAddress: headerBuffer.rawValue, length: UInt16(header),
+            writeDescriptor(ring, TxDescriptor(bufferAddress: headerBuffer.rawValue, length: UInt16(clamping: header),
                                                command: command.union(checksum.command).union(lastPiece < 0 ? lastCommand(report) : []),
                                                checksumStart: checksum.start, checksumOffset: checksum.offset), &r)
             for (k, piece) in pieceScratch.enumerated() {
-                writeDescriptor(ring, TxDescriptor(bufferAddress: piece.address, length: UInt16(piece.length),
+                writeDescriptor(ring, TxDescriptor(bufferAddress: piece.address, length: UInt16(clamping: piece.length),
                                                    command: command.union(k == lastPiece ? lastCommand(report) : [])),
                                 page: piece.page, &r)
             }
@@ -285,13 +285,13 @@ extension NAPIDriver {
                 internalFaults += 1
             }
             r.bytesCopied += UInt64(payload)
-            writeDescriptor(ring, TxDescriptor(bufferAddress: headerBuffer.rawValue, length: UInt16(header + payload),
+            writeDescriptor(ring, TxDescriptor(bufferAddress: headerBuffer.rawValue, length: UInt16(clamping: header + payload),
                                                command: command.union(checksum.command).union(lastCommand(report)),
                                                checksumStart: checksum.start, checksumOffset: checksum.offset), &r)
         } else {
             // Copy path, NIC segmentation: the header, then the payload copied into the following slots' buffers.
             guard let space = writeSpaces[slot] else { return }
-            writeDescriptor(ring, TxDescriptor(bufferAddress: headerBuffer.rawValue, length: UInt16(header),
+            writeDescriptor(ring, TxDescriptor(bufferAddress: headerBuffer.rawValue, length: UInt16(clamping: header),
                                                command: command), &r)
             var done = 0
             while done < payload {
@@ -304,7 +304,7 @@ extension NAPIDriver {
                     internalFaults += 1
                 }
                 done += n
-                writeDescriptor(ring, TxDescriptor(bufferAddress: ring.slotBuffer(index).rawValue, length: UInt16(n),
+                writeDescriptor(ring, TxDescriptor(bufferAddress: ring.slotBuffer(index).rawValue, length: UInt16(clamping: n),
                                                    command: command.union(done == payload ? lastCommand(report) : [])),
                                 &r)
             }

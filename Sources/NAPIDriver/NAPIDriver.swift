@@ -310,7 +310,9 @@ public final class NAPIDriver: NetworkDriver {
 
     public func addDestination(_ template: HeaderTemplate) -> DestinationID {
         let queue = Int(Self.flowHash(template) % UInt64(rings.count))
-        let mss = max(1, configuration.packetSize - (template.headerLength - EthernetHeader.size))
+        // A datagram is at most the packet size and its frame at most the largest frame (it must fit a slot buffer).
+        let mss = max(1, min(configuration.packetSize - (template.headerLength - EthernetHeader.size),
+                             maxFrameBytes - template.headerLength))
         var segments = min(configuration.maxSegmentsPerSend, 128, max(1, chunkLimitBytes / mss))
         segments = max(1, min(segments, (65_549 - template.headerLength) / mss, template.maximumPayloadLength / mss))
         destinations.append(Destination(template: template, queue: queue, mss: mss, chunk: segments * mss))
