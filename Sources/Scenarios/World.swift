@@ -101,6 +101,9 @@ public final class World {
         /// per packet (a 1472-byte payload and some fourteen cache lines of state), so 256 destinations fill a
         /// 512 KiB second-level cache.
         public static let cacheHintReceivers = 256
+        /// Builds every machine's driver instead of the one the scenario's `driver.kind` names: how a driver from
+        /// another package runs a scenario file (nil: ``World/defaultDriverFactory``).
+        public var driverFactory: DriverFactory?
         public init() {}
     }
 
@@ -126,7 +129,8 @@ public final class World {
                                 bufferBytesPerPort: spec.network.portBufferBytes,
                                 macTableCapacity: max(8192, 2 * rates.count))
         self.ethernetSwitch = sw
-        let server = try EmulatedHost(simulator: simulator, server: serverSpec, seed: spec.seed, switch: sw, port: 0)
+        let server = try EmulatedHost(simulator: simulator, server: serverSpec, seed: spec.seed, switch: sw, port: 0,
+                                      driverFactory: options.driverFactory)
         self.server = server
         server.host.recordInterruptTimes = options.recordInterruptTimes
 
@@ -146,7 +150,10 @@ public final class World {
                     sourcePort: r.port)
                 machine.nic.rxRingSize = 256
                 machine.watchdog = serverSpec.watchdog
-                let relay = try EmulatedHost(simulator: simulator, server: machine, seed: spec.seed, switch: sw, port: i + 1)
+                machine.driverKind = r.driverKind
+                machine.napi = r.napi
+                let relay = try EmulatedHost(simulator: simulator, server: machine, seed: spec.seed, switch: sw,
+                                             port: i + 1, driverFactory: options.driverFactory)
                 let p = relay.host.createProcess(name: "\(r.name).app")
                 for port in [r.port] + r.sockets { _ = relay.host.openSocket(process: p, port: port) }
                 links.append(relay.link)

@@ -152,6 +152,7 @@ struct Run: ParsableCommand {
             print(body, terminator: "")
         }
         if let problem = problems.first { throw Failure(message: problem) }
+        if let fault = report.driverFault { throw Failure(message: "\(scenario): \(fault); report and outputs written") }
         if outcome == .interrupted {
             let signal = StopSignals.received
             FileHandle.standardError.write(Data("nicsim: stopped by signal \(signal) at virtual time \(world.simulator.now); report and outputs written\n".utf8))
