@@ -143,13 +143,13 @@ struct SweepTests {
         #expect(lines[2].error?.contains("tiny.yaml:") == true && lines[2].error?.contains("bogus") == true)
         #expect(lines[2].report == nil && lines[0].report != nil)
         #expect(r.stdout.contains("runs failed") && r.stdout.contains("run 2 (bogus 1 seed 7): failed"))
-        // A run of a million writes outlasts a 2 s --timeout: stopped, recorded as killed; the short run ends.
+        // A run of a million writes outlasts a 4 s --timeout: stopped, recorded as killed; the short run ends.
         let slow = dir.appendingPathComponent("slow")
-        let k = try sweep(dir, ["--set", "writes.count=1,1000000", "--timeout", "2", "--jobs", "2", "--out", slow.path])
+        let k = try sweep(dir, ["--set", "writes.count=1,1000000", "--timeout", "4", "--jobs", "2", "--out", slow.path])
         #expect(k.status == 1)
         let killed = try results(slow)
         #expect(killed.map(\.status) == [.ok, .killed])
-        #expect(killed[1].error?.contains("timed out after 2 s") == true)
+        #expect(killed[1].error?.contains("timed out after 4 s") == true)
         let html = try String(contentsOf: slow.appendingPathComponent("summary.html"), encoding: .utf8)
         #expect(html.contains("Runs that did not end") && html.contains("timed out"))
     }
