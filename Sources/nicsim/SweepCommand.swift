@@ -8,12 +8,9 @@ struct SweepCommand: ParsableCommand {
         commandName: "sweep",
         abstract: "Run every combination of some scenario values, each with several seeds, on every core.",
         discussion: """
-            Example (2 × 3 variants × 2 seeds = 12 runs on every core, results in out/sweep):
-              nicsim sweep Fixtures/scenarios/two-receivers.yaml --set server.driver.mode=copy,zero-copy \\
-                --set server.driver.interrupts=per-packet,per-write,per-write --seeds 2 --out out/sweep
-            Each run is its own `nicsim run` process. OUT gets sweep.json (what was swept), results.jsonl (one line
-            per run: variant, seed, status, figures, report), summary.csv and summary.html; all are sorted by run,
-            so --jobs and --shard never change their bytes. Rerunning the command skips runs already in OUT.
+            Example: 2 modes × 3 write counts × 2 seeds = 12 runs on every core, results in out/sweep:
+              nicsim sweep FILE --set server.driver.mode=copy,zero-copy --set writes.count=1,2,3 --seeds 2 --out out/sweep
+            Each run is its own `nicsim run` process. OUT gets sweep.json (what was swept), results.jsonl (one line per run: variant, seed, status, figures, report), summary.csv and summary.html, all sorted by run, so --jobs and --shard never change their bytes. Rerunning the command skips the runs already in OUT. See `nicsim sweep start --help` for every option.
             """,
         subcommands: [SweepStart.self, SweepMerge.self],
         defaultSubcommand: SweepStart.self)
@@ -28,8 +25,7 @@ struct SweepStart: ParsableCommand {
         commandName: "start",
         abstract: "Run a sweep (the default: `nicsim sweep FILE …` is `nicsim sweep start FILE …`).",
         discussion: """
-            Exit status: 0 when every run ended with its expectations met; 1 when some run failed, was killed or
-            had a failed expectation (each is recorded in results.jsonl and listed); 2 for bad input.
+            Exit status: 0 when every run ended with its expectations met; 1 when some run failed, was killed or had a failed expectation (each is recorded in results.jsonl and listed); 2 for bad input; 130 or 143 when SIGINT or SIGTERM stopped the sweep (the runs that ended are kept; rerun to resume).
             """)
 
     @Argument(help: "The scenario file (YAML).")
@@ -226,7 +222,8 @@ struct SweepFile {
         digest = Sweep.digest(bytes)
         self.limits = limits
         do {
-            let spec = try ScenarioParser.parse(bytes: bytes, file: label, limits: limits)
+            // Errors of the file itself name it as given; a variant's (recorded in results.jsonl) by its name alone.
+            let spec = try ScenarioParser.parse(bytes: bytes, file: path, limits: limits)
             name = spec.name
             seed = spec.seed
         } catch {
