@@ -63,7 +63,7 @@ extension SweepSummary {
         let span = width - left - HTMLReport.right
         func x(_ k: Int) -> Double { left + (Double(k) + 0.5) / Double(perX) * span }
         func y(_ v: Double) -> Double { plotTop + plotHeight - v / max(top, 1) * plotHeight }
-        func format(_ v: Double) -> String { isDuration ? "\(SimDuration(rawValue: Int64(v.rounded())))" : trimmed(v) }
+        func format(_ v: Double) -> String { isDuration ? "\(SweepSummary.duration(v))" : trimmed(v) }
         var body = ""
         for v in HTMLReport.valueTicks(top) {
             body += "<line class=\"grid\" x1=\"\(left)\" x2=\"\(width - HTMLReport.right)\" y1=\"\(r(y(v)))\" y2=\"\(r(y(v)))\"/>"

@@ -39,8 +39,9 @@ public struct SweepSummary: Sendable {
             switch sample {
             case .count: return "\(SweepSummary.decimal(mean)) ±\(SweepSummary.decimal(spread))"
             case .duration:
-                return "\(SimDuration(rawValue: Int64(mean.rounded()))) ±\(SimDuration(rawValue: Int64(spread.rounded())))"
-            case .fraction(_, let whole): return "\(SweepSummary.decimal(mean))/\(whole) ±\(SweepSummary.decimal(spread))"
+                return "\(SweepSummary.duration(mean)) ±\(SweepSummary.duration(spread))"
+            case .fraction(_, let whole):
+                return "\(SweepSummary.decimal(mean))/\(whole) ±\(SweepSummary.decimal(spread))"
             }
         }
     }
@@ -99,7 +100,9 @@ public struct SweepSummary: Sendable {
         out += table([""] + labels, rows)
         if !failures.isEmpty {
             out += "\nRuns that did not end:\n"
-            for f in failures { out += "  run \(f.run) (\(label(f)) seed \(f.seed)): \(f.status.rawValue): \(f.error ?? "")\n" }
+            for f in failures {
+                out += "  run \(f.run) (\(label(f)) seed \(f.seed)): \(f.status.rawValue): \(f.error ?? "")\n"
+            }
         }
         return out
     }
@@ -137,6 +140,11 @@ public struct SweepSummary: Sendable {
             f.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                 ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
         }.joined(separator: ",") + "\n"
+    }
+
+    /// Picoseconds as a duration, rounded (and held within what a duration can hold).
+    static func duration(_ ps: Double) -> SimDuration {
+        SimDuration(rawValue: Int64(exactly: ps.rounded()) ?? (ps < 0 ? Int64.min : Int64.max))
     }
 
     /// A number with at most three decimals and no trailing zeros: the same text on every machine.

@@ -86,7 +86,9 @@ struct SweepStart: ParsableCommand {
         var scenarioLimitTexts: [String] = []
         for text in limits {
             if text.hasPrefix("runs=") {
-                guard let n = Int(text.dropFirst(5)), n >= 0 else { throw Failure(message: "--limit \(text): expected runs=N") }
+                guard let n = Int(text.dropFirst(5)), n >= 0 else {
+                    throw Failure(message: "--limit \(text): expected runs=N")
+                }
                 runLimit = n
             } else {
                 scenarioLimitTexts.append(text)
@@ -103,19 +105,26 @@ struct SweepStart: ParsableCommand {
         if let timeout, !(timeout > 0) { throw Failure(message: "--timeout \(timeout): expected seconds above 0") }
         var share: Sweep.Shard?
         if let shard {
-            guard let s = Sweep.Shard(shard) else { throw Failure(message: "--shard \(shard): expected K/N with 1 ≤ K ≤ N") }
+            guard let s = Sweep.Shard(shard) else {
+                throw Failure(message: "--shard \(shard): expected K/N with 1 ≤ K ≤ N")
+            }
             share = s
         }
-        let dimensions = try sweepDimensions(sets, command: "sweep").map { Sweep.Dimension(key: $0.path.joined(separator: "."), values: $0.values) }
+        let dimensions = try sweepDimensions(sets, command: "sweep").map {
+            Sweep.Dimension(key: $0.path.joined(separator: "."), values: $0.values)
+        }
         let file = try SweepFile(path: scenario, limits: parsedLimits)
         let sweep = Sweep(scenario: file.name, scenarioDigest: file.digest, dimensions: dimensions, seeds: seeds,
                           limits: scenarioLimitTexts, shard: share)
         guard let total = sweep.runCount, total <= runLimit else {
             let count = sweep.runCount.map { "\($0)" } ?? "more than \(Int.max)"
-            throw Failure(message: "the sweep has \(count) runs (\(sweep.variantCount) variants × \(seeds) seeds), more than the limit of \(runLimit); give --limit runs=N to run it")
+            throw Failure(message: "the sweep has \(count) runs (\(sweep.variantCount) variants × \(seeds) seeds), "
+                + "more than the limit of \(runLimit); give --limit runs=N to run it")
         }
         if slurm {
-            guard share == nil else { throw Failure(message: "--slurm writes one task per shard itself; leave out --shard") }
+            guard share == nil else {
+                throw Failure(message: "--slurm writes one task per shard itself; leave out --shard")
+            }
             try writeSlurmJob(sweep: sweep, file: file, runs: total)
             return
         }
@@ -151,7 +160,8 @@ struct SweepMerge: ParsableCommand {
             let (sweep, found) = try SweepOutput.read(dir)
             guard let sweep else { throw Failure(message: "\(dir): no sweep.json (not a sweep's output directory)") }
             if let whole, !whole.sameProduct(as: sweep) {
-                throw Failure(message: "\(dir) holds a different sweep from \(directories[0]) (scenario, keys, seeds or limits differ)")
+                throw Failure(
+                    message: "\(dir) holds a different sweep from \(directories[0]) (scenario, keys, seeds or limits differ)")
             }
             if whole == nil { whole = sweep }
             for (run, r) in found where sweep.shard.map({ $0.contains(run) }) ?? true {
@@ -171,7 +181,8 @@ struct SweepMerge: ParsableCommand {
                 let absent = (1...n).filter { !have.contains($0) }
                 if !absent.isEmpty { hint = "; shards missing: " + absent.map { "\($0)/\(n)" }.joined(separator: ", ") }
             }
-            throw Failure(message: "\(missing.count) of \(all.count) runs are in none of the directories (first: run \(missing[0]))\(hint)")
+            throw Failure(message: "\(missing.count) of \(all.count) runs are in none of the directories "
+                + "(first: run \(missing[0]))\(hint)")
         }
         let ordered = all.compactMap { results[$0] }
         let summary = try SweepOutput.write(sweep: sweep, results: ordered, to: out)

@@ -11,7 +11,9 @@ enum SweepOutput {
     /// The sweep a directory holds (nil when it has no sweep.json) and its results by run.
     static func read(_ dir: String) throws(Failure) -> (Sweep?, [Int: SweepResult]) {
         let base = URL(fileURLWithPath: dir)
-        guard let definition = try? Data(contentsOf: base.appendingPathComponent("sweep.json")) else { return (nil, [:]) }
+        guard let definition = try? Data(contentsOf: base.appendingPathComponent("sweep.json")) else {
+            return (nil, [:])
+        }
         guard let sweep = try? JSONDecoder().decode(Sweep.self, from: definition) else {
             throw Failure(message: "\(dir)/sweep.json: not a sweep definition")
         }
@@ -99,7 +101,8 @@ final class SweepRunner {
         let (existing, found) = try SweepOutput.read(out)
         if let existing {
             guard existing == sweep else {
-                throw Failure(message: "\(out) holds a different sweep (scenario, keys, seeds, limits or shard differ); choose another --out")
+                throw Failure(message: "\(out) holds a different sweep (scenario, keys, seeds, limits or shard differ); "
+                    + "choose another --out")
             }
         } else {
             try SweepOutput.replace(out, "sweep.json", sweep.json())
@@ -110,7 +113,8 @@ final class SweepRunner {
         let todo = mine.filter { results[$0]?.status.isDone != true }
         let skipped = mine.count - todo.count
         if skipped > 0 {
-            FileHandle.standardError.write(Data("nicsim sweep: \(skipped) of \(mine.count) runs already in \(out); running \(todo.count)\n".utf8))
+            let line = "nicsim sweep: \(skipped) of \(mine.count) runs already in \(out); running \(todo.count)\n"
+            FileHandle.standardError.write(Data(line.utf8))
         }
         let journal = try openJournal(out)
         defer { fclose(journal) }
@@ -165,7 +169,10 @@ final class SweepRunner {
         print(summary.text(), terminator: "")
         let notOK = ordered.filter { $0.status != .ok }.count
         let missing = mine.count - ordered.count
-        FileHandle.standardError.write(Data("nicsim sweep: \(ordered.count - notOK) of \(mine.count) runs ok, \(notOK) not (failed, killed or an expectation failed)\(missing > 0 ? ", \(missing) not run" : "") · results in \(out)\n".utf8))
+        var line = "nicsim sweep: \(ordered.count - notOK) of \(mine.count) runs ok, \(notOK) not "
+            + "(failed, killed or an expectation failed)"
+        if missing > 0 { line += ", \(missing) not run" }
+        FileHandle.standardError.write(Data("\(line) · results in \(out)\n".utf8))
         if stopSignal != 0 { return 128 + stopSignal }
         return notOK > 0 || missing > 0 ? 1 : 0
     }
@@ -238,11 +245,14 @@ final class SweepRunner {
             SweepResult(run: child.run, variant: keys, seed: seed, status: s, error: error, report: report)
         }
         if let reason = child.stoppedBecause { return make(.killed, reason) }
-        if signal != 0 { return make(.killed, "killed by signal \(signal)\(signalName(signal).map { " (\($0))" } ?? "")") }
+        if signal != 0 {
+            return make(.killed, "killed by signal \(signal)\(signalName(signal).map { " (\($0))" } ?? "")")
+        }
         switch code {
         case 0, 1:
             guard let report = try? JSONDecoder().decode(Report.self, from: Data(child.stdout)) else {
-                return make(.failed, "exit status \(code) without a readable report" + (message.isEmpty ? "" : ": \(message)"))
+                let detail = message.isEmpty ? "" : ": \(message)"
+                return make(.failed, "exit status \(code) without a readable report\(detail)")
             }
             return code == 0 ? make(.ok, nil, report: report) : make(.expectationsFailed, message, report: report)
         case 129...159:

@@ -6,15 +6,19 @@ extension SweepStart {
     /// `OUT/submit.sh` (submits the array, then the merge as a job that depends on it).
     func writeSlurmJob(sweep: Sweep, file: SweepFile, runs: Int) throws(Failure) {
         let count = shards ?? min(runs, 32)
-        guard count >= 1, count <= runs else { throw Failure(message: "--shards \(count): expected 1 to \(runs) (the number of runs)") }
+        guard count >= 1, count <= runs else {
+            throw Failure(message: "--shards \(count): expected 1 to \(runs) (the number of runs)")
+        }
         guard slurmCPUs >= 1 else { throw Failure(message: "--slurm-cpus \(slurmCPUs): expected at least 1") }
-        for (name, value) in [("--slurm-mem", slurmMemory), ("--slurm-time", slurmTime), ("--slurm-partition", slurmPartition ?? "x")]
+        let words = [("--slurm-mem", slurmMemory), ("--slurm-time", slurmTime), ("--slurm-partition", slurmPartition ?? "x")]
+        for (name, value) in words
         where value.isEmpty || value.contains(where: { $0.isWhitespace || $0 == "'" }) {
             throw Failure(message: "\(name) \(value): expected one word")
         }
         try SweepOutput.create(out)
         let dir = URL(fileURLWithPath: out).standardizedFileURL.path
-        let binary = slurmBinary.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? SweepRunner.ownExecutable()
+        let binary =
+            slurmBinary.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? SweepRunner.ownExecutable()
         let q = shellQuote
         var sweepArguments: [String] = []
         for d in sweep.dimensions { sweepArguments += ["--set", "\(d.key)=\(d.values.joined(separator: ","))"] }
@@ -26,8 +30,8 @@ extension SweepStart {
         let name = sweep.scenario.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
         let partition = slurmPartition.map { "#SBATCH --partition=\($0)\n" } ?? ""
         let header = """
-            # Written by `nicsim sweep --slurm`: \(sweep.scenario), \(runs) runs (\(sweep.variantCount) variants × \(sweep.seeds) seeds)
-            # in \(count) shards. Submit everything with `bash \(q(dir + "/submit.sh"))`.
+            # Written by `nicsim sweep --slurm`: \(sweep.scenario), \(runs) runs
+            # (\(sweep.variantCount) variants × \(sweep.seeds) seeds) in \(count) shards. Submit everything with `bash \(q(dir + "/submit.sh"))`.
             #
             # Paths: the nicsim binary, the scenario file and this directory must be visible at the same path on every
             # node (shared storage). Where the binary is not, build one that needs no Swift libraries on the nodes,
@@ -49,7 +53,8 @@ extension SweepStart {
             \(partition)set -euo pipefail
             NICSIM=${NICSIM:-\(q(binary))}
             SCENARIO=${SCENARIO:-\(q(file.absolutePath))}
-            # One shard per array task, its runs on the task's CPUs; a rerun resumes from what the shard's directory holds.
+            # One shard per array task, its runs on the task's CPUs; a rerun resumes from what the shard's
+            # directory holds.
             exec "$NICSIM" sweep "$SCENARIO" \(sweepArguments.map(q).joined(separator: " ")) \\
                 --jobs "${SLURM_CPUS_PER_TASK:-\(slurmCPUs)}" --shard "${SLURM_ARRAY_TASK_ID}/\(count)" \\
                 --out \(q(dir))/shards/"${SLURM_ARRAY_TASK_ID}"
