@@ -152,6 +152,14 @@ struct SweepTests {
         #expect(killed[1].error?.contains("timed out after 4 s") == true)
         let html = try String(contentsOf: slow.appendingPathComponent("summary.html"), encoding: .utf8)
         #expect(html.contains("Runs that did not end") && html.contains("timed out"))
+        // A run whose expectation fails ended: its report is kept, its status and error say which expectation.
+        let expect = packageRoot.appendingPathComponent("Fixtures/scenarios/expect/two-receivers-expect.yaml").path
+        let e = try runProcess(try nicsimExecutable(), ["sweep", expect, "--set", "writes.count=2", "--no-progress",
+                                                        "--out", dir.appendingPathComponent("expect").path])
+        #expect(e.status == 1)
+        let ended = try results(dir.appendingPathComponent("expect"))
+        #expect(ended.count == 1 && ended[0].status == .expectationsFailed && ended[0].report != nil)
+        #expect(ended[0].error?.contains("expectation failed: switch-peak.rx1") == true, "\(ended)")
     }
 
     @Test("a product larger than the limit is refused unless --limit runs=N allows it")
