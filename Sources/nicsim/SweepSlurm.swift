@@ -20,6 +20,12 @@ extension SweepStart {
         let binary =
             slurmBinary.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? SweepRunner.ownExecutable()
         let q = shellQuote
+        // The jobs run where the sweep was written, so paths a scenario gives relative to the working directory
+        // (stream files) mean what they mean in a local run.
+        let cwd = FileManager.default.currentDirectoryPath
+        guard !cwd.contains(where: { $0.isWhitespace }) else {
+            throw Failure(message: "--slurm: the working directory \(cwd) has a space, which #SBATCH --chdir cannot hold")
+        }
         var sweepArguments: [String] = []
         for d in sweep.dimensions { sweepArguments += ["--set", "\(d.key)=\(d.values.joined(separator: ","))"] }
         sweepArguments += ["--seeds", "\(sweep.seeds)"]
@@ -50,6 +56,7 @@ extension SweepStart {
             #SBATCH --mem=\(slurmMemory)
             #SBATCH --time=\(slurmTime)
             #SBATCH --output=\(dir)/logs/shard-%a.out
+            #SBATCH --chdir=\(cwd)
             \(partition)set -euo pipefail
             NICSIM=${NICSIM:-\(q(binary))}
             SCENARIO=${SCENARIO:-\(q(file.absolutePath))}
@@ -69,6 +76,7 @@ extension SweepStart {
             #SBATCH --mem=\(slurmMemory)
             #SBATCH --time=\(slurmTime)
             #SBATCH --output=\(dir)/logs/merge.out
+            #SBATCH --chdir=\(cwd)
             \(partition)set -euo pipefail
             NICSIM=${NICSIM:-\(q(binary))}
             # The shards' results as one sweep: the same bytes a run of the whole product in one place writes.

@@ -191,6 +191,7 @@ struct SweepTests {
         let merge = try String(contentsOf: out.appendingPathComponent("merge.sbatch"), encoding: .utf8)
         let submit = try String(contentsOf: out.appendingPathComponent("submit.sh"), encoding: .utf8)
         #expect(array.contains("#SBATCH --array=1-3") && array.contains("#SBATCH --cpus-per-task=2"))
+        #expect(array.contains("#SBATCH --chdir=" + FileManager.default.currentDirectoryPath))
         #expect(array.contains("--shard \"${SLURM_ARRAY_TASK_ID}/3\"") && array.contains("--set server.driver.mode=copy,zero-copy"))
         #expect(array.contains("--static-swift-stdlib"), "says what to copy when the binary is not on shared storage")
         #expect(merge.contains("sweep merge") && merge.contains("/shards/3"))
