@@ -42,8 +42,9 @@ extension SweepStart {
             # Paths: the nicsim binary, the scenario file and this directory must be visible at the same path on every
             # node (shared storage). Where the binary is not, build one that needs no Swift libraries on the nodes,
             #   swift build -c release --static-swift-stdlib
-            # copy .build/release/nicsim and the scenario file to the same path on every node, and submit with
-            # NICSIM=/that/path/nicsim SCENARIO=/that/path/scenario.yaml in the environment (sbatch passes it on).
+            # copy .build/release/nicsim and the scenario file to the same path on every node (the nodes also need
+            # libvdeplug.so.2: Debian's libvdeplug2), and submit with NICSIM=/that/path/nicsim
+            # SCENARIO=/that/path/scenario.yaml in the environment (sbatch passes it on).
             # Where this directory is not shared, copy each node's \(dir)/shards/K back here before the merge runs.
 
             """
