@@ -10,7 +10,7 @@ struct NICSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nicsim",
         abstract: "Emulate a DMA-capable NIC, its driver and OS, and the network below it, in virtual time.",
-        subcommands: [Run.self, Compare.self, Media.self, ListLabs.self, RunLab.self, Fingerprint.self])
+        subcommands: [Run.self, Compare.self, SweepCommand.self, Media.self, ListLabs.self, RunLab.self, Fingerprint.self])
 }
 
 struct Run: ParsableCommand {
@@ -194,14 +194,7 @@ struct Compare: ParsableCommand {
     var allowVDECommand = false
 
     func run() throws {
-        var dimensions: [(path: [String], values: [String])] = []
-        for text in sets {
-            guard let o = ScenarioOverride(text), !o.value.isEmpty else {
-                throw Failure(message: "--set \(text): expected KEY=V1,V2,…")
-            }
-            dimensions.append((o.path, o.value.split(separator: ",").map(String.init)))
-        }
-        guard !dimensions.isEmpty else { throw Failure(message: "compare needs at least one --set KEY=V1,V2") }
+        let dimensions = try sweepDimensions(sets, command: "compare")
         var variants: [Comparison.Variant] = []
         var name = scenario
         for combination in Comparison.combinations(dimensions) {
@@ -220,7 +213,7 @@ struct Compare: ParsableCommand {
                 throw Failure(message: "\(scenario): \(error.message)")
             }
             let report = world.report(outcome: world.run())
-            variants.append(Comparison.Variant(label: combination.map(\.value).joined(separator: " "), report: report))
+            variants.append(Comparison.Variant(label: Sweep.label(combination), report: report))
         }
         let comparison = Comparison(scenario: name, variants: variants)
         print(format == .json ? comparison.json() : comparison.text(), terminator: "")
