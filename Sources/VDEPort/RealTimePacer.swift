@@ -16,9 +16,13 @@ import SimCore
 /// minus due time) is recorded in an HdrHistogram. The spin threshold's default is measured (BENCHMARKS.md,
 /// "Real-time pacing").
 ///
-/// **Ticks.** Between frames, the pacer's own tick, every ``Configuration/tick`` of virtual time, sleeps until
-/// one spin threshold before the tick's due time, so that virtual time never runs more than a tick ahead of the
-/// wall even when nothing is sent (frames from outside are polled, and so injected, at the right time).
+/// **Ticks and lead.** Between frames, the pacer's own tick, every ``Configuration/tick`` of virtual time, sleeps
+/// until ``Configuration/leadNanoseconds`` before the tick's due time. The simulation thus runs at most a lead and
+/// a tick ahead of the wall clock: far enough ahead that the work leading up to a frame (the write call, the
+/// driver, the NIC, the links) is done before the frame is due, so that the frame itself only waits; and never
+/// further, also when nothing is sent. A frame from outside is injected at the first poll that runs after it
+/// arrived, so its virtual arrival time is never earlier than its real one, and later by at most a lead, a tick
+/// and a poll interval.
 ///
 /// **Behind.** When the machine cannot keep up (more work per second of virtual time than it can do in a second,
 /// or the process was not scheduled for a while), frames come out late. A frame up to
@@ -42,6 +46,10 @@ public final class RealTimePacer: EventHandler {
         /// fell from 22 µs (20 µs threshold) to below 1 µs (50 µs), at about 30 % of a core spent spinning
         /// (BENCHMARKS.md, "Real-time pacing").
         public var spinThresholdNanoseconds: Int64 = 50_000
+        /// How far ahead of the wall clock the simulation may run between frames, in nanoseconds (≥ 0); 500 µs:
+        /// a debug build needs about 100 µs of work per datagram from write call to VDE port, a release build a
+        /// few microseconds, and both are then done before the frame is due.
+        public var leadNanoseconds: Int64 = 500_000
         /// Lateness beyond which a frame counts as over the limit and the schedule slips (> 0); 1 ms, so that a
         /// backlog sent back to back never exceeds one millisecond of frames (10 frames at 10,000/s).
         public var catchUpLimitNanoseconds: Int64 = 1_000_000
@@ -127,6 +135,7 @@ public final class RealTimePacer: EventHandler {
                 clock: any PacingClock = MonotonicPacingClock()) {
         precondition(configuration.tick > .zero, "pacer tick must be positive")
         precondition(configuration.spinThresholdNanoseconds >= 0, "spin threshold must not be negative")
+        precondition(configuration.leadNanoseconds >= 0, "lead must not be negative")
         precondition(configuration.catchUpLimitNanoseconds > 0, "catch-up limit must be positive")
         precondition(configuration.seriesInterval.map { $0 > .zero } ?? true, "series interval must be positive")
         self.name = name
@@ -197,15 +206,16 @@ public final class RealTimePacer: EventHandler {
         return late > configuration.catchUpLimitNanoseconds ? .behind(lateness: late) : .send(lateness: late)
     }
 
-    /// Handles a tick: sleeps until one spin threshold before its due time when the wall clock is behind it, then
-    /// schedules the next tick. A late tick records nothing: only frames have lateness.
+    /// Handles a tick: sleeps until one lead (or one spin threshold, if larger) before its due time when the wall
+    /// clock is behind that, then schedules the next tick. A late tick records nothing: only frames have lateness.
     public func handle(_ event: Event, simulator: Simulator) {
         guard isRunning, event.a == generation else { return }
         ticks += 1
         let wall = clock.now()
-        if case .sleep(let until) = Self.decision(wall: wall, due: dueTime(of: simulator.now), configuration: configuration) {
+        let wake = dueTime(of: simulator.now) - max(configuration.leadNanoseconds, configuration.spinThresholdNanoseconds)
+        if wall < wake {
             sleeps += 1
-            clock.sleep(until: until)
+            clock.sleep(until: wake)
         }
         lastWall = max(lastWall, wall)
         lastVirtual = simulator.now
@@ -218,26 +228,23 @@ public final class RealTimePacer: EventHandler {
     public func waitToSend(at time: SimTime) -> Int64 {
         guard isRunning else { return 0 }
         let due = dueTime(of: time)
-        var waited = false
         while true {
             let wall = clock.now()
             switch Self.decision(wall: wall, due: due, configuration: configuration) {
             case .sleep(let until):
+                if behind { catchUp(at: time, wall: wall) }
                 sleeps += 1
-                waited = true
                 clock.sleep(until: until)
             case .spin(let until):
+                if behind { catchUp(at: time, wall: wall) }
                 spins += 1
-                waited = true
                 var now = wall
                 while now < until { now = clock.now() }
                 spun += now - wall
             case .send(let late):
-                if waited && behind { catchUp(at: time, wall: wall) }
                 record(late, wall: wall, at: time)
                 return late
             case .behind(let late):
-                if waited && behind { catchUp(at: time, wall: wall) }
                 fallBehind(late, wall: wall, at: time)
                 record(late, wall: wall, at: time)
                 return late
