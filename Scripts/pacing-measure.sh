@@ -93,7 +93,7 @@ ip -n "$namespace" addr add 192.0.2.1/24 dev "$tap"
 ip -n "$namespace" link set "$tap" up
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "pacing-measure: $(nproc) cores, load average $load; ${seconds} s per stream; nicsim $nicsim${priority:+, real-time priority}"
+echo "pacing-measure: $(nproc) cores, load average $load; ${seconds} s per stream; nicsim $nicsim${priority:+, real-time priority}; namespace $namespace, tap $tap, switch $dir/switch"
 results=()
 failed=0
 
