@@ -7,11 +7,12 @@
 # p99, p99.9 and max, and the RFC 3550 interarrival jitter (Scripts/pacing/pacing.py says exactly how).
 #
 #   sudo bash Scripts/pacing-measure.sh [--nicsim PATH] [--seconds S] [--rates "1000 10000"]
-#                                       [--real-time-priority] [--json FILE]
+#                                       [--real-time-priority] [--json FILE] [--set KEY=VALUE]…
 #
 # --nicsim: the executable to measure (default: builds and uses .build/release/nicsim). --seconds: stream length
 # per rate (default 3, at most 60). --real-time-priority: nicsim runs its pacing thread under SCHED_FIFO (and the
-# C sender is started under `chrt -f 50`, so both get the same, and so are vde_switch and vde_plug2tap). --json: all figures as one JSON object.
+# C sender is started under `chrt -f 50`, so both get the same, and so are vde_switch and vde_plug2tap).
+# --set: passed to nicsim (e.g. --set network.vde.spin=0us). --json: all figures as one JSON object.
 # Needs root, vde2 (vde_switch, vde_plug2tap), iproute2, python3 and cc with libvdeplug-dev. Traffic stays in the
 # namespace and the switch, addresses 192.0.2.0/24 only; everything is removed on exit, also on failure or a
 # signal. Exit status: 0 measured, 1 a run failed, 2 missing requirements.
@@ -24,6 +25,7 @@ seconds=3
 rates="1000 10000"
 priority=""
 json_out=""
+extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --nicsim) nicsim=$2; shift 2 ;;
@@ -31,6 +33,7 @@ while [ $# -gt 0 ]; do
         --rates) rates=$2; shift 2 ;;
         --real-time-priority) priority=1; shift ;;
         --json) json_out=$2; shift 2 ;;
+        --set) extra+=(--set "$2"); shift 2 ;;
         *) echo "pacing-measure: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -117,6 +120,7 @@ for rate in $rates; do
           --set "writes.interval=${interval_ps}ps" --set "writes.count=$count"
           --set "duration=$((seconds * 1000 + 300))ms" --pcap "$dir/$label.pcap" --format json --no-progress)
     [ -n "$priority" ] && args+=(--real-time-priority)
+    args+=("${extra[@]}")
     sleep 0.1  # vde_switch loses frames from a plug that sends at once; the run opens its plug and starts at once
     if ! "$nicsim" "${args[@]}" > "$dir/$label.json" 2> "$dir/$label.err"; then
         echo "pacing-measure: nicsim failed:" >&2; cat "$dir/$label.err" >&2; failed=1

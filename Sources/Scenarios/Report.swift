@@ -80,11 +80,13 @@ public struct Report: Codable, Hashable, Sendable {
         /// Wall-clock nanoseconds spent spinning before frames.
         public var spunNs: Int64? = nil
         /// Falling behind the wall clock: frames later than the catch-up limit, episodes, wall time behind in
-        /// all, how far the schedule slipped in all, and whether the run was still behind at its end.
+        /// all, how far virtual time trailed the original mapping at the end and at most, and whether the run
+        /// was still behind at its end.
         public var framesOverLimit: Int? = nil
         public var behindEpisodes: Int? = nil
         public var behindNs: Int64? = nil
         public var slipNs: Int64? = nil
+        public var maxSlipNs: Int64? = nil
         public var stillBehind: Bool? = nil
         /// "granted" or "refused: …" when the scenario asked for real-time priority; absent otherwise.
         public var realTimePriority: String? = nil
@@ -368,6 +370,7 @@ extension World {
             report.behindEpisodes = p.behindEpisodes
             report.behindNs = p.behindWallNanoseconds
             report.slipNs = p.slipNanoseconds
+            report.maxSlipNs = p.maxSlipNanoseconds
             report.stillBehind = p.stillBehind
         }
         report.realTimePriority = realTimePriority
@@ -596,7 +599,7 @@ extension Report {
                  "\(frames), \(Self.rate(v.achievedFramesPerSecond)) / \(Self.rate(v.scheduledFramesPerSecond)) per s"],
                 ["behind the wall clock", (v.behindEpisodes ?? 0) == 0 ? "never" :
                     "\(v.behindEpisodes ?? 0)× for \(v.behindNs ?? 0) ns, \(v.framesOverLimit ?? 0) frames over the "
-                    + "\(v.catchUpLimitNs ?? 0) ns limit, slipped \(v.slipNs ?? 0) ns"
+                    + "\(v.catchUpLimitNs ?? 0) ns limit, up to \(v.maxSlipNs ?? 0) ns behind, \(v.slipNs ?? 0) ns at the end"
                     + (v.stillBehind == true ? " (still behind at the end)" : "")],
             ] } ?? []) + (v.realTimePriority.map { [["real-time priority", $0]] } ?? []))
         }

@@ -34,9 +34,11 @@ public struct PacingReport: Hashable, Sendable {
     public var behindEpisodes = 0
     /// Wall-clock nanoseconds spent behind, over all episodes (up to the last frame when still behind).
     public var behindWallNanoseconds: Int64 = 0
-    /// How far the schedule slipped in all, nanoseconds: how far virtual time ended behind the wall clock's
-    /// original mapping.
+    /// How far virtual time trailed the wall clock's original mapping at the end, nanoseconds (slips less what
+    /// was repaid).
     public var slipNanoseconds: Int64 = 0
+    /// The largest such trail during the run, nanoseconds: how far behind the run fell.
+    public var maxSlipNanoseconds: Int64 = 0
     /// Whether the run was still behind at its last frame.
     public var stillBehind = false
     /// Wall-clock nanoseconds from start to the last tick or frame.
@@ -57,7 +59,7 @@ public struct PacingReport: Hashable, Sendable {
             + "\(Self.text(p999LatenessNanoseconds)) max \(Self.text(maxLatenessNanoseconds))"
         if behindEpisodes > 0 {
             line += "; behind \(behindEpisodes)× for \(Self.text(behindWallNanoseconds)), \(framesOverLimit) frames "
-                + "over the \(Self.text(catchUpLimitNanoseconds)) limit, slipped \(Self.text(slipNanoseconds))"
+                + "over the \(Self.text(catchUpLimitNanoseconds)) limit, up to \(Self.text(maxSlipNanoseconds)) behind"
         }
         return line
     }

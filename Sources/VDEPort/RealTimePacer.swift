@@ -30,7 +30,10 @@ import SimCore
 /// behind it follow as fast as they come, so a backlog of at most the limit goes out back to back. A frame later
 /// than the limit is also sent at once, but is counted as over the limit, and the mapping slips by its lateness
 /// minus the limit: virtual time now trails the original schedule, the later frames keep their spacing from
-/// there, and the pacer never bursts more than the limit's worth of frames to catch up. A run is *behind* from
+/// there, and the pacer never bursts more than the limit's worth of frames to catch up. Once the pacer is ahead
+/// again, it repays the slip gradually: each frame may go out up to ``Configuration/recoveryFraction`` (10 %) of
+/// its virtual distance from the previous frame early, never late, so the stream runs at most 10 % fast until
+/// virtual time is back on the original mapping (a 4 ms slip at any rate is repaid over 40 ms). A run is *behind* from
 /// its first frame over the limit until the pacer next has to wait for a frame (sleep or spin); each such
 /// episode is reported to ``behindHandler`` when it starts and when it ends, and counted in ``report``.
 ///
@@ -53,6 +56,10 @@ public final class RealTimePacer: EventHandler {
         /// Lateness beyond which a frame counts as over the limit and the schedule slips (> 0); 1 ms, so that a
         /// backlog sent back to back never exceeds one millisecond of frames (10 frames at 10,000/s).
         public var catchUpLimitNanoseconds: Int64 = 1_000_000
+        /// How fast a slip is repaid once the pacer is ahead again (0…1): each frame may go out this fraction of
+        /// its virtual distance from the previous frame early; 0.1, so a repaying stream runs at most 10 % fast.
+        /// 0 keeps a slip for good.
+        public var recoveryFraction = 0.1
         /// With a value, the pacer also keeps a lateness histogram per interval of virtual time (``series``).
         public var seriesInterval: SimDuration?
 
@@ -98,6 +105,7 @@ public final class RealTimePacer: EventHandler {
     private var wallAnchor: Int64 = 0
     private var virtualAnchor = SimTime.zero
     private var slip: Int64 = 0
+    private var maxSlip: Int64 = 0
     private var generation: UInt64 = 0
     private var ticks = 0
     private var sleeps = 0
@@ -136,6 +144,8 @@ public final class RealTimePacer: EventHandler {
         precondition(configuration.tick > .zero, "pacer tick must be positive")
         precondition(configuration.spinThresholdNanoseconds >= 0, "spin threshold must not be negative")
         precondition(configuration.leadNanoseconds >= 0, "lead must not be negative")
+        precondition(configuration.recoveryFraction >= 0 && configuration.recoveryFraction <= 1,
+                     "recovery fraction must lie in 0…1")
         precondition(configuration.catchUpLimitNanoseconds > 0, "catch-up limit must be positive")
         precondition(configuration.seriesInterval.map { $0 > .zero } ?? true, "series interval must be positive")
         self.name = name
@@ -227,20 +237,30 @@ public final class RealTimePacer: EventHandler {
     @discardableResult
     public func waitToSend(at time: SimTime) -> Int64 {
         guard isRunning else { return 0 }
-        let due = dueTime(of: time)
+        var due = dueTime(of: time)
+        var wall = clock.now()
+        // Repay part of a slip, never so much that this frame would be late.
+        if slip > 0, let previous = lastSend?.virtual, time > previous, wall < due {
+            let allowance = Int64(Double((time - previous).nanoseconds) * configuration.recoveryFraction)
+            let repaid = min(slip, allowance, due - wall)
+            slip -= repaid
+            intervalSlip -= repaid
+            due -= repaid
+        }
         while true {
-            let wall = clock.now()
             switch Self.decision(wall: wall, due: due, configuration: configuration) {
             case .sleep(let until):
                 if behind { catchUp(at: time, wall: wall) }
                 sleeps += 1
                 clock.sleep(until: until)
+                wall = clock.now()
             case .spin(let until):
                 if behind { catchUp(at: time, wall: wall) }
                 spins += 1
                 var now = wall
                 while now < until { now = clock.now() }
                 spun += now - wall
+                wall = now
             case .send(let late):
                 record(late, wall: wall, at: time)
                 return late
@@ -256,6 +276,7 @@ public final class RealTimePacer: EventHandler {
         let added = late - configuration.catchUpLimitNanoseconds
         slip += added
         intervalSlip += added
+        maxSlip = max(maxSlip, slip)
         framesOverLimit += 1
         episodeFrames += 1
         guard !behind else { return }
@@ -341,6 +362,7 @@ public final class RealTimePacer: EventHandler {
         r.behindEpisodes = episodes
         r.behindWallNanoseconds = behindWall + (behind ? lastWall - episodeStart : 0)
         r.slipNanoseconds = slip
+        r.maxSlipNanoseconds = maxSlip
         r.stillBehind = behind
         r.wallNanoseconds = lastWall - wallAnchor
         r.virtualElapsed = lastVirtual - virtualAnchor

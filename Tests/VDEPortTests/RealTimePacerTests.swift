@@ -149,12 +149,38 @@ extension VDEPortTestsRoot {
                 Issue.record("no catch-up event: \(events)")
                 return
             }
-            #expect(at == .milliseconds(3) && frames == 1 && total == late - Self.limit)
+            // The waiting frame repaid 10 % of its 1.9 ms from the frame before: 190 us of the slip.
+            #expect(at == .milliseconds(3) && frames == 1 && total == late - Self.limit - 190_000)
             #expect(near(wall, 0))  // the waiting frame was read right after the one before it
             let report = pacer.report
             #expect(report.framesOverLimit == 1 && report.behindEpisodes == 1 && !report.stillBehind)
-            #expect(report.slipNanoseconds == late - Self.limit)
+            #expect(report.slipNanoseconds == late - Self.limit - 190_000)
+            #expect(report.maxSlipNanoseconds == late - Self.limit)
             #expect(report.behindWallNanoseconds == wall)
+        }
+
+        @Test func aSlipIsRepaidAtMostTenPercentFasterThanTheSchedule() {
+            let clock = FakeClock()
+            let (_, pacer) = Self.pacer(clock)
+            let gap = SimDuration.microseconds(100)
+            var time = SimTime.zero + gap
+            pacer.waitToSend(at: time)
+            clock.work(5_000_000)  // a 5 ms stall: the schedule slips by about 4 ms
+            var sends: [Int64] = []
+            for _ in 0..<1_000 {
+                time += gap
+                pacer.waitToSend(at: time)
+                sends.append(clock.time)
+            }
+            let maxSlip = pacer.report.maxSlipNanoseconds
+            #expect(maxSlip > 3_800_000 && maxSlip < 4_000_000)
+            // Repaid in full: 10 us per 100 us frame, about 400 frames.
+            #expect(pacer.report.slipNanoseconds == 0)
+            // Once the backlog is out, frames are never closer than 90 % of their spacing.
+            let spacings = zip(sends.dropFirst(20), sends.dropFirst(21)).map { $1 - $0 }
+            #expect(spacings.allSatisfy { $0 >= 90_000 - 100 })
+            #expect(spacings.contains { $0 < 95_000 })  // and some were repaying
+            #expect(spacings.suffix(100).allSatisfy { abs($0 - 100_000) < 100 })  // then back to the schedule
         }
 
         @Test func afterAStallAtMostTheLimitsWorthOfFramesGoesOutBackToBack() {
