@@ -66,10 +66,16 @@ tap="npace$$"
 tap=${tap:0:15}
 plug_pid=""
 receiver_pid=""
+# stop PID: SIGTERM, then SIGKILL after a second (a caller may have left SIGTERM blocked, and children inherit that).
+stop() {
+    kill "$1" 2>/dev/null || return 0
+    for _ in $(seq 20); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.05; done
+    kill -KILL "$1" 2>/dev/null || true
+}
 cleanup() {
-    [ -n "$receiver_pid" ] && kill "$receiver_pid" 2>/dev/null || true
-    [ -n "$plug_pid" ] && kill "$plug_pid" 2>/dev/null || true
-    [ -f "$dir/switch.pid" ] && kill "$(cat "$dir/switch.pid")" 2>/dev/null || true
+    [ -n "$receiver_pid" ] && stop "$receiver_pid"
+    [ -n "$plug_pid" ] && stop "$plug_pid"
+    [ -f "$dir/switch.pid" ] && stop "$(cat "$dir/switch.pid")"
     ip netns delete "$namespace" 2>/dev/null || true
     rm -rf "$dir"
 }
@@ -82,10 +88,11 @@ cc -O2 -o "$dir/pace_send" Scripts/pacing/pace_send.c -lvdeplug
 # machine they would otherwise add the scheduler's delays of normal threads to both senders' figures.
 rt=()
 [ -n "$priority" ] && rt=(chrt -f 50)
-"${rt[@]}" vde_switch -s "$dir/switch" -d -p "$dir/switch.pid"
+# The daemons write to files, never to this script's output: a caller reading that to its end would wait for them.
+"${rt[@]}" vde_switch -s "$dir/switch" -d -p "$dir/switch.pid" </dev/null >"$dir/switch.log" 2>&1
 for _ in $(seq 50); do [ -e "$dir/switch/ctl" ] && break; sleep 0.1; done
 ip netns add "$namespace"
-ip netns exec "$namespace" "${rt[@]}" vde_plug2tap -s "$dir/switch" "$tap" &
+ip netns exec "$namespace" "${rt[@]}" vde_plug2tap -s "$dir/switch" "$tap" </dev/null >"$dir/plug.log" 2>&1 &
 plug_pid=$!
 for _ in $(seq 100); do ip -n "$namespace" link show "$tap" >/dev/null 2>&1 && break; sleep 0.05; done
 ip -n "$namespace" link show "$tap" >/dev/null 2>&1 || { echo "pacing-measure: vde_plug2tap made no $tap" >&2; exit 1; }
