@@ -97,14 +97,15 @@ def analyze(arrivals_path, label, pcap=None, sequenced=False, json_out=None):
     stamps, heads = arrivals["stamps"], arrivals["heads"]
     pairs = []  # (send ns, arrival ns)
     if sequenced:
-        sent = None
+        highest = -1
         for stamp, head in zip(stamps, heads):
             raw = bytes.fromhex(head)
             if len(raw) < 16:
                 continue
-            _, due = struct.unpack(">QQ", raw)
+            k, due = struct.unpack(">QQ", raw)
+            highest = max(highest, k)
             pairs.append((due, stamp))
-        expected = None
+        expected = highest + 1 if highest >= 0 else None  # datagrams lost after the last arrival are not seen
     else:
         sends = pcap_times(pcap)
         expected = len(sends)
