@@ -598,9 +598,9 @@ extension Report {
                 ["paced frames, achieved / scheduled rate",
                  "\(frames), \(Self.rate(v.achievedFramesPerSecond)) / \(Self.rate(v.scheduledFramesPerSecond)) per s"],
                 ["behind the wall clock", (v.behindEpisodes ?? 0) == 0 ? "never" :
-                    "\(v.behindEpisodes ?? 0)× for \(v.behindNs ?? 0) ns, \(v.framesOverLimit ?? 0) frames over the "
-                    + "\(v.catchUpLimitNs ?? 0) ns limit, up to \(v.maxSlipNs ?? 0) ns behind, \(v.slipNs ?? 0) ns at the end"
-                    + (v.stillBehind == true ? " (still behind at the end)" : "")],
+                    "\(v.behindEpisodes ?? 0)× for \(PacingReport.text(v.behindNs ?? 0)), \(v.framesOverLimit ?? 0) "
+                    + "frames over the limit, up to \(PacingReport.text(v.maxSlipNs ?? 0)) behind"
+                    + (v.stillBehind == true ? " (still at the end)" : "")],
             ] } ?? []) + (v.realTimePriority.map { [["real-time priority", $0]] } ?? []))
         }
         out += faultsText()
