@@ -12,7 +12,7 @@ import MediaStreams
 /// byte for byte.
 public struct Report: Codable, Hashable, Sendable {
     /// Version of the JSON layout; bumped when a field changes meaning or goes away.
-    public var schemaVersion = 2
+    public var schemaVersion = 3
     public var scenario: String
     public var seed: UInt64
     /// Virtual time at the end of the run, picoseconds.
