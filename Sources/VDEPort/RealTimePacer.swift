@@ -37,7 +37,7 @@ import SimCore
 /// its first frame over the limit until the pacer next has to wait for a frame (sleep or spin); each such
 /// episode is reported to ``behindHandler`` when it starts and when it ends, and counted in ``report``.
 ///
-/// This and `VDEPort` are the only wall-clock readers outside SimCore (DESIGN.md §2). The clock is injectable
+/// This and `VDEPort` are the only wall-clock readers outside SimCore (ARCHITECTURE.md: no wall clock in the model). The clock is injectable
 /// (``PacingClock``) so that the decisions are unit-tested without sleeping.
 public final class RealTimePacer: EventHandler {
     /// How the pacer waits and when it gives up on catching up.
