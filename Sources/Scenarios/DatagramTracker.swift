@@ -7,8 +7,9 @@ import SimCore
 ///
 /// It reads the records the components already make (`write-queued` and `write-posting` from the driver,
 /// `descriptor-write`, `dma-read`, `wire`); nothing in the model knows it exists. Memory stays bounded: packets are
-/// keyed by ring index (a ring holds at most its size), datagrams by identification and destination with the
-/// oldest forgotten after ``datagramLimit``.
+/// keyed by ring index (a ring holds at most its size), datagrams by identification and destination from the wire
+/// until their arrival or drop, with the oldest forgotten after ``datagramLimit`` (frames that never arrive at a
+/// traced receiver: those for emulated hosts and the VDE port).
 final class DatagramTracker {
     /// One packet as the driver posted it: its write call (driver write id, 0 when unknown) and descriptor span.
     struct Packet {
@@ -118,4 +119,10 @@ final class DatagramTracker {
     func datagram(_ r: TraceRecord) -> Datagram? { Self.key(r).flatMap { datagrams[$0] } }
 
     func datagram(key: String) -> Datagram? { datagrams[key] }
+
+    /// Forgets the datagram of a record that ends its way (an arrival or a drop), so memory holds only frames in
+    /// flight.
+    func forget(_ r: TraceRecord) {
+        if let key = Self.key(r) { datagrams[key] = nil }
+    }
 }

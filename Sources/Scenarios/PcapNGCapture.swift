@@ -161,6 +161,9 @@ public final class PcapNGCapture: Tracer {
                 writePending(comment: "\(r.int("bytes") ?? 0)-byte frame, \(span), queue \(q)"
                              + (p.map { $0.write > 0 ? ", write call \($0.write)" : "" } ?? ""))
             }
+        case "arrival", "drop":
+            // The receiver's tap saw the frame before its arrival record: its way ends here.
+            tracker.forget(r)
         default: break
         }
     }

@@ -197,7 +197,10 @@ public final class PerfettoTrace: Tracer {
             let peer = machine == "switch" && port < portPeers.count ? " → " + portPeers[port] : ""
             let portTrack = "port \(port)\(peer)"
             counter(machine, portTrack + " queued bytes", unit: "bytes", t, r.int("queue-bytes") ?? 0, inside: inside)
-            guard inside else { return }
+            guard inside else {
+                if r.event == "drop" { tracker.forget(r) }
+                return
+            }
             let flows = tracker.datagram(r).map { [$0.flow] } ?? []
             let to = r.text("to") ?? "?"
             switch r.event {
@@ -205,6 +208,7 @@ public final class PerfettoTrace: Tracer {
                 instant(machine, portTrack, "queued: frame to \(to)", t, flows: flows, args: r.fields)
             case "drop":
                 instant(machine, portTrack, "DROP: frame to \(to)", t, terminating: flows, args: r.fields)
+                tracker.forget(r)
             default:
                 let rate = machine == "switch" && port < portRates.count ? portRates[port] : 1_000_000_000
                 let start = t - serialization(bytes: Int(r.int("bytes") ?? 0), rate: rate)
@@ -213,9 +217,10 @@ public final class PerfettoTrace: Tracer {
             }
         case "arrival":
             if setTopBoxNames.contains(component) { pendingBufferSample = (component, t) }
-            guard inside else { return }
             let flows = tracker.datagram(r).map { [$0.flow] } ?? []
-            instant(machine, "arrivals", "datagram from \(r.text("to") ?? "?")", t, terminating: flows, args: r.fields)
+            tracker.forget(r)
+            guard inside else { return }
+            instant(machine, "arrivals", "datagram to \(r.text("to") ?? "?")", t, terminating: flows, args: r.fields)
         default:
             if inside { instant(machine, component, r.event, t, args: r.fields) }
         }
