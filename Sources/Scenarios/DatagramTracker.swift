@@ -28,6 +28,8 @@ final class DatagramTracker {
         var to: String
         var flow: UInt64
         var machine: String
+        /// The order in which datagrams went on the wire, for forgetting the oldest.
+        var sequence: Int = 0
     }
 
     /// Per sending machine: the write being posted, the packet being written, packets by first descriptor index.
@@ -41,9 +43,7 @@ final class DatagramTracker {
 
     var senders: [String: Sender] = [:]
     var datagrams: [String: Datagram] = [:]
-    /// Datagram keys in insertion order, for forgetting the oldest.
-    var datagramOrder: [String] = []
-    var datagramOrderHead = 0
+    var datagramSequence = 0
     static let datagramLimit = 1 << 16
     private var nextFlow: UInt64 = 1
 
@@ -73,17 +73,18 @@ final class DatagramTracker {
     /// A descriptor written: returns the packet it belongs to and whether it opens that packet.
     func descriptorWritten(machine: String, _ r: TraceRecord) -> (packet: Packet, opens: Bool) {
         let index = r.int("index") ?? 0
-        var s = senders[machine, default: Sender()]
+        if senders[machine] == nil { senders[machine] = Sender() }
+        // Mutated in place: a copy of the sender would copy its packet table on every descriptor.
         var opens = false
-        if s.openPacket == nil {
-            s.openPacket = Packet(write: s.currentWrite, flow: newFlow(kind: 2), first: index, last: index)
+        if senders[machine]?.openPacket == nil {
+            let opened = Packet(write: senders[machine]?.currentWrite ?? 0, flow: newFlow(kind: 2), first: index, last: index)
+            senders[machine]?.openPacket = opened
             opens = true
         }
-        s.openPacket?.last = index
-        let packet = s.openPacket ?? Packet(write: 0, flow: 0, first: index, last: index)
-        s.packets[packet.first] = packet
-        if r.int("eop") == 1 { s.openPacket = nil }
-        senders[machine] = s
+        senders[machine]?.openPacket?.last = index
+        let packet = senders[machine]?.openPacket ?? Packet(write: 0, flow: 0, first: index, last: index)
+        senders[machine]?.packets[packet.first] = packet
+        if r.int("eop") == 1 { senders[machine]?.openPacket = nil }
         return (packet, opens)
     }
 
@@ -93,24 +94,21 @@ final class DatagramTracker {
     /// A frame on the wire: its datagram, with the segment index counted over frames of one packet.
     func wire(machine: String, _ r: TraceRecord) -> Datagram? {
         let descriptor = r.int("descriptor") ?? -1
-        var s = senders[machine, default: Sender()]
-        s.segment = s.lastWireDescriptor == descriptor ? s.segment + 1 : 0
-        s.lastWireDescriptor = descriptor
-        senders[machine] = s
-        let p = s.packets[descriptor]
+        if senders[machine] == nil { senders[machine] = Sender() }
+        let segment = senders[machine]?.lastWireDescriptor == descriptor ? (senders[machine]?.segment ?? 0) + 1 : 0
+        senders[machine]?.segment = segment
+        senders[machine]?.lastWireDescriptor = descriptor
+        let p = senders[machine]?.packets[descriptor]
         guard let key = Self.key(r) else { return nil }
         let d = Datagram(write: p?.write ?? 0, first: p?.first ?? descriptor, last: p?.last ?? descriptor,
-                         segment: s.segment, to: r.text("to") ?? "", flow: newFlow(kind: 3), machine: machine)
-        if datagrams.updateValue(d, forKey: key) == nil {
-            datagramOrder.append(key)
-            if datagramOrder.count - datagramOrderHead > Self.datagramLimit {
-                datagrams[datagramOrder[datagramOrderHead]] = nil
-                datagramOrderHead += 1
-                if datagramOrderHead >= Self.datagramLimit {
-                    datagramOrder.removeFirst(datagramOrderHead)
-                    datagramOrderHead = 0
-                }
-            }
+                         segment: segment, to: r.text("to") ?? "", flow: newFlow(kind: 3), machine: machine)
+        datagrams[key] = d
+        datagramSequence += 1
+        datagrams[key]?.sequence = datagramSequence
+        if datagrams.count > Self.datagramLimit {
+            // Frames that never reach a traced receiver: drop the older half (amortized constant time per frame).
+            let keep = datagramSequence - Self.datagramLimit / 2
+            datagrams = datagrams.filter { $0.value.sequence > keep }
         }
         return d
     }
