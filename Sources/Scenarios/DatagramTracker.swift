@@ -37,7 +37,9 @@ final class DatagramTracker {
         var currentWrite: Int64 = 0
         var openPacket: Packet?
         var packets: [Int64: Packet] = [:]
+        /// The last frame's queue and first descriptor: a frame with the same ones is the next segment.
         var lastWireDescriptor: Int64 = -1
+        var lastWireQueue: Int64 = -1
         var segment = 0
     }
 
@@ -95,9 +97,12 @@ final class DatagramTracker {
     func wire(machine: String, _ r: TraceRecord) -> Datagram? {
         let descriptor = r.int("descriptor") ?? -1
         if senders[machine] == nil { senders[machine] = Sender() }
-        let segment = senders[machine]?.lastWireDescriptor == descriptor ? (senders[machine]?.segment ?? 0) + 1 : 0
+        let queue = r.int("queue") ?? 0
+        let same = senders[machine]?.lastWireDescriptor == descriptor && senders[machine]?.lastWireQueue == queue
+        let segment = same ? (senders[machine]?.segment ?? 0) + 1 : 0
         senders[machine]?.segment = segment
         senders[machine]?.lastWireDescriptor = descriptor
+        senders[machine]?.lastWireQueue = queue
         let p = senders[machine]?.packets[descriptor]
         guard let key = Self.key(r) else { return nil }
         let d = Datagram(write: p?.write ?? 0, first: p?.first ?? descriptor, last: p?.last ?? descriptor,
