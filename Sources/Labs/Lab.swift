@@ -179,6 +179,17 @@ public struct Lab: Sendable, Identifiable {
         return lines
     }
 
+    /// The command that writes the lab's timeline: a Perfetto trace (every call, descriptor, DMA read, frame,
+    /// queue and arrival, with arrows that follow each datagram; open it at ui.perfetto.dev) and a pcapng capture
+    /// of every capture point, of the first variant.
+    public var timeline: String {
+        let sets = settings.map { " --set " + $0 }.joined()
+        let first = vary.map { " --set \($0.key)=\($0.values.first ?? "")" }.joined()
+        let real = kind == .realLinux ? " --set network.vde.url=vde:///tmp/nicsim-lab" : ""
+        return "swift run nicsim run \(scenarioPath)" + sets + first + real
+            + " --perfetto \(name).pftrace --pcapng \(name).pcapng"
+    }
+
     /// The variants' labels in run order, as `nicsim compare` prints them.
     public var variantLabels: [String] {
         var labels = [""]

@@ -61,6 +61,9 @@ public struct LabResult: Sendable {
             out += "\nPictures: open the pages in a browser (charts of the ring, interrupts, switch queues, arrivals, one packet's way)\n"
             out += lab.pictures.map { shellLines($0) }.joined()
         }
+        out += "\nTimeline: open the .pftrace at ui.perfetto.dev (a track per call, queue, port, link and receiver; arrows"
+            + " follow each datagram) and the .pcapng in Wireshark (a comment on every frame)\n"
+        out += shellLines(lab.timeline)
         out += "\nWhat to look at\n"
         out += lab.observe.map { wrap("- " + lab.resolve($0), indent: "  ", hanging: "    ") }.joined()
         out += "\nThe numbers (stated by this lab, measured just now)\n"

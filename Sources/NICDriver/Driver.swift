@@ -278,6 +278,7 @@ public final class Driver: NetworkDriver {
         for e in entries { queuedEntries.append(QueuedEntry(entry: e)) }
         queued.append(WriteState(id: id, space: space, firstEntry: first, entryCount: entries.count,
                                  remainingEntries: entries.count, path: path ?? configuration.path))
+        if let simulator = traceSimulator, simulator.tracer != nil { traceWrite("write-queued", id, simulator) }
         post()
         counters.peakQueuedWrites = max(counters.peakQueuedWrites, UInt64(queued.count - queuedHead))
         return id
@@ -464,6 +465,7 @@ public final class Driver: NetworkDriver {
     /// Posts packets of queued writes until they are all posted or the ring is full.
     func post() {
         while queuedHead < queued.count {
+            if let simulator = traceSimulator, simulator.tracer != nil { traceWrite("write-posting", queued[queuedHead].id, simulator) }
             guard postPackets(of: &queued[queuedHead]) else {
                 // Ring full: make sure the device will report the last descriptor so the driver gets it back.
                 counters.ringFullStalls += 1
@@ -699,6 +701,11 @@ public final class Driver: NetworkDriver {
         }
         lastPostedHasReport = d.command.contains(.reportStatus)
         if lastPostedHasReport { enqueueReport(posted - 1) }
+    }
+
+    /// Traces a write being queued or posted: the descriptors written after `write-posting` belong to that write.
+    func traceWrite(_ event: String, _ id: WriteID, _ simulator: Simulator) {
+        simulator.trace(traceName, event, [("write", .int(Int64(id.rawValue)))])
     }
 
     func enqueueReport(_ index: UInt64) {

@@ -116,6 +116,11 @@ public final class EthernetSwitch: EventHandler {
         ports[port].counters
     }
 
+    /// Sets the capture tap that sees each frame as its last bit leaves `port` (nil removes it).
+    public func setEgressObserver(_ port: Int, _ observer: FrameObserver?) {
+        ports[port].egressObserver = observer
+    }
+
     /// The counters of every port, indexed by port number (allocates; for reports).
     public var allPortCounters: [SwitchPortCounters] { ports.map(\.counters) }
 

@@ -44,6 +44,10 @@ public final class Link: EventHandler {
     /// Frames lost in both directions.
     public var lostFrames: Int { aToB.lostFrames + bToA.lostFrames }
 
+    /// Capture taps: see each frame as its last bit arrives at side A or side B, before the sink takes it.
+    public var observerAtA: FrameObserver?
+    public var observerAtB: FrameObserver?
+
     private let nearA: LinkEnd
     private let nearB: LinkEnd
     /// The attached sinks, held strongly (each direction calls its far sink through a ``FrameSinkReference``).
@@ -178,6 +182,7 @@ public final class Link: EventHandler {
         // this link).
         let sink = event.kind == Kind.arriveAtB ? Self.count(length, on: &ab) : Self.count(length, on: &ba)
         if let sink {
+            if let o = event.kind == Kind.arriveAtB ? observerAtB : observerAtA { o.observe(frame, at: simulator.now, simulator: simulator) }
             sink.accept(frame, simulator: simulator)
         } else {
             simulator.frames.release(frame)

@@ -30,6 +30,8 @@ class OutputPort {
     let gap: SimDuration
     /// Egress line rate, bits per second.
     let rate: Int64
+    /// Sees each frame as its last bit leaves the port (a capture tap); nil when nobody listens.
+    var egressObserver: FrameObserver?
     /// Where transmitted frames go; nil while the port is not cabled.
     var sink: FrameSink? {
         didSet { sinkReference = sink.map(FrameSinkReference.init) }
@@ -117,6 +119,7 @@ class OutputPort {
         busy = false
         freeAt = simulator.now + gap
         if simulator.tracer != nil { trace("dequeue", frame, simulator) }
+        egressObserver?.observe(frame, at: simulator.now, simulator: simulator)
         // Start the next frame before handing this one over, so that a sink that feeds straight back into this
         // element finds the port's state consistent.
         if !queue.isEmpty { startTransmission(simulator: simulator) }

@@ -7,8 +7,12 @@ import SimCore
 /// The page loads nothing from elsewhere (no scripts, fonts or styles from outside): styles and the small script
 /// that notes each chart's drawn size are inline, so the file can be mailed or archived as it is.
 public enum HTMLReport {
-    /// The page for `report` with charts from `recorder`.
-    public static func page(_ report: Report, recorder: RunRecorder) -> String {
+    /// The page for `report` with charts from `recorder`. `timeline` names the Perfetto trace written with it
+    /// (`--perfetto`), if any, and `command` the command line that makes one: each chart links to the same window of
+    /// virtual time in the trace, and the page says how to open the trace offline.
+    public static func page(_ report: Report, recorder: RunRecorder, timeline: String? = nil,
+                            command: String? = nil) -> String {
+        let link = TimelineLink(file: timeline, command: command)
         var out = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
@@ -20,7 +24,7 @@ public enum HTMLReport {
             td:first-child,th:first-child{text-align:left} .fail{color:#b00020;font-weight:600} .pass{color:#16794a}
             figure{margin:8px 0 18px} figcaption{color:#555;font-size:13px;margin-top:4px}
             svg{background:#fcfcfc;border:1px solid #e4e4e4} svg text{font:11px system-ui,sans-serif;fill:#333}
-            .ax{stroke:#999;stroke-width:1} .grid{stroke:#eee;stroke-width:1} pre{background:#f6f6f6;padding:10px;overflow:auto;font-size:12px}
+            .tl{font-size:12px;margin:2px 0 0} .ax{stroke:#999;stroke-width:1} .grid{stroke:#eee;stroke-width:1} pre{background:#f6f6f6;padding:10px;overflow:auto;font-size:12px}
             </style></head><body>
             <h1>\(escape(report.scenario))</h1>
             <p>seed \(report.seed) · virtual time \(SimDuration(rawValue: report.endTimePs)) · \(report.events) events · ended: \(escape(report.outcome)) · fingerprint <code>\(report.fingerprint)</code></p>
@@ -34,11 +38,19 @@ public enum HTMLReport {
             }
             out += "</table>\n"
         }
+        let whole = 0..<max(report.endTimePs, 1)
         out += "<h2>Transmit ring and interrupts</h2>\n" + ringChart(recorder, end: report.endTimePs)
+            + link.html(whole, tracks: "server: queue 0 ring occupancy, interrupt line, interrupt handler")
         out += "<h2>Switch output queues</h2>\n" + switchChart(report, recorder, end: report.endTimePs)
+            + link.html(whole, tracks: "switch: port N queued bytes; links: switch → link.NAME")
         out += "<h2>Arrivals per destination</h2>\n" + arrivalsChart(report, recorder, end: report.endTimePs)
-        out += "<h2>One packet, from write call to receiver</h2>\n" + journeyChart(recorder.journey())
+            + link.html(whole, tracks: "each receiver's arrivals")
+        let journey = recorder.journey()
+        let journeyWindow = (journey.first?.time.rawValue ?? 0)..<max((journey.last?.time.rawValue ?? 0) + 1, (journey.first?.time.rawValue ?? 0) + 1)
+        out += "<h2>One packet, from write call to receiver</h2>\n" + journeyChart(journey)
+            + link.html(journeyWindow, tracks: "follow the flow arrows from the write call in server: calls")
         out += "<h2>Cycles by category</h2>\n" + cyclesChart(report)
+        out += link.explanation()
         if recorder.truncated {
             out += "<p><em>Long run: each series shows its first \(recorder.pointLimit) points.</em></p>\n"
         }
@@ -47,7 +59,19 @@ public enum HTMLReport {
             <script>
             for (const f of document.querySelectorAll('figure[data-chart]')) {
               const s = f.querySelector('svg'); const b = s.getBoundingClientRect();
-              f.setAttribute('data-rendered', Math.round(b.width) + 'x' + Math.round(b.height) + ' marks=' + s.querySelectorAll('.m').length);
+              // Labels that overlap another label, or stick out of the chart, make it unreadable: count them.
+              const boxes = [...s.querySelectorAll('text')].map(t => t.getBoundingClientRect()).filter(r => r.width > 0);
+              let overlaps = 0, outside = 0;
+              for (let i = 0; i < boxes.length; i++) {
+                const a = boxes[i];
+                if (a.left < b.left - 1 || a.right > b.right + 1 || a.top < b.top - 1 || a.bottom > b.bottom + 1) outside++;
+                for (let j = i + 1; j < boxes.length; j++) {
+                  const c = boxes[j];
+                  if (a.left < c.right - 1 && c.left < a.right - 1 && a.top < c.bottom - 1 && c.top < a.bottom - 1) overlaps++;
+                }
+              }
+              f.setAttribute('data-rendered', Math.round(b.width) + 'x' + Math.round(b.height) + ' marks=' + s.querySelectorAll('.m').length
+                + ' labels=' + boxes.length + ' overlaps=' + overlaps + ' outside=' + outside);
             }
             </script>
             </body></html>
@@ -152,11 +176,13 @@ public enum HTMLReport {
         for v in valueTicks(f.v1) {
             let y = f.y(v)
             s += "<line class=\"grid\" x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(r(y))\" y2=\"\(r(y))\"/>"
-            s += "<text x=\"\(left - 6)\" y=\"\(r(y + 4))\" text-anchor=\"end\">\(format(v))</text>"
+            // The zero label sits a little high, clear of the first time label under the corner.
+            s += "<text x=\"\(left - 6)\" y=\"\(r(v == 0 ? y - 2 : y + 4))\" text-anchor=\"end\">\(format(v))</text>"
         }
         s += "<line class=\"ax\" x1=\"\(left)\" x2=\"\(left)\" y1=\"\(f.top)\" y2=\"\(f.top + f.height)\"/>"
         s += "<line class=\"ax\" x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(f.top + f.height)\" y2=\"\(f.top + f.height)\"/>"
-        s += "<text x=\"6\" y=\"\(r(f.top + 10))\">\(escape(valueLabel))</text>"
+        // The value's name inside the plot's top left corner, clear of the tick labels left of the axis.
+        s += "<text x=\"\(left + 6)\" y=\"\(r(f.top + 10))\">\(escape(valueLabel))</text>"
         if showTime {
             for (t, label) in timeTicks(f.t0, f.t1) {
                 s += "<text x=\"\(r(f.x(t)))\" y=\"\(r(f.top + f.height + 14))\" text-anchor=\"middle\">\(label)</text>"
@@ -233,6 +259,7 @@ public enum HTMLReport {
     static func switchChart(_ report: Report, _ rec: RunRecorder, end: Int64) -> String {
         let ports = rec.switchQueues.keys.sorted().filter { (rec.switchQueues[$0]?.map(\.value).max() ?? 0) > 0 }
         guard !ports.isEmpty else { return empty("chart-switch", "No frame waited in a switch queue.") }
+        if ports.count > smallMultipleLimit { return switchHeatMap(report, rec, ports: ports, end: end) }
         let peak = Double(ports.compactMap { rec.switchQueues[$0]?.map(\.value).max() }.max() ?? 1)
         let t1 = Double(max(end, 1))
         let f = Frame(t0: 0, t1: t1, v1: peak, top: 14, height: 200)
@@ -257,6 +284,7 @@ public enum HTMLReport {
     static func arrivalsChart(_ report: Report, _ rec: RunRecorder, end: Int64) -> String {
         let names = report.receivers.map(\.name).filter { !(rec.arrivals[$0]?.isEmpty ?? true) }
         guard !names.isEmpty else { return empty("chart-arrivals", "No datagram reached a receiver.") }
+        if names.count > smallMultipleLimit { return arrivalsHeatMap(report, rec, names: names, end: end) }
         let t1 = Double(max(end, 1))
         let rowHeight = 22.0
         let rasterTop = 10.0

@@ -74,6 +74,8 @@ public final class World {
     public let pacer: RealTimePacer?
     /// Where pacing messages go (``Options/pacingMessages``).
     let pacingMessages: ((String) -> Void)?
+    /// The link between the switch (side A) and the VDE port (side B), when the scenario has one.
+    let vdeLink: Link?
 
     /// Options that change what a run records, not what it does.
     public struct Options: @unchecked Sendable {
@@ -265,6 +267,7 @@ public final class World {
             self.pacer = nil
         }
         self.receiverLinks = links
+        self.vdeLink = vdeLink
         self.receivers = datagramReceivers
         self.receiverNodes = nodes
 

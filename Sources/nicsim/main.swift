@@ -49,6 +49,18 @@ struct Run: ParsableCommand {
     @Flag(name: .customLong("real-time-priority"), help: "With a real-time VDE port: run the pacing thread under SCHED_FIFO with locked memory (mlockall) when allowed (root or CAP_SYS_NICE); otherwise say why and pace at normal priority. Same as network.vde.real-time-priority: true.")
     var realTimePriority = false
 
+    @Option(help: "Write a Perfetto trace of the run (open it at ui.perfetto.dev): tracks per machine, queue, port, link and receiver, counters, and flow arrows per datagram.")
+    var perfetto: String?
+
+    @Option(name: .customLong("perfetto-window"), help: "With --perfetto: keep only events from FROM to TO of virtual time (e.g. 1ms..2ms; either side may be empty).")
+    var perfettoWindow: String?
+
+    @Option(name: .customLong("perfetto-counter-interval"), help: "With --perfetto: at most two points per counter track per interval of virtual time (e.g. 10us); 0, the default, keeps every change.")
+    var perfettoCounterInterval: String?
+
+    @Option(help: "Write a pcapng capture with one interface per capture point (server NIC, each switch port's egress, each receiver, the VDE port) and a comment per frame naming its write call, destination, segment and descriptors.")
+    var pcapng: String?
+
     @Option(help: "Write one self-contained HTML page with SVG charts of the run to this file.")
     var html: String?
 
@@ -69,6 +81,16 @@ struct Run: ParsableCommand {
 
     @Flag(inversion: .prefixedNo, help: "Show progress on standard error when it is a terminal (default on).")
     var progress = true
+
+    /// `FROM..TO` in picoseconds; either side may be empty (the run's start or end).
+    static func window(_ text: String) -> Range<Int64>? {
+        let parts = text.components(separatedBy: "..")
+        guard parts.count == 2 else { return nil }
+        let from = parts[0].isEmpty ? 0 : Units.picoseconds(parts[0])
+        let to = parts[1].isEmpty ? Int64.max : Units.picoseconds(parts[1])
+        guard let from, let to, from >= 0, from < to else { return nil }
+        return from..<to
+    }
 
     enum ReportFormat: String, ExpressibleByArgument {
         case text, json
@@ -93,6 +115,22 @@ struct Run: ParsableCommand {
             }
             guard csv != nil else { throw Failure(message: "--csv-interval needs --csv FILE") }
             interval = SimDuration(rawValue: ps)
+        }
+        var window: Range<Int64> = Int64.min..<Int64.max
+        if let text = perfettoWindow {
+            guard perfetto != nil else { throw Failure(message: "--perfetto-window needs --perfetto FILE") }
+            guard let w = Self.window(text) else {
+                throw Failure(message: "--perfetto-window \(text): expected FROM..TO with durations such as 1ms..2ms, FROM before TO")
+            }
+            window = w
+        }
+        var counterInterval: Int64 = 0
+        if let text = perfettoCounterInterval {
+            guard perfetto != nil else { throw Failure(message: "--perfetto-counter-interval needs --perfetto FILE") }
+            guard let ps = Units.picoseconds(text), ps >= 0 else {
+                throw Failure(message: "--perfetto-counter-interval \(text): expected a duration such as 10us, or 0")
+            }
+            counterInterval = ps
         }
         var spec: ScenarioSpec
         do {
@@ -136,6 +174,22 @@ struct Run: ParsableCommand {
             recorder = r
             tracers.append(r)
         }
+        var perfettoTrace: PerfettoTrace?
+        var pcapngCapture: PcapNGCapture?
+        do {
+            if let perfetto {
+                let t = try PerfettoTrace(path: perfetto, spec: spec, window: window, counterInterval: counterInterval)
+                perfettoTrace = t
+                tracers.append(t)
+            }
+            if let pcapng {
+                let c = try PcapNGCapture(path: pcapng, spec: spec)
+                pcapngCapture = c
+                tracers.append(c)
+            }
+        } catch {
+            throw Failure(message: error.message)
+        }
         options.tracer = tracers.isEmpty ? nil : (tracers.count == 1 ? tracers[0] : TraceFanOut(tracers))
         let world: World
         do {
@@ -143,6 +197,8 @@ struct Run: ParsableCommand {
         } catch {
             throw Failure(message: "\(scenario): \(error.message)")
         }
+        perfettoTrace?.attach(world)
+        pcapngCapture?.attach(world)
         let monitor = RunProgress(show: progress && isatty(2) == 1, end: spec.duration)
         world.simulator.monitor = monitor
         let outcome = world.run()
@@ -151,8 +207,13 @@ struct Run: ParsableCommand {
         let report = world.report(outcome: outcome)
         var problems: [String] = []
         if let problem = world.pcapError { problems.append(problem) }
+        perfettoTrace?.finish()
+        pcapngCapture?.finish()
+        if let problem = perfettoTrace?.failure { problems.append(problem) }
+        if let problem = pcapngCapture?.failure { problems.append(problem) }
         if let html, let recorder {
-            if !FileManager.default.createFile(atPath: html, contents: Data(HTMLReport.page(report, recorder: recorder).utf8)) {
+            if !FileManager.default.createFile(atPath: html, contents: Data(HTMLReport.page(report, recorder: recorder, timeline: perfetto, command: "nicsim run \(scenario) --perfetto run.pftrace")
+                .utf8)) {
                 problems.append("cannot write HTML file \(html)")
             }
         }

@@ -203,12 +203,16 @@ struct ReportingTests {
         ])
         // What the page's own script measured after layout: each chart's drawn size and how many marks it holds.
         var rendered: [String: (width: Int, height: Int, marks: Int)] = [:]
-        let pattern = try NSRegularExpression(pattern: #"data-chart="([a-z-]+)" id="[a-z-]+" data-rendered="(\d+)x(\d+) marks=(\d+)""#)
+        var unreadable: [String] = []
+        let pattern = try NSRegularExpression(pattern: #"data-chart="([a-z-]+)" id="[a-z-]+" data-rendered="(\d+)x(\d+) marks=(\d+) labels=\d+ overlaps=(\d+) outside=(\d+)""#)
         for m in pattern.matches(in: dom.stdout, range: NSRange(dom.stdout.startIndex..., in: dom.stdout)) {
-            let s = (1...4).map { String(dom.stdout[Range(m.range(at: $0), in: dom.stdout)!]) }
+            let s = (1...6).map { String(dom.stdout[Range(m.range(at: $0), in: dom.stdout)!]) }
             rendered[s[0]] = (Int(s[1]) ?? 0, Int(s[2]) ?? 0, Int(s[3]) ?? 0)
+            if s[4] != "0" || s[5] != "0" { unreadable.append("\(s[0]): \(s[4]) overlapping labels, \(s[5]) outside") }
         }
         #expect(rendered.count == 5, "charts rendered: \(rendered.keys.sorted()); chromium said: \(dom.stderr.suffix(400))")
+        // The page's script counts labels that overlap another or leave their chart: none may.
+        #expect(unreadable.isEmpty, "\(unreadable)")
         for (chart, minimumMarks) in [("chart-tx-ring", 3), ("chart-switch", 10), ("chart-arrivals", 20),
                                       ("chart-journey", 15), ("chart-cycles", 5)] {
             let r = rendered[chart]

@@ -63,6 +63,28 @@ struct LabCommandTests {
         }
     }
 
+    @Test("each lab prints the command that writes its timeline, and that command writes a Perfetto trace and a pcapng",
+          arguments: simulationLabs)
+    func timeline(lab: Lab) throws {
+        let r = try nicsim(["lab", lab.name])
+        #expect(r.stdout.replacingOccurrences(of: " \\\n      ", with: " ").contains(lab.timeline), "the lab does not print its timeline command")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nicsim-timeline-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var args = arguments(of: lab.timeline)
+        for flag in ["--perfetto", "--pcapng"] {
+            let i = try #require(args.firstIndex(of: flag))
+            args[i + 1] = folder.appendingPathComponent(args[i + 1]).path
+        }
+        let run = try nicsim(args)
+        #expect(run.status == 0, "\(lab.timeline): \(run.stderr)")
+        let trace = try Data(contentsOf: folder.appendingPathComponent("\(lab.name).pftrace"))
+        let capture = try Data(contentsOf: folder.appendingPathComponent("\(lab.name).pcapng"))
+        // A Trace's first field is a TracePacket (field 1, length-delimited); pcapng opens with a section header.
+        #expect(trace.first == 0x0A && trace.count > 1000)
+        #expect(Array(capture.prefix(4)) == [0x0A, 0x0D, 0x0D, 0x0A])
+    }
+
     @Test("an unknown lab or a folder without lab scenarios is a one-line error with status 2")
     func errors() throws {
         let unknown = try nicsim(["lab", "no-such-lab"])
