@@ -78,8 +78,11 @@ public final class World {
         /// Capture the server's transmitted frames as pcap, in memory (``World/pcapBytes``).
         public var capturePcap = false
         /// Capture them into this file instead, written while the run goes (in 1 MiB pieces), as a packet
-        /// capture tool would; ``World/pcapBytes`` is then nil and ``World/pcapError`` tells of a failed write.
+        /// capture tool would; ``World/pcapBytes`` is then nil, and ``World/finishPcap()`` closes the file and
+        /// tells of a failed write.
         public var pcapFile: String?
+        /// Capture them into this output, which the caller opened (takes the place of ``pcapFile``).
+        public var pcapOutput: OutputFile?
         /// Receivers keep every payload byte (for tests).
         public var keepPayload = false
         /// Keep each buffer's bytes in ``World/bufferContents``.
@@ -246,8 +249,13 @@ public final class World {
         self.receivers = datagramReceivers
         self.receiverNodes = nodes
 
-        if options.capturePcap || options.pcapFile != nil {
-            let capture = try PcapCapture(file: options.pcapFile)
+        if options.capturePcap || options.pcapFile != nil || options.pcapOutput != nil {
+            let capture: PcapCapture
+            if let output = options.pcapOutput {
+                capture = PcapCapture(output: output)
+            } else {
+                capture = try PcapCapture(file: options.pcapFile)
+            }
             server.nic.transmitObserver = capture
             self.capture = capture
         } else {
@@ -388,7 +396,13 @@ public final class World {
     public var pcapBytes: [UInt8]? { capture?.file == nil ? capture?.writer.bytes : nil }
 
     /// Why writing ``Options/pcapFile`` failed, if it did (the run itself goes on).
-    public var pcapError: String? { capture?.failure }
+    public var pcapError: String? { capture?.failure?.description }
+
+    /// Writes the rest of the capture to ``Options/pcapFile`` (or ``Options/pcapOutput``) and closes it; throws
+    /// when any of it did not reach the file, which is then removed. Nothing to do for a capture into memory.
+    public func finishPcap() throws(OutputError) {
+        try capture?.finish()
+    }
 
     /// What each receiver should get: the server's entries for it in write and entry order, moved and copied by
     /// the scenario's policies. Receivers whose bytes come from more than one place get nil.

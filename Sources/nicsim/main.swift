@@ -5,7 +5,8 @@ import SimCore
 
 /// `nicsim`: run scenarios of the emulated NIC, driver, OS and network.
 ///
-/// Exit status: 0 all well, 1 an expectation failed, 2 bad input or environment.
+/// Exit status: 0 all well, 1 an expectation failed, 2 bad input or environment, 3 an output could not be written
+/// whole (each file named with the system's error; a partial file is removed).
 struct NICSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nicsim",
@@ -18,8 +19,10 @@ struct Run: ParsableCommand {
         abstract: "Run a scenario file and print its report.",
         discussion: """
             Exit status: 0 when the run ended and every expectation (the scenario's expect: section) held; 1 when an
-            expectation failed (each is named); 2 for bad input; 130 or 143 when SIGINT or SIGTERM stopped the run
-            (the report and the pcap of the run so far are still written).
+            expectation failed (each is named); 2 for bad input; 3 when an output (--pcap, --html, --csv,
+            --trace-file, or the report on standard output) could not be written whole: each such file is named with
+            the system's error, and a partial file is removed (the other outputs are still written); 130 or 143 when
+            SIGINT or SIGTERM stopped the run (the report and the pcap of the run so far are still written).
             """)
 
     @Argument(help: "The scenario file (YAML).")
@@ -98,20 +101,20 @@ struct Run: ParsableCommand {
         }
         if let seed { spec.seed = seed }
         var options = World.Options()
-        options.pcapFile = pcap
-        var tracers: [any Tracer] = []
+        // The outputs written while the run goes are opened first, so a path that cannot be created costs no run.
+        var pcapOutput: OutputFile?
         var traceWriter: TraceWriter?
-        if trace || traceFile != nil {
-            if let traceFile {
-                guard let w = TraceWriter(format: traceFormat, path: traceFile) else {
-                    throw Failure(message: "cannot write trace file \(traceFile)")
-                }
-                traceWriter = w
-            } else {
-                traceWriter = TraceWriter(format: traceFormat)
-            }
-            tracers.append(traceWriter!)
+        do {
+            if let pcap { pcapOutput = try OutputFile(path: pcap) }
+            if let traceFile { traceWriter = TraceWriter(format: traceFormat, output: try OutputFile(path: traceFile)) }
+        } catch {
+            pcapOutput?.discard()
+            throw Failure(outputs: [error])
         }
+        options.pcapOutput = pcapOutput
+        var tracers: [any Tracer] = []
+        if trace && traceWriter == nil { traceWriter = TraceWriter(format: traceFormat) }
+        if let traceWriter { tracers.append(traceWriter) }
         var recorder: RunRecorder?
         if html != nil || csv != nil {
             let r = RunRecorder(serverName: spec.server.name)
@@ -123,35 +126,35 @@ struct Run: ParsableCommand {
         do {
             world = try World(spec: spec, options: options)
         } catch {
+            pcapOutput?.discard()
+            if traceFile != nil { traceWriter?.output.discard() }
             throw Failure(message: "\(scenario): \(error.message)")
         }
         let monitor = RunProgress(show: progress && isatty(2) == 1, end: spec.duration)
         world.simulator.monitor = monitor
         let outcome = world.run()
         monitor.finish()
-        traceWriter?.flush()
         let report = world.report(outcome: outcome)
-        var problems: [String] = []
-        if let problem = world.pcapError { problems.append(problem) }
+        // Every output is written whole or named here with its error; one that fails does not stop the others.
+        var failures: [OutputError] = []
+        do { try traceWriter?.finish() } catch { failures.append(error) }
+        do { try world.finishPcap() } catch { failures.append(error) }
         if let html, let recorder {
-            if !FileManager.default.createFile(atPath: html, contents: Data(HTMLReport.page(report, recorder: recorder).utf8)) {
-                problems.append("cannot write HTML file \(html)")
-            }
+            do { try OutputFile.write(HTMLReport.page(report, recorder: recorder), to: html) } catch { failures.append(error) }
         }
         if let csv, let recorder {
             let text = interval.map { CSVReport.perInterval(report, recorder: recorder, interval: $0) }
                 ?? CSVReport.perPacket(report, recorder: recorder)
-            if !FileManager.default.createFile(atPath: csv, contents: Data(text.utf8)) { problems.append("cannot write CSV file \(csv)") }
+            do { try OutputFile.write(text, to: csv) } catch { failures.append(error) }
         }
         // The report goes out whatever else failed; with a JSON-lines trace on standard output it goes to standard error.
         let colour = format == .text && isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         let body = format == .json ? report.json() : report.text(colour: colour)
-        if traceWriter != nil && traceFile == nil && traceFormat == .jsonl {
-            FileHandle.standardError.write(Data(body.utf8))
-        } else {
-            print(body, terminator: "")
-        }
-        if let problem = problems.first { throw Failure(message: problem) }
+        let reportOutput = traceWriter != nil && traceFile == nil && traceFormat == .jsonl
+            ? OutputFile.standardError() : OutputFile.standardOutput()
+        reportOutput.write(body)
+        do { try reportOutput.close() } catch { failures.append(error) }
+        if !failures.isEmpty { throw Failure(outputs: failures) }
         if outcome == .interrupted {
             let signal = StopSignals.received
             FileHandle.standardError.write(Data("nicsim: stopped by signal \(signal) at virtual time \(world.simulator.now); report and outputs written\n".utf8))
@@ -222,13 +225,27 @@ struct Compare: ParsableCommand {
             variants.append(Comparison.Variant(label: combination.map(\.value).joined(separator: " "), report: report))
         }
         let comparison = Comparison(scenario: name, variants: variants)
-        print(format == .json ? comparison.json() : comparison.text(), terminator: "")
+        let output = OutputFile.standardOutput()
+        output.write(format == .json ? comparison.json() : comparison.text())
+        do { try output.close() } catch { throw Failure(outputs: [error]) }
     }
 }
 
-/// A failure reported as one line on standard error with exit status 2.
+/// A failure reported on standard error, one line each, with exit status 2 (bad input or environment) or 3 (an
+/// output could not be written whole).
 struct Failure: Error {
     var message: String
+    var status: Int32 = 2
+
+    init(message: String) {
+        self.message = message
+    }
+
+    /// Outputs that could not be written whole: each named with its error, exit status 3.
+    init(outputs: [OutputError]) {
+        message = outputs.map(\.description).joined(separator: "\nnicsim: ")
+        status = 3
+    }
 }
 
 do {
@@ -236,7 +253,7 @@ do {
     try command.run()
 } catch let failure as Failure {
     FileHandle.standardError.write(Data("nicsim: \(failure.message)\n".utf8))
-    exit(2)
+    exit(failure.status)
 } catch {
     let code = NICSim.exitCode(for: error)
     if code == .success {
