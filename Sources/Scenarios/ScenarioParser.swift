@@ -124,6 +124,7 @@ public enum ScenarioParser {
         }
         var spec = try decodeScenario(root, defaultName: defaultName(forFile: file))
         try applyLimits(limits, to: &spec, root: root)
+        try checkPaths(of: spec, root: root, limits: limits)
         return spec
     }
 

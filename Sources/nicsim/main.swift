@@ -46,6 +46,9 @@ struct Run: ParsableCommand {
     @Flag(name: .customLong("allow-vde-command"), help: allowVDECommandHelp)
     var allowVDECommand = false
 
+    @Flag(name: .customLong("allow-outside-paths"), help: allowOutsidePathsHelp)
+    var allowOutsidePaths = false
+
     @Option(help: "Attach the switch to a real network through this libvdeplug URL (vde:///tmp/sw, ptp:///tmp/p, tap://tap0 …); time is then paced to the wall clock.")
     var vde: String?
 
@@ -95,7 +98,7 @@ struct Run: ParsableCommand {
         do {
             spec = try ScenarioParser.parse(
                 contentsOf: scenario, overrides: parsed,
-                limits: scenarioLimits(limits, allowVDECommand: allowVDECommand))
+                limits: scenarioLimits(limits, allowVDECommand: allowVDECommand, allowOutsidePaths: allowOutsidePaths))
         } catch {
             throw Failure(message: error.description)
         }
@@ -195,6 +198,9 @@ struct Compare: ParsableCommand {
     @Flag(name: .customLong("allow-vde-command"), help: allowVDECommandHelp)
     var allowVDECommand = false
 
+    @Flag(name: .customLong("allow-outside-paths"), help: allowOutsidePathsHelp)
+    var allowOutsidePaths = false
+
     func run() throws {
         var dimensions: [(path: [String], values: [String])] = []
         for text in sets {
@@ -210,7 +216,7 @@ struct Compare: ParsableCommand {
             let spec: ScenarioSpec
             do {
                 spec = try ScenarioParser.parse(contentsOf: scenario, overrides: combination,
-                                                limits: scenarioLimits(limits, allowVDECommand: allowVDECommand))
+                                                limits: scenarioLimits(limits, allowVDECommand: allowVDECommand, allowOutsidePaths: allowOutsidePaths))
             } catch {
                 throw Failure(message: error.description)
             }

@@ -16,7 +16,10 @@ extension VDEPortTestsRoot {
             var text = try String(contentsOf: fixture, encoding: .utf8)
                 .replacingOccurrences(of: "/tmp/nicsim-vde-kill", with: directory)
             if let pidFile { text = text.replacingOccurrences(of: directory + "/switch.pid", with: pidFile) }
-            return try ScenarioParser.parse(yaml: text, file: fixture.path)
+            // The pid file is in the switch's own folder, outside the scenario's: the user allows that.
+            var limits = ScenarioLimits()
+            limits.allowsOutsidePaths = true
+            return try ScenarioParser.parse(yaml: text, file: fixture.path, limits: limits)
         }
 
         @Test func aScenarioKillsItsSwitchMidRunAndStillFinishesWithReportAndPcap() throws {
