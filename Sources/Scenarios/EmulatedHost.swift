@@ -19,7 +19,7 @@ public final class EmulatedHost {
 
     /// Builds the machine `server` describes and cables its NIC to `port` of `sw`.
     init(simulator: Simulator, server: ServerSpec, seed: UInt64, switch sw: EthernetSwitch, port: Int)
-        throws(ScenarioError)
+        throws(WorldError)
     {
         let maxFrame = server.mtu + EthernetHeader.size
         let memory = PhysicalMemory(size: server.memoryBytes, seed: seed ^ stableHash(server.name))
@@ -58,8 +58,8 @@ public final class EmulatedHost {
             self.driver = try Driver(device: nic, memory: memory, configuration: driverConfiguration,
                                      maxFrameBytes: maxFrame, iommu: iommu)
         } catch {
-            throw ScenarioError(file: "", line: 0, column: 0,
-                                message: "\(server.name): memory too small for the driver's rings: \(error)")
+            throw WorldError(key: "",
+                             message: "\(server.name): memory too small for the driver's rings: \(error)")
         }
         driver.traceSimulator = simulator
         driver.traceName = "\(server.name).driver"

@@ -11,16 +11,8 @@ final class PcapCapture: FrameObserver {
     static let flushBytes = 1 << 20
 
     /// A capture into memory (`file` nil) or into a new file at `path`, replacing any there.
-    init(file path: String?) throws(ScenarioError) {
-        guard let path else {
-            self.file = nil
-            return
-        }
-        do {
-            self.file = try OutputFile(path: path)
-        } catch {
-            throw ScenarioError(file: path, line: 0, column: 0, message: error.description)
-        }
+    init(file path: String?) throws(OutputError) {
+        self.file = try path.map { path throws(OutputError) in try OutputFile(path: path) }
     }
 
     /// A capture into `output`, which the caller opened.

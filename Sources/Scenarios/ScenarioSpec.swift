@@ -25,6 +25,9 @@ public struct ScenarioSpec: Hashable, Sendable {
     /// The limits the scenario was checked against; the world takes its event limit and the largest stream file it
     /// reads from them.
     public var limits = ScenarioLimits()
+    /// Where the keys the world builder may refuse are in the file (empty for a spec built in code); not part of
+    /// equality.
+    public var locations = SourceLocations()
 
     public init(name: String, seed: UInt64, duration: Int64?, server: ServerSpec, network: NetworkSpec,
                 receivers: [ReceiverSpec], writes: WritesSpec) {

@@ -131,7 +131,7 @@ struct Run: ParsableCommand {
         } catch {
             pcapOutput?.discard()
             if traceFile != nil { traceWriter?.output.discard() }
-            throw Failure(message: "\(scenario): \(error.message)")
+            throw Failure(message: error.file.isEmpty ? "\(scenario): \(error.description)" : error.description)
         }
         let monitor = RunProgress(show: progress && isatty(2) == 1, end: spec.duration)
         world.simulator.monitor = monitor
@@ -225,7 +225,7 @@ struct Compare: ParsableCommand {
             do {
                 world = try World(spec: spec)
             } catch {
-                throw Failure(message: "\(scenario): \(error.message)")
+                throw Failure(message: error.file.isEmpty ? "\(scenario): \(error.description)" : error.description)
             }
             let report = world.report(outcome: world.run())
             variants.append(Comparison.Variant(label: combination.map(\.value).joined(separator: " "), report: report))

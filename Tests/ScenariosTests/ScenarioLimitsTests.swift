@@ -207,7 +207,8 @@ struct ScenarioLimitsTests {
             if allowed == 5000 {
                 _ = try World(spec: spec)
             } else {
-                let error = #expect(throws: ScenarioError.self) { try World(spec: spec) }
+                let error = #expect(throws: WorldError.self) { try World(spec: spec) }
+                #expect(error?.key == "streams.list[0].file" && error?.line == 5)
                 #expect(
                     error?.message == "stream stream1: \(device) takes the streams past the limit of "
                         + "\(ScenarioLimits.format(Int64(allowed), isSize: true)) on stream bytes; raise it with "
