@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "SimCore", targets: ["SimCore"]),
         .library(name: "WireFormats", targets: ["WireFormats"]),
         .library(name: "HostMemory", targets: ["HostMemory"]),
+        .library(name: "NICInterface", targets: ["NICInterface"]),
         .library(name: "NICModel", targets: ["NICModel"]),
         .library(name: "NICDriver", targets: ["NICDriver"]),
         .library(name: "HostOS", targets: ["HostOS"]),
@@ -43,9 +44,12 @@ let package = Package(
         ),
         .target(name: "WireFormats", swiftSettings: release),
         .target(name: "HostMemory", dependencies: ["SimCore"], swiftSettings: release),
-        .target(name: "NICModel", dependencies: ["SimCore", "HostMemory", "WireFormats"], swiftSettings: release),
-        .target(name: "NICDriver", dependencies: ["NICModel", "HostMemory", "WireFormats", "SimCore"], swiftSettings: release),
-        .target(name: "HostOS", dependencies: ["NICDriver", "HostMemory", "SimCore", "WireFormats"], swiftSettings: release),
+        // The datasheet as code: what a driver needs of the device, and nothing of its implementation.
+        .target(name: "NICInterface", swiftSettings: release),
+        .target(name: "NICModel", dependencies: ["NICInterface", "SimCore", "HostMemory", "WireFormats"], swiftSettings: release),
+        // The OS owns the driver interface (NetworkDriver) and depends on no driver; drivers implement it.
+        .target(name: "HostOS", dependencies: ["HostMemory", "SimCore", "WireFormats"], swiftSettings: release),
+        .target(name: "NICDriver", dependencies: ["NICInterface", "HostOS", "HostMemory", "WireFormats", "SimCore"], swiftSettings: release),
         .target(name: "NetworkModel", dependencies: ["SimCore", "WireFormats"], swiftSettings: release),
         .target(
             name: "MediaStreams",
@@ -82,7 +86,7 @@ let package = Package(
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
         .testTarget(name: "HostMemoryTests", dependencies: ["HostMemory", "SimCore"]),
-        .testTarget(name: "NICModelTests", dependencies: ["NICModel", "NICDriver", "HostMemory", "WireFormats", "SimCore"]),
+        .testTarget(name: "NICModelTests", dependencies: ["NICModel", "NICDriver", "HostOS", "HostMemory", "WireFormats", "SimCore"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "WireFormats", "SimCore"]),
         .testTarget(name: "MediaStreamsTests", dependencies: ["MediaStreams", "WireFormats", "SimCore"]),
         .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "NICSimTesting", "Labs"]),

@@ -52,6 +52,12 @@ public struct CostModel: Hashable, Sendable {
     /// One kernel timer expiry that releases timed messages (hrtimer interrupt and softirq). Default 1,500
     /// cycles [U].
     public var timer: Int64 = 1_500
+    /// One MMIO register write other than a doorbell (an interrupt mask set or clear). Default 300 cycles [U], the
+    /// same posted MMIO write as ``doorbell``.
+    public var registerWrite: Int64 = 300
+    /// Removing one IOMMU mapping when the device is done with a buffer. Default 300 cycles [U], the order of
+    /// ``iommuMap`` (clearing the entry it wrote), a labelled assumption.
+    public var iommuUnmap: Int64 = 300
 
     public init(syscall: Int64 = 630, stackPerMessage: Int64 = 2_070, contextSwitch: Int64 = 3_000, perPacket: Int64 = 1_065,
                 perDescriptor: Int64 = 40, copyPerKiB: Int64 = 512, pageWalk: Int64 = 384,
@@ -70,6 +76,25 @@ public struct CostModel: Hashable, Sendable {
         self.registerRead = registerRead
         self.interrupt = interrupt
         self.perReclaimedDescriptor = perReclaimedDescriptor
+    }
+}
+
+extension CostModel {
+    /// The cycles a driver's receipt costs, by category.
+    ///
+    /// One receipt is priced at once (copy cycles round up per receipt, not per byte run), and a receipt that asks
+    /// for a kick pays the doorbell that kick will write.
+    public func price(_ r: DriverReceipt) -> CycleAccount {
+        var a = CycleAccount()
+        a.driver = Int64(r.sends) * perPacket + Int64(r.descriptorsReclaimed) * perReclaimedDescriptor
+        a.descriptors = Int64(r.descriptorsWritten) * perDescriptor
+        a.copy = (Int64(r.bytesCopied) * copyPerKiB + 1023) / 1024
+        a.translation = Int64(r.pageWalks) * pageWalk + Int64(r.translationHits) * translationHit
+            + Int64(r.iommuMaps) * iommuMap + Int64(r.iommuUnmaps) * iommuUnmap
+        a.interrupt = Int64(r.registerReads) * registerRead + Int64(r.registerWrites) * registerWrite
+        a.pinning = Int64(r.pagesPinned + r.transientPins) * pinPage + (r.transientPins > 0 ? zeroCopyCompletion : 0)
+        a.doorbell = Int64(r.doorbells + (r.kickNeeded ? 1 : 0)) * doorbell
+        return a
     }
 }
 

@@ -1,4 +1,3 @@
-import NICDriver
 import SimCore
 import WireFormats
 
@@ -177,13 +176,14 @@ extension Host {
         let rule = HardwarePolicy(destination: destination.ip, port: destination.port, source: policy.match.source?.ip,
                                   onReceive: policy.direction == .receive, onTransmit: policy.direction == .transmit,
                                   redirect: !policy.action.keepsOriginal, targets: targets)
-        guard driver.installHardwarePolicy(slot: slot, rule) else { return false }
+        guard let receipt = driver.installHardwarePolicy(slot: slot, rule) else { return false }
+        driverWork += receipt
         hardwareSlots[id] = slot
         return true
     }
 
     func removeFromHardware(id: Int) {
         guard let slot = hardwareSlots.removeValue(forKey: id) else { return }
-        driver.removeHardwarePolicy(slot: slot)
+        driverWork += driver.removeHardwarePolicy(slot: slot)
     }
 }

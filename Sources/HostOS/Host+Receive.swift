@@ -1,4 +1,3 @@
-import NICDriver
 import SimCore
 import WireFormats
 
@@ -25,7 +24,7 @@ public struct ReceiveCounters: Hashable, Sendable {
     public init() {}
 }
 
-extension Host: ReceiveHandler {
+extension Host {
     /// The stack's input: ARP, ICMP echo and UDP to bound sockets, as a minimal IPv4 host does.
     public func frameReceived(_ bytes: [UInt8], length: Int, checksumError: Bool) {
         receiveCounters.frames += 1
@@ -151,9 +150,16 @@ extension Host: ReceiveHandler {
 
     /// Sends the reply in `replyScratch` through the driver; its doorbell rings after the interrupt's CPU work.
     func sendReply(length: Int) -> Bool {
-        guard driver.transmitFrame(replyScratch, length: length) else {
+        guard let receipt = driver.transmitFrame(replyScratch, length: length) else {
             receiveCounters.repliesDropped += 1
             return false
+        }
+        // Inside an interrupt, poll or watchdog run the copy is priced with the run; a request sent from a system
+        // call (ARP) is part of the call's set-up and is recorded only.
+        if nestedDriverWork != nil {
+            nestedDriverWork! += receipt
+        } else {
+            driverWork += receipt
         }
         return true
     }

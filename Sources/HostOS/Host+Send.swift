@@ -1,5 +1,4 @@
 import HostMemory
-import NICDriver
 import SimCore
 import WireFormats
 

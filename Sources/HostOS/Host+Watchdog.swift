@@ -1,9 +1,8 @@
-import NICDriver
 import SimCore
 
 extension Host {
     /// Schedules the driver's watchdog one interval from now when none is scheduled and there may be work for it
-    /// (``NICDriver/DriverConfiguration/watchdogInterval``; nothing when it is zero): transmit work outstanding,
+    /// (``DriverConfiguration/watchdogInterval``; nothing when it is zero): transmit work outstanding,
     /// or, with `receiving`, a receive ring that just saw traffic.
     ///
     /// The watchdog runs only while there may be work, so an idle host schedules nothing and a run still ends
@@ -20,15 +19,10 @@ extension Host {
     /// without the interrupt entry, and rings the doorbell if it posted.
     func runWatchdog() {
         watchdogArmed = false
-        let before = driver.counters
-        receiveAccount = CycleAccount()
-        let needsDoorbell = driver.watchdog()
-        var account = price(driver.counters, since: before)
-        account += receiveAccount
-        if needsDoorbell { account.doorbell += configuration.costs.doorbell }
-        let end = occupy(core: configuration.interruptCore, from: simulator.now, account)
-        if needsDoorbell { simulator.schedule(at: end, target: id, kind: EventKind.doorbell.rawValue) }
+        let account = runDriverWork("watchdog") { $0.watchdog() }
+        finishDriverWork(account)
         // A run that found receive work looks again one interval later; one that found nothing stops.
-        armWatchdog(receiving: driver.counters.watchdogRecoveries != before.watchdogRecoveries)
+        armWatchdog(receiving: lastRunReceipt.framesDelivered > 0 || lastRunReceipt.receiveBuffersRefilled > 0
+                    || lastRunReceipt.descriptorsReclaimed > 0)
     }
 }

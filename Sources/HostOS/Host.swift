@@ -1,5 +1,4 @@
 import HostMemory
-import NICDriver
 import SimCore
 import WireFormats
 
@@ -30,6 +29,8 @@ public struct HostCounters: Hashable, Sendable {
     public var contextSwitches: UInt64 = 0
     /// Interrupt handler runs.
     public var interruptsHandled: UInt64 = 0
+    /// Driver polls run (NAPI: scheduled by an interrupt handler, or by a poll that used its whole budget).
+    public var polls: UInt64 = 0
     /// Multi-destination writes accepted.
     public var writes: UInt64 = 0
     /// Writes refused before anything was sent.
@@ -125,14 +126,17 @@ public struct WriteRecord: Hashable, Sendable {
 ///
 /// Work is priced by ``CostModel`` and occupies a core for cycles ÷ clock of virtual time, so that a doorbell
 /// rings only after the CPU work that precedes it. The driver runs in its own context (B1).
-public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler {
+public final class Host: EventHandler, InterruptSink, DriverDelegate {
     public let name: String
     public let mac: MACAddress
     public let ip: IPv4Address
     public let configuration: HostConfiguration
     public let memory: PhysicalMemory
-    public let driver: Driver
+    /// The NIC's driver, reached only through ``NetworkDriver`` (its receipts price its work).
+    public let driver: any NetworkDriver
     public internal(set) var counters = HostCounters()
+    /// Everything the driver reported doing, every receipt added up (attach included).
+    public internal(set) var driverWork = DriverReceipt()
     /// Cycles by category, summed over cores.
     public internal(set) var cycles = CycleAccount()
     /// Every write call, in call order, when ``recordWrites`` is on.
@@ -150,6 +154,10 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     public private(set) var interruptTimes: [SimTime] = []
     /// Keep ``interruptTimes`` (off by default: it grows with every interrupt).
     public var recordInterruptTimes = false
+    /// Most receive work one NAPI poll may do. Default 64, Linux's `NAPI_POLL_WEIGHT` (include/linux/netdevice.h).
+    public var pollBudget = 64
+    /// What the driver did wrong, when it did: the host stops calling it and the run ends with this message.
+    public internal(set) var driverFault: String?
 
     /// What the stack did with received frames.
     public internal(set) var receiveCounters = ReceiveCounters()
@@ -160,6 +168,9 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     var replyIdentification: UInt16 = 0
     /// Work the stack does on received frames inside the current interrupt.
     var receiveAccount = CycleAccount()
+    /// Receipts of driver calls the stack made inside the current interrupt, poll or watchdog run (replies sent as
+    /// frames), priced together with that run's own receipt; nil outside such a run.
+    var nestedDriverWork: DriverReceipt?
     var coreBusyUntil: [SimTime]
     var processes: [Process] = []
     var sockets: [(process: Int, port: UInt16)] = []
@@ -191,6 +202,8 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     var writeIndexByID: [WriteID: Int] = [:]
     /// A watchdog run is scheduled.
     var watchdogArmed = false
+    /// The receipt of the latest interrupt, poll or watchdog run.
+    var lastRunReceipt = DriverReceipt()
     /// Reused per call: the messages of a write and the driver entries made from them (no allocation per call once
     /// they have grown to the largest write).
     var messageScratch: [OutMessage] = []
@@ -224,6 +237,7 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         case timedRelease = 4
         case arpTimeout = 5
         case watchdog = 6
+        case poll = 7
     }
 
     /// A call waiting for ARP replies.
@@ -239,7 +253,7 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     }
 
     public init(simulator: Simulator, name: String, mac: MACAddress, ip: IPv4Address, memory: PhysicalMemory,
-                driver: Driver, configuration: HostConfiguration) {
+                driver: any NetworkDriver, configuration: HostConfiguration) {
         self.simulator = simulator
         self.name = name
         self.mac = mac
@@ -249,9 +263,8 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
         self.configuration = configuration
         self.coreBusyUntil = Array(repeating: .zero, count: configuration.cores)
         self.id = simulator.register(self, name: name)
-        driver.completionHandler = self
-        driver.receiveHandler = self
-        driver.setMACAddress(mac)
+        // Bringing the device up happens before the run's clock starts: recorded, not charged.
+        driverWork += driver.attach(to: self, mac: mac)
     }
 
     /// Starts a process with an empty address space.
@@ -282,20 +295,18 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     /// Registers a buffer with the driver's translation buffer (B5/B6): walk and pin now, look up later.
     /// Costs a system call plus a walk and a pin per page, on the process's core, at the current time.
     public func registerBuffer(process: Process, address: VirtualAddress, length: Int) throws(HostError) {
-        let before = driver.translationBuffer.counters
+        let receipt: DriverReceipt
         do throws(MemoryFault) {
-            _ = try driver.registerBuffer(space: process.addressSpace, address: address, length: length)
+            receipt = try driver.registerBuffer(space: process.addressSpace, address: address, length: length)
         } catch {
             throw HostError(.memory, "\(error)")
         }
-        let after = driver.translationBuffer.counters
-        let pages = Int64(after.pagesPinned - before.pagesPinned)
+        try checkReceipt(receipt, "registerBuffer")
+        driverWork += receipt
         counters.syscalls += 1
-        counters.pagesPinned += UInt64(pages)
-        var account = CycleAccount()
+        counters.pagesPinned += receipt.pagesPinned
+        var account = configuration.costs.price(receipt)
         account.syscall = configuration.costs.syscall
-        account.translation = Int64(after.pageWalks - before.pageWalks) * configuration.costs.pageWalk
-        account.pinning = pages * configuration.costs.pinPage
         _ = occupy(core: coreFor(process), from: simulator.now, account)
     }
 
@@ -369,29 +380,30 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
             _ = occupy(core: core, from: start, account)
             throw error
         }
-        let before = driver.counters
         let id: WriteID
+        let receipt: DriverReceipt
         do throws(DriverError) {
-            id = try driver.transmit(space: process.addressSpace, entries: entryScratch, path: path)
+            (id, receipt) = try driver.transmit(space: process.addressSpace, entries: entryScratch, path: path)
         } catch {
             counters.writesRefused += 1
             _ = occupy(core: core, from: start, account)
             throw HostError(.driverRefused, error.description)
         }
+        try checkReceipt(receipt, "transmit")
+        driverWork += receipt
         counters.writes += 1
         if switchesContext {
             counters.contextSwitches += 2
             account.contextSwitch += 2 * configuration.costs.contextSwitch
         }
-        account += price(driver.counters, since: before)
-        account.doorbell += configuration.costs.doorbell
+        account += configuration.costs.price(receipt)
         let end = occupy(core: core, from: start, account)
         writeIssued[id] = simulator.now
         if recordWrites {
             writeIndexByID[id] = writeRecords.count
             writeRecords.append(WriteRecord(issued: simulator.now, posted: end, completed: nil))
         }
-        simulator.schedule(at: end, target: self.id, kind: EventKind.doorbell.rawValue)
+        if receipt.kickNeeded { simulator.schedule(at: end, target: self.id, kind: EventKind.doorbell.rawValue) }
         return id
     }
 
@@ -444,23 +456,6 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
 
     func coreFor(_ process: Process) -> Int { process.id % configuration.cores }
 
-    /// Prices the driver's work between two counter snapshots.
-    func price(_ now: DriverCounters, since before: DriverCounters) -> CycleAccount {
-        let c = configuration.costs
-        var a = CycleAccount()
-        a.driver = Int64(now.packets - before.packets) * c.perPacket
-            + Int64(now.descriptorsReclaimed - before.descriptorsReclaimed) * c.perReclaimedDescriptor
-        a.descriptors = Int64(now.descriptorsWritten - before.descriptorsWritten) * c.perDescriptor
-        a.copy = (Int64(now.bytesCopied - before.bytesCopied) * c.copyPerKiB + 1023) / 1024
-        a.translation = Int64(now.pageWalks - before.pageWalks) * c.pageWalk
-            + Int64(now.translationHits - before.translationHits) * c.translationHit
-            + Int64(now.iommuMappings - before.iommuMappings) * c.iommuMap
-        a.interrupt = Int64(now.registerReads - before.registerReads) * c.registerRead
-        a.pinning = Int64(now.transientPins - before.transientPins) * c.pinPage
-        if now.transientPins > before.transientPins { a.pinning += c.zeroCopyCompletion }
-        return a
-    }
-
     /// Occupies `core` with `account`'s cycles from `start` (or when the core is free); returns when it is done.
     func occupy(core: Int, from start: SimTime, _ account: CycleAccount) -> SimTime {
         let begin = max(start, coreBusyUntil[core])
@@ -475,10 +470,14 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     public func handle(_ event: Event, simulator: Simulator) {
         switch EventKind(rawValue: event.kind) {
         case .doorbell:
-            driver.ringDoorbell()
+            // The doorbell was priced with the call that asked for it.
+            driverWork += driver.kick()
             armWatchdog()
         case .interrupt:
-            runInterruptHandler()
+            runInterruptHandler(vector: Int(event.a))
+            armWatchdog(receiving: true)
+        case .poll:
+            runPoll()
             armWatchdog(receiving: true)
         case .watchdog:
             runWatchdog()
@@ -494,27 +493,51 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
     /// The device raised an interrupt: the handler runs on the interrupt core as soon as it is free.
     public func interruptRaised(vector: Int) {
         let start = max(simulator.now, coreBusyUntil[configuration.interruptCore])
-        simulator.schedule(at: start, target: id, kind: EventKind.interrupt.rawValue)
+        simulator.schedule(at: start, target: id, kind: EventKind.interrupt.rawValue, a: UInt64(max(0, vector)))
     }
 
-    func runInterruptHandler() {
+    func runInterruptHandler(vector: Int) {
         counters.interruptsHandled += 1
         if recordInterruptTimes { interruptTimes.append(simulator.now) }
-        let before = driver.counters
+        var account = runDriverWork("interrupt") { $0.interrupt(vector: vector) }
+        account.interrupt += configuration.costs.interrupt
+        finishDriverWork(account)
+    }
+
+    /// A NAPI poll: the driver's softirq work on the interrupt core, after the handler that scheduled it.
+    func runPoll() {
+        counters.polls += 1
+        finishDriverWork(runDriverWork("poll") { $0.poll(budget: pollBudget) })
+    }
+
+    /// Runs one interrupt, poll or watchdog call of the driver: receipts of frames the stack sends meanwhile are
+    /// priced with it, together with the stack's own receive work. Leaves the call's receipt in `lastRunReceipt`.
+    func runDriverWork(_ call: String, _ body: (any NetworkDriver) -> DriverReceipt) -> CycleAccount {
         receiveAccount = CycleAccount()
-        let needsDoorbell = driver.handleInterrupt()
+        nestedDriverWork = DriverReceipt()
+        let own = body(driver)
+        var receipt = nestedDriverWork ?? DriverReceipt()
+        nestedDriverWork = nil
+        receipt += own
+        if !receipt.isPlausible { driverMisbehaved("\(call) returned an impossible receipt") }
+        driverWork += receipt
+        lastRunReceipt = receipt
         if simulator.tracer != nil {
-            simulator.trace(name, "interrupt-handler", [
-                ("cleaned", .int(Int64(driver.counters.descriptorsReclaimed &- before.descriptorsReclaimed))),
+            simulator.trace(name, call == "interrupt" ? "interrupt-handler" : call, [
+                ("cleaned", .int(Int64(clamping: receipt.descriptorsReclaimed))),
                 ("writes-completed", .int(Int64(counters.writesCompleted))),
             ])
         }
-        var account = price(driver.counters, since: before)
+        var account = configuration.costs.price(receipt)
         account += receiveAccount
-        account.interrupt += configuration.costs.interrupt
-        if needsDoorbell { account.doorbell += configuration.costs.doorbell }
+        return account
+    }
+
+    /// Occupies the interrupt core with a run's work, then rings the doorbell and schedules the next poll it asked for.
+    func finishDriverWork(_ account: CycleAccount) {
         let end = occupy(core: configuration.interruptCore, from: simulator.now, account)
-        if needsDoorbell { simulator.schedule(at: end, target: id, kind: EventKind.doorbell.rawValue) }
+        if lastRunReceipt.kickNeeded { simulator.schedule(at: end, target: id, kind: EventKind.doorbell.rawValue) }
+        if lastRunReceipt.pollNeeded { simulator.schedule(at: end, target: id, kind: EventKind.poll.rawValue) }
     }
 
     /// Traces a system call that sends.
@@ -525,6 +548,10 @@ public final class Host: EventHandler, InterruptSink, TransmitCompletionHandler 
 
     public func writeCompleted(_ id: WriteID) {
         counters.writesCompleted += 1
+        guard counters.writesCompleted <= counters.writes else {
+            driverMisbehaved("reported more completed writes than it accepted (write \(id.rawValue))")
+            return
+        }
         guard let issued = writeIssued.removeValue(forKey: id) else { return }
         completionCount += 1
         completionTotal = completionTotal + SimDuration(rawValue: simulator.now.rawValue - issued.rawValue)

@@ -1,5 +1,6 @@
 import HostMemory
-import NICModel
+import HostOS
+import NICInterface
 
 /// The driver's watchdog: the periodic check real drivers run from a timer (Linux e1000e's watchdog task, ixgbe's
 /// service task) so that a lost interrupt or a lost status write-back cannot stall the rings for good.
@@ -28,7 +29,7 @@ extension Driver {
     /// A run that found anything to reclaim or receive counts in ``DriverCounters/watchdogRecoveries``: work an
     /// interrupt should have reported and did not (yet).
     @discardableResult
-    public func watchdog() -> Bool {
+    public func runWatchdog() -> Bool {
         counters.watchdogChecks += 1
         let reclaimedBefore = reclaimed
         let receivedBefore = counters.receiveDescriptorsPosted
@@ -120,8 +121,7 @@ extension Driver {
         guard skipped > 0 else { return }
         counters.lostReceiveWriteBacks += UInt64(skipped)
         counters.receiveDescriptorsPosted += UInt64(skipped)
-        device.writeRegister(.receiveQueue(0, NICRegister.QueueOffset.tail),
-                             UInt32((receiveNext + receiveRingSize - 1) % receiveRingSize))
+        writeReceiveTail(UInt32((receiveNext + receiveRingSize - 1) % receiveRingSize))
         cleanReceiveRing()
     }
 }

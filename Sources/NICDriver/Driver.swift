@@ -1,5 +1,6 @@
 import HostMemory
-import NICModel
+import HostOS
+import NICInterface
 import SimCore
 import WireFormats
 
@@ -9,15 +10,17 @@ import WireFormats
 /// memory as the host CPU does (rings, headers and bounce buffers in physical memory it allocated; application
 /// data through the application's page table or the translation buffer).
 ///
-/// The driver does work when called and leaves pricing to the host: ``counters`` count every action, and the
-/// host's cost model turns their differences into cycles and virtual time.
-public final class Driver {
+/// The driver does work when called and leaves pricing to the host: every ``HostOS/NetworkDriver`` call returns a
+/// receipt of what it did, which the host's cost model turns into cycles and virtual time. ``counters`` keep the
+/// driver's own running totals (its `ethtool -S`); each receipt is the change of those totals over one call.
+public final class Driver: NetworkDriver {
+    public let kind = "reference"
     public let configuration: DriverConfiguration
     public internal(set) var counters = DriverCounters()
     /// Per-destination counts, indexed by ``DestinationID/rawValue``.
     public private(set) var destinationCounters: [DestinationCounters] = []
-    /// Told when a write has completed.
-    public weak var completionHandler: TransmitCompletionHandler?
+    /// Told when a write has completed and when frames arrive (the OS, from ``attach(to:mac:)``).
+    public weak var delegate: (any DriverDelegate)?
     /// The translation buffer the driver holds for registered regions (B5/B6).
     public let translationBuffer: TranslationBuffer
 
@@ -47,8 +50,6 @@ public final class Driver {
     var receiveNext = 0
     var receiveScratch: [UInt8]
     var receiveDescriptor = [UInt8](repeating: 0, count: 16)
-    /// Gets the frames taken off the receive ring.
-    public weak var receiveHandler: ReceiveHandler?
 
     var templates: [HeaderTemplate] = []
     var ipIdentification: [UInt16] = []
@@ -73,6 +74,9 @@ public final class Driver {
     /// Where the previous watchdog run left the reclaim point and the device's head (transmit hang check).
     var watchdogLastReclaimed: UInt64 = 0
     var watchdogLastHead: UInt32?
+
+    /// Receipts of ``transmitFrame(_:length:)`` calls made inside the current interrupt, poll or watchdog run.
+    var nestedWork = DriverReceipt()
 
     var pieces: [PhysicalRange] = []
     var scratch = [UInt8](repeating: 0, count: 16)
@@ -150,33 +154,33 @@ public final class Driver {
     }
 
     func program() {
-        device.writeRegister(.tctl, 0)
-        device.writeRegister(.tdbal, UInt32(truncatingIfNeeded: ringBase.rawValue))
-        device.writeRegister(.tdbah, UInt32(truncatingIfNeeded: ringBase.rawValue >> 32))
-        device.writeRegister(.tdlen, UInt32(ringSize * TxDescriptor.size))
-        device.writeRegister(.tdh, 0)
-        device.writeRegister(.tdt, 0)
+        writeRegister(.tctl, 0)
+        writeRegister(.tdbal, UInt32(truncatingIfNeeded: ringBase.rawValue))
+        writeRegister(.tdbah, UInt32(truncatingIfNeeded: ringBase.rawValue >> 32))
+        writeRegister(.tdlen, UInt32(ringSize * TxDescriptor.size))
+        writeRegister(.tdh, 0)
+        writeRegister(.tdt, 0)
         let m = configuration.moderation
-        device.writeRegister(.itr, m.itr)
-        device.writeRegister(.tidv, m.tidv)
-        device.writeRegister(.tadv, m.tadv)
-        device.writeRegister(.txft, m.txft)
-        device.writeRegister(.rdtr, m.rdtr)
-        device.writeRegister(.radv, m.radv)
-        device.writeRegister(.rxft, m.rxft)
+        writeRegister(.itr, m.itr)
+        writeRegister(.tidv, m.tidv)
+        writeRegister(.tadv, m.tadv)
+        writeRegister(.txft, m.txft)
+        writeRegister(.rdtr, m.rdtr)
+        writeRegister(.radv, m.radv)
+        writeRegister(.rxft, m.rxft)
         var causes: InterruptCause = [.txDescriptorWritten, .txDescriptorError]
         if receiveRingSize > 0 {
-            device.writeRegister(.receiveQueue(0, NICRegister.QueueOffset.baseLow), UInt32(truncatingIfNeeded: receiveRingBase.rawValue))
-            device.writeRegister(.receiveQueue(0, NICRegister.QueueOffset.baseHigh), UInt32(truncatingIfNeeded: receiveRingBase.rawValue >> 32))
-            device.writeRegister(.receiveQueue(0, NICRegister.QueueOffset.length), UInt32(receiveRingSize * RxDescriptor.size))
-            device.writeRegister(.receiveQueue(0, NICRegister.QueueOffset.head), 0)
+            writeRegister(.receiveQueue(0, NICRegister.QueueOffset.baseLow), UInt32(truncatingIfNeeded: receiveRingBase.rawValue))
+            writeRegister(.receiveQueue(0, NICRegister.QueueOffset.baseHigh), UInt32(truncatingIfNeeded: receiveRingBase.rawValue >> 32))
+            writeRegister(.receiveQueue(0, NICRegister.QueueOffset.length), UInt32(receiveRingSize * RxDescriptor.size))
+            writeRegister(.receiveQueue(0, NICRegister.QueueOffset.head), 0)
             // Every descriptor but one is the device's: the ring is full when tail is one behind head.
-            device.writeRegister(.receiveQueue(0, NICRegister.QueueOffset.tail), UInt32(receiveRingSize - 1))
-            device.writeRegister(.rctl, ReceiveControl.enable.rawValue)
+            writeRegister(.receiveQueue(0, NICRegister.QueueOffset.tail), UInt32(receiveRingSize - 1))
+            writeRegister(.rctl, ReceiveControl.enable.rawValue)
             causes.formUnion([.rxTimer, .rxOverrun])
         }
-        device.writeRegister(.ims, causes.rawValue)
-        device.writeRegister(.tctl, TransmitControl.enable.rawValue)
+        writeRegister(.ims, causes.rawValue)
+        writeRegister(.tctl, TransmitControl.enable.rawValue)
     }
 
     /// Maps physical memory for the device at the same I/O virtual address (identity), when there is an IOMMU.
@@ -222,7 +226,7 @@ public final class Driver {
     }
 
     /// Registers a buffer once with the translation buffer: walked and pinned now, looked up afterwards.
-    public func registerBuffer(space: AddressSpace, address: VirtualAddress, length: Int) throws(MemoryFault)
+    public func register(space: AddressSpace, address: VirtualAddress, length: Int) throws(MemoryFault)
         -> TranslationBuffer.RegionID
     {
         let id = try translationBuffer.register(space: space, address: address, length: length)
@@ -245,7 +249,7 @@ public final class Driver {
     /// The write is checked whole before anything is posted: unknown destinations, negative lengths and
     /// unmapped memory are refused with nothing sent. Call ``ringDoorbell()`` afterwards (the host does, once the
     /// CPU time of this work has passed).
-    public func transmit(space: AddressSpace, entries: [WriteEntry], path: PayloadPath? = nil) throws(DriverError)
+    public func accept(space: AddressSpace, entries: [WriteEntry], path: PayloadPath? = nil) throws(DriverError)
         -> WriteID
     {
         guard !entries.isEmpty else { throw DriverError(.badLength, "a write needs at least one entry") }
@@ -280,6 +284,18 @@ public final class Driver {
         counters.doorbells += 1
     }
 
+    /// Writes a register other than a tail (a doorbell), counted in ``DriverCounters/registerWrites``.
+    func writeRegister(_ register: NICRegister, _ value: UInt32) {
+        device.writeRegister(register, value)
+        counters.registerWrites += 1
+    }
+
+    /// Writes the receive tail (the receive doorbell), counted in ``DriverCounters/receiveDoorbells``.
+    func writeReceiveTail(_ value: UInt32) {
+        device.writeRegister(.receiveQueue(0, NICRegister.QueueOffset.tail), value)
+        counters.receiveDoorbells += 1
+    }
+
     /// Descriptors posted but not yet rung.
     public var hasUnrungDescriptors: Bool { posted != doorbellPosted }
 
@@ -290,7 +306,6 @@ public final class Driver {
     /// and posts what waited for room. Returns true when new descriptors wait for a doorbell.
     @discardableResult
     public func handleInterrupt() -> Bool {
-        counters.interruptsHandled += 1
         counters.registerReads += 1
         _ = device.readRegister(.icr)
         reclaim()
@@ -352,20 +367,19 @@ public final class Driver {
             if errors.contains(.dmaError) { continue }
             counters.framesReceived += 1
             counters.bytesReceived += UInt64(length)
-            receiveHandler?.frameReceived(receiveScratch, length: length,
+            delegate?.frameReceived(receiveScratch, length: length,
                                           checksumError: !errors.isDisjoint(with: [.ipChecksum, .l4Checksum]))
         }
         if cleaned > 0 {
             // The new tail is one behind the next descriptor the driver will look at.
-            device.writeRegister(.receiveQueue(0, NICRegister.QueueOffset.tail),
-                                 UInt32((receiveNext + receiveRingSize - 1) % receiveRingSize))
+            writeReceiveTail(UInt32((receiveNext + receiveRingSize - 1) % receiveRingSize))
         }
     }
 
     /// Sends one frame as it is (copied into a bounce buffer), for the host's own replies and forwarding.
     /// Returns false when the ring has no room or the frame is too long; the frame is then not sent.
     @discardableResult
-    public func transmitFrame(_ bytes: [UInt8], length: Int) -> Bool {
+    public func sendFrame(_ bytes: [UInt8], length: Int) -> Bool {
         guard length > 0, length <= bounceSlotBytes, length <= bytes.count, freeDescriptors >= 1 else { return false }
         let index = Int(posted & UInt64(ringSize - 1))
         let slot = PhysicalAddress(rawValue: bounceBase.rawValue + UInt64(index * bounceSlotBytes))
@@ -410,7 +424,7 @@ public final class Driver {
             let id = inFlight[inFlightHead].id
             inFlightHead += 1
             counters.writesCompleted += 1
-            completionHandler?.writeCompleted(id)
+            delegate?.writeCompleted(id)
         }
         if inFlightHead == inFlight.count {
             inFlight.removeAll(keepingCapacity: true)

@@ -1,138 +1,8 @@
-import HostMemory
+import HostOS
 import SimCore
-import WireFormats
 
-/// How the driver moves payload to the device.
-public enum PayloadPath: Hashable, Sendable {
-    /// Descriptors point into the application's own pages; no payload byte is touched by the CPU (B1).
-    case zeroCopy
-    /// The CPU copies header and payload into a driver buffer; one descriptor per packet (the baseline).
-    case copy
-}
-
-/// The order in which the packets of one multi-destination write are put on the ring.
-public enum PacketOrder: Hashable, Sendable {
-    /// Every packet of the first entry, then every packet of the second, …
-    case destinationMajor
-    /// One packet of each entry in turn, skipping entries that are done (B35).
-    case roundRobin
-}
-
-/// Which descriptors ask the device for a status write-back and an interrupt.
-public enum ReportPolicy: Hashable, Sendable {
-    /// Report-status on the last descriptor of every packet.
-    case everyPacket
-    /// Report-status on the last descriptor of the write only (B7), and on the last one posted when the ring fills.
-    case lastOfWrite
-}
-
-/// A destination the driver can send to: its prebuilt multi-layer header (B18).
-public struct DestinationID: RawRepresentable, Hashable, Sendable {
-    public var rawValue: Int
-    public init(rawValue: Int) { self.rawValue = rawValue }
-}
-
-/// Identifies one write request until its completion is reported.
-public struct WriteID: RawRepresentable, Hashable, Sendable {
-    public var rawValue: UInt64
-    public init(rawValue: UInt64) { self.rawValue = rawValue }
-}
-
-/// One (destination, data in virtual memory) entry of a write vector (B1, B17).
-public struct WriteEntry: Hashable, Sendable {
-    public var destination: DestinationID
-    public var address: VirtualAddress
-    public var length: Int
-    /// When the entry's first packet should start on the wire: the driver puts a context descriptor with a
-    /// launch time before it (datasheet §5, A13–A15 in hardware). Nil sends it when the NIC gets to it.
-    public var launchTime: SimTime?
-    /// RTP timestamp of the entry's first packet when the destination's template has an RTP layer (90 kHz units
-    /// for MPEG-TS, RFC 2250); later packets of the entry repeat it. Nil leaves 0.
-    public var rtpTimestamp: UInt32?
-    public init(destination: DestinationID, address: VirtualAddress, length: Int, launchTime: SimTime? = nil,
-                rtpTimestamp: UInt32? = nil) {
-        self.destination = destination
-        self.address = address
-        self.length = length
-        self.launchTime = launchTime
-        self.rtpTimestamp = rtpTimestamp
-    }
-}
-
-/// Where datagrams are cut to packet size.
-public enum SegmentationPlace: Hashable, Sendable {
-    /// The driver describes every datagram: a header descriptor plus payload descriptors per packet.
-    case driver
-    /// The driver describes one large send per entry chunk (a context descriptor with `TSE`, one header, the
-    /// payload) and the NIC cuts it (datasheet §7.2), like Linux UDP GSO offloaded to hardware.
-    case nic
-}
-
-/// Interrupt moderation as the driver programs it, in the registers' own units (datasheet §6).
-public struct ModerationRegisterValues: Hashable, Sendable {
-    /// ITR: minimum interval between interrupts, 256 ns units.
-    public var itr: UInt32
-    /// TIDV / TADV: transmit per-packet and absolute delays, 1.024 µs units; TXFT: transmit frame threshold.
-    public var tidv: UInt32
-    public var tadv: UInt32
-    public var txft: UInt32
-    /// RDTR / RADV: receive per-frame and absolute delays, 1.024 µs units; RXFT: receive frame threshold.
-    public var rdtr: UInt32
-    public var radv: UInt32
-    public var rxft: UInt32
-    public init(itr: UInt32 = 0, tidv: UInt32 = 0, tadv: UInt32 = 0, txft: UInt32 = 0, rdtr: UInt32 = 0,
-                radv: UInt32 = 0, rxft: UInt32 = 0) {
-        self.itr = itr
-        self.tidv = tidv
-        self.tadv = tadv
-        self.txft = txft
-        self.rdtr = rdtr
-        self.radv = radv
-        self.rxft = rxft
-    }
-    /// True when a transmit completion may be delayed (the driver then sets `IDE`).
-    public var delaysTransmit: Bool { tidv != 0 || tadv != 0 || txft != 0 }
-}
-
-/// Driver settings.
-public struct DriverConfiguration: Hashable, Sendable {
-    /// TX ring size in descriptors; a power of two from 8 to 65,536.
-    public var ringSize: Int
-    /// Largest IPv4 packet the driver builds, in bytes (B8: the MTU by default).
-    public var packetSize: Int
-    public var path: PayloadPath
-    public var order: PacketOrder
-    public var report: ReportPolicy
-    public var segmentation: SegmentationPlace
-    /// Most datagrams one NIC-segmented send may be cut into. Default 64, Linux UDP GSO's limit before 2023
-    /// (REFERENCE.md).
-    public var maxSegmentsPerSend: Int
-    public var moderation: ModerationRegisterValues
-    /// Receive ring size in descriptors (a power of two from 8), or 0 for no receive ring.
-    public var receiveRingSize: Int
-    /// How often the host runs the driver's watchdog (``Driver/watchdog()``) while the driver has work
-    /// outstanding, in virtual time; zero (the default) runs none. Linux's e1000e re-arms its watchdog timer
-    /// every 2 s (`e1000_watchdog_task` in drivers/net/ethernet/intel/e1000e/netdev.c); simulated runs last
-    /// milliseconds, so a scenario chooses its own interval.
-    public var watchdogInterval = SimDuration.zero
-
-    public init(ringSize: Int = 1024, packetSize: Int = 1500, path: PayloadPath = .zeroCopy,
-                order: PacketOrder = .destinationMajor, report: ReportPolicy = .lastOfWrite,
-                segmentation: SegmentationPlace = .driver, maxSegmentsPerSend: Int = 64,
-                moderation: ModerationRegisterValues = ModerationRegisterValues(), receiveRingSize: Int = 256) {
-        self.ringSize = ringSize
-        self.packetSize = packetSize
-        self.path = path
-        self.order = order
-        self.report = report
-        self.segmentation = segmentation
-        self.maxSegmentsPerSend = maxSegmentsPerSend
-        self.moderation = moderation
-        self.receiveRingSize = receiveRingSize
-    }
-}
-
-/// Everything the driver did, counted; the host's cost model prices these counts in cycles.
+/// Everything the reference driver did, counted since it was built: its own statistics. The OS sees the change of
+/// these over each call as that call's ``HostOS/DriverReceipt``.
 public struct DriverCounters: Hashable, Sendable {
     /// Write requests accepted.
     public var writes: UInt64 = 0
@@ -174,12 +44,14 @@ public struct DriverCounters: Hashable, Sendable {
     /// Pages pinned for the duration of one send because their buffer was not registered (what MSG_ZEROCOPY
     /// does on every call).
     public var transientPins: UInt64 = 0
-    /// Tail-register writes.
+    /// Transmit tail-register writes.
     public var doorbells: UInt64 = 0
+    /// Receive tail-register writes (giving buffers back).
+    public var receiveDoorbells: UInt64 = 0
+    /// Register writes other than tails: set-up, interrupt masks, the match-action table.
+    public var registerWrites: UInt64 = 0
     /// Register reads (the interrupt cause register).
     public var registerReads: UInt64 = 0
-    /// Interrupts handled.
-    public var interruptsHandled: UInt64 = 0
     /// Times the ring had no room and posting paused until the device gave descriptors back.
     public var ringFullStalls: UInt64 = 0
     /// Packets the device completed with an error status.
@@ -202,45 +74,4 @@ public struct DriverCounters: Hashable, Sendable {
     /// (Linux's "Detected Tx Unit Hang"); counted only, the reference driver does not reset the device.
     public var transmitHangs: UInt64 = 0
     public init() {}
-}
-
-/// Per-destination counts.
-public struct DestinationCounters: Hashable, Sendable {
-    /// UDP datagrams (segments) on the wire.
-    public var packets: UInt64 = 0
-    /// Sends described to the device (equal to ``packets`` with driver segmentation).
-    public var sends: UInt64 = 0
-    public var descriptors: UInt64 = 0
-    public var payloadBytes: UInt64 = 0
-    public init() {}
-}
-
-/// Receives the frames the driver takes off the receive ring.
-public protocol ReceiveHandler: AnyObject {
-    /// A frame of `length` bytes at the start of `bytes` arrived; `checksumError` when the device flagged its
-    /// IPv4 or UDP checksum. The bytes are valid only during the call.
-    func frameReceived(_ bytes: [UInt8], length: Int, checksumError: Bool)
-}
-
-/// Told when the device has finished every packet of a write, so that zero-copy buffers may be reused.
-public protocol TransmitCompletionHandler: AnyObject {
-    func writeCompleted(_ id: WriteID)
-}
-
-/// Why a write was refused before anything was posted.
-public struct DriverError: Error, Hashable, Sendable, CustomStringConvertible {
-    public struct Code: RawRepresentable, Hashable, Sendable {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public static let unknownDestination = Code(rawValue: "unknown destination")
-        public static let badLength = Code(rawValue: "bad length")
-        public static let translationFault = Code(rawValue: "translation fault")
-    }
-    public var code: Code
-    public var detail: String
-    public init(_ code: Code, _ detail: String) {
-        self.code = code
-        self.detail = detail
-    }
-    public var description: String { "\(code.rawValue): \(detail)" }
 }

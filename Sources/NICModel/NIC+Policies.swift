@@ -23,36 +23,6 @@ struct PolicyEntry {
     }
 }
 
-extension NICRegister {
-    /// Receive address low (RW): the device's MAC address, bytes 0–3 (first byte in bits 7:0). The source of
-    /// frames the match-action table rewrites.
-    public static let ral = NICRegister(rawValue: 0x5400)
-    /// Receive address high (RW): bytes 4–5 in bits 15:0; bit 31 `AV` address valid.
-    public static let rah = NICRegister(rawValue: 0x5404)
-    /// Entries in the match-action table.
-    public static let policyEntries = 16
-    /// Targets each entry may name.
-    public static let policyTargets = 8
-    /// The register at `offset` of match-action entry `entry` (datasheet §12).
-    public static func policy(_ entry: Int, _ offset: UInt32) -> NICRegister {
-        NICRegister(rawValue: 0x8000 + UInt32(entry) * 0x100 + offset)
-    }
-    /// Offsets inside a match-action entry.
-    public enum PolicyOffset {
-        /// Destination IPv4 address to match (big-endian value of the dotted quad).
-        public static let matchIP: UInt32 = 0x00
-        /// Bits 15:0 destination UDP port; 16 `VALID`; 17 `RX`; 18 `TX`; 19 `REDIRECT` (else replicate);
-        /// 27:24 number of targets (0–8).
-        public static let control: UInt32 = 0x04
-        /// Source IPv4 address to match; 0 matches any.
-        public static let sourceIP: UInt32 = 0x08
-        /// Packets the entry matched since last read (RC).
-        public static let hits: UInt32 = 0x0C
-        /// Target `k`'s registers: +0 IPv4 address, +4 UDP port (bits 15:0), +8 MAC low, +C MAC high.
-        public static func target(_ k: Int) -> UInt32 { 0x10 + UInt32(k) * 0x10 }
-    }
-}
-
 extension NIC {
     var deviceMAC: MACAddress {
         MACAddress(rawValue: UInt64(receiveAddressHigh & 0xFFFF) << 32 | UInt64(receiveAddressLow))

@@ -1,3 +1,4 @@
+import HostOS
 import NICDriver
 import NICModel
 import SimCore
@@ -65,7 +66,7 @@ extension Report {
 extension World {
     /// The host's fault and recovery counters.
     func hostFaultsReport(_ machine: EmulatedHost) -> Report.HostFaultsReport {
-        let d = machine.driver.counters
+        let d = machine.driver.statistics
         let n = machine.nic.counters
         let iommu = machine.dma.iommu?.counters
         return Report.HostFaultsReport(

@@ -242,7 +242,7 @@ extension World {
         }
         let destinations: [Report.DestinationReport] = spec.receivers.map { r in
             var c = DestinationCounters()
-            if let id = driverDestination(for: r) { c = driver.destinationCounters[id.rawValue] }
+            if let id = driverDestination(for: r) { c = driver.destinationCounters(id) }
             return Report.DestinationReport(receiver: r.name, address: "\(r.ip):\(r.port)", segments: c.packets,
                                             descriptors: c.descriptors, payloadBytes: c.payloadBytes)
         }
@@ -360,9 +360,9 @@ extension World {
 
     func hostReport(_ machine: EmulatedHost) -> Report.HostReport {
         let host = machine.host
-        let driver = machine.driver
         let dma = machine.dma
-        let d = driver.counters
+        // What the driver did, as its receipts told the OS.
+        let d = host.driverWork
         let n = machine.nic.counters
         return Report.HostReport(
             name: host.name, syscalls: host.counters.syscalls, contextSwitches: host.counters.contextSwitches,
@@ -370,8 +370,7 @@ extension World {
             cycles: Dictionary(uniqueKeysWithValues: host.cycles.categories.map { ($0.name, $0.cycles) }),
             cyclesTotal: host.cycles.total,
             translationHits: d.translationHits, translationMisses: d.translationMisses,
-            pageWalks: d.pageWalks + driver.translationBuffer.counters.pageWalks,
-            pagesPinned: driver.translationBuffer.counters.pagesPinned,
+            pageWalks: d.pageWalks, pagesPinned: d.pagesPinned,
             dmaBytesRead: dma.counters.bytesRead, dmaBytesWritten: dma.counters.bytesWritten,
             interrupts: n.interrupts, doorbells: d.doorbells, descriptorsWritten: d.descriptorsWritten,
             ringFullStalls: d.ringFullStalls, framesTransmitted: n.framesTransmitted,
@@ -379,7 +378,7 @@ extension World {
             writesCompleted: host.counters.writesCompleted,
             meanWriteCompletionPs: host.meanWriteCompletion.rawValue,
             nicErrors: n.txDMAErrors + n.txLengthErrors + n.txFormatErrors + n.registerErrors,
-            sends: d.packets,
+            sends: d.sends,
             nic: Report.NICReport(
                 descriptorsFetched: n.descriptorsFetched, descriptorBatches: n.descriptorBatches,
                 descriptorsWrittenBack: n.descriptorsWrittenBack, checksumsInserted: n.checksumsInserted,
@@ -395,7 +394,7 @@ extension World {
                 rxDroppedDisabled: n.rxDroppedDisabled, rxDroppedOversize: n.rxDroppedOversize,
                 rxChecksumErrors: n.rxChecksumErrors, rxDMAErrors: n.rxDMAErrors,
                 iotlbHits: dma.iommu?.counters.hits ?? 0, iotlbMisses: dma.iommu?.counters.misses ?? 0,
-                iommuFaults: dma.iommu?.counters.faults ?? 0, iommuMappings: d.iommuMappings,
+                iommuFaults: dma.iommu?.counters.faults ?? 0, iommuMappings: d.iommuMaps,
                 policyMatches: n.policyMatches, hairpinFrames: n.hairpinFrames),
             linkBytesOut: UInt64(machine.link.aToB.offeredBytes), linkBytesIn: UInt64(machine.link.bToA.deliveredBytes),
             systemCallsRefused: host.counters.writesRefused, repliesSent: host.receiveCounters.echoRequestsAnswered

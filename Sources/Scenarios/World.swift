@@ -26,7 +26,7 @@ public final class World {
     public var memory: PhysicalMemory { server.memory }
     public var nic: NIC { server.nic }
     public var dma: DMAEngine { server.dma }
-    public var driver: Driver { server.driver }
+    public var driver: any NetworkDriver { server.driver }
     public var host: Host { server.host }
     public var serverLink: Link { server.link }
     public let process: Process

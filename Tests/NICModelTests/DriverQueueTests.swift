@@ -1,4 +1,5 @@
 import HostMemory
+import HostOS
 @testable import NICDriver
 import NICModel
 import SimCore
@@ -34,7 +35,7 @@ private struct QueueRig {
         self.entries = entries
     }
 
-    func transmit() throws { _ = try driver.transmit(space: space, entries: entries) }
+    func transmit() throws { _ = try driver.accept(space: space, entries: entries) }
 }
 
 @Suite("Driver write queue under continuous load")

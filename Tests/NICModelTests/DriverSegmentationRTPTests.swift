@@ -1,4 +1,5 @@
 import HostMemory
+import HostOS
 import NICDriver
 import NICModel
 import SimCore
@@ -30,7 +31,7 @@ func wireFrames(segmentation: SegmentationPlace, path: PayloadPath, sizes: [Int]
         try space.write(address, from: data, at: 0, count: size)
         entries.append(WriteEntry(destination: destination, address: address, length: size))
     }
-    _ = try driver.transmit(space: space, entries: entries)
+    _ = try driver.accept(space: space, entries: entries)
     driver.ringDoorbell()
     simulator.run()
     return wire.frames

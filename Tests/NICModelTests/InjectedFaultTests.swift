@@ -1,4 +1,5 @@
 import HostMemory
+import HostOS
 import NICDriver
 import NICModel
 import SimCore
@@ -224,7 +225,7 @@ struct DriverWatchdogTests {
 
         /// One write of `packets` full datagrams.
         func send(packets: Int) throws {
-            _ = try driver.transmit(space: space, entries: [
+            _ = try driver.accept(space: space, entries: [
                 WriteEntry(destination: destination, address: buffer, length: packets * 1472),
             ])
             driver.ringDoorbell()
@@ -243,7 +244,7 @@ struct DriverWatchdogTests {
         #expect(w.interrupts.count == 0)
         #expect(w.driver.counters.writesCompleted == 0)
         #expect(w.driver.hasOutstandingWork)
-        w.driver.watchdog()
+        w.driver.runWatchdog()
         let c = w.driver.counters
         #expect(c.writesCompleted == 1)
         #expect(c.watchdogChecks == 1)
@@ -265,7 +266,7 @@ struct DriverWatchdogTests {
         #expect(stalledFrames < 30)
         var runs = 0
         while w.driver.hasOutstandingWork && runs < 20 {
-            if w.driver.watchdog() { w.driver.ringDoorbell() }
+            if w.driver.runWatchdog() { w.driver.ringDoorbell() }
             w.simulator.run()
             runs += 1
         }
@@ -287,7 +288,7 @@ struct DriverWatchdogTests {
         #expect(w.interrupts.count == 3)
         w.driver.handleInterrupt()
         #expect(w.driver.counters.writesCompleted == 0)
-        w.driver.watchdog()
+        w.driver.runWatchdog()
         let c = w.driver.counters
         #expect(c.lostWriteBacks == 3)
         #expect(c.writesCompleted == 1)
@@ -300,13 +301,13 @@ struct DriverWatchdogTests {
         w.nic.writeRegister(.tctl, 0)
         try w.send(packets: 2)
         w.simulator.run()
-        w.driver.watchdog()
+        w.driver.runWatchdog()
         #expect(w.driver.counters.transmitHangs == 0)
-        w.driver.watchdog()
+        w.driver.runWatchdog()
         #expect(w.driver.counters.transmitHangs == 1)
         w.nic.writeRegister(.tctl, TransmitControl.enable.rawValue)
         w.simulator.run()
-        w.driver.watchdog()
+        w.driver.runWatchdog()
         #expect(w.driver.counters.transmitHangs == 1)
         #expect(w.driver.counters.writesCompleted == 1)
     }

@@ -1,4 +1,5 @@
 import HostMemory
+import HostOS
 import NICDriver
 import NICModel
 import SimCore
@@ -61,14 +62,14 @@ public final class TxRingRig: InterruptSink, FrameSink {
             let buffer = try space.allocate(bytes: bytesPerEntry)
             let bytes = (0..<bytesPerEntry).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ d) }
             try space.write(buffer, from: bytes, at: 0, count: bytes.count)
-            _ = try driver.registerBuffer(space: space, address: buffer, length: bytesPerEntry)
+            _ = try driver.register(space: space, address: buffer, length: bytesPerEntry)
             entries.append(WriteEntry(destination: id, address: buffer, length: bytesPerEntry))
         }
     }
 
     /// One write call and everything it causes, until the driver has reclaimed every descriptor.
     public func cycle() throws {
-        _ = try driver.transmit(space: space, entries: entries)
+        _ = try driver.accept(space: space, entries: entries)
         driver.ringDoorbell()
         while true {
             simulator.run()
