@@ -73,6 +73,8 @@ public final class Driver: NetworkDriver {
     var nextWriteID: UInt64 = 1
     /// Where the previous watchdog run left the reclaim point and the device's head (transmit hang check).
     var watchdogLastReclaimed: UInt64 = 0
+    /// The link is down (``linkStatusChanged()``): writes are accepted and queued, nothing is posted.
+    var linkDown = false
     var watchdogLastHead: UInt32?
 
     /// Receipts of ``transmitFrame(_:length:)`` calls made inside the current interrupt, poll or watchdog run.
@@ -168,7 +170,7 @@ public final class Driver: NetworkDriver {
         writeRegister(.rdtr, m.rdtr)
         writeRegister(.radv, m.radv)
         writeRegister(.rxft, m.rxft)
-        var causes: InterruptCause = [.txDescriptorWritten, .txDescriptorError]
+        var causes: InterruptCause = [.txDescriptorWritten, .txDescriptorError, .linkStatusChange]
         if receiveRingSize > 0 {
             writeRegister(.receiveQueue(0, NICRegister.QueueOffset.baseLow), UInt32(truncatingIfNeeded: receiveRingBase.rawValue))
             writeRegister(.receiveQueue(0, NICRegister.QueueOffset.baseHigh), UInt32(truncatingIfNeeded: receiveRingBase.rawValue >> 32))
@@ -307,7 +309,8 @@ public final class Driver: NetworkDriver {
     @discardableResult
     public func handleInterrupt() -> Bool {
         counters.registerReads += 1
-        _ = device.readRegister(.icr)
+        let cause = InterruptCause(rawValue: device.readRegister(.icr))
+        if cause.contains(.linkStatusChange) { linkStatusChanged() }
         reclaim()
         if queuedHead < queued.count { post() }
         cleanReceiveRing()
@@ -456,6 +459,7 @@ public final class Driver: NetworkDriver {
 
     /// Posts packets of queued writes until they are all posted or the ring is full.
     func post() {
+        guard !linkDown else { return }
         while queuedHead < queued.count {
             guard postPackets(of: &queued[queuedHead]) else {
                 // Ring full: make sure the device will report the last descriptor so the driver gets it back.
