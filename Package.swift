@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "NICInterface", targets: ["NICInterface"]),
         .library(name: "NICModel", targets: ["NICModel"]),
         .library(name: "NICDriver", targets: ["NICDriver"]),
+        .library(name: "NAPIDriver", targets: ["NAPIDriver"]),
         .library(name: "HostOS", targets: ["HostOS"]),
         .library(name: "NetworkModel", targets: ["NetworkModel"]),
         .library(name: "MediaStreams", targets: ["MediaStreams"]),
@@ -50,6 +51,9 @@ let package = Package(
         // The OS owns the driver interface (NetworkDriver) and depends on no driver; drivers implement it.
         .target(name: "HostOS", dependencies: ["HostMemory", "SimCore", "WireFormats"], swiftSettings: release),
         .target(name: "NICDriver", dependencies: ["NICInterface", "HostOS", "HostMemory", "WireFormats", "SimCore"], swiftSettings: release),
+        // A second driver, NAPI-style (interrupt masks, polls with a budget, xmit_more, BQL, several queues), written
+        // from the datasheet alone: it imports NICInterface and never NICModel or NICDriver.
+        .target(name: "NAPIDriver", dependencies: ["NICInterface", "HostOS", "HostMemory", "WireFormats", "SimCore"], swiftSettings: release),
         .target(name: "NetworkModel", dependencies: ["SimCore", "WireFormats"], swiftSettings: release),
         .target(
             name: "MediaStreams",
@@ -87,6 +91,7 @@ let package = Package(
         .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
         .testTarget(name: "HostMemoryTests", dependencies: ["HostMemory", "SimCore"]),
         .testTarget(name: "NICModelTests", dependencies: ["NICModel", "NICDriver", "HostOS", "HostMemory", "WireFormats", "SimCore"]),
+        .testTarget(name: "NAPIDriverTests", dependencies: ["NAPIDriver", "NICModel", "HostOS", "HostMemory", "SimCore", "WireFormats"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "WireFormats", "SimCore"]),
         .testTarget(name: "MediaStreamsTests", dependencies: ["MediaStreams", "WireFormats", "SimCore"]),
         .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "NICSimTesting", "Labs"]),

@@ -1,0 +1,89 @@
+import HostMemory
+
+/// One transmit queue as the driver keeps it: the descriptor ring in host memory (datasheet §2.2, §4), a 2 KiB
+/// driver buffer per descriptor slot (headers and copied frames), the packets on the ring in order, the report
+/// points among them, and the queue's byte limit.
+///
+/// Everything is allocated once, at the ring's size: a ring holds at most `count − 1` descriptors (§4.1), hence at
+/// most that many packets and report points.
+final class TransmitRing {
+    let index: Int
+    let base: PhysicalAddress
+    let count: Int
+    let mask: Int
+    /// Driver buffers, one of ``slotBytes`` per descriptor slot.
+    let buffers: PhysicalAddress
+    let slotBytes: Int
+    /// The software tail (next descriptor to fill), the tail the device was last told, the oldest descriptor not
+    /// yet reclaimed.
+    var next = 0
+    var deviceTail = 0
+    var clean = 0
+    /// Per descriptor slot: the IOMMU page (frame number) its buffer holds a reference to, or `.max`.
+    var slotPage: [UInt64]
+
+    /// Packets on the ring, oldest first, as a ring of records numbered by `packetHead ..< packetTail`: the
+    /// descriptor index after the packet's last, its write slot (−1 for a frame of the OS), its bytes on the wire.
+    var packetEnd: [Int32]
+    var packetWrite: [Int32]
+    var packetBytes: [Int32]
+    var packetHead = 0
+    var packetTail = 0
+    /// Packet numbers that carry `RS`, oldest first (`reportHead ..< reportTail`).
+    var reportPacket: [Int]
+    var reportHead = 0
+    var reportTail = 0
+
+    var limit: ByteQueueLimit
+    /// Stopped: the ring lacks room for the largest send, or the byte limit is exceeded. Posting skips the queue
+    /// until a completion starts it again.
+    var stopped = false
+    /// Watchdog state: the TDH and reclaim point seen by the previous run.
+    var watchdogHead = -1
+    var watchdogClean = -1
+
+    init(index: Int, base: PhysicalAddress, count: Int, buffers: PhysicalAddress, slotBytes: Int, limit: ByteQueueLimit) {
+        self.index = index
+        self.base = base
+        self.count = count
+        self.mask = count - 1
+        self.buffers = buffers
+        self.slotBytes = slotBytes
+        self.limit = limit
+        slotPage = Array(repeating: .max, count: count)
+        packetEnd = Array(repeating: 0, count: count)
+        packetWrite = Array(repeating: -1, count: count)
+        packetBytes = Array(repeating: 0, count: count)
+        reportPacket = Array(repeating: 0, count: count)
+    }
+
+    /// Descriptors handed to the device and not yet reclaimed (posted or waiting for the doorbell).
+    var used: Int { (next - clean) & mask }
+    /// Descriptors the driver may still fill: one stays free (§4.1).
+    var free: Int { count - 1 - used }
+    var packetsOutstanding: Int { packetTail - packetHead }
+
+    func descriptorAddress(_ i: Int) -> PhysicalAddress { base.advanced(by: (i & mask) * 16) }
+    func slotBuffer(_ i: Int) -> PhysicalAddress { buffers.advanced(by: (i & mask) * slotBytes) }
+}
+
+/// The receive ring of queue 0 (datasheet §3.3, §11.2): descriptors and a 2 KiB buffer each (`RCTL.BSIZE` = 00).
+final class ReceiveRing {
+    let base: PhysicalAddress
+    let count: Int
+    let mask: Int
+    let buffers: PhysicalAddress
+    static let bufferBytes = 2048
+    /// The next descriptor the device will write back and the driver will look at.
+    var next = 0
+
+    init(base: PhysicalAddress, count: Int, buffers: PhysicalAddress) {
+        self.base = base
+        self.count = count
+        self.mask = count - 1
+        self.buffers = buffers
+    }
+
+    func descriptorAddress(_ i: Int) -> PhysicalAddress { base.advanced(by: (i & mask) * 16) }
+    func buffer(_ i: Int) -> PhysicalAddress { buffers.advanced(by: (i & mask) * Self.bufferBytes) }
+}
