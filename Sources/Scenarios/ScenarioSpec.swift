@@ -224,6 +224,9 @@ public struct PolicySpec: Hashable, Sendable {
     /// Picoseconds after the start at which the policy is installed, and (if given) removed.
     public var installAt: Int64 = 0
     public var removeAt: Int64?
+    /// For a router's policy: the server's OS hands it over the network (NPCP, ``HostOS/RouterPolicyClient``)
+    /// instead of the scenario writing it into the router's table.
+    public var viaNetwork = false
     public init(id: Int, host: Int?, direction: PolicyDirectionSpec, placement: PolicyPlacementSpec, matchIP: IPv4Address,
                 matchPort: UInt16, matchSource: IPv4Address?, redirect: Bool, targets: [PolicyTargetSpec]) {
         self.id = id

@@ -55,6 +55,9 @@ public final class World {
     let faultInjector: FaultInjector?
     /// The media application on the server, when the scenario has streams from it.
     public var streamApplication: StreamApplication? { streamApplications.first { $0.host === server.host } }
+    /// The server's NPCP clients (``HostOS/RouterPolicyClient``) by router receiver index, for policies with
+    /// `via: network`.
+    public var policyClients: [Int: RouterPolicyClient] { application.policyClients }
     /// Every media application: one per server that plays streams (B47).
     public let streamApplications: [StreamApplication]
 
