@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "Scenarios",
             dependencies: [
-                "SimCore", "WireFormats", "HostMemory", "NICModel", "NICDriver", "HostOS", "NetworkModel",
+                "SimCore", "WireFormats", "HostMemory", "NICModel", "NICDriver", "NAPIDriver", "HostOS", "NetworkModel",
                 "MediaStreams", "VDEPort",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Collections", package: "swift-collections"),
@@ -99,7 +99,7 @@ let package = Package(
         // The process helpers the two test targets that start `nicsim` share.
         .target(name: "CommandTestSupport", path: "Tests/CommandTestSupport"),
         .testTarget(name: "EndToEndTests", dependencies: ["Scenarios", "NICSimTesting", "WireFormats", "CommandTestSupport"]),
-        .testTarget(name: "NICSimTestingTests", dependencies: ["NICSimTesting", "Scenarios", "SimCore"]),
+        .testTarget(name: "NICSimTestingTests", dependencies: ["NICSimTesting", "Scenarios", "SimCore", "HostOS", "NICDriver", "HostMemory", "WireFormats", "NICInterface"]),
         .testTarget(name: "LabsTests", dependencies: ["Labs", "Scenarios", "CommandTestSupport"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["NICSimFuzzing"]),
     ]

@@ -405,7 +405,13 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
             writeIndexByID[id] = writeRecords.count
             writeRecords.append(WriteRecord(issued: simulator.now, posted: end, completed: nil))
         }
-        if receipt.kickNeeded { simulator.schedule(at: end, target: self.id, kind: EventKind.doorbell.rawValue) }
+        if receipt.kickNeeded {
+            simulator.schedule(at: end, target: self.id, kind: EventKind.doorbell.rawValue)
+        } else {
+            // A driver that rang its own doorbells in the call: the watchdog starts watching now (otherwise when the
+            // kick runs).
+            armWatchdog()
+        }
         return id
     }
 
@@ -520,8 +526,13 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
         let own = body(driver)
         var receipt = nestedDriverWork ?? DriverReceipt()
         nestedDriverWork = nil
+        guard own.isPlausible else {
+            // Priced at nothing: the run stops here, and the report keeps what the driver did before.
+            driverMisbehaved("\(call) returned an impossible receipt")
+            lastRunReceipt = DriverReceipt()
+            return CycleAccount()
+        }
         receipt += own
-        if !receipt.isPlausible { driverMisbehaved("\(call) returned an impossible receipt") }
         driverWork += receipt
         lastRunReceipt = receipt
         if simulator.tracer != nil {

@@ -137,26 +137,27 @@ public struct DriverReceipt: Hashable, Sendable {
         return sum
     }
 
-    /// Adds `b`'s counts to `a`'s; `a` takes `b`'s flags.
+    /// Adds `b`'s counts to `a`'s (wrapping: a receipt from a driver is checked with ``isPlausible``, never
+    /// trusted to be small); `a` takes `b`'s flags.
     public static func += (a: inout DriverReceipt, b: DriverReceipt) {
-        a.sends += b.sends
-        a.segments += b.segments
-        a.descriptorsWritten += b.descriptorsWritten
-        a.descriptorsReclaimed += b.descriptorsReclaimed
-        a.doorbells += b.doorbells
-        a.registerWrites += b.registerWrites
-        a.registerReads += b.registerReads
-        a.pageWalks += b.pageWalks
-        a.pagesPinned += b.pagesPinned
-        a.transientPins += b.transientPins
-        a.translationHits += b.translationHits
-        a.translationMisses += b.translationMisses
-        a.iommuMaps += b.iommuMaps
-        a.iommuUnmaps += b.iommuUnmaps
-        a.bytesCopied += b.bytesCopied
-        a.framesDelivered += b.framesDelivered
-        a.receiveBuffersRefilled += b.receiveBuffersRefilled
-        a.ringFullStalls += b.ringFullStalls
+        a.sends &+= b.sends
+        a.segments &+= b.segments
+        a.descriptorsWritten &+= b.descriptorsWritten
+        a.descriptorsReclaimed &+= b.descriptorsReclaimed
+        a.doorbells &+= b.doorbells
+        a.registerWrites &+= b.registerWrites
+        a.registerReads &+= b.registerReads
+        a.pageWalks &+= b.pageWalks
+        a.pagesPinned &+= b.pagesPinned
+        a.transientPins &+= b.transientPins
+        a.translationHits &+= b.translationHits
+        a.translationMisses &+= b.translationMisses
+        a.iommuMaps &+= b.iommuMaps
+        a.iommuUnmaps &+= b.iommuUnmaps
+        a.bytesCopied &+= b.bytesCopied
+        a.framesDelivered &+= b.framesDelivered
+        a.receiveBuffersRefilled &+= b.receiveBuffersRefilled
+        a.ringFullStalls &+= b.ringFullStalls
         a.kickNeeded = b.kickNeeded
         a.pollNeeded = b.pollNeeded
     }

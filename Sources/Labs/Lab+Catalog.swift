@@ -1,9 +1,9 @@
 extension Lab {
     /// Every lab, in the order `nicsim labs` lists them.
     public static let all: [Lab] = [
-        copyVersusZeroCopy, smallWrites, oneWriteVersusMany, nicSegmentation, interruptModeration, interleaving,
-        redirectAndReplicate, relayInTheNIC, policyToTheRouter, timedTransmission, setTopBoxes, setTopBoxBuffer,
-        vdeLinux,
+        copyVersusZeroCopy, smallWrites, oneWriteVersusMany, nicSegmentation, interruptModeration, napiVersusPerWrite,
+        interleaving,
+        redirectAndReplicate, relayInTheNIC, policyToTheRouter, timedTransmission, setTopBoxes, setTopBoxBuffer, vdeLinux,
     ]
 
     static let copyVersusZeroCopy = Lab(
@@ -121,6 +121,34 @@ extension Lab {
             Number("pwcpd", "cycles per datagram", variant: "per-write 0", .host("server", .cyclesPerDatagram), 1_553),
             Number("ppc", "mean write completion", variant: "per-packet 0", .host("server", .meanWriteCompletionPs), 78_386_624),
             Number("ppitrc", "mean write completion", variant: "per-packet 50us", .host("server", .meanWriteCompletionPs), 124_139_424),
+        ])
+
+    static let napiVersusPerWrite = Lab(
+        name: "napi-vs-per-write", group: .moderation, title: "Interrupt per write, or NAPI polls?",
+        question: "How many interrupts, polls and cycles does the reference driver (all work in the interrupt handler) spend against a NAPI-style driver (mask, poll within a budget, unmask), under light and heavy load?",
+        scenario: "napi-vs-per-write.yaml",
+        vary: [("server.driver.kind", ["reference", "napi"]), ("server.driver.interrupts", ["per-packet", "per-write"]),
+               ("writes.interval", ["1ms", "20us"])],
+        observe: [
+            "`interrupts`: with a status report after every datagram the reference driver takes {rpp} interrupts for 480 datagrams whatever the load; the NAPI driver {npp} under light load and {npph} under heavy load: while its poll runs the device's interrupts are masked, and completions that arrive meanwhile are cleaned by the poll instead of raising their own; under heavy load the core is busy with the next write when completions arrive, so messages pile up before the handler can mask, and most of them find nothing new.",
+            "Polls (`--format json`: `hosts[0].driver.polls`): {polls} for the NAPI driver under heavy load, per-packet, each finishing under its budget of 64 (transmit cleaning does not count against it) and unmasking; the driver's `spurious-interrupts` figure counts the interrupts whose cause register held nothing new.",
+            "`cycles: interrupt`: {rppc} against {nppc} under heavy load; every interrupt costs its entry and the cause-register read, and the NAPI driver adds the mask and unmask writes.",
+            "Per write (B7): the reference driver takes {rpw} interrupts, one per write; the NAPI driver {npw} under light load and {npwh} under heavy load, where its byte queue limit holds packets back and each release of the queue is a report point.",
+            "`mean write completion`: {rc} for the reference driver, {nc} for the NAPI driver (per-packet, light load).",
+        ],
+        answer: "NAPI does not remove interrupts by itself: on a transmit-only host each poll finds its work done under the budget and unmasks, so interrupts fall only as far as completions arrive while one is masked. What removes them is asking for fewer (report status per write, B7) or the NIC's moderation (ITR); NAPI's strength is receive work under load, where the budget keeps the CPU in polls.",
+        numbers: [
+            Number("rpp", "interrupts", variant: "reference per-packet 20us", .host("server", .interrupts), 480),
+            Number("npp", "interrupts", variant: "napi per-packet 1ms", .host("server", .interrupts), 243),
+            Number("npph", "interrupts", variant: "napi per-packet 20us", .host("server", .interrupts), 431),
+            Number("polls", "polls", variant: "napi per-packet 20us", .host("server", .polls), 27),
+            Number("rppc", "interrupt cycles", variant: "reference per-packet 20us", .cycles("server", category: "interrupt"), 1_680_000),
+            Number("nppc", "interrupt cycles", variant: "napi per-packet 20us", .cycles("server", category: "interrupt"), 1_524_700),
+            Number("rpw", "interrupts", variant: "reference per-write 1ms", .host("server", .interrupts), 20),
+            Number("npw", "interrupts", variant: "napi per-write 1ms", .host("server", .interrupts), 23),
+            Number("npwh", "interrupts", variant: "napi per-write 20us", .host("server", .interrupts), 125),
+            Number("rc", "mean write completion", variant: "reference per-packet 1ms", .host("server", .meanWriteCompletionPs), 42_604_195),
+            Number("nc", "mean write completion", variant: "napi per-packet 1ms", .host("server", .meanWriteCompletionPs), 36_626_308),
         ])
 
     static let interleaving = Lab(

@@ -50,6 +50,8 @@ public enum LabMetric: Sendable, Hashable {
         case pagesPinned
         /// Transmit doorbells (tail register writes).
         case doorbells
+        /// NAPI polls the OS ran for the host's driver (`hosts[].driver.polls`).
+        case polls
         /// Mean time from a write call to its completion interrupt, picoseconds.
         case meanWriteCompletionPs
         /// ARP and ICMP echo replies the host's stack sent.
@@ -257,6 +259,7 @@ public enum LabMetric: Sendable, Hashable {
         case .pageWalks: Int64(h.pageWalks)
         case .pagesPinned: Int64(h.pagesPinned)
         case .doorbells: Int64(h.doorbells)
+        case .polls: Int64(h.driver.polls)
         case .meanWriteCompletionPs: h.meanWriteCompletionPs
         case .repliesSent: Int64(h.repliesSent)
         case .arpRequestsSent: Int64(h.arpRequestsSent)

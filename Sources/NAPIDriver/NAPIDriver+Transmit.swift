@@ -10,7 +10,7 @@ import WireFormats
 extension NAPIDriver {
     /// Accepts a multi-destination write: checks every entry (destination, length, mapped memory) before anything
     /// is posted, queues it behind earlier writes still waiting, and posts what the queues take now. Doorbells are
-    /// left for ``kick()``, except on a queue that stopped (rung at once).
+    /// left for ``kick()``: one per queue the call posted on.
     public func transmit(space: AddressSpace, entries newEntries: [WriteEntry], path: PayloadPath?) throws(DriverError)
         -> (id: WriteID, receipt: DriverReceipt)
     {
@@ -413,12 +413,13 @@ extension NAPIDriver {
         return ring.limit.available < 0 || ring.free < largestSendDescriptors
     }
 
-    /// Stops a queue (Linux `netif_tx_stop_queue`): counted as a stall, and its doorbell rung now, whatever the
-    /// batch (a stopped queue ignores `xmit_more`).
+    /// Stops a queue (Linux `netif_tx_stop_queue`), counted as a stall. Its batch ends here: Linux rings a stopped
+    /// queue's doorbell whatever `xmit_more` says, and here the kick that ends the call rings it (nothing more can
+    /// be posted on the queue before then), so the device sees it when the call's CPU work is done, as every other
+    /// doorbell, and the OS arms its watchdog on that kick.
     func stop(_ ring: TransmitRing, _ r: inout DriverReceipt) {
         ring.stopped = true
         if ring.limit.available < 0 { bqlStalls += 1 } else { ringStalls += 1 }
         r.ringFullStalls += 1
-        if ring.next != ring.deviceTail { ringDoorbell(ring, &r) }
     }
 }

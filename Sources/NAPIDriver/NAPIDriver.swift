@@ -13,7 +13,7 @@ import WireFormats
 ///   it asks to be polled again with the device still masked.
 /// - **Doorbells as `xmit_more` rings them.** One tail write per queue per batch: the packets a write (or a poll
 ///   that restarted queues) put on a queue share one doorbell, rung by ``kick()`` once the call's CPU work is
-///   done; a queue that stops (byte limit or ring full) is rung at once.
+///   done; a queue that stops (byte limit or ring full) ends its batch there.
 /// - **Byte queue limits** (`ByteQueueLimit`) bound the bytes in flight per queue; writes wait in the driver's
 ///   queue while a limit is reached and go on from the poll that completes enough.
 /// - **Several transmit queues**, one per destination chosen by flow hash (``flowHash(_:)``).

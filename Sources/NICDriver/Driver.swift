@@ -52,6 +52,8 @@ public final class Driver: NetworkDriver {
     var receiveDescriptor = [UInt8](repeating: 0, count: 16)
 
     var templates: [HeaderTemplate] = []
+    /// The same headers without DF, for datagrams cut from a write larger than one datagram (Linux's rule, below).
+    var fragmentableTemplates: [HeaderTemplate] = []
     var ipIdentification: [UInt16] = []
     var rtpSequence: [UInt16] = []
 
@@ -221,6 +223,11 @@ public final class Driver: NetworkDriver {
     /// Adds a destination whose packets use `template`'s headers.
     public func addDestination(_ template: HeaderTemplate) -> DestinationID {
         templates.append(template)
+        fragmentableTemplates.append(template.dontFragment ? HeaderTemplate(
+            sourceMAC: template.sourceMAC, destinationMAC: template.destinationMAC, sourceIP: template.sourceIP,
+            destinationIP: template.destinationIP, sourcePort: template.sourcePort,
+            destinationPort: template.destinationPort, ttl: template.ttl, tos: template.tos, dontFragment: false,
+            rtp: template.rtp) : template)
         ipIdentification.append(0)
         rtpSequence.append(0)
         destinationCounters.append(DestinationCounters())
@@ -560,8 +567,12 @@ public final class Driver: NetworkDriver {
             w.current = next
             let mss = maxPayload(for: entry.destination)
             let segments = payload <= mss ? 1 : (payload + mss - 1) / mss
+            // Linux sets DF on a UDP datagram only when the whole write would have fit the MTU in one datagram
+            // (__ip_make_skb: skb->len <= mtu; REFERENCE.md, "How Linux's UDP GSO cuts a datagram"), so the
+            // datagrams cut from a larger write, by this driver or by the NIC from this header, carry no DF.
             writePacket(destination: destination, space: w.space, address: address, payload: payload, segments: segments,
-                        path: w.path, launch: launch, rtpTimestamp: entry.rtpTimestamp ?? 0)
+                        path: w.path, launch: launch, rtpTimestamp: entry.rtpTimestamp ?? 0,
+                        dontFragment: entry.length <= mss)
             queuedEntries[k].started = true
             queuedEntries[k].sent = sent + payload
             if sent + payload >= entry.length { w.remainingEntries -= 1 }
@@ -578,7 +589,7 @@ public final class Driver: NetworkDriver {
     /// Writes one send's descriptors: an optional context descriptor (NIC segmentation), the header from the
     /// destination's template, and the payload where it lies (zero-copy) or copied into bounce buffers.
     func writePacket(destination: Int, space: AddressSpace, address: VirtualAddress, payload: Int, segments: Int,
-                     path: PayloadPath, launch: SimTime?, rtpTimestamp: UInt32) {
+                     path: PayloadPath, launch: SimTime?, rtpTimestamp: UInt32, dontFragment: Bool) {
         let headerLength = templates[destination].headerLength
         let identification = ipIdentification[destination]
         ipIdentification[destination] &+= UInt16(truncatingIfNeeded: segments)
@@ -586,8 +597,9 @@ public final class Driver: NetworkDriver {
         if templates[destination].rtp != nil { rtpSequence[destination] &+= UInt16(truncatingIfNeeded: segments) }
         let nicSegments = configuration.segmentation == .nic
         // With NIC segmentation the header describes the whole send; the NIC rewrites lengths and checksums.
-        templates[destination].render(into: &headerScratch, at: 0, payloadLength: payload, identification: identification,
-                        rtpSequence: sequence, rtpTimestamp: rtpTimestamp, checksum: nicSegments ? .none : .partial)
+        (dontFragment ? templates : fragmentableTemplates)[destination].render(
+            into: &headerScratch, at: 0, payloadLength: payload, identification: identification,
+            rtpSequence: sequence, rtpTimestamp: rtpTimestamp, checksum: nicSegments ? .none : .partial)
         counters.headerBytesWritten += UInt64(headerLength)
         let first = posted
         let firstIndex = Int(first & UInt64(ringSize - 1))

@@ -10,7 +10,10 @@ public struct NICRegister: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let ctrl = NICRegister(rawValue: 0x0000)
     /// Device status (RO). Bit 1 `LU` link up; bits 31:16 hold the link rate in Mb/s.
     public static let status = NICRegister(rawValue: 0x0008)
-    /// Interrupt cause read (read-to-clear). Bits are ``InterruptCause``.
+    /// Extended device control (RW). Bit 27 `IAME` enables interrupt acknowledge auto-mask (``iam``); only it is stored.
+    public static let ctrlExt = NICRegister(rawValue: 0x0018)
+    /// Interrupt cause read (read-to-clear). Bits are ``InterruptCause``; bit 31 `INT_ASSERTED` reads 1 while a
+    /// cause enabled in IMS is pending.
     public static let icr = NICRegister(rawValue: 0x00C0)
     /// Interrupt cause set (WO): writing 1s sets causes as if the device had raised them.
     public static let ics = NICRegister(rawValue: 0x00C8)
@@ -18,6 +21,9 @@ public struct NICRegister: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let ims = NICRegister(rawValue: 0x00D0)
     /// Interrupt mask clear (WO): writing 1s disables causes.
     public static let imc = NICRegister(rawValue: 0x00D8)
+    /// Interrupt acknowledge auto-mask (RW): with `CTRL_EXT.IAME`, a read of ICR that returns `INT_ASSERTED` clears
+    /// these bits in IMS (82574).
+    public static let iam = NICRegister(rawValue: 0x00E0)
     /// Transmit control (RW). Bit 1 `EN` enables the transmitter.
     public static let tctl = NICRegister(rawValue: 0x0400)
     /// TX descriptor ring base address, low 32 bits (RW). Must be 16-byte aligned.
@@ -104,6 +110,8 @@ public struct NICRegister: RawRepresentable, Hashable, Sendable, CustomStringCon
     public var description: String {
         switch self {
         case .ctrl: "CTRL"
+        case .ctrlExt: "CTRL_EXT"
+        case .iam: "IAM"
         case .status: "STATUS"
         case .icr: "ICR"
         case .ics: "ICS"
@@ -169,8 +177,20 @@ public struct InterruptCause: OptionSet, Hashable, Sendable {
     public static let rxOverrun = InterruptCause(rawValue: 1 << 6)
     /// `RXT0`: receive timer: received frames were written back.
     public static let rxTimer = InterruptCause(rawValue: 1 << 7)
-    /// `TXDE`: a TX packet completed with an error status (bad address, length or format).
-    public static let txDescriptorError = InterruptCause(rawValue: 1 << 15)
+    /// `TXDE` (nicsim-specific): a TX packet completed with an error status (bad address, length or format).
+    /// Bit 27, which the 8254x, 82571 and 82574 leave reserved (bit 15 is their `TXD_LOW`).
+    public static let txDescriptorError = InterruptCause(rawValue: 1 << 27)
+    /// `INT_ASSERTED` (ICR bit 31, read only): a cause enabled in IMS is pending. Writes of it to ICS are dropped.
+    public static let interruptAsserted = InterruptCause(rawValue: 1 << 31)
+}
+
+/// Extended device control bits in ``NICRegister/ctrlExt``.
+public struct ExtendedControl: OptionSet, Hashable, Sendable {
+    public var rawValue: UInt32
+    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// `IAME`: interrupt acknowledge auto-mask enable: a read of ICR with `INT_ASSERTED` set writes ``NICRegister/iam``
+    /// to IMC (82574).
+    public static let autoMaskEnable = ExtendedControl(rawValue: 1 << 27)
 }
 
 /// Receive control bits in ``NICRegister/rctl``.

@@ -27,6 +27,10 @@ struct ModerationState {
     var paths = [InterruptModerator(), InterruptModerator()]
     /// The path's owed interrupt has been handed to the vector moderator.
     var forwarded = [false, false]
+    /// Causes raised on a path and not yet owed: invisible in ICR until the path's interrupt is owed (its timer
+    /// expired, its threshold was reached, it was flushed or a report could not wait), as QEMU's e1000e holds its
+    /// `delayed_causes` and the 8254x sets `RXT0` "when the timer expires" (datasheet §6.1).
+    var held = [InterruptCause(), InterruptCause()]
     var vector = InterruptModerator()
     var scheduled = SimTime.never
 }
@@ -40,31 +44,63 @@ extension NIC {
         scheduleModeration()
     }
 
-    /// Records `cause` in ICR and, when enabled in IMS, lets moderation decide when the message goes.
+    /// Raises `cause`: a cause on no path goes to ICR at once; a cause on a path is held until that path's
+    /// moderator makes its interrupt owed (datasheet §6.1). IMS decides only whether a message goes: the interrupt is
+    /// asserted while ICR & IMS is non-zero.
     func signal(_ cause: InterruptCause, path: InterruptPath, delayable: Bool) {
-        interruptCause.formUnion(cause)
-        guard !cause.isDisjoint(with: interruptMask) else { return }
         let now = simulator.now
         if path == .other {
-            forwardToVector(now)
+            interruptCause.formUnion(cause)
+            if !cause.isDisjoint(with: interruptMask) { forwardToVector(now) }
         } else {
             let p = path.rawValue
-            if let t = moderation.paths[p].causeRaised(at: now, delayable: delayable), t <= now, !moderation.forwarded[p] {
-                moderation.forwarded[p] = true
-                forwardToVector(now)
+            moderation.held[p].formUnion(cause)
+            let owedAt = moderation.paths[p].causeRaised(at: now, delayable: delayable)
+            if moderation.forwarded[p] {
+                // Merges into the interrupt the path already handed over.
+                interruptCause.formUnion(moderation.held[p])
+                moderation.held[p] = []
+            } else if let owedAt, owedAt <= now {
+                owe(p, now)
             }
         }
         scheduleModeration()
+    }
+
+    /// Path `p`'s interrupt is owed: its held causes appear in ICR and the vector decides when the message goes.
+    func owe(_ p: Int, _ now: SimTime) {
+        moderation.forwarded[p] = true
+        interruptCause.formUnion(moderation.held[p])
+        moderation.held[p] = []
+        forwardToVector(now)
+    }
+
+    /// The driver wrote IMS: enabling a cause that is already pending raises the interrupt now (ITR still applies),
+    /// as the 82574 and QEMU's e1000e do, so a driver that unmasks after polling loses no wake-up.
+    func maskSet(_ enabled: InterruptCause) {
+        interruptMask.formUnion(enabled)
+        guard !enabled.isDisjoint(with: interruptCause) else { return }
+        forwardToVector(simulator.now)
+        scheduleModeration()
+    }
+
+    /// ICR read: the pending causes with `INT_ASSERTED` when one is enabled; with `CTRL_EXT.IAME`, an asserted read
+    /// also clears IAM's bits in IMS (82574 auto-mask). Causes still held on a path stay held.
+    func readInterruptCause() -> UInt32 {
+        var value = interruptCause
+        if !interruptCause.isDisjoint(with: interruptMask) {
+            value.insert(.interruptAsserted)
+            if extendedControl.contains(.autoMaskEnable) { interruptMask.subtract(autoMask) }
+        }
+        interruptCause = []
+        return value.rawValue
     }
 
     func flushModeration(_ path: InterruptPath) {
         guard path != .other else { return }
         let now = simulator.now
         let p = path.rawValue
-        if let t = moderation.paths[p].flush(at: now), t <= now, !moderation.forwarded[p] {
-            moderation.forwarded[p] = true
-            forwardToVector(now)
-        }
+        if let t = moderation.paths[p].flush(at: now), t <= now, !moderation.forwarded[p] { owe(p, now) }
         scheduleModeration()
     }
 
@@ -100,10 +136,7 @@ extension NIC {
     func moderationDeadline() {
         let now = simulator.now
         moderation.scheduled = .never
-        for p in 0..<2 where !moderation.forwarded[p] && moderation.paths[p].deadlineReached(at: now) {
-            moderation.forwarded[p] = true
-            forwardToVector(now)
-        }
+        for p in 0..<2 where !moderation.forwarded[p] && moderation.paths[p].deadlineReached(at: now) { owe(p, now) }
         if moderation.vector.deadlineReached(at: now) { send(now) }
         scheduleModeration()
     }

@@ -115,6 +115,9 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     /// The link partner's signal (``NIC/setCarrier(_:)``): STATUS.LU is set when a wire is attached and this is.
     var carrier = true
     var interruptMask = InterruptCause()
+    /// IAM and CTRL_EXT (only `IAME` stored).
+    var autoMask = InterruptCause()
+    var extendedControl = ExtendedControl()
     var launchControl: UInt32 = 0
     var multiQueueReceive: UInt32 = 0
     var moderationRegisters = ModerationRegisters()
@@ -222,11 +225,10 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             let up: UInt32 = wire != nil && carrier ? DeviceStatus.linkUp.rawValue : 0
             let mbps = UInt32(clamping: configuration.lineRate / 1_000_000)
             return up | (min(mbps, 0xFFFF) << 16)
-        case .icr:
-            let value = interruptCause.rawValue
-            interruptCause = []
-            return value
+        case .ctrlExt: return extendedControl.rawValue
+        case .icr: return readInterruptCause()
         case .ims: return interruptMask.rawValue
+        case .iam: return autoMask.rawValue
         case .itr: return moderationRegisters.itr
         case .tctl: return transmitControl.rawValue
         case .rctl: return receiveControl.rawValue
@@ -291,8 +293,11 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         case .rah: receiveAddressHigh = value
         case .ctrl:
             if value & (1 << 26) != 0 { reset() }
-        case .ics: signal(InterruptCause(rawValue: value), path: .other, delayable: false)
-        case .ims: interruptMask.formUnion(InterruptCause(rawValue: value))
+        case .ctrlExt: extendedControl = ExtendedControl(rawValue: value).intersection(.autoMaskEnable)
+        case .ics:
+            signal(InterruptCause(rawValue: value).subtracting(.interruptAsserted), path: .other, delayable: false)
+        case .ims: maskSet(InterruptCause(rawValue: value))
+        case .iam: autoMask = InterruptCause(rawValue: value)
         case .imc: interruptMask.subtract(InterruptCause(rawValue: value))
         case .itr:
             moderationRegisters.itr = value & 0xFFFF
@@ -354,6 +359,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         receiveControl = []
         interruptCause = []
         interruptMask = []
+        autoMask = []
+        extendedControl = []
         launchControl = 0
         multiQueueReceive = 0
         moderationRegisters = ModerationRegisters()

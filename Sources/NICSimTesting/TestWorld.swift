@@ -126,7 +126,7 @@ public struct TestWorld: Sendable {
     // MARK: What the server writes
 
     /// Adds an entry to every write call: `bytes` for `receiver`, from a buffer that starts `pageOffset` bytes
-    /// into its first page. The entries of one call go out in the order the driver chooses (``driver(mode:order:interrupts:registerBuffers:packetSize:)``).
+    /// into its first page. The entries of one call go out in the order the driver chooses (``driver(kind:mode:order:interrupts:registerBuffers:packetSize:)``).
     public func write(_ bytes: Int, to receiver: String, pageOffset: Int = 0) -> TestWorld {
         var copy = self
         guard let i = spec.receivers.firstIndex(where: { $0.name == receiver }) else {
@@ -167,9 +167,12 @@ public struct TestWorld: Sendable {
     // MARK: Server, NIC and switch
 
     /// Changes the driver's settings; arguments left out keep their value.
-    public func driver(mode: DriverMode? = nil, order: TransmitOrder? = nil, interrupts: InterruptMode? = nil,
-                       registerBuffers: Bool? = nil, packetSize: Int? = nil) -> TestWorld {
+    public func driver(kind: DriverKind? = nil, mode: DriverMode? = nil, order: TransmitOrder? = nil,
+                       interrupts: InterruptMode? = nil, registerBuffers: Bool? = nil, packetSize: Int? = nil)
+        -> TestWorld
+    {
         var copy = self
+        if let kind { copy.spec.server.driverKind = kind }
         if let mode { copy.spec.server.driverMode = mode }
         if let order { copy.spec.server.order = order }
         if let interrupts { copy.spec.server.interrupts = interrupts }
@@ -180,6 +183,14 @@ public struct TestWorld: Sendable {
             }
             copy.spec.server.packetSize = packetSize
         }
+        return copy
+    }
+
+    /// Runs every machine's NIC with a driver of your own: `factory` builds it from the machine's device, memory and
+    /// settings (``DriverContext``), as the scenario's `driver.kind` would build one of nicsim's.
+    public func driver(_ factory: @escaping DriverFactory) -> TestWorld {
+        var copy = self
+        copy.options.driverFactory = factory
         return copy
     }
 

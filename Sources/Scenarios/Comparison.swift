@@ -30,46 +30,17 @@ public struct Comparison: Codable, Hashable, Sendable {
         return result
     }
 
-    /// The rows of the side-by-side table: a name and one value per variant.
+    /// The rows of the side-by-side table: a name and one value per variant ("-" where a figure does not apply).
     public var rows: [(name: String, values: [String])] {
-        func row(_ name: String, _ value: (Report.HostReport, Report) -> String) -> (String, [String]) {
-            (name, variants.map { v in v.report.hosts.first.map { value($0, v.report) } ?? "-" })
+        let categories = cycleCategories
+        let columns = variants.map { Comparison.figures(of: $0.report, cycleCategories: categories) }
+        return Comparison.figureNames(cycleCategories: categories).enumerated().map { i, name in
+            (name, columns.map { $0[i]?.description ?? "-" })
         }
-        var rows: [(String, [String])] = [
-            row("system calls") { h, _ in "\(h.syscalls)" },
-            row("context switches") { h, _ in "\(h.contextSwitches)" },
-            row("CPU-copied bytes") { h, _ in "\(h.cpuCopiedBytes)" },
-            row("sends described") { h, _ in "\(h.sends)" },
-            row("descriptors written") { h, _ in "\(h.descriptorsWritten)" },
-            row("doorbells") { h, _ in "\(h.doorbells)" },
-            row("interrupts") { h, _ in "\(h.interrupts)" },
-            row("frames transmitted") { h, _ in "\(h.framesTransmitted)" },
-            row("cycles") { h, _ in "\(h.cyclesTotal)" },
-        ]
-        let categories = variants.first?.report.hosts.first?.cycles.keys.sorted() ?? []
-        for c in categories { rows.append(row("  cycles: \(c)") { h, _ in "\(h.cycles[c] ?? 0)" }) }
-        rows += [
-            row("cycles per datagram") { h, _ in h.framesTransmitted == 0 ? "-" : "\(h.cyclesTotal / Int64(h.framesTransmitted))" },
-            row("cycles per KiB payload") { h, r in
-                let bytes = r.destinations.reduce(0) { $0 + Int64($1.payloadBytes) }
-                return bytes == 0 ? "-" : "\(h.cyclesTotal * 1024 / bytes)"
-            },
-            row("streams per core") { _, r in "\(r.streamsPerCore)" },
-            row("mean write completion") { h, _ in "\(SimDuration(rawValue: h.meanWriteCompletionPs))" },
-            row("peak switch port bytes") { _, r in "\(r.switchPorts.map(\.peakOccupancyBytes).max() ?? 0)" },
-            row("switch drops") { _, r in "\(r.switchPorts.reduce(0) { $0 + $1.drops })" },
-            row("set-top box max MDI DF") { _, r in
-                let dfs = r.receivers.compactMap { $0.setTopBox?.mdiDelayFactorPs }
-                return dfs.isEmpty ? "-" : "\(SimDuration(rawValue: dfs.max() ?? 0))"
-            },
-            row("set-top box underflows") { _, r in
-                let boxes = r.receivers.compactMap(\.setTopBox)
-                return boxes.isEmpty ? "-" : "\(boxes.reduce(0) { $0 + $1.underflows })"
-            },
-            row("receivers intact") { _, r in "\(r.receivers.filter { $0.intact == true }.count)/\(r.receivers.filter { $0.intact != nil }.count)" },
-        ]
-        return rows
     }
+
+    /// The cycle categories the table lists: the first variant's, sorted.
+    public var cycleCategories: [String] { variants.first?.report.hosts.first?.cycles.keys.sorted() ?? [] }
 
     /// The table as aligned text.
     public func text() -> String {

@@ -1,25 +1,52 @@
 import HostMemory
 import HostOS
+import NAPIDriver
 import NICDriver
 import NICModel
 import NetworkModel
 import SimCore
 import WireFormats
 
-/// One emulated machine: physical memory, an optional IOMMU, the NIC, the reference driver and the OS, with
-/// the link that connects its NIC to a switch port.
+/// What a machine's driver is built from: its device, memory and settings (``DriverFactory``).
+public struct DriverContext {
+    /// The machine's name (`server`, or a `host` receiver's name).
+    public let machine: String
+    /// The NIC's register space: all a driver may touch of the device.
+    public let device: any RegisterSpace
+    /// The machine's physical memory (rings, buffers, application pages).
+    public let memory: PhysicalMemory
+    /// The IOMMU between the device and memory, when the scenario has one: the driver maps what the device reaches.
+    public let iommu: IOMMU?
+    /// The settings every driver honours.
+    public let configuration: DriverConfiguration
+    /// Largest Ethernet frame the NIC sends (MTU plus the Ethernet header), in bytes.
+    public let maxFrameBytes: Int
+    /// The driver the scenario names, and the NAPI-style driver's settings.
+    public let kind: DriverKind
+    public let napi: NAPISpec
+    /// The run's simulator (for a driver's traces; a driver must not schedule events of its own).
+    public let simulator: Simulator
+}
+
+/// Builds a machine's driver. The scenario's `driver.kind` picks ``World/defaultDriverFactory``; a library user
+/// brings a driver of their own through ``World/Options/driverFactory``.
+public typealias DriverFactory = (DriverContext) throws -> any NetworkDriver
+
+/// One emulated machine: physical memory, an optional IOMMU, the NIC, its driver and the OS, with the link that
+/// connects its NIC to a switch port.
 public final class EmulatedHost {
     public let host: Host
     public let nic: NIC
-    public let driver: Driver
+    /// The driver, reached as the OS reaches it.
+    public let driver: any NetworkDriver
     public let memory: PhysicalMemory
     public let dma: DMAEngine
     /// The link from the NIC (side A) to the switch (side B).
     public let link: Link
 
     /// Builds the machine `server` describes and cables its NIC to `port` of `sw`.
-    init(simulator: Simulator, server: ServerSpec, seed: UInt64, switch sw: EthernetSwitch, port: Int)
-        throws(WorldError)
+    init(simulator: Simulator, server: ServerSpec, seed: UInt64, switch sw: EthernetSwitch, port: Int,
+         driverFactory: DriverFactory? = nil) throws(WorldError)
     {
         let maxFrame = server.mtu + EthernetHeader.size
         let memory = PhysicalMemory(size: server.memoryBytes, seed: seed ^ stableHash(server.name))
@@ -54,17 +81,18 @@ public final class EmulatedHost {
                 rxft: UInt32(nicSpec.rxFrames)),
             receiveRingSize: nicSpec.rxRingSize)
         driverConfiguration.watchdogInterval = .picoseconds(server.watchdog)
+        let context = DriverContext(machine: server.name, device: nic, memory: memory, iommu: iommu,
+                                    configuration: driverConfiguration, maxFrameBytes: maxFrame,
+                                    kind: server.driverKind, napi: server.napi, simulator: simulator)
         do {
-            self.driver = try Driver(device: nic, memory: memory, configuration: driverConfiguration,
-                                     maxFrameBytes: maxFrame, iommu: iommu)
+            self.driver = try (driverFactory ?? World.defaultDriverFactory)(context)
         } catch {
             throw WorldError(key: "",
-                             message: "\(server.name): memory too small for the driver's rings: \(error)")
+                             message: "\(server.name): the \(server.driverKind.rawValue) driver could not be built: \(error)")
         }
-        driver.traceSimulator = simulator
-        driver.traceName = "\(server.name).driver"
         let host = Host(simulator: simulator, name: server.name, mac: server.mac, ip: server.ip, memory: memory,
                         driver: driver, configuration: HostConfiguration(cores: server.cores, clockHz: server.clockHz))
+        host.pollBudget = server.napi.budget
         self.host = host
         nic.interruptSink = host
         let link = Link(simulator: simulator, name: "link.\(server.name)", rateBitsPerSecond: server.link.rate,
@@ -81,4 +109,24 @@ public final class EmulatedHost {
 func registerUnits(_ picoseconds: Int64, unit: Int64) -> UInt32 {
     guard picoseconds > 0 else { return 0 }
     return UInt32(clamping: max(1, (picoseconds + unit / 2) / unit))
+}
+
+extension World {
+    /// Builds the driver a scenario's `driver.kind` names.
+    public static func defaultDriverFactory(_ c: DriverContext) throws -> any NetworkDriver {
+        switch c.kind {
+        case .reference:
+            let driver = try Driver(device: c.device, memory: c.memory, configuration: c.configuration,
+                                    maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
+            driver.traceSimulator = c.simulator
+            driver.traceName = "\(c.machine).driver"
+            return driver
+        case .napi:
+            var napi = NAPIConfiguration()
+            if c.napi.transmitQueues > 0 { napi.transmitQueues = c.napi.transmitQueues }
+            napi.byteQueueLimits = c.napi.byteQueueLimit
+            return try NAPIDriver(device: c.device, memory: c.memory, configuration: c.configuration, napi: napi,
+                                  maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
+        }
+    }
 }

@@ -67,7 +67,7 @@ public enum Fingerprints {
         var paths: [String] = []
         while let item = walker.nextObject() as? String {
             guard item.hasSuffix(".yaml"), !item.contains("bad/"), !item.hasPrefix("fuzz/"),
-                  !item.contains("example-package/") else { continue }
+                  !item.contains("example-package/"), !item.contains("driver-package/") else { continue }
             let path = "Fixtures/" + item
             guard let text = try? String(contentsOfFile: root + "/" + path, encoding: .utf8), !text.contains("vde:") else { continue }
             guard (try? ScenarioParser.parse(yaml: text, file: path)) != nil else { continue }

@@ -12,7 +12,7 @@ import MediaStreams
 /// byte for byte.
 public struct Report: Codable, Hashable, Sendable {
     /// Version of the JSON layout; bumped when a field changes meaning or goes away.
-    public var schemaVersion = 1
+    public var schemaVersion = 2
     public var scenario: String
     public var seed: UInt64
     /// Virtual time at the end of the run, picoseconds.
@@ -23,6 +23,9 @@ public struct Report: Codable, Hashable, Sendable {
     public var outcome: String
     /// The run's trajectory fingerprint: a 64-bit digest of every event handled, hex (``SimCore/Simulator/fingerprint``).
     public var fingerprint: String
+    /// What a driver did wrong, when one did: the run ended there (outcome `stopped`, or `idle` with writes a driver
+    /// never completed) and `nicsim run` exits with status 2. Absent when every driver behaved.
+    public var driverFault: String?
     /// The scenario's expectations and how each came out (empty when it states none).
     public var expectations: [ExpectationResult] = []
     public var destinations: [DestinationReport]
@@ -153,6 +156,20 @@ public struct Report: Codable, Hashable, Sendable {
         public var arpRequestsSent: UInt64
         /// What injected faults did to the host and how its driver coped.
         public var faults = HostFaultsReport.zero
+        /// The driver that ran the host's NIC and what only it counts.
+        public var driver = DriverReport(kind: "reference", polls: 0, figures: [])
+    }
+
+    /// The driver of a host: its kind, the polls the OS ran for it, and the figures only it has, in its own order.
+    public struct DriverReport: Codable, Hashable, Sendable {
+        public var kind: String
+        /// NAPI polls the OS ran (0 for a driver that does its work in the interrupt handler).
+        public var polls: UInt64
+        public var figures: [Figure]
+        public struct Figure: Codable, Hashable, Sendable {
+            public var name: String
+            public var value: UInt64
+        }
     }
 
     /// The NIC's counters (datasheet §9).
@@ -251,6 +268,9 @@ extension World {
         let hostReports = machines.map { machine in
             var report = hostReport(machine)
             report.faults = hostFaultsReport(machine)
+            report.driver = Report.DriverReport(
+                kind: machine.driver.kind, polls: machine.host.counters.polls,
+                figures: machine.driver.statistics.extra.map { Report.DriverReport.Figure(name: $0.name, value: $0.value) })
             return report
         }
         let peers = [spec.server.name] + spec.receivers.map(\.name) + (spec.network.vde.map { ["vde: " + $0.url] } ?? [])
@@ -276,7 +296,7 @@ extension World {
                                        matched: c.matched, remoteCopies: c.remoteCopies, localCopies: c.localCopies,
                                        bytes: c.bytes)
         }
-        return Report(scenario: spec.name, seed: spec.seed, endTimePs: simulator.now.rawValue,
+        var report = Report(scenario: spec.name, seed: spec.seed, endTimePs: simulator.now.rawValue,
                       events: simulator.eventsProcessed, outcome: outcomeName,
                       fingerprint: hex(simulator.fingerprint), destinations: destinations,
                       hosts: hostReports, switchPorts: ports, receivers: receiverReports, policies: policies,
@@ -287,7 +307,22 @@ extension World {
                                                            streams: spec.writes.entries.count, interval: spec.writes.interval,
                                                            clock: spec.server.clockHz),
                       policyErrors: application.policyErrors, vde: vdeReport(), faults: faultReports())
-                      .checked(against: spec.expectations)
+        report.driverFault = driverFault(outcome: outcome)
+        return report.checked(against: spec.expectations)
+    }
+
+    /// What a driver did wrong: what a host recorded (an impossible receipt, a completion it never had), or, when
+    /// the run went idle with no fault injected, writes a driver accepted and never completed.
+    func driverFault(outcome: Simulator.RunOutcome) -> String? {
+        var machines = [server]
+        for case .host(let machine) in receiverNodes { machines.append(machine) }
+        if let recorded = machines.lazy.compactMap(\.host.driverFault).first { return recorded }
+        guard outcome == .idle, spec.faults.isEmpty else { return nil }
+        for m in machines where m.host.counters.writesCompleted < m.host.counters.writes {
+            let missing = m.host.counters.writes - m.host.counters.writesCompleted
+            return "driver \(m.driver.kind) on \(m.host.name): \(missing) of \(m.host.counters.writes) writes never completed, and nothing was left to happen"
+        }
+        return nil
     }
 
     func vdeReport() -> Report.VDEReport? {
@@ -481,7 +516,9 @@ extension Report {
                 ["IOTLB hits / misses", "\(h.nic.iotlbHits) / \(h.nic.iotlbMisses)"],
                 ["NIC receive drops (no buffer)", "\(h.nic.rxDroppedNoBuffer)"],
             ]
-            out += table(["counter", "value"], rows + Report.faultRows(h.faults))
+            let driverRows = [["driver", h.driver.kind]] + (h.driver.kind == "reference" ? [] : [["polls", "\(h.driver.polls)"]])
+                + h.driver.figures.map { ["driver: \($0.name)", "\($0.value)"] }
+            out += table(["counter", "value"], driverRows + rows + Report.faultRows(h.faults))
             out += "\nCycles by category (\(h.name))\n"
             out += table(["category", "cycles"], h.cycles.sorted { $0.key < $1.key }.map { [$0.key, "\($0.value)"] })
         }

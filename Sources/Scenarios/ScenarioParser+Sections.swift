@@ -137,7 +137,8 @@ extension ScenarioParser {
         }
 
         let driver = try fields?["driver"]?.mapping(allowed: [
-            "mode", "order", "interrupts", "mtu", "packet-size", "register-buffers", "watchdog",
+            "kind", "mode", "order", "interrupts", "mtu", "packet-size", "register-buffers", "watchdog",
+            "budget", "tx-queues", "bql",
         ])
         let mode = try driver?["mode"]?.choice(DriverMode.self) ?? .zeroCopy
         let order = try driver?["order"]?.choice(TransmitOrder.self) ?? .destinationMajor
@@ -161,7 +162,19 @@ extension ScenarioParser {
             sourcePort: port)
         server.nic = nicSpec
         server.watchdog = try driver?["watchdog"]?.duration(in: 0...oneSecond, bounds: "0 (none) to 1s") ?? 0
+        (server.driverKind, server.napi) = try decodeDriverKind(driver)
         return server
+    }
+
+    /// The `kind` of a `driver` mapping and the NAPI-style driver's settings (read whatever the kind, so that a
+    /// comparison of both drivers can set them once).
+    static func decodeDriverKind(_ driver: ScenarioMapping?) throws(ScenarioError) -> (DriverKind, NAPISpec) {
+        let kind = try driver?["kind"]?.choice(DriverKind.self) ?? .reference
+        var napi = NAPISpec()
+        napi.budget = Int(try driver?["budget"]?.integer(in: 1...65_536) ?? 64)
+        napi.transmitQueues = Int(try driver?["tx-queues"]?.integer(in: 0...8) ?? 0)
+        napi.byteQueueLimit = try driver?["bql"]?.bool() ?? true
+        return (kind, napi)
     }
 
     static func decodeLink(
@@ -204,7 +217,8 @@ extension ScenarioParser {
         var indexByIP: [IPv4Address: Int] = [:]
         var indexByMAC: [MACAddress: Int] = [:]
         for (index, item) in items.enumerated() {
-            let fields = try item.mapping(allowed: ["name", "ip", "mac", "port", "link", "kind", "sockets", "set-top-box"])
+            let fields = try item.mapping(allowed: ["name", "ip", "mac", "port", "link", "kind", "sockets", "set-top-box",
+                                                    "driver"])
 
             let nameNode = fields["name"]
             let name = try nameNode?.name() ?? "rx\(index + 1)"
@@ -254,6 +268,11 @@ extension ScenarioParser {
             let link = try decodeLink(fields["link"], defaultRate: 1_000_000_000, defaultDelay: 500_000)
             var receiver = ReceiverSpec(name: name, mac: mac, ip: ip, port: port, link: link)
             receiver.kind = try fields["kind"]?.choice(ReceiverKind.self) ?? .datagram
+            if let driverNode = fields["driver"] {
+                guard receiver.kind == .host else { throw driverNode.error("a driver runs receivers of kind host only") }
+                (receiver.driverKind, receiver.napi) = try decodeDriverKind(
+                    try driverNode.mapping(allowed: ["kind", "budget", "tx-queues", "bql"]))
+            }
             if let socketsNode = fields["sockets"] {
                 guard receiver.kind == .host else { throw socketsNode.error("sockets are bound on receivers of kind host") }
                 receiver.sockets = try socketsNode.sequence(count: 0...64, of: "ports").map { node throws(ScenarioError) in

@@ -61,6 +61,26 @@ public enum DriverMode: String, Hashable, Sendable, CaseIterable {
     case copy
 }
 
+/// Which driver runs a machine's NIC (`driver.kind`).
+public enum DriverKind: String, Hashable, Sendable, CaseIterable {
+    /// `NICDriver`'s reference driver: all work in the interrupt handler, one doorbell per write call.
+    case reference
+    /// `NAPIDriver`: the handler masks and schedules a poll with a budget, xmit_more doorbells, byte queue limits,
+    /// several transmit queues by flow hash (Linux's igb/e1000e way).
+    case napi
+}
+
+/// Settings only the NAPI-style driver reads (`driver.budget`, `driver.tx-queues`, `driver.bql`).
+public struct NAPISpec: Hashable, Sendable {
+    /// Most received frames one poll may clean. Default 64, Linux's `NAPI_POLL_WEIGHT`.
+    public var budget = 64
+    /// Transmit queues the driver spreads flows over; 0 (the default) uses every queue the device has.
+    public var transmitQueues = 0
+    /// Bound the bytes outstanding on each transmit ring with a dynamic byte queue limit (Linux BQL).
+    public var byteQueueLimit = true
+    public init() {}
+}
+
 /// The order in which packets of a multi-destination write reach the ring.
 public enum TransmitOrder: String, Hashable, Sendable, CaseIterable {
     /// All packets of destination 1, then all of destination 2, …
@@ -105,6 +125,10 @@ public struct ServerSpec: Hashable, Sendable {
     public var nic = NICSpec()
     /// Picoseconds between runs of the driver's watchdog while it may have work (datasheet §8.2); 0 runs none.
     public var watchdog: Int64 = 0
+    /// Which driver runs the NIC.
+    public var driverKind = DriverKind.reference
+    /// The NAPI-style driver's own settings.
+    public var napi = NAPISpec()
 
     public init(name: String, mac: MACAddress, ip: IPv4Address, link: LinkSpec, cores: Int, clockHz: Int64,
                 memoryBytes: UInt64, txRingSize: Int, driverMode: DriverMode, order: TransmitOrder,
@@ -164,6 +188,9 @@ public struct ReceiverSpec: Hashable, Sendable {
     public var link: LinkSpec
     /// What sits behind the address.
     public var kind = ReceiverKind.datagram
+    /// Which driver runs a `host` receiver's NIC, and the NAPI-style driver's settings.
+    public var driverKind = DriverKind.reference
+    public var napi = NAPISpec()
     /// Extra UDP ports bound on a `host` receiver (local processes that policies can deliver to).
     public var sockets: [UInt16] = []
     /// Set-top box settings (kind `set-top-box`).

@@ -107,6 +107,9 @@ public final class World {
         /// per packet (a 1472-byte payload and some fourteen cache lines of state), so 256 destinations fill a
         /// 512 KiB second-level cache.
         public static let cacheHintReceivers = 256
+        /// Builds every machine's driver instead of the one the scenario's `driver.kind` names: how a driver from
+        /// another package runs a scenario file (nil: ``World/defaultDriverFactory``).
+        public var driverFactory: DriverFactory?
         public init() {}
     }
 
@@ -136,7 +139,8 @@ public final class World {
         self.ethernetSwitch = sw
         let server: EmulatedHost
         do throws(WorldError) {
-            server = try EmulatedHost(simulator: simulator, server: serverSpec, seed: spec.seed, switch: sw, port: 0)
+            server = try EmulatedHost(simulator: simulator, server: serverSpec, seed: spec.seed, switch: sw, port: 0,
+                                      driverFactory: options.driverFactory)
         } catch {
             throw WorldError(spec, "server.nic.tx-ring", "server.nic.rx-ring", "server.memory", "server", message: error.message)
         }
@@ -159,9 +163,12 @@ public final class World {
                     sourcePort: r.port)
                 machine.nic.rxRingSize = 256
                 machine.watchdog = serverSpec.watchdog
+                machine.driverKind = r.driverKind
+                machine.napi = r.napi
                 let relay: EmulatedHost
                 do throws(WorldError) {
-                    relay = try EmulatedHost(simulator: simulator, server: machine, seed: spec.seed, switch: sw, port: i + 1)
+                    relay = try EmulatedHost(simulator: simulator, server: machine, seed: spec.seed, switch: sw,
+                                             port: i + 1, driverFactory: options.driverFactory)
                 } catch {
                     throw WorldError(spec, "receivers[\(i)]", message: error.message)
                 }

@@ -11,7 +11,7 @@ struct NICSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nicsim",
         abstract: "Emulate a DMA-capable NIC, its driver and OS, and the network below it, in virtual time.",
-        subcommands: [Run.self, Compare.self, Media.self, ListLabs.self, RunLab.self, Fingerprint.self])
+        subcommands: [Run.self, Compare.self, SweepCommand.self, Media.self, ListLabs.self, RunLab.self, Fingerprint.self])
 }
 
 struct Run: ParsableCommand {
@@ -158,6 +158,7 @@ struct Run: ParsableCommand {
         reportOutput.write(body)
         do { try reportOutput.close() } catch { failures.append(error) }
         if !failures.isEmpty { throw Failure(outputs: failures) }
+        if let fault = report.driverFault { throw Failure(message: "\(scenario): \(fault); report and outputs written") }
         if outcome == .interrupted {
             let signal = StopSignals.received
             FileHandle.standardError.write(Data("nicsim: stopped by signal \(signal) at virtual time \(world.simulator.now); report and outputs written\n".utf8))
@@ -202,14 +203,7 @@ struct Compare: ParsableCommand {
     var allowOutsidePaths = false
 
     func run() throws {
-        var dimensions: [(path: [String], values: [String])] = []
-        for text in sets {
-            guard let o = ScenarioOverride(text), !o.value.isEmpty else {
-                throw Failure(message: "--set \(text): expected KEY=V1,V2,…")
-            }
-            dimensions.append((o.path, o.value.split(separator: ",").map(String.init)))
-        }
-        guard !dimensions.isEmpty else { throw Failure(message: "compare needs at least one --set KEY=V1,V2") }
+        let dimensions = try sweepDimensions(sets, command: "compare")
         var variants: [Comparison.Variant] = []
         var name = scenario
         for combination in Comparison.combinations(dimensions) {
@@ -228,7 +222,7 @@ struct Compare: ParsableCommand {
                 throw Failure(message: error.file.isEmpty ? "\(scenario): \(error.description)" : error.description)
             }
             let report = world.report(outcome: world.run())
-            variants.append(Comparison.Variant(label: combination.map(\.value).joined(separator: " "), report: report))
+            variants.append(Comparison.Variant(label: Sweep.label(combination), report: report))
         }
         let comparison = Comparison(scenario: name, variants: variants)
         let output = OutputFile.standardOutput()

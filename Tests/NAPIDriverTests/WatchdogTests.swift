@@ -59,3 +59,35 @@ import WireFormats
         #expect(driver.hasOutstandingWork)
     }
 }
+
+@Suite struct StopTests {
+    /// A cold queue (BQL limit 0, Linux's start) stops after the first datagram; the call rings nothing itself but
+    /// asks for the kick, which rings that queue once, so that the OS arms its watchdog as for any other write.
+    @Test func aStoppedQueueIsRungByTheKick() throws {
+        let simulator = Simulator(seed: 1, maxFrameBytes: 1536)
+        let memory = PhysicalMemory(size: 64 << 20, seed: 1)
+        let nic = NIC(simulator: simulator, name: "nic", configuration: NICConfiguration(),
+                      dma: DMAEngine(memory: memory))
+        let driver = try NAPIDriver(device: nic, memory: memory, configuration: DriverConfiguration(receiveRingSize: 0),
+                                    maxFrameBytes: 1514)
+        let delegate = RecordingDelegate()
+        _ = driver.attach(to: delegate, mac: MACAddress(2, 0, 0, 0, 0, 1))
+        let destination = driver.addDestination(HeaderTemplate(
+            sourceMAC: MACAddress(2, 0, 0, 0, 0, 1), destinationMAC: MACAddress(2, 0, 0, 0, 0, 2),
+            sourceIP: IPv4Address(192, 0, 2, 1), destinationIP: IPv4Address(192, 0, 2, 2), sourcePort: 5004,
+            destinationPort: 6000))
+        let space = AddressSpace(memory: memory, id: 1)
+        let address = try space.allocate(bytes: 5 * 1_472)
+        let (_, receipt) = try driver.transmit(space: space, entries: [WriteEntry(destination: destination,
+                                                                                  address: address, length: 5 * 1_472)],
+                                               path: nil)
+        #expect(receipt.sends == 1)
+        #expect(receipt.ringFullStalls == 1)
+        #expect(receipt.doorbells == 0)
+        #expect(receipt.kickNeeded)
+        let doorbellsBefore = nic.counters.doorbells
+        #expect(driver.kick().doorbells == 1)
+        #expect(nic.counters.doorbells == doorbellsBefore + 1)
+        #expect(driver.hasOutstandingWork)
+    }
+}

@@ -1,16 +1,18 @@
 import Foundation
 import Testing
 
-/// The example package under Fixtures/ depends on this one by path and uses NICSimTesting as another project
-/// would: it must build and its tests must pass.
-@Suite("The example package that uses NICSimTesting", .serialized)
+/// The packages under Fixtures/ depend on this one by path as another project would: `example-package` tests its
+/// worlds with NICSimTesting, `driver-package` brings a driver of its own (issue 16). Each must build and pass its
+/// tests.
+@Suite("Packages of others that use nicsim's libraries", .serialized)
 struct ExamplePackageTests {
-    @Test("builds and passes its tests", .timeLimit(.minutes(30)))
-    func examplePackage() throws {
-        let example = packageRoot + "/Fixtures/example-package"
+    @Test("builds and passes its tests", .timeLimit(.minutes(30)),
+          arguments: [("example-package", 4), ("driver-package", 2)])
+    func examplePackage(name: String, tests: Int) throws {
+        let example = packageRoot + "/Fixtures/" + name
         // Kept between runs under the root package's own (ignored) .build folder, so only the first run compiles
         // nicsim's modules again.
-        let scratch = packageRoot + "/.build/example-package"
+        let scratch = packageRoot + "/.build/" + name
         let swift = try #require(Self.locate("swift"), "the swift driver is not on PATH")
         let process = Process()
         // At the lowest CPU priority: the build runs beside suites that pace virtual time to the wall clock.
@@ -28,7 +30,7 @@ struct ExamplePackageTests {
         let tail = text.split(separator: "\n").suffix(40).joined(separator: "\n")
         #expect(process.terminationStatus == 0, "swift test of the example package failed:\n\(tail)")
         // Swift Testing's closing line: every one of the example's tests ran and passed.
-        #expect(text.contains("Test run with 4 tests") && text.contains("passed"), "\(tail)")
+        #expect(text.contains("Test run with \(tests) tests") && text.contains("passed"), "\(tail)")
         #expect(!text.contains("failed after"), "\(tail)")
     }
 

@@ -1,0 +1,38 @@
+import CommandTestSupport
+import Foundation
+import Scenarios
+import Testing
+
+/// Every shipped scenario runs with both of nicsim's drivers (issue 16): the NAPI-style driver delivers the same
+/// payload bytes to every receiver the reference driver delivers intact, and neither driver misbehaves.
+@Suite("Both drivers")
+struct BothDriversTests {
+    static let files: [String] = Fingerprints.shippedScenarios(root: packageRoot.path)
+
+    /// Runs `file` with the server's driver (and every `host` receiver's) set to `kind`.
+    static func run(_ file: String, kind: DriverKind) throws -> Report {
+        var spec = try ScenarioParser.parse(contentsOf: packageRoot.appendingPathComponent(file).path)
+        spec.server.driverKind = kind
+        for i in spec.receivers.indices { spec.receivers[i].driverKind = kind }
+        let world = try World(spec: spec)
+        return world.report(outcome: world.run())
+    }
+
+    @Test("the NAPI driver delivers what the reference driver delivers", arguments: files)
+    func sameBytes(file: String) throws {
+        let reference = try Self.run(file, kind: .reference)
+        let napi = try Self.run(file, kind: .napi)
+        #expect(reference.driverFault == nil)
+        #expect(napi.driverFault == nil, "\(napi.driverFault ?? "")")
+        #expect(napi.hosts.first?.driver.kind == "napi")
+        #expect(reference.hosts.first?.driver.kind == "reference")
+        for (r, n) in zip(reference.receivers, napi.receivers) where r.intact == true {
+            #expect(n.intact == true, "\(file): \(n.name) not intact with the NAPI driver")
+            #expect(n.digest == r.digest && n.payloadBytes == r.payloadBytes && n.datagrams == r.datagrams,
+                    "\(file): \(n.name) got other bytes with the NAPI driver")
+        }
+    }
+
+    @Test("there are scenarios to run with both")
+    func found() { #expect(Self.files.count >= 20) }
+}
