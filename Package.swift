@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Module layout follows DESIGN.md §2: each module depends only on the layers next to it.
+// Module layout: ARCHITECTURE.md ("The modules"): each module depends only on the layers next to it.
 
 // Release builds leave out the run-time exclusivity checks (swift_beginAccess on every access to a class's stored
 // property): with them the whole path runs 2.7 times slower (BENCHMARKS.md). Debug builds, which the tests run,

@@ -1,4 +1,4 @@
-/// Cycle costs of the host's work, the first cut of the CPU model (DESIGN.md §3 "CPU").
+/// Cycle costs of the host's work: the CPU model (each core is busy for cycles ÷ clock of virtual time).
 ///
 /// Each default names its source. Tags as in `REFERENCE.md`: [D] derived by arithmetic from a figure there,
 /// [U] a labelled assumption awaiting calibration.

@@ -31,6 +31,9 @@ public struct HostCounters: Hashable, Sendable {
     public var interruptsHandled: UInt64 = 0
     /// Driver polls run (NAPI: scheduled by an interrupt handler, or by a poll that used its whole budget).
     public var polls: UInt64 = 0
+    /// Interrupt messages that arrived while a handler run for their vector waited for the core, and were merged
+    /// into that run.
+    public var interruptsMerged: UInt64 = 0
     /// Multi-destination writes accepted.
     public var writes: UInt64 = 0
     /// Writes refused before anything was sent.
@@ -206,6 +209,8 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
     var watchdogArmed = false
     /// The receipt of the latest interrupt, poll or watchdog run.
     var lastRunReceipt = DriverReceipt()
+    /// Per interrupt vector: a handler run is scheduled and has not started.
+    var interruptWaiting = [false]
     /// Reused per call: the messages of a write and the driver entries made from them (no allocation per call once
     /// they have grown to the largest write).
     var messageScratch: [OutMessage] = []
@@ -499,12 +504,24 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
     }
 
     /// The device raised an interrupt: the handler runs on the interrupt core as soon as it is free.
+    ///
+    /// A message for a vector whose handler is already waiting for the core is merged into that run, as Linux's
+    /// edge-interrupt flow does (`handle_edge_irq` marks the interrupt pending and runs the handler once more, not
+    /// once per message): the handler that runs sees every cause the device has set by then.
     public func interruptRaised(vector: Int) {
+        let v = max(0, vector)
+        if v < interruptWaiting.count && interruptWaiting[v] {
+            counters.interruptsMerged += 1
+            return
+        }
+        if v >= interruptWaiting.count { interruptWaiting += Array(repeating: false, count: v + 1 - interruptWaiting.count) }
+        interruptWaiting[v] = true
         let start = max(simulator.now, coreBusyUntil[configuration.interruptCore])
-        simulator.schedule(at: start, target: id, kind: EventKind.interrupt.rawValue, a: UInt64(max(0, vector)))
+        simulator.schedule(at: start, target: id, kind: EventKind.interrupt.rawValue, a: UInt64(v))
     }
 
     func runInterruptHandler(vector: Int) {
+        if vector < interruptWaiting.count { interruptWaiting[vector] = false }
         counters.interruptsHandled += 1
         if recordInterruptTimes { interruptTimes.append(simulator.now) }
         var account = runDriverWork("interrupt") { $0.interrupt(vector: vector) }

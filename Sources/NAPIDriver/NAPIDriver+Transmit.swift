@@ -195,7 +195,8 @@ extension NAPIDriver {
         let entry = entries[e]
         let ring = rings[entry.queue]
         let d = destinations[entry.destination]
-        let template = d.template
+        // DF only on a datagram whose whole write fits one (Linux's rule; the NIC copies the header's DF when it cuts).
+        let template = entry.length <= d.mss ? d.template : d.fragmentable
         let nicSegments = configuration.segmentation == .nic
         let payload = min(entry.length - entry.sent, nicSegments ? d.chunk : d.mss)
         let segments = nicSegments ? max(1, (payload + d.mss - 1) / d.mss) : 1

@@ -106,6 +106,9 @@ public final class NAPIDriver: NetworkDriver {
     /// One destination: its header template (B18), its queue, its per-packet header fields and its counters.
     struct Destination {
         var template: HeaderTemplate
+        /// The same headers without DF, for datagrams cut from a write larger than one datagram: Linux sets DF only
+        /// when the whole write fits one datagram of the MTU (`__ip_make_skb`, REFERENCE.md).
+        var fragmentable: HeaderTemplate
         var queue: Int
         /// Payload bytes per datagram (packet size less IPv4, UDP and RTP headers) and per NIC-segmented send.
         var mss: Int
@@ -315,7 +318,13 @@ public final class NAPIDriver: NetworkDriver {
                              maxFrameBytes - template.headerLength))
         var segments = min(configuration.maxSegmentsPerSend, 128, max(1, chunkLimitBytes / mss))
         segments = max(1, min(segments, (65_549 - template.headerLength) / mss, template.maximumPayloadLength / mss))
-        destinations.append(Destination(template: template, queue: queue, mss: mss, chunk: segments * mss))
+        let fragmentable = !template.dontFragment ? template : HeaderTemplate(
+            sourceMAC: template.sourceMAC, destinationMAC: template.destinationMAC, sourceIP: template.sourceIP,
+            destinationIP: template.destinationIP, sourcePort: template.sourcePort,
+            destinationPort: template.destinationPort, ttl: template.ttl, tos: template.tos, dontFragment: false,
+            rtp: template.rtp)
+        destinations.append(Destination(template: template, fragmentable: fragmentable, queue: queue, mss: mss,
+                                        chunk: segments * mss))
         return DestinationID(rawValue: destinations.count - 1)
     }
 

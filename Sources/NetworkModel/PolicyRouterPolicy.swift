@@ -10,7 +10,7 @@ import WireFormats
 /// back). Every rewritten copy is then routed like any other packet, so copies for targets behind different ports
 /// leave on different ports.
 ///
-/// The same policy value is what a host's OS table and a NIC's match-action table hold (DESIGN.md §1, A5/A6);
+/// The same policy value is what a host's OS table and a NIC's match-action table hold (claims A5/A6);
 /// only the element that applies it differs.
 public struct RouterPolicy: Hashable, Sendable {
     /// Which datagrams a policy applies to.

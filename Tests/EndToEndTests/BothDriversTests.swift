@@ -36,3 +36,23 @@ struct BothDriversTests {
     @Test("there are scenarios to run with both")
     func found() { #expect(Self.files.count >= 20) }
 }
+
+import NICSimTesting
+import WireFormats
+
+/// DF as Linux sets it (issue 17 item 7) holds for both drivers: only a datagram whose whole write fits one carries it.
+@Suite("DF with both drivers")
+struct BothDriversDontFragmentTests {
+    @Test("DF only on a write that fits one 1,500-byte datagram", arguments: [DriverKind.reference, .napi])
+    func dontFragment(kind: DriverKind) throws {
+        // 1,472 bytes fit one datagram (DF); 3,000 bytes are cut into 1,472 + 1,472 + 56 (no DF).
+        let run = try TestWorld().receiver("rx1").write(1_472, to: "rx1").write(3_000, to: "rx1")
+            .driver(kind: kind, order: .destinationMajor).capturingPcap().run()
+        let records = try PcapReader.read(try #require(run.world.pcapBytes))
+        let frames = records.compactMap { UDPDatagramView(parsing: $0.data, at: 0, length: $0.data.count) }
+        #expect(frames.count == 4)
+        #expect(frames.map(\.payloadLength) == [1_472, 1_472, 1_472, 56])
+        #expect(frames.map(\.ip.dontFragment) == [true, false, false, false])
+        #expect(frames.allSatisfy { $0.ipChecksumValid && $0.udpChecksumValid })
+    }
+}
