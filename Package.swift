@@ -62,7 +62,11 @@ let package = Package(
         ),
         // libvdeplug ships no pkg-config file on Debian, hence no `pkgConfig:`; the module map links it.
         .systemLibrary(name: "CVDEPlug", providers: [.apt(["libvdeplug-dev"])]),
-        .target(name: "VDEPort", dependencies: ["NetworkModel", "SimCore", "CVDEPlug"], swiftSettings: release),
+        .target(
+            name: "VDEPort",
+            dependencies: ["NetworkModel", "SimCore", "CVDEPlug", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: release
+        ),
         .target(
             name: "Scenarios",
             dependencies: [

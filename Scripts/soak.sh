@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # A long real-time run (outside CI): 10,000 frames per second through a VDE port for MINUTES minutes, with the
 # nicsim process's resident memory sampled every 10 s. Prints the samples and first/last/peak RSS.
-# Usage: Scripts/soak.sh [MINUTES=10]      (needs vde2; builds nicsim in release)
+# Usage: Scripts/soak.sh [MINUTES=10] [nicsim options…]   (needs vde2; builds nicsim in release)
+# e.g. Scripts/soak.sh 2 --real-time-priority
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-10}
+shift || true
 bash Scripts/install-deps.sh test >/dev/null
 swift build -c release --product nicsim >/dev/null
 dir=/tmp/nicsim-soak
@@ -14,7 +16,7 @@ trap 'kill "$(cat "$dir/switch.pid")" 2>/dev/null || true; rm -rf "$dir"' EXIT
 sleep 0.5
 writes=$((minutes * 60 * 1000))
 .build/release/nicsim run Fixtures/soak/realtime-10k.yaml --set duration=$((minutes * 60 + 1))s \
-    --set writes.count=$writes --format json --no-progress > "$dir/report.json" &
+    --set writes.count=$writes --format json --no-progress "$@" > "$dir/report.json" &
 pid=$!
 echo "seconds  rss_kib"
 samples=()
@@ -34,5 +36,9 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 v = r["vde"]
 print(f"frames sent through VDE: {v['framesSent']}, send drops: {v['sendDrops']}, errors: {v['sendErrors']}, "
-      f"lateness p50/p99/max: {v['latenessP50Ns']}/{v['latenessP99Ns']}/{v['latenessMaxNs']} ns, outcome: {r['outcome']}")
+      f"frame lateness p50/p99/p99.9/max: {v['latenessP50Ns']}/{v['latenessP99Ns']}/{v.get('latenessP999Ns', 0)}/"
+      f"{v['latenessMaxNs']} ns, achieved {v.get('achievedFramesPerSecond', 0)}/s of "
+      f"{v.get('scheduledFramesPerSecond', 0)}/s, behind {v.get('behindEpisodes', 0)} times for "
+      f"{v.get('behindNs', 0)} ns ({v.get('framesOverLimit', 0)} frames over the limit, slipped {v.get('slipNs', 0)} ns), "
+      f"outcome: {r['outcome']}")
 PY

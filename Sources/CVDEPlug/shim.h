@@ -23,4 +23,16 @@ static inline VDECONN *nicsim_vde_open_port(const char *url, const char *descrip
 
 // Largest frame libvdeplug moves (MTU 9216 + Ethernet header + 802.1Q tag), as a constant Swift can import.
 static const int nicsim_vde_ethbufsize = VDE_ETHBUFSIZE;
+
+// The real-time pacer's timer slack (prctl is variadic, which Swift cannot call). Linux only; elsewhere -1.
+#ifdef __linux__
+#include <sys/prctl.h>
+static inline long nicsim_get_timer_slack(void) { return prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0); }
+static inline int nicsim_set_timer_slack(unsigned long nanoseconds) {
+    return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0);
+}
+#else
+static inline long nicsim_get_timer_slack(void) { return -1; }
+static inline int nicsim_set_timer_slack(unsigned long nanoseconds) { (void)nanoseconds; return -1; }
+#endif
 #endif

@@ -1,4 +1,5 @@
 import SimCore
+import VDEPort
 
 /// Series of a run as CSV, for spreadsheets and plotting tools: one row per datagram arrival, or one row per
 /// fixed interval of virtual time.
@@ -22,8 +23,12 @@ public enum CSVReport {
 
     /// One row per `interval` of virtual time from 0 to the end of the run: per receiver the datagrams and bytes
     /// that arrived in it; per switch port the largest queue occupancy in bytes; the server's largest transmit-ring
-    /// occupancy; and the interrupts sent.
-    public static func perInterval(_ report: Report, recorder: RunRecorder, interval: SimDuration) -> String {
+    /// occupancy; and the interrupts sent. With a real-time VDE port (`pacing`, from ``RealTimePacer/series`` kept
+    /// at the same interval) six more columns: the frames paced in the interval, their lateness p50, p99, p99.9
+    /// and max in nanoseconds, and the achieved rate in frames per second of wall time (empty in intervals
+    /// without frames).
+    public static func perInterval(_ report: Report, recorder: RunRecorder, interval: SimDuration,
+                                   pacing: [PacingInterval]? = nil) -> String {
         let step = max(interval.rawValue, 1)
         let end = max(report.endTimePs, 1)
         let count = Int(min((end + step - 1) / step, 1_000_000))
@@ -32,6 +37,15 @@ public enum CSVReport {
         for r in report.receivers { header += ["\(r.name)_datagrams", "\(r.name)_bytes"] }
         for p in ports { header.append("port\(p)_max_queue_bytes") }
         header += ["tx_ring_max", "interrupts"]
+        if pacing != nil {
+            header += ["vde_frames", "vde_lateness_p50_ns", "vde_lateness_p99_ns", "vde_lateness_p999_ns",
+                       "vde_lateness_max_ns", "vde_frames_per_s"]
+        }
+        var paced: [PacingInterval?] = Array(repeating: nil, count: pacing == nil ? 0 : count)
+        for p in pacing ?? [] {
+            let i = Int(p.start.rawValue / step)
+            if i >= 0 && i < paced.count { paced[i] = p }
+        }
         var datagrams = Array(repeating: Array(repeating: 0, count: count), count: report.receivers.count)
         var bytes = datagrams
         for (k, r) in report.receivers.enumerated() {
@@ -52,6 +66,15 @@ public enum CSVReport {
             for k in report.receivers.indices { row += [String(datagrams[k][i]), String(bytes[k][i])] }
             for q in queueMax { row.append(String(q[i])) }
             row += [String(ringMax[i]), String(interrupts[i])]
+            if i < paced.count {
+                if let p = paced[i] {
+                    row += [String(p.frames), String(p.p50LatenessNanoseconds), String(p.p99LatenessNanoseconds),
+                            String(p.p999LatenessNanoseconds), String(p.maxLatenessNanoseconds),
+                            Report.rate(p.framesPerSecond)]
+                } else {
+                    row += ["0", "", "", "", "", ""]
+                }
+            }
             out += row.joined(separator: ",") + "\n"
         }
         return out

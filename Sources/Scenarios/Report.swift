@@ -12,7 +12,7 @@ import MediaStreams
 /// byte for byte.
 public struct Report: Codable, Hashable, Sendable {
     /// Version of the JSON layout; bumped when a field changes meaning or goes away.
-    public var schemaVersion = 2
+    public var schemaVersion = 3
     public var scenario: String
     public var seed: UInt64
     /// Virtual time at the end of the run, picoseconds.
@@ -63,10 +63,33 @@ public struct Report: Codable, Hashable, Sendable {
         public var oversizeFlagged: Int
         /// Why the port went down, if it did.
         public var down: String?
-        /// Pacing lateness of virtual time behind the wall clock, nanoseconds (0 without real time).
+        /// Per-frame pacing lateness (wall clock at the send minus the frame's due time), nanoseconds, from an
+        /// HdrHistogram (3 significant digits); 0 without real time.
         public var latenessP50Ns: Int64
         public var latenessP99Ns: Int64
         public var latenessMaxNs: Int64
+        public var latenessP999Ns: Int64 = 0
+        /// Frames the pacer timed (absent without real time), and the rate achieved: frames per second of wall
+        /// time from the first to the last of them, against the rate the virtual schedule asked for.
+        public var pacedFrames: Int? = nil
+        public var achievedFramesPerSecond: Double? = nil
+        public var scheduledFramesPerSecond: Double? = nil
+        /// The pacer's spin threshold and catch-up limit, nanoseconds (absent without real time).
+        public var spinThresholdNs: Int64? = nil
+        public var catchUpLimitNs: Int64? = nil
+        /// Wall-clock nanoseconds spent spinning before frames.
+        public var spunNs: Int64? = nil
+        /// Falling behind the wall clock: frames later than the catch-up limit, episodes, wall time behind in
+        /// all, how far virtual time trailed the original mapping at the end and at most, and whether the run
+        /// was still behind at its end.
+        public var framesOverLimit: Int? = nil
+        public var behindEpisodes: Int? = nil
+        public var behindNs: Int64? = nil
+        public var slipNs: Int64? = nil
+        public var maxSlipNs: Int64? = nil
+        public var stillBehind: Bool? = nil
+        /// "granted" or "refused: …" when the scenario asked for real-time priority; absent otherwise.
+        public var realTimePriority: String? = nil
         /// Virtual time at which the port noticed it was down (absent while up), and the frames from the
         /// simulation it released unsent after that.
         public var downAtPs: Int64? = nil
@@ -336,6 +359,22 @@ extension World {
             latenessP99Ns: p?.p99LatenessNanoseconds ?? 0, latenessMaxNs: p?.maxLatenessNanoseconds ?? 0)
         report.downAtPs = port.wentDownAt?.rawValue
         report.discardedWhileDown = c.discardedWhileDown
+        if let p {
+            report.latenessP999Ns = p.p999LatenessNanoseconds
+            report.pacedFrames = p.frames
+            report.achievedFramesPerSecond = (p.achievedFramesPerSecond * 10).rounded() / 10
+            report.scheduledFramesPerSecond = (p.scheduledFramesPerSecond * 10).rounded() / 10
+            report.spinThresholdNs = p.spinThresholdNanoseconds
+            report.catchUpLimitNs = p.catchUpLimitNanoseconds
+            report.spunNs = p.spunNanoseconds
+            report.framesOverLimit = p.framesOverLimit
+            report.behindEpisodes = p.behindEpisodes
+            report.behindNs = p.behindWallNanoseconds
+            report.slipNs = p.slipNanoseconds
+            report.maxSlipNs = p.maxSlipNanoseconds
+            report.stillBehind = p.stillBehind
+        }
+        report.realTimePriority = realTimePriority
         return report
     }
 
@@ -554,8 +593,16 @@ extension Report {
                 ["frames over 1518 bytes", "\(v.oversizeFlagged)"], ["down", v.down ?? "no"],
                 ["went down at", v.downAtPs.map { "\(SimDuration(rawValue: $0))" } ?? "-"],
                 ["frames discarded while down", "\(v.discardedWhileDown)"],
-                ["pacing lateness p50 / p99 / max", "\(v.latenessP50Ns) / \(v.latenessP99Ns) / \(v.latenessMaxNs) ns"],
-            ])
+                ["frame lateness p50 / p99 / p99.9 / max",
+                 "\(v.latenessP50Ns) / \(v.latenessP99Ns) / \(v.latenessP999Ns) / \(v.latenessMaxNs) ns"],
+            ] + (v.pacedFrames.map { frames in [
+                ["paced frames, achieved / scheduled rate",
+                 "\(frames), \(Self.rate(v.achievedFramesPerSecond)) / \(Self.rate(v.scheduledFramesPerSecond)) per s"],
+                ["behind the wall clock", (v.behindEpisodes ?? 0) == 0 ? "never" :
+                    "\(v.behindEpisodes ?? 0)× for \(PacingReport.text(v.behindNs ?? 0)), \(v.framesOverLimit ?? 0) "
+                    + "frames over the limit, up to \(PacingReport.text(v.maxSlipNs ?? 0)) behind"
+                    + (v.stillBehind == true ? " (still at the end)" : "")],
+            ] } ?? []) + (v.realTimePriority.map { [["real-time priority", $0]] } ?? []))
         }
         out += faultsText()
         if refusedCalls > 0 || !policyErrors.isEmpty {
@@ -575,6 +622,15 @@ extension Report {
 }
 
 /// Left-aligns the first column and right-aligns the rest.
+extension Report {
+    /// A frames-per-second figure with one decimal ("-" when absent).
+    static func rate(_ value: Double?) -> String {
+        guard let value else { return "-" }
+        let tenths = Int64((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+}
+
 func table(_ header: [String], _ rows: [[String]]) -> String {
     let all = [header] + rows
     var widths = Array(repeating: 0, count: header.count)

@@ -196,12 +196,18 @@ extension ScenarioParser {
             ?? 256 * kibibyte
         var network = NetworkSpec(portBufferBytes: Int(buffer))
         if let vdeNode = fields?["vde"] {
-            let v = try vdeNode.mapping(allowed: ["url", "rate", "real-time", "poll", "arp"])
+            let v = try vdeNode.mapping(allowed: [
+                "url", "rate", "real-time", "poll", "arp", "real-time-priority", "spin", "catch-up-limit",
+            ])
             var vde = VDESpec(url: try v.required("url", "a libvdeplug URL such as vde:///tmp/switch").name())
             vde.rate = try v["rate"]?.rate(in: 1_000_000...100_000_000_000, bounds: "1Mbps to 100Gbps") ?? vde.rate
             vde.realTime = try v["real-time"]?.bool() ?? true
             vde.pollInterval = try v["poll"]?.duration(in: 1_000_000...oneSecond, bounds: "1us to 1s") ?? vde.pollInterval
             vde.resolveByARP = try v["arp"]?.bool() ?? true
+            vde.realTimePriority = try v["real-time-priority"]?.bool() ?? false
+            vde.spinThreshold = try v["spin"]?.duration(in: 0...1_000_000_000, bounds: "0 to 1ms") ?? vde.spinThreshold
+            vde.catchUpLimit =
+                try v["catch-up-limit"]?.duration(in: 1_000_000...10 * oneSecond, bounds: "1us to 10s") ?? vde.catchUpLimit
             network.vde = vde
         }
         return network

@@ -172,6 +172,14 @@ public struct VDESpec: Hashable, Sendable {
     public var pollInterval: Int64 = 100_000_000
     /// Emulated hosts resolve unknown destinations by ARP (else only static entries).
     public var resolveByARP = true
+    /// Run the pacing thread under SCHED_FIFO with locked memory, when allowed (``RealTimePriority``).
+    public var realTimePriority = false
+    /// How long before a frame's due time the pacer stops sleeping and spins, picoseconds
+    /// (``RealTimePacer/Configuration/spinThresholdNanoseconds``).
+    public var spinThreshold: Int64 = 50_000_000
+    /// Lateness beyond which a frame counts as over the limit and the schedule slips, picoseconds
+    /// (``RealTimePacer/Configuration/catchUpLimitNanoseconds``).
+    public var catchUpLimit: Int64 = 1_000_000_000
     public init(url: String) { self.url = url }
 
     /// True when ``url`` uses libvdeplug's `cmd://` transport anywhere (nested URLs included, as in

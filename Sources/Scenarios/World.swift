@@ -75,6 +75,8 @@ public final class World {
     public let vdePort: VDEPort?
     /// Paces virtual time to the wall clock while a real port is attached.
     public let pacer: RealTimePacer?
+    /// Where pacing messages go (``Options/pacingMessages``).
+    let pacingMessages: ((String) -> Void)?
 
     /// Options that change what a run records, not what it does.
     public struct Options: @unchecked Sendable {
@@ -103,6 +105,12 @@ public final class World {
         /// least ``cacheHintReceivers`` receivers, where per-destination state outgrows the host's caches. Hints
         /// change speed only, never a result.
         public var cacheHints: Bool?
+        /// With a real-time VDE port: also keep the pacing lateness per interval of virtual time
+        /// (``RealTimePacer/series``, for `--csv-interval`).
+        public var pacingSeriesInterval: SimDuration?
+        /// Where a real-time run says that it fell behind the wall clock or caught up again, and that real-time
+        /// priority was refused (one line each, no newline; the command line prints them on standard error).
+        public var pacingMessages: ((String) -> Void)?
         /// Receivers from which ``cacheHints`` turns hints on by itself. About 2.4 KB per destination is touched
         /// per packet (a 1472-byte payload and some fourteen cache lines of state), so 256 destinations fill a
         /// 512 KiB second-level cache.
@@ -119,6 +127,7 @@ public final class World {
     public init(spec: ScenarioSpec, options: Options = Options()) throws(WorldError) {
         try World.preflight(spec)
         self.spec = spec
+        self.pacingMessages = options.pacingMessages
         let serverSpec = spec.server
         let largestMTU = ([serverSpec.mtu] + spec.receivers.map { _ in serverSpec.mtu }).max() ?? 1500
         let simulator = Simulator(seed: spec.seed, maxFrameBytes: max(1536, (largestMTU + EthernetHeader.size + 63) & ~63))
@@ -257,8 +266,14 @@ public final class World {
             vdeLink = link
             self.vdePort = port
             if vde.realTime {
-                let pacer = RealTimePacer(simulator: simulator)
+                var pacing = RealTimePacer.Configuration()
+                pacing.spinThresholdNanoseconds = vde.spinThreshold / 1_000
+                pacing.catchUpLimitNanoseconds = max(vde.catchUpLimit / 1_000, 1)
+                pacing.seriesInterval = options.pacingSeriesInterval
+                let pacer = RealTimePacer(simulator: simulator, configuration: pacing)
                 pacer.start(simulator: simulator)
+                pacer.behindHandler = options.pacingMessages.map { say in { say(World.describe($0)) } }
+                port.pacer = pacer
                 self.pacer = pacer
             } else {
                 self.pacer = nil
@@ -441,11 +456,40 @@ public final class World {
     public func run() -> Simulator.RunOutcome {
         // A real port polls forever: such a run needs an end, 2 s of virtual time unless the scenario gives one.
         let end = spec.duration ?? (vdePort != nil ? 2_000_000_000_000 : nil)
+        var priority = RealTimePriority()
+        if pacer != nil, spec.network.vde?.realTimePriority == true {
+            let outcome = priority.enable()
+            realTimePriority = outcome.summary
+            if !outcome.refusals.isEmpty {
+                pacingMessages?("real-time priority refused, pacing at normal priority: "
+                                + outcome.refusals.joined(separator: "; "))
+            }
+        }
+        // The pacer was started when the world was built; the frames are due from now on.
+        if simulator.eventsProcessed == 0 { pacer?.reanchor(at: simulator.now) }
         let outcome = simulator.run(until: end.map { SimTime(rawValue: $0) })
+        priority.restore()
         capture?.flush()
         vdePort?.stopPolling()
         pacer?.stop()
         return outcome
+    }
+
+    /// What ``RealTimePriority/enable()`` got for the last ``run()``: "granted" or "refused: …"; nil when the
+    /// scenario did not ask for it.
+    public private(set) var realTimePriority: String?
+
+    /// A line for the terminal about falling behind the wall clock or catching up.
+    static func describe(_ event: RealTimePacer.BehindEvent) -> String {
+        switch event {
+        case .started(let time, let late, let slip):
+            return "real time lost at virtual \(time): a frame went out \(PacingReport.text(late)) late; "
+                + "virtual time now trails the wall clock by \(PacingReport.text(slip))"
+        case .caughtUp(let time, let wall, let frames, let slip):
+            return "real time regained at virtual \(time) after \(PacingReport.text(wall)) behind "
+                + "(\(frames) frames over the catch-up limit); virtual time trails the wall clock by "
+                + "\(PacingReport.text(slip)) in all"
+        }
     }
 
     /// The captured pcap file bytes, when capture into memory was on.

@@ -16,7 +16,9 @@ import SimCore
 /// goes down: ``failure`` keeps the error, ``failureHandler`` is called once with it, polling stops, and later
 /// frames from the simulation are released and counted in ``VDEPortCounters/discardedWhileDown``.
 ///
-/// Virtual time is not paced here; attach a ``RealTimePacer`` to make it follow the wall clock.
+/// **Timing.** Virtual time is not paced here; a ``RealTimePacer`` makes it follow the wall clock. Set
+/// ``pacer`` as well and each frame for outside waits, just before it is sent, until the wall clock reaches the
+/// frame's virtual time (``RealTimePacer/waitToSend(at:)``), and its lateness is recorded.
 public final class VDEPort: FrameSink, EventHandler {
     /// The name the port is registered under.
     public let name: String
@@ -29,6 +31,8 @@ public final class VDEPort: FrameSink, EventHandler {
     /// Where frames from outside go (a link end toward the emulated host or switch). Without a sink they are
     /// counted in ``VDEPortCounters/receivedUndeliverable`` and dropped.
     public var inbound: FrameSink?
+    /// The pacer each frame for outside waits on before it is sent; nil sends at once.
+    public var pacer: RealTimePacer?
     /// Called with the first error the port meets, and once more with the reason it goes down if that is a
     /// different error; never per frame.
     public var failureHandler: ((VDEError) -> Void)?
@@ -144,6 +148,7 @@ public final class VDEPort: FrameSink, EventHandler {
         if length > VDEConnection.vdeSwitchMaximumFrameLength, connection.truncatesLongFrames {
             own.oversizeFlagged += 1
         }
+        pacer?.waitToSend(at: simulator.now)
         do {
             if length < Self.minimumFrameLength {
                 own.paddedFrames += 1

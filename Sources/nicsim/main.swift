@@ -52,6 +52,9 @@ struct Run: ParsableCommand {
     @Option(help: "Attach the switch to a real network through this libvdeplug URL (vde:///tmp/sw, ptp:///tmp/p, tap://tap0 …); time is then paced to the wall clock.")
     var vde: String?
 
+    @Flag(name: .customLong("real-time-priority"), help: "With a real-time VDE port: run the pacing thread under SCHED_FIFO with locked memory (mlockall) when allowed (root or CAP_SYS_NICE); otherwise say why and pace at normal priority. Same as network.vde.real-time-priority: true.")
+    var realTimePriority = false
+
     @Option(help: "Write one self-contained HTML page with SVG charts of the run to this file.")
     var html: String?
 
@@ -86,6 +89,9 @@ struct Run: ParsableCommand {
             parsed.append(o)
         }
         if let vde { parsed.append(ScenarioOverride(path: ["network", "vde", "url"], value: vde)) }
+        if realTimePriority {
+            parsed.append(ScenarioOverride(path: ["network", "vde", "real-time-priority"], value: "true"))
+        }
         var interval: SimDuration?
         if let csvInterval {
             guard let ps = Units.picoseconds(csvInterval), ps > 0 else {
@@ -104,6 +110,18 @@ struct Run: ParsableCommand {
         }
         if let seed { spec.seed = seed }
         var options = World.Options()
+        options.pacingSeriesInterval = interval
+        // At most a few lines: each episode of falling behind the wall clock says so once when it starts and
+        // once when it ends; the report counts them all.
+        var pacingLines = 0
+        options.pacingMessages = { line in
+            pacingLines += 1
+            if pacingLines <= 10 {
+                FileHandle.standardError.write(Data("nicsim: \(line)\n".utf8))
+            } else if pacingLines == 11 {
+                FileHandle.standardError.write(Data("nicsim: further pacing messages left out; the report's vde section counts every episode\n".utf8))
+            }
+        }
         // The outputs written while the run goes are opened first, so a path that cannot be created costs no run.
         var pcapOutput: OutputFile?
         var traceWriter: TraceWriter?
@@ -146,7 +164,9 @@ struct Run: ParsableCommand {
             do { try OutputFile.write(HTMLReport.page(report, recorder: recorder), to: html) } catch { failures.append(error) }
         }
         if let csv, let recorder {
-            let text = interval.map { CSVReport.perInterval(report, recorder: recorder, interval: $0) }
+            let text = interval.map {
+                CSVReport.perInterval(report, recorder: recorder, interval: $0, pacing: world.pacer?.series)
+            }
                 ?? CSVReport.perPacket(report, recorder: recorder)
             do { try OutputFile.write(text, to: csv) } catch { failures.append(error) }
         }

@@ -166,9 +166,9 @@ if let i = arguments.firstIndex(of: "--profile"), i + 1 < arguments.count, let n
     let packets = WholePathWorkload.packets(world)
     func ns(_ d: Duration) -> Double { Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) * 1e-9 }
     print("first write: \(firstPackets) packets, \(String(format: "%.0f", ns(t1 - t0) / Double(max(1, firstPackets)))) ns/packet")
-    let counters = world.driver.counters
-    print("driver: \(counters.writes) writes, at most \(counters.peakQueuedWrites) queued at once, "
-          + "\(counters.ringFullStalls) ring-full stalls")
+    let host = world.server.host
+    print("driver: \(host.counters.writes) writes, at most \(world.driver.statistics.peakQueuedWrites) queued at once, "
+          + "\(host.driverWork.ringFullStalls) ring-full stalls")
     print("steady: \(packets - firstPackets) packets, \(String(format: "%.0f", ns(t2 - t1) / Double(max(1, packets - firstPackets)))) ns/packet")
     exit(0)
 }
