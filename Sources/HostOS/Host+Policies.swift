@@ -46,6 +46,10 @@ extension Host {
         return true
     }
 
+    /// The ids of the policies installed now, in the order they were first installed (a replacement keeps its
+    /// place).
+    public var policyIDs: [Int] { policies.map(\.id) }
+
     /// The first OS-placed policy on `direction` that matches, with its id.
     func policy(_ direction: PolicyDirection, destination: SocketAddress, source: SocketAddress) -> (Int, Policy)? {
         for (id, p) in policies where p.direction == direction && p.placement == .os {

@@ -92,6 +92,10 @@ extension Host {
                 return
             }
             receiveAccount.stack += configuration.costs.stackPerMessage
+            if view.udp.destinationPort == PolicyControlMessage.port, let client = policyClient {
+                client.received(bytes, view: view)
+                return
+            }
             if applyReceivePolicies(bytes, view: view, account: &receiveAccount) { return }
             if sockets.contains(where: { $0.port == view.udp.destinationPort }) {
                 receiveCounters.udpDelivered += 1

@@ -33,11 +33,17 @@ public struct AggregateEntry: Hashable, Sendable {
     /// Absolute picoseconds, a sequence number, or a delay in picoseconds, per ``AggregateTiming``. Media timing
     /// (A11) arrives here as relative delays derived from PCR/PTS.
     public var stamp: Int64
-    public init(destination: SocketAddress, address: VirtualAddress, length: Int, stamp: Int64 = 0) {
+    /// The RTP timestamp of the message's datagram, when the socket sends RTP
+    /// (``Host/openSocket(process:port:rtp:)``): the OS builds the RTP layer as for a write, with the next sequence
+    /// number of the destination, so sequence numbers run on from one aggregate (or write) to the next.
+    public var rtpTimestamp: UInt32?
+    public init(destination: SocketAddress, address: VirtualAddress, length: Int, stamp: Int64 = 0,
+                rtpTimestamp: UInt32? = nil) {
         self.destination = destination
         self.address = address
         self.length = length
         self.stamp = stamp
+        self.rtpTimestamp = rtpTimestamp
     }
 }
 
@@ -65,6 +71,8 @@ struct TimedBatch {
     var process: Process
     var sourcePort: UInt16
     var messages: [Host.OutMessage]
+    /// The RTP layer of the socket the aggregate came from, if it sends RTP.
+    var rtp: HeaderTemplate.RTPFields?
 }
 
 extension Host {
@@ -140,14 +148,16 @@ extension Host {
         var messages: [OutMessage] = []
         messages.reserveCapacity(aggregate.entries.count)
         for (e, t) in zip(aggregate.entries, times) {
-            messages.append(OutMessage(destination: e.destination, address: e.address, length: e.length, launch: t))
+            messages.append(OutMessage(destination: e.destination, address: e.address, length: e.length, launch: t,
+                                       rtpTimestamp: e.rtpTimestamp))
         }
+        let rtp = socketRTP[socket.rawValue]
         let now = simulator.now
         if aggregate.delivery == .launchTime || times.allSatisfy({ $0 == nil || $0! <= now }) {
             if aggregate.delivery == .osQueue { for i in messages.indices { messages[i].launch = nil } }
             account.stack = Int64(messages.count) * configuration.costs.stackPerMessage
             try submit(process: process, sourcePort: sourcePort, messages: messages, path: .copy, account: account,
-                       switchesContext: false)
+                       switchesContext: false, rtp: rtp)
             return
         }
         // The OS's timed queue: one release per distinct time, each posting the messages due then.
@@ -163,7 +173,7 @@ extension Host {
                 batch.append(m)
                 j += 1
             }
-            timedBatches.append(TimedBatch(process: process, sourcePort: sourcePort, messages: batch))
+            timedBatches.append(TimedBatch(process: process, sourcePort: sourcePort, messages: batch, rtp: rtp))
             simulator.schedule(at: max(t, now), target: id, kind: EventKind.timedRelease.rawValue,
                                a: UInt64(timedBatches.count - 1))
             i = j
@@ -224,7 +234,7 @@ extension Host {
         account.stack = Int64(batch.messages.count) * configuration.costs.stackPerMessage
         do throws(HostError) {
             try submit(process: batch.process, sourcePort: batch.sourcePort, messages: batch.messages, path: .copy,
-                       account: account, switchesContext: false, on: configuration.interruptCore)
+                       account: account, switchesContext: false, on: configuration.interruptCore, rtp: batch.rtp)
         } catch {
             // Checked when the aggregate was accepted; counted in writesRefused.
         }

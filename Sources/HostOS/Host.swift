@@ -169,6 +169,8 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
     var id = ComponentID(rawValue: 0)
     var replyScratch = [UInt8](repeating: 0, count: 9216)
     var replyIdentification: UInt16 = 0
+    /// The client that hands policies to routers over NPCP, when there is one (``RouterPolicyClient``).
+    weak var policyClient: RouterPolicyClient?
     /// Work the stack does on received frames inside the current interrupt.
     var receiveAccount = CycleAccount()
     /// Receipts of driver calls the stack made inside the current interrupt, poll or watchdog run (replies sent as

@@ -3,7 +3,7 @@ extension Lab {
     public static let all: [Lab] = [
         copyVersusZeroCopy, smallWrites, oneWriteVersusMany, nicSegmentation, interruptModeration, napiVersusPerWrite,
         interleaving,
-        redirectAndReplicate, relayInTheNIC, timedTransmission, setTopBoxes, setTopBoxBuffer, vdeLinux,
+        redirectAndReplicate, relayInTheNIC, policyToTheRouter, timedTransmission, setTopBoxes, setTopBoxBuffer, vdeLinux,
     ]
 
     static let copyVersusZeroCopy = Lab(
@@ -196,6 +196,29 @@ extension Lab {
             Number("cyc", "cycles", variant: "replicate os", .host("server", .cyclesTotal), 191_782),
             Number("cycn", "cycles", variant: "replicate nic", .host("server", .cyclesTotal), 88_782),
             Number("copies", "remote copies", variant: "replicate os", .policy(1, .remoteCopies), 4),
+        ])
+
+    static let policyToTheRouter = Lab(
+        name: "policy-to-the-router", group: .policies, title: "Can the OS hand its policy to a router over the wire?",
+        question: "What changes when the server's OS sends its policy to a router as a message on the network, instead of the policy being written into the router's table?",
+        scenario: "policy-to-the-router.yaml",
+        vary: [("policies.0.via", ["direct", "network"])],
+        observe: [
+            "The receivers: {r1} datagrams at rx1 with the policy written into the router ({r1n} when it travelled over the network, {r3n} at rx3): the router fans out the same stream either way, and the policy counters show {copies} remote copies.",
+            "`system calls`: {calls} against {callsn}: the OS's two NPCP calls, one to set the policy and one to remove it.",
+            "`frames transmitted`: {frames} against {framesn}: the two NPCP messages (set, 84 bytes; remove, 60) leave the server's NIC like any frame; the router answers each with an acknowledgement. Open the pcap of `nicsim run` with `tshark -X lua_script:Fixtures/wireshark/npcp.lua -Y npcp` to read them.",
+            "`interrupts` grow too: the messages' completions and the acknowledgements the server receives.",
+        ],
+        answer: "The policy an application gives its OS can be communicated to the hardware that applies it (A5, A6): here the OS sends it to a router in an acknowledged, retried UDP message (NPCP), the router installs it, and a removal travels the same way. The flow is treated exactly as when the policy is written into the router directly; the cost is two system calls and two small frames.",
+        numbers: [
+            Number("r1", "datagrams at rx1", variant: "direct", .receiver("rx1", .datagrams), 27),
+            Number("r1n", "datagrams at rx1", variant: "network", .receiver("rx1", .datagrams), 27),
+            Number("r3n", "datagrams at rx3", variant: "network", .receiver("rx3", .datagrams), 27),
+            Number("copies", "remote copies", variant: "network", .policy(1, .remoteCopies), 81),
+            Number("calls", "system calls", variant: "direct", .host("server", .syscalls), 11),
+            Number("callsn", "system calls", variant: "network", .host("server", .syscalls), 13),
+            Number("frames", "frames transmitted", variant: "direct", .host("server", .framesTransmitted), 30),
+            Number("framesn", "frames transmitted", variant: "network", .host("server", .framesTransmitted), 32),
         ])
 
     static let relayInTheNIC = Lab(

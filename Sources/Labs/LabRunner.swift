@@ -114,7 +114,7 @@ public struct LabRunner: Sendable {
                 spec = try ScenarioParser.parse(contentsOf: path, overrides: combination + settings)
                 world = try World(spec: spec)
             } catch {
-                throw LabError(.scenario, error.description)
+                throw LabError(.scenario, "\(error)")
             }
             name = spec.name
             let report = world.report(outcome: world.run())

@@ -126,7 +126,7 @@ struct RealLinuxLab {
                 contentsOf: scenario, overrides: [ScenarioOverride(path: ["network", "vde", "url"], value: "vde://" + socketPath)])
             world = try World(spec: spec, options: options)
         } catch {
-            throw LabError(.scenario, error.description)
+            throw LabError(.scenario, "\(error)")
         }
         let ping = try Subprocess(ip, ["netns", "exec", namespace, tool("ping"), "-c", "3", "-i", "0.3", "-W", "1",
                                        Self.serverAddress], captureOutput: true)

@@ -75,6 +75,8 @@ public final class Driver: NetworkDriver {
     var nextWriteID: UInt64 = 1
     /// Where the previous watchdog run left the reclaim point and the device's head (transmit hang check).
     var watchdogLastReclaimed: UInt64 = 0
+    /// The link is down (``linkStatusChanged()``): writes are accepted and queued, nothing is posted.
+    var linkDown = false
     var watchdogLastHead: UInt32?
 
     /// Receipts of ``transmitFrame(_:length:)`` calls made inside the current interrupt, poll or watchdog run.
@@ -170,7 +172,7 @@ public final class Driver: NetworkDriver {
         writeRegister(.rdtr, m.rdtr)
         writeRegister(.radv, m.radv)
         writeRegister(.rxft, m.rxft)
-        var causes: InterruptCause = [.txDescriptorWritten, .txDescriptorError]
+        var causes: InterruptCause = [.txDescriptorWritten, .txDescriptorError, .linkStatusChange]
         if receiveRingSize > 0 {
             writeRegister(.receiveQueue(0, NICRegister.QueueOffset.baseLow), UInt32(truncatingIfNeeded: receiveRingBase.rawValue))
             writeRegister(.receiveQueue(0, NICRegister.QueueOffset.baseHigh), UInt32(truncatingIfNeeded: receiveRingBase.rawValue >> 32))
@@ -315,7 +317,8 @@ public final class Driver: NetworkDriver {
     @discardableResult
     public func handleInterrupt() -> Bool {
         counters.registerReads += 1
-        _ = device.readRegister(.icr)
+        let cause = InterruptCause(rawValue: device.readRegister(.icr))
+        if cause.contains(.linkStatusChange) { linkStatusChanged() }
         reclaim()
         if queuedHead < queued.count { post() }
         cleanReceiveRing()
@@ -464,6 +467,7 @@ public final class Driver: NetworkDriver {
 
     /// Posts packets of queued writes until they are all posted or the ring is full.
     func post() {
+        guard !linkDown else { return }
         while queuedHead < queued.count {
             if let simulator = traceSimulator, simulator.tracer != nil { traceWrite("write-posting", queued[queuedHead].id, simulator) }
             guard postPackets(of: &queued[queuedHead]) else {

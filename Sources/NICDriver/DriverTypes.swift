@@ -73,5 +73,9 @@ public struct DriverCounters: Hashable, Sendable {
     /// Watchdog runs that found transmit work outstanding and the device's head where the previous run left it
     /// (Linux's "Detected Tx Unit Hang"); counted only, the reference driver does not reset the device.
     public var transmitHangs: UInt64 = 0
+    /// Times the driver saw the link go down (LSC with STATUS.LU clear) and stopped posting, and times it saw it
+    /// come back and resumed.
+    public var linkStops: UInt64 = 0
+    public var linkResumes: UInt64 = 0
     public init() {}
 }

@@ -148,6 +148,17 @@ public struct NICRegister: RawRepresentable, Hashable, Sendable, CustomStringCon
     }
 }
 
+/// The device status register, ``NICRegister/status`` (datasheet §3): link up, and the line rate in Mb/s in bits
+/// 31:16 (``lineRateMbps``).
+public struct DeviceStatus: OptionSet, Hashable, Sendable {
+    public var rawValue: UInt32
+    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// `LU`: the link is up (a cable is attached and the link partner's signal is there).
+    public static let linkUp = DeviceStatus(rawValue: 1 << 1)
+    /// The line rate in Mb/s (bits 31:16).
+    public var lineRateMbps: UInt32 { rawValue >> 16 }
+}
+
 /// Interrupt causes, as in ``NICRegister/icr``, ``NICRegister/ims`` and ``NICRegister/ics``.
 ///
 /// Unknown bits survive a round trip (this is an `OptionSet` over the raw register value, not an enum).
@@ -158,7 +169,7 @@ public struct InterruptCause: OptionSet, Hashable, Sendable {
     public static let txDescriptorWritten = InterruptCause(rawValue: 1 << 0)
     /// `TXQE`: the TX queue ran empty (head reached tail).
     public static let txQueueEmpty = InterruptCause(rawValue: 1 << 1)
-    /// `LSC`: link status change.
+    /// `LSC`: link status change: ``DeviceStatus/linkUp`` changed (datasheet §6.1).
     public static let linkStatusChange = InterruptCause(rawValue: 1 << 2)
     /// `RXDMT0`: the receive ring of some queue ran out of descriptors (a frame was missed).
     public static let rxDescriptorsExhausted = InterruptCause(rawValue: 1 << 4)

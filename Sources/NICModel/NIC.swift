@@ -67,6 +67,9 @@ public struct NICCounters: Hashable, Sendable {
     /// counted in ``interrupts``, which counts what the device sent.
     public var interruptsLost: UInt64 = 0
     public var interruptsDelayed: UInt64 = 0
+    /// Times the link went down and came back up (each raised `LSC`, datasheet §6.1).
+    public var linkDowns: UInt64 = 0
+    public var linkUps: UInt64 = 0
     /// Per-queue transmitted frames and received frames.
     public var txFramesPerQueue: [UInt64] = []
     public var rxFramesPerQueue: [UInt64] = []
@@ -109,6 +112,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var transmitControl = TransmitControl()
     var receiveControl = ReceiveControl()
     var interruptCause = InterruptCause()
+    /// The link partner's signal (``NIC/setCarrier(_:)``): STATUS.LU is set when a wire is attached and this is.
+    var carrier = true
     var interruptMask = InterruptCause()
     /// IAM and CTRL_EXT (only `IAME` stored).
     var autoMask = InterruptCause()
@@ -217,7 +222,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         case .ral: return receiveAddressLow
         case .rah: return receiveAddressHigh
         case .status:
-            let up: UInt32 = wire == nil ? 0 : 1 << 1
+            let up: UInt32 = wire != nil && carrier ? DeviceStatus.linkUp.rawValue : 0
             let mbps = UInt32(clamping: configuration.lineRate / 1_000_000)
             return up | (min(mbps, 0xFFFF) << 16)
         case .ctrlExt: return extendedControl.rawValue

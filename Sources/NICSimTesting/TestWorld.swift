@@ -306,7 +306,7 @@ public struct TestWorld: Sendable {
         do {
             return try World(spec: spec, options: options)
         } catch {
-            throw Error(problems: [error.message])
+            throw Error(problems: [error.description])
         }
     }
 

@@ -120,6 +120,15 @@ extension PolicyRouter {
             return drop(frame, &globalCounters.ttlExpiredDrops, simulator)
         }
 
+        // The policy control protocol (NPCP) on the router's own address: an OS hands its policies over (A5, A6).
+        if frames.bytes[ip + RouterFrame.protocolOffset] == IPv4Header.udpProtocolNumber,
+            RouterFrame.get32(frames.bytes, ip + RouterFrame.destinationOffset) == port.address.rawValue,
+            totalLength - ihl >= RouterFrame.udpHeaderBytes,
+            RouterFrame.get16(frames.bytes, ip + ihl + RouterFrame.udpDestinationPortOffset) == PolicyControlMessage.port
+        {
+            return answerControl(frame, start: start, ihl: ihl, totalLength: totalLength, on: port, simulator)
+        }
+
         // Policies: unfragmented UDP datagrams (MF clear, fragment offset 0) with a whole UDP header.
         if !policyKeys.isEmpty, frames.bytes[ip + RouterFrame.protocolOffset] == IPv4Header.udpProtocolNumber,
             RouterFrame.get16(frames.bytes, ip + 6) & 0x3FFF == 0,

@@ -91,6 +91,8 @@ public final class PolicyRouter: EventHandler {
     public var routes: [Route] { routeTable }
 
     var globalCounters = PolicyRouterCounters()
+    /// The counters of policies removed by an NPCP remove message, by id (the router forgets a removed policy).
+    public internal(set) var removedPolicyCounters: [Int: RouterPolicyCounters] = [:]
     var ports: [PolicyRouterPort] = []
     /// Sorted by prefix length, longest first; among equal lengths in the order added.
     var routeTable: [Route] = []

@@ -21,6 +21,9 @@ final class Application: EventHandler {
     private(set) var policyErrors: [String] = []
     /// Final counters of router policies that were removed.
     private(set) var routerCounters: [Int: RouterPolicyCounters] = [:]
+    /// The server's NPCP clients, one per router that gets policies over the network (`via: network`), by
+    /// receiver index.
+    private(set) var policyClients: [Int: RouterPolicyClient] = [:]
     /// The vector every multi-destination write sends (the same buffers each time).
     let vector: [WriteVectorEntry]
     /// The same data cut into datagrams, for the ways of sending that send datagram by datagram.
@@ -83,6 +86,14 @@ final class Application: EventHandler {
                            a: UInt64(w))
     }
 
+    /// The server's NPCP client for the router at receiver `h`, made when first needed.
+    func policyClient(for h: Int) -> RouterPolicyClient {
+        if let client = policyClients[h] { return client }
+        let client = RouterPolicyClient(host: server, router: spec.receivers[h].ip)
+        policyClients[h] = client
+        return client
+    }
+
     func host(for policy: PolicySpec) -> Host? {
         guard let h = policy.host else { return server }
         if case .host(let machine) = hosts[h] { return machine.host }
@@ -96,6 +107,18 @@ final class Application: EventHandler {
             call()
         case .install:
             let p = spec.policies[Int(event.a)]
+            if p.viaNetwork, let h = p.host {
+                let policy = Policy(
+                    match: FlowMatch(destination: SocketAddress(ip: p.matchIP, port: p.matchPort),
+                                     source: p.matchSource.map { SocketAddress(ip: $0, port: 0) }),
+                    action: p.redirect ? .redirect(targets(p)) : .replicate(targets(p)), direction: .receive)
+                do throws(HostError) {
+                    try policyClient(for: h).set(id: p.id, policy)
+                } catch {
+                    policyErrors.append("policy \(p.id): \(error)")
+                }
+                return
+            }
             if let h = p.host, case .router(let router) = hosts[h] {
                 let targets = p.targets.compactMap { t -> RouterPolicy.Target? in
                     if case .remote(let ip, let port) = t { return RouterPolicy.Target(address: ip, port: port) }
@@ -125,7 +148,9 @@ final class Application: EventHandler {
             }
         case .remove:
             let p = spec.policies[Int(event.a)]
-            if let h = p.host, case .router(let router) = hosts[h] {
+            if p.viaNetwork, let h = p.host {
+                policyClient(for: h).remove(id: p.id)
+            } else if let h = p.host, case .router(let router) = hosts[h] {
                 // Keep the final counts for the report: the router forgets a removed policy.
                 if let c = router.removePolicy(id: p.id) { routerCounters[p.id] = c }
             } else {

@@ -46,7 +46,7 @@ public final class EmulatedHost {
 
     /// Builds the machine `server` describes and cables its NIC to `port` of `sw`.
     init(simulator: Simulator, server: ServerSpec, seed: UInt64, switch sw: EthernetSwitch, port: Int,
-         driverFactory: DriverFactory? = nil) throws(ScenarioError)
+         driverFactory: DriverFactory? = nil) throws(WorldError)
     {
         let maxFrame = server.mtu + EthernetHeader.size
         let memory = PhysicalMemory(size: server.memoryBytes, seed: seed ^ stableHash(server.name))
@@ -87,8 +87,8 @@ public final class EmulatedHost {
         do {
             self.driver = try (driverFactory ?? World.defaultDriverFactory)(context)
         } catch {
-            throw ScenarioError(file: "", line: 0, column: 0,
-                                message: "\(server.name): the \(server.driverKind.rawValue) driver could not be built: \(error)")
+            throw WorldError(key: "",
+                             message: "\(server.name): the \(server.driverKind.rawValue) driver could not be built: \(error)")
         }
         let host = Host(simulator: simulator, name: server.name, mac: server.mac, ip: server.ip, memory: memory,
                         driver: driver, configuration: HostConfiguration(cores: server.cores, clockHz: server.clockHz))

@@ -51,6 +51,9 @@ final class FaultInjector: EventHandler {
     let application: Application
     private(set) var bindings: [Binding] = []
     private(set) var outcomes: [Outcome]
+    /// Per fault: the NIC whose link a flap of both directions takes down, so that its PHY sees the carrier go
+    /// and come back (STATUS.LU, LSC); nil for other faults and for links without a NIC at the flapped end.
+    private(set) var carriers: [NIC?] = []
     var id = ComponentID(rawValue: 0)
 
     /// Installs every fault of `spec` (inactive until its window opens) and schedules its window.
@@ -63,6 +66,7 @@ final class FaultInjector: EventHandler {
         self.simulator = simulator
         self.application = application
         self.outcomes = Array(repeating: Outcome(), count: spec.faults.count)
+        self.carriers = Array(repeating: nil, count: spec.faults.count)
         for (i, fault) in spec.faults.enumerated() {
             let random = simulator.randomStream(named: "fault.\(i).\(fault.kind.rawValue)")
             let rule: FaultTrigger.Rule
@@ -118,6 +122,10 @@ final class FaultInjector: EventHandler {
                                             lossInBad: ge.lossInBad)
                 } else {
                     model = .bursts(length: fault.burst)
+                }
+                if fault.kind == .linkFlap && fault.direction == .both,
+                   fault.target == .server || machine !== server {
+                    carriers[i] = machine.nic
                 }
                 if let link {
                     bindings.append(.link(link, link.addFault(LinkFault(model: model, directions: directions,
@@ -184,7 +192,9 @@ final class FaultInjector: EventHandler {
         switch bindings[i] {
         case .dma(let nic, let k): nic.setDMAFault(k, active: open)
         case .interrupt(let nic, let k): nic.setInterruptFault(k, active: open)
-        case .link(let link, let k): link.setFault(k, active: open)
+        case .link(let link, let k):
+            link.setFault(k, active: open)
+            carriers[i]?.setCarrier(!open)
         case .iotlb(let iommu):
             if specs[i].period != nil {
                 if open { flush(i) }

@@ -24,7 +24,13 @@ public enum Fingerprints {
     ) throws(ScenarioError) -> Entry {
         let full = path.hasPrefix("/") ? path : root + "/" + path
         let spec = try ScenarioParser.parse(contentsOf: full)
-        let world = try World(spec: spec, options: options)
+        let world: World
+        do throws(WorldError) {
+            world = try World(spec: spec, options: options)
+        } catch {
+            throw ScenarioError(file: error.file, line: error.line, column: error.column,
+                                message: error.key.isEmpty ? error.message : "\(error.key): \(error.message)")
+        }
         world.run()
         return Entry(path: path, fingerprint: hex(world.simulator.fingerprint), events: world.simulator.eventsProcessed)
     }

@@ -1,5 +1,3 @@
-import class Foundation.FileHandle
-import class Foundation.FileManager
 import SimCore
 import WireFormats
 
@@ -9,31 +7,21 @@ import WireFormats
 final class PcapCapture: FrameObserver {
     var writer = PcapWriter()
     /// The file the capture goes to, or nil for memory.
-    let file: FileHandle?
-    let path: String?
-    /// The first write that failed; later frames are dropped from the file.
-    private(set) var failure: String?
+    let file: OutputFile?
     static let flushBytes = 1 << 20
 
-    /// A capture into memory (`file` nil) or into a new file at `file`, replacing any there.
-    init(file path: String?) throws(ScenarioError) {
-        self.path = path
-        guard let path else {
-            self.file = nil
-            return
-        }
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path)
-        else {
-            throw ScenarioError(file: path, line: 0, column: 0, message: "cannot write pcap file \(path)")
-        }
-        self.file = handle
+    /// A capture into memory (`file` nil) or into a new file at `path`, replacing any there.
+    init(file path: String?) throws(OutputError) {
+        self.file = try path.map { path throws(OutputError) in try OutputFile(path: path) }
     }
 
-    deinit {
-        flush()
-        try? file?.close()
+    /// A capture into `output`, which the caller opened.
+    init(output: OutputFile) {
+        self.file = output
     }
+
+    /// The first write to the file that failed; later frames are dropped from it.
+    var failure: OutputError? { file?.failure }
 
     func observe(_ frame: FrameHandle, at time: SimTime, simulator: Simulator) {
         let frames = simulator.frames
@@ -45,13 +33,14 @@ final class PcapCapture: FrameObserver {
     /// Writes what the file has not got yet (nothing for a capture into memory).
     func flush() {
         guard let file, !writer.bytes.isEmpty else { return }
-        if failure == nil {
-            do {
-                try writer.bytes.withUnsafeBytes { try file.write(contentsOf: $0) }
-            } catch {
-                failure = "cannot write pcap file \(path ?? ""): \(error)"
-            }
-        }
+        writer.bytes.withUnsafeBytes { file.write($0) }
         writer.discardBytes()
+    }
+
+    /// Writes the rest and closes the file: throws when any of the capture did not reach it (and then the
+    /// partial file is gone).
+    func finish() throws(OutputError) {
+        flush()
+        try file?.close()
     }
 }

@@ -305,7 +305,8 @@ extension World {
         let receiverReports = receiverNodes.enumerated().map { i, node in receiverReport(i, node, interrupted: outcome == .interrupted) }
         let policies = spec.policies.map { p in
             if let h = p.host, case .router(let router) = receiverNodes[h] {
-                let c = router.policyCounters(id: p.id) ?? application.routerCounters[p.id] ?? RouterPolicyCounters()
+                let c = router.policyCounters(id: p.id) ?? application.routerCounters[p.id]
+                    ?? router.removedPolicyCounters[p.id] ?? RouterPolicyCounters()
                 return Report.PolicyReport(id: p.id, host: router.name, placement: "router",
                                            matched: UInt64(c.matchedPackets), remoteCopies: UInt64(c.copiesSent),
                                            localCopies: 0, bytes: UInt64(c.bytesSent))

@@ -51,6 +51,12 @@ public struct ScenarioLimits: Hashable, Sendable {
     /// checked.)
     public var allowsVDECommands = false
 
+    /// Whether paths the scenario names (stream files, a kill fault's pid file) may lead outside the scenario's
+    /// folder: absolute, climbing out with `..`, or through a symbolic link. Off by default, so that running a
+    /// scenario from someone else reads only the files that came with it; the user turns it on
+    /// (`nicsim run --allow-outside-paths`). Not a `limits:` entry: a scenario cannot turn it on for itself.
+    public var allowsOutsidePaths = false
+
     /// The default limits.
     public init() {}
 

@@ -479,12 +479,9 @@ extension ScenarioParser {
         var result: [PolicySpec] = []
         for item in try node.sequence(count: 0...256, of: "policies") {
             let f = try item.mapping(allowed: [
-                "id", "on", "direction", "placement", "match", "action", "targets", "at", "until",
+                "id", "on", "direction", "placement", "match", "action", "targets", "at", "until", "via",
             ])
             let id = Int(try f.required("id", "a policy id (an integer)").integer(in: 0...1_000_000))
-            if result.contains(where: { $0.id == id && $0.installAt == 0 }) {
-                throw item.error("duplicate policy id \(id)")
-            }
             var host: Int?
             if let on = f["on"] {
                 let name = try on.name()
@@ -541,7 +538,19 @@ extension ScenarioParser {
             }
             var spec = PolicySpec(id: id, host: host, direction: direction, placement: placement, matchIP: ip,
                                   matchPort: port, matchSource: source, redirect: action == "redirect", targets: targets)
+            if let via = f["via"] {
+                let text = try via.name()
+                guard text == "network" || text == "direct" else { throw via.expected("network or direct") }
+                guard text == "direct" || host.map({ receivers[$0].kind == .router }) == true else {
+                    throw via.error("via: network hands a policy to a router; put it on a receiver of kind router")
+                }
+                spec.viaNetwork = text == "network"
+            }
             spec.installAt = try f["at"]?.duration(in: 0...oneDay, bounds: "0 to 1 day") ?? 0
+            // The same id on the same element replaces an earlier policy, at a later time.
+            if result.contains(where: { $0.id == id && $0.host == host && $0.installAt == spec.installAt }) {
+                throw item.error("duplicate policy id \(id)")
+            }
             if let until = f["until"] {
                 let end = try until.duration(in: 0...oneDay, bounds: "0 to 1 day")
                 guard end > spec.installAt else { throw until.error("until must come after at") }

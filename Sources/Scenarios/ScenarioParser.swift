@@ -124,6 +124,8 @@ public enum ScenarioParser {
         }
         var spec = try decodeScenario(root, defaultName: defaultName(forFile: file))
         try applyLimits(limits, to: &spec, root: root)
+        try checkPaths(of: spec, root: root, limits: limits)
+        spec.locations = locations(of: spec, root: root)
         return spec
     }
 

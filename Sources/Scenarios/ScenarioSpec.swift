@@ -25,6 +25,9 @@ public struct ScenarioSpec: Hashable, Sendable {
     /// The limits the scenario was checked against; the world takes its event limit and the largest stream file it
     /// reads from them.
     public var limits = ScenarioLimits()
+    /// Where the keys the world builder may refuse are in the file (empty for a spec built in code); not part of
+    /// equality.
+    public var locations = SourceLocations()
 
     public init(name: String, seed: UInt64, duration: Int64?, server: ServerSpec, network: NetworkSpec,
                 receivers: [ReceiverSpec], writes: WritesSpec) {
@@ -256,6 +259,9 @@ public struct PolicySpec: Hashable, Sendable {
     /// Picoseconds after the start at which the policy is installed, and (if given) removed.
     public var installAt: Int64 = 0
     public var removeAt: Int64?
+    /// For a router's policy: the server's OS hands it over the network (NPCP, ``HostOS/RouterPolicyClient``)
+    /// instead of the scenario writing it into the router's table.
+    public var viaNetwork = false
     public init(id: Int, host: Int?, direction: PolicyDirectionSpec, placement: PolicyPlacementSpec, matchIP: IPv4Address,
                 matchPort: UInt16, matchSource: IPv4Address?, redirect: Bool, targets: [PolicyTargetSpec]) {
         self.id = id

@@ -206,8 +206,8 @@ public final class StreamApplication: EventHandler {
     /// Creates the application's process on `host` and plans its streams; nothing is sent before ``start(at:)``.
     ///
     /// - Throws: ``ScenarioError`` (without a location) when there are no streams, a stream has no destination,
-    ///   the rule is invalid, or the method and the streams do not go together (an aggregate carries no RTP
-    ///   layer, and its stamps must follow due-time order).
+    ///   the rule is invalid, or the method and the order do not go together (an aggregate's stamps must follow
+    ///   due-time order).
     public init(
         simulator: Simulator, host: Host, name: String = "media", streams: [Stream],
         configuration: Configuration = Configuration()
@@ -220,11 +220,6 @@ public final class StreamApplication: EventHandler {
             throw invalid("stream \(stream.name) has no destination")
         }
         if case .aggregate = configuration.method {
-            if let stream = streams.first(where: \.rtp) {
-                throw invalid(
-                    "stream \(stream.name): aggregate messages carry plain UDP (the OS builds no RTP layer for them); "
-                        + "use method write for RTP")
-            }
             guard configuration.order == .dueTime else {
                 throw invalid("aggregate messages need order due-time: their time stamps must increase")
             }
@@ -406,13 +401,19 @@ public final class StreamApplication: EventHandler {
         countDue(rtp: rtp)
     }
 
+    /// One aggregate per socket kind: the plain streams' datagrams, then (when there are RTP streams) the RTP
+    /// streams' datagrams, each with its RTP timestamp from its due time (A11).
     private func sendAggregate(interval index: Int, delivery: TimedDelivery) {
-        guard let socket = plainSocket else { return }
+        if let socket = plainSocket { sendAggregate(interval: index, delivery: delivery, socket: socket, rtp: false) }
+        if let socket = rtpSocket { sendAggregate(interval: index, delivery: delivery, socket: socket, rtp: true) }
+    }
+
+    private func sendAggregate(interval index: Int, delivery: TimedDelivery, socket: Socket, rtp: Bool) {
         let intervalStart = planner.start(ofInterval: index)
         var entries: [AggregateEntry] = []
         entries.reserveCapacity(due.count)
         var previous: Int64 = -1
-        for item in due {
+        for item in due where (rtpPacketizers[item.stream] != nil) == rtp {
             let stream = streams[item.stream]
             guard let range = stream.source.byteRange(ofDatagram: item.datagram) else { continue }
             // Stamps must increase: datagrams due at the same instant go 1 ps apart.
@@ -421,8 +422,10 @@ public final class StreamApplication: EventHandler {
             entries.append(
                 AggregateEntry(
                     destination: stream.destinations[item.destination],
-                    address: buffers[item.stream].advanced(by: range.lowerBound), length: range.count, stamp: stamp))
+                    address: buffers[item.stream].advanced(by: range.lowerBound), length: range.count, stamp: stamp,
+                    rtpTimestamp: rtpPacketizers[item.stream]?.timestamp(forDueTime: item.time)))
         }
+        guard !entries.isEmpty else { return }
         do throws(HostError) {
             try host.sendAggregate(
                 socket: socket, AggregateMessage(entries: entries, timing: .relative, delivery: delivery))
@@ -431,7 +434,7 @@ public final class StreamApplication: EventHandler {
             return
         }
         counters.writes += 1
-        countDue(rtp: false)
+        countDue(rtp: rtp)
     }
 
     private func refused(_ error: HostError) {

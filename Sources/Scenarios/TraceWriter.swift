@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SimCore
 
 /// Writes trace records as they happen: readable lines or JSON lines (one object per record), buffered.
@@ -17,32 +12,32 @@ public final class TraceWriter: Tracer {
     }
 
     let format: Format
-    let output: UnsafeMutablePointer<FILE>?
-    let closesOutput: Bool
+    /// Where the records go; its first failed write is kept there, and ``finish()`` reports it.
+    public let output: OutputFile
     var buffer: [UInt8] = []
     /// Records written.
     public private(set) var records = 0
 
     /// Writes to standard output.
-    public init(format: Format) {
+    public convenience init(format: Format) {
+        self.init(format: format, output: .standardOutput())
+    }
+
+    /// Writes to `output`.
+    public init(format: Format, output: OutputFile) {
         self.format = format
-        self.output = fdopen(dup(1), "w")
-        self.closesOutput = true
+        self.output = output
         buffer.reserveCapacity(1 << 16)
     }
 
     /// Writes to the file at `path` (created or truncated); nil when it cannot be opened.
-    public init?(format: Format, path: String) {
-        guard let file = fopen(path, "w") else { return nil }
-        self.format = format
-        self.output = file
-        self.closesOutput = true
-        buffer.reserveCapacity(1 << 16)
+    public convenience init?(format: Format, path: String) {
+        guard let file = try? OutputFile(path: path) else { return nil }
+        self.init(format: format, output: file)
     }
 
     deinit {
         flush()
-        if closesOutput, let output { fclose(output) }
     }
 
     public func record(_ r: TraceRecord) {
@@ -56,10 +51,16 @@ public final class TraceWriter: Tracer {
 
     /// Writes out what is buffered.
     public func flush() {
-        guard !buffer.isEmpty, let output else { return }
-        buffer.withUnsafeBufferPointer { p in _ = fwrite(p.baseAddress, 1, p.count, output) }
-        fflush(output)
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { output.write($0) }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes out what is buffered and ends the output: throws when any record did not reach it (a partial trace
+    /// file is then removed).
+    public func finish() throws(OutputError) {
+        flush()
+        try output.close()
     }
 
     func append(_ s: String) { buffer.append(contentsOf: s.utf8) }

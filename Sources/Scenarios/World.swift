@@ -55,6 +55,9 @@ public final class World {
     let faultInjector: FaultInjector?
     /// The media application on the server, when the scenario has streams from it.
     public var streamApplication: StreamApplication? { streamApplications.first { $0.host === server.host } }
+    /// The server's NPCP clients (``HostOS/RouterPolicyClient``) by router receiver index, for policies with
+    /// `via: network`.
+    public var policyClients: [Int: RouterPolicyClient] { application.policyClients }
     /// Every media application: one per server that plays streams (B47).
     public let streamApplications: [StreamApplication]
 
@@ -82,8 +85,11 @@ public final class World {
         /// Capture the server's transmitted frames as pcap, in memory (``World/pcapBytes``).
         public var capturePcap = false
         /// Capture them into this file instead, written while the run goes (in 1 MiB pieces), as a packet
-        /// capture tool would; ``World/pcapBytes`` is then nil and ``World/pcapError`` tells of a failed write.
+        /// capture tool would; ``World/pcapBytes`` is then nil, and ``World/finishPcap()`` closes the file and
+        /// tells of a failed write.
         public var pcapFile: String?
+        /// Capture them into this output, which the caller opened (takes the place of ``pcapFile``).
+        public var pcapOutput: OutputFile?
         /// Receivers keep every payload byte (for tests).
         public var keepPayload = false
         /// Keep each buffer's bytes in ``World/bufferContents``.
@@ -118,8 +124,10 @@ public final class World {
     }
 
     /// Builds the world of `spec`. Throws when the spec asks for more than the machines it describes can hold
-    /// (for example buffers larger than the server's memory).
-    public init(spec: ScenarioSpec, options: Options = Options()) throws(ScenarioError) {
+    /// (for example buffers larger than the server's memory), naming the key and, for a spec read from a file, its
+    /// line; what can be known from the spec alone (``preflight(_:)``) is refused before anything is built.
+    public init(spec: ScenarioSpec, options: Options = Options()) throws(WorldError) {
+        try World.preflight(spec)
         self.spec = spec
         self.pacingMessages = options.pacingMessages
         let serverSpec = spec.server
@@ -140,8 +148,13 @@ public final class World {
                                 bufferBytesPerPort: spec.network.portBufferBytes,
                                 macTableCapacity: max(8192, 2 * rates.count))
         self.ethernetSwitch = sw
-        let server = try EmulatedHost(simulator: simulator, server: serverSpec, seed: spec.seed, switch: sw, port: 0,
+        let server: EmulatedHost
+        do throws(WorldError) {
+            server = try EmulatedHost(simulator: simulator, server: serverSpec, seed: spec.seed, switch: sw, port: 0,
                                       driverFactory: options.driverFactory)
+        } catch {
+            throw WorldError(spec, "server.nic.tx-ring", "server.nic.rx-ring", "server.memory", "server", message: error.message)
+        }
         self.server = server
         server.host.recordInterruptTimes = options.recordInterruptTimes
 
@@ -163,8 +176,13 @@ public final class World {
                 machine.watchdog = serverSpec.watchdog
                 machine.driverKind = r.driverKind
                 machine.napi = r.napi
-                let relay = try EmulatedHost(simulator: simulator, server: machine, seed: spec.seed, switch: sw,
+                let relay: EmulatedHost
+                do throws(WorldError) {
+                    relay = try EmulatedHost(simulator: simulator, server: machine, seed: spec.seed, switch: sw,
                                              port: i + 1, driverFactory: options.driverFactory)
+                } catch {
+                    throw WorldError(spec, "receivers[\(i)]", message: error.message)
+                }
                 let p = relay.host.createProcess(name: "\(r.name).app")
                 for port in [r.port] + r.sockets { _ = relay.host.openSocket(process: p, port: port) }
                 links.append(relay.link)
@@ -201,7 +219,7 @@ public final class World {
                             payload: b.transportStream ? .transportStream : .opaque, drainBitsPerSecond: b.rateBitsPerSecond,
                             startupDelay: .picoseconds(b.startupDelay), bufferCapacityBytes: b.bufferBytes))
                     } catch {
-                        throw ScenarioError(file: "", line: 0, column: 0, message: "set-top box \(r.name): \(error)")
+                        throw WorldError(spec, "receivers[\(i)]", message: "set-top box \(r.name): \(error)")
                     }
                     sink = box
                     nodes.append(.setTopBox(box))
@@ -238,7 +256,7 @@ public final class World {
             do throws(VDEError) {
                 connection = try VDEConnection(url: vde.url, description: "nicsim \(spec.name)")
             } catch {
-                throw ScenarioError(file: "", line: 0, column: 0, message: "cannot attach the VDE port: \(error)")
+                throw WorldError(spec, "network.vde.url", message: "cannot attach the VDE port: \(error)")
             }
             let port = VDEPort(simulator: simulator, name: "vde", connection: connection,
                                pollInterval: .picoseconds(vde.pollInterval))
@@ -271,8 +289,17 @@ public final class World {
         self.receivers = datagramReceivers
         self.receiverNodes = nodes
 
-        if options.capturePcap || options.pcapFile != nil {
-            let capture = try PcapCapture(file: options.pcapFile)
+        if options.capturePcap || options.pcapFile != nil || options.pcapOutput != nil {
+            let capture: PcapCapture
+            if let output = options.pcapOutput {
+                capture = PcapCapture(output: output)
+            } else {
+                do throws(OutputError) {
+                    capture = try PcapCapture(file: options.pcapFile)
+                } catch {
+                    throw WorldError(key: "", message: error.description)
+                }
+            }
             server.nic.transmitObserver = capture
             self.capture = capture
         } else {
@@ -302,15 +329,15 @@ public final class World {
                 address = try process.addressSpace.allocate(bytes: max(entry.bytes, 1), startOffset: entry.pageOffset)
                 try process.addressSpace.write(address, from: data, at: 0, count: data.count)
             } catch {
-                throw ScenarioError(file: "", line: 0, column: 0,
-                                    message: "server memory (\(serverSpec.memoryBytes) bytes) cannot hold the application's buffers: \(error)")
+                throw WorldError(spec, "server.memory", "writes.entries", "writes",
+                                 message: "server memory (\(serverSpec.memoryBytes) bytes) cannot hold the application's buffers: \(error)")
             }
             if serverSpec.registerBuffers && serverSpec.driverMode == .zeroCopy && entry.bytes > 0
                 && spec.writes.method == .multiWrite {
                 do throws(HostError) {
                     try server.host.registerBuffer(process: process, address: address, length: entry.bytes)
                 } catch {
-                    throw ScenarioError(file: "", line: 0, column: 0, message: "registering buffer \(i): \(error)")
+                    throw WorldError(spec, "writes.entries", "writes", message: "registering buffer \(i): \(error)")
                 }
             }
             buffers.append(address)
@@ -341,7 +368,11 @@ public final class World {
                 if let i = source, case .host(let m) = nodes[i] { machine = m.host } else { machine = server.host }
                 let app = try World.makeStreamApplication(subset, spec: spec, simulator: simulator, host: machine,
                                                           fileBudget: &fileBudget)
-                try app.start(at: .zero)
+                do throws(ScenarioError) {
+                    try app.start(at: .zero)
+                } catch {
+                    throw WorldError(spec, "streams", message: error.message)
+                }
                 applications.append(app)
             }
         }
@@ -350,17 +381,22 @@ public final class World {
     }
 
     static func makeStreamApplication(_ s: StreamsSpec, spec: ScenarioSpec, simulator: Simulator, host: Host,
-                                      fileBudget: inout Int64) throws(ScenarioError) -> StreamApplication
+                                      fileBudget: inout Int64) throws(WorldError) -> StreamApplication
     {
-        func fail(_ message: String) -> ScenarioError { ScenarioError(file: "", line: 0, column: 0, message: message) }
         let playFor = SimDuration(rawValue: s.duration ?? spec.duration ?? 10_000_000_000_000)
         var streams: [StreamApplication.Stream] = []
         for stream in s.list {
             let size: DatagramSize = stream.datagramBytes.map { .bytes($0) } ?? .standard
+            // The stream's place in the file's list (streams are grouped by server here).
+            let key = "streams.list[\(spec.streams?.list.firstIndex { $0.name == stream.name } ?? 0)]"
             var fileBytes: [UInt8] = []
             if case .file(let path, _) = stream.source {
-                fileBytes = try World.readStreamFile(path, stream: stream.name, budget: &fileBudget,
-                                                     limit: spec.limits.streamBytes)
+                do throws(ScenarioError) {
+                    fileBytes = try World.readStreamFile(path, stream: stream.name, budget: &fileBudget,
+                                                         limit: spec.limits.streamBytes)
+                } catch {
+                    throw WorldError(spec, key + ".file", key, message: error.message)
+                }
             }
             let source: StreamSource
             do throws(MediaError) {
@@ -379,7 +415,7 @@ public final class World {
                     }
                 }
             } catch {
-                throw fail("stream \(stream.name): \(error)")
+                throw WorldError(spec, key + ".file", key, message: "stream \(stream.name): \(error)")
             }
             let destinations = stream.destinations.map {
                 SocketAddress(ip: spec.receivers[$0].ip, port: spec.receivers[$0].port)
@@ -393,8 +429,29 @@ public final class World {
         if s.aggregate { configuration.method = .aggregate(s.launchTime ? .launchTime : .osQueue) }
         configuration.duration = s.duration.map { SimDuration(rawValue: $0) }
         configuration.sourcePort = spec.server.sourcePort &+ 1
-        return try StreamApplication(simulator: simulator, host: host, name: "media", streams: streams,
-                                     configuration: configuration)
+        do throws(ScenarioError) {
+            return try StreamApplication(simulator: simulator, host: host, name: "media", streams: streams,
+                                         configuration: configuration)
+        } catch {
+            throw WorldError(spec, "streams", message: error.message)
+        }
+    }
+
+    /// Refuses, before anything is built or filled, what the spec alone shows cannot work: application buffers
+    /// that need more pages than the server's memory has frames (each entry takes its page offset plus its size,
+    /// rounded up to whole 4 KiB pages). A spec that passes may still be refused later, with the same kind of error.
+    public static func preflight(_ spec: ScenarioSpec) throws(WorldError) {
+        let frames = Int64(spec.server.memoryBytes / UInt64(Page.size))
+        var pages: Int64 = 0
+        for (i, entry) in spec.writes.entries.enumerated() {
+            pages += Int64((entry.pageOffset + max(entry.bytes, 1) + Page.size - 1) / Page.size)
+            if pages > frames {
+                throw WorldError(
+                    spec, "server.memory", "writes.entries", "writes",
+                    message: "server memory (\(spec.server.memoryBytes) bytes, \(frames) pages) cannot hold the "
+                        + "application's buffers: entries 0 to \(i) alone need \(pages) pages")
+            }
+        }
     }
 
     /// Runs until nothing is left or the scenario's duration is reached.
@@ -442,7 +499,13 @@ public final class World {
     public var pcapBytes: [UInt8]? { capture?.file == nil ? capture?.writer.bytes : nil }
 
     /// Why writing ``Options/pcapFile`` failed, if it did (the run itself goes on).
-    public var pcapError: String? { capture?.failure }
+    public var pcapError: String? { capture?.failure?.description }
+
+    /// Writes the rest of the capture to ``Options/pcapFile`` (or ``Options/pcapOutput``) and closes it; throws
+    /// when any of it did not reach the file, which is then removed. Nothing to do for a capture into memory.
+    public func finishPcap() throws(OutputError) {
+        try capture?.finish()
+    }
 
     /// What each receiver should get: the server's entries for it in write and entry order, moved and copied by
     /// the scenario's policies. Receivers whose bytes come from more than one place get nil.

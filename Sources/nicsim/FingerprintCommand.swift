@@ -31,9 +31,7 @@ struct Fingerprint: ParsableCommand {
                     throw Failure(message: error.description)
                 }
             }
-            guard FileManager.default.createFile(atPath: update, contents: Data(Fingerprints.table(entries).utf8)) else {
-                throw Failure(message: "cannot write \(update)")
-            }
+            do { try OutputFile.write(Fingerprints.table(entries), to: update) } catch { throw Failure(outputs: [error]) }
             print("wrote \(entries.count) fingerprints to \(update)")
             return
         }

@@ -12,10 +12,20 @@ let allowVDECommandHelp = ArgumentHelp(
     "Let the scenario's network.vde.url use libvdeplug's cmd:// transport, which starts a program named in the "
         + "scenario. Off by default, so a scenario from someone else cannot run programs.")
 
-/// The default limits with every `--limit NAME=VALUE` applied in order, and `cmd://` VDE URLs allowed or not.
-func scenarioLimits(_ assignments: [String], allowVDECommand: Bool = false) throws(ScenarioError) -> ScenarioLimits {
+/// Help for `--allow-outside-paths`, shared by `run` and `compare`.
+let allowOutsidePathsHelp = ArgumentHelp(
+    "Let the paths the scenario names (stream files, a kill fault's pid file) lead outside the scenario's folder: "
+        + "absolute paths, .. that climbs out, symbolic links that lead out. Off by default, so a scenario from "
+        + "someone else reads only its own files.")
+
+/// The default limits with every `--limit NAME=VALUE` applied in order, `cmd://` VDE URLs allowed or not, and paths
+/// outside the scenario's folder allowed or not.
+func scenarioLimits(_ assignments: [String], allowVDECommand: Bool = false, allowOutsidePaths: Bool = false)
+    throws(ScenarioError) -> ScenarioLimits
+{
     var limits = ScenarioLimits()
     for assignment in assignments { try limits.set(assignment) }
     limits.allowsVDECommands = allowVDECommand
+    limits.allowsOutsidePaths = allowOutsidePaths
     return limits
 }

@@ -5,7 +5,8 @@ import SimCore
 
 /// `nicsim`: run scenarios of the emulated NIC, driver, OS and network.
 ///
-/// Exit status: 0 all well, 1 an expectation failed, 2 bad input or environment.
+/// Exit status: 0 all well, 1 an expectation failed, 2 bad input or environment, 3 an output could not be written
+/// whole (each file named with the system's error; a partial file is removed).
 struct NICSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nicsim",
@@ -18,8 +19,10 @@ struct Run: ParsableCommand {
         abstract: "Run a scenario file and print its report.",
         discussion: """
             Exit status: 0 when the run ended and every expectation (the scenario's expect: section) held; 1 when an
-            expectation failed (each is named); 2 for bad input; 130 or 143 when SIGINT or SIGTERM stopped the run
-            (the report and the pcap of the run so far are still written).
+            expectation failed (each is named); 2 for bad input; 3 when an output (--pcap, --html, --csv,
+            --trace-file, or the report on standard output) could not be written whole: each such file is named with
+            the system's error, and a partial file is removed (the other outputs are still written); 130 or 143 when
+            SIGINT or SIGTERM stopped the run (the report and the pcap of the run so far are still written).
             """)
 
     @Argument(help: "The scenario file (YAML).")
@@ -42,6 +45,9 @@ struct Run: ParsableCommand {
 
     @Flag(name: .customLong("allow-vde-command"), help: allowVDECommandHelp)
     var allowVDECommand = false
+
+    @Flag(name: .customLong("allow-outside-paths"), help: allowOutsidePathsHelp)
+    var allowOutsidePaths = false
 
     @Option(help: "Attach the switch to a real network through this libvdeplug URL (vde:///tmp/sw, ptp:///tmp/p, tap://tap0 …); time is then paced to the wall clock.")
     var vde: String?
@@ -136,13 +142,12 @@ struct Run: ParsableCommand {
         do {
             spec = try ScenarioParser.parse(
                 contentsOf: scenario, overrides: parsed,
-                limits: scenarioLimits(limits, allowVDECommand: allowVDECommand))
+                limits: scenarioLimits(limits, allowVDECommand: allowVDECommand, allowOutsidePaths: allowOutsidePaths))
         } catch {
             throw Failure(message: error.description)
         }
         if let seed { spec.seed = seed }
         var options = World.Options()
-        options.pcapFile = pcap
         options.pacingSeriesInterval = interval
         // At most a few lines: each episode of falling behind the wall clock says so once when it starts and
         // once when it ends; the report counts them all.
@@ -155,19 +160,20 @@ struct Run: ParsableCommand {
                 FileHandle.standardError.write(Data("nicsim: further pacing messages left out; the report's vde section counts every episode\n".utf8))
             }
         }
-        var tracers: [any Tracer] = []
+        // The outputs written while the run goes are opened first, so a path that cannot be created costs no run.
+        var pcapOutput: OutputFile?
         var traceWriter: TraceWriter?
-        if trace || traceFile != nil {
-            if let traceFile {
-                guard let w = TraceWriter(format: traceFormat, path: traceFile) else {
-                    throw Failure(message: "cannot write trace file \(traceFile)")
-                }
-                traceWriter = w
-            } else {
-                traceWriter = TraceWriter(format: traceFormat)
-            }
-            tracers.append(traceWriter!)
+        do {
+            if let pcap { pcapOutput = try OutputFile(path: pcap) }
+            if let traceFile { traceWriter = TraceWriter(format: traceFormat, output: try OutputFile(path: traceFile)) }
+        } catch {
+            pcapOutput?.discard()
+            throw Failure(outputs: [error])
         }
+        options.pcapOutput = pcapOutput
+        var tracers: [any Tracer] = []
+        if trace && traceWriter == nil { traceWriter = TraceWriter(format: traceFormat) }
+        if let traceWriter { tracers.append(traceWriter) }
         var recorder: RunRecorder?
         if html != nil || csv != nil {
             let r = RunRecorder(serverName: spec.server.name)
@@ -188,14 +194,20 @@ struct Run: ParsableCommand {
                 tracers.append(c)
             }
         } catch {
-            throw Failure(message: error.message)
+            // An output that cannot be created: the same status as every other output that cannot be written.
+            pcapOutput?.discard()
+            var failure = Failure(message: error.message)
+            failure.status = 3
+            throw failure
         }
         options.tracer = tracers.isEmpty ? nil : (tracers.count == 1 ? tracers[0] : TraceFanOut(tracers))
         let world: World
         do {
             world = try World(spec: spec, options: options)
         } catch {
-            throw Failure(message: "\(scenario): \(error.message)")
+            pcapOutput?.discard()
+            if traceFile != nil { traceWriter?.output.discard() }
+            throw Failure(message: error.file.isEmpty ? "\(scenario): \(error.description)" : error.description)
         }
         perfettoTrace?.attach(world)
         pcapngCapture?.attach(world)
@@ -203,36 +215,38 @@ struct Run: ParsableCommand {
         world.simulator.monitor = monitor
         let outcome = world.run()
         monitor.finish()
-        traceWriter?.flush()
         let report = world.report(outcome: outcome)
-        var problems: [String] = []
-        if let problem = world.pcapError { problems.append(problem) }
+        // Every output is written whole or named here with its error; one that fails does not stop the others.
+        var failures: [OutputError] = []
+        do { try traceWriter?.finish() } catch { failures.append(error) }
+        do { try world.finishPcap() } catch { failures.append(error) }
         perfettoTrace?.finish()
         pcapngCapture?.finish()
-        if let problem = perfettoTrace?.failure { problems.append(problem) }
-        if let problem = pcapngCapture?.failure { problems.append(problem) }
+        let streamedFailures = [perfettoTrace?.failure, pcapngCapture?.failure].compactMap { $0 }
         if let html, let recorder {
-            if !FileManager.default.createFile(atPath: html, contents: Data(HTMLReport.page(report, recorder: recorder, timeline: perfetto, command: "nicsim run \(scenario) --perfetto run.pftrace")
-                .utf8)) {
-                problems.append("cannot write HTML file \(html)")
-            }
+            let page = HTMLReport.page(report, recorder: recorder, timeline: perfetto,
+                                       command: "nicsim run \(scenario) --perfetto run.pftrace")
+            do { try OutputFile.write(page, to: html) } catch { failures.append(error) }
         }
         if let csv, let recorder {
             let text = interval.map {
                 CSVReport.perInterval(report, recorder: recorder, interval: $0, pacing: world.pacer?.series)
             }
                 ?? CSVReport.perPacket(report, recorder: recorder)
-            if !FileManager.default.createFile(atPath: csv, contents: Data(text.utf8)) { problems.append("cannot write CSV file \(csv)") }
+            do { try OutputFile.write(text, to: csv) } catch { failures.append(error) }
         }
         // The report goes out whatever else failed; with a JSON-lines trace on standard output it goes to standard error.
         let colour = format == .text && isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         let body = format == .json ? report.json() : report.text(colour: colour)
-        if traceWriter != nil && traceFile == nil && traceFormat == .jsonl {
-            FileHandle.standardError.write(Data(body.utf8))
-        } else {
-            print(body, terminator: "")
+        let reportOutput = traceWriter != nil && traceFile == nil && traceFormat == .jsonl
+            ? OutputFile.standardError() : OutputFile.standardOutput()
+        reportOutput.write(body)
+        do { try reportOutput.close() } catch { failures.append(error) }
+        if !failures.isEmpty || !streamedFailures.isEmpty {
+            var failure = Failure(outputs: failures)
+            failure.message = (failures.map(\.description) + streamedFailures).joined(separator: "\nnicsim: ")
+            throw failure
         }
-        if let problem = problems.first { throw Failure(message: problem) }
         if let fault = report.driverFault { throw Failure(message: "\(scenario): \(fault); report and outputs written") }
         if outcome == .interrupted {
             let signal = StopSignals.received
@@ -274,6 +288,9 @@ struct Compare: ParsableCommand {
     @Flag(name: .customLong("allow-vde-command"), help: allowVDECommandHelp)
     var allowVDECommand = false
 
+    @Flag(name: .customLong("allow-outside-paths"), help: allowOutsidePathsHelp)
+    var allowOutsidePaths = false
+
     func run() throws {
         let dimensions = try sweepDimensions(sets, command: "compare")
         var variants: [Comparison.Variant] = []
@@ -282,7 +299,7 @@ struct Compare: ParsableCommand {
             let spec: ScenarioSpec
             do {
                 spec = try ScenarioParser.parse(contentsOf: scenario, overrides: combination,
-                                                limits: scenarioLimits(limits, allowVDECommand: allowVDECommand))
+                                                limits: scenarioLimits(limits, allowVDECommand: allowVDECommand, allowOutsidePaths: allowOutsidePaths))
             } catch {
                 throw Failure(message: error.description)
             }
@@ -291,19 +308,33 @@ struct Compare: ParsableCommand {
             do {
                 world = try World(spec: spec)
             } catch {
-                throw Failure(message: "\(scenario): \(error.message)")
+                throw Failure(message: error.file.isEmpty ? "\(scenario): \(error.description)" : error.description)
             }
             let report = world.report(outcome: world.run())
             variants.append(Comparison.Variant(label: Sweep.label(combination), report: report))
         }
         let comparison = Comparison(scenario: name, variants: variants)
-        print(format == .json ? comparison.json() : comparison.text(), terminator: "")
+        let output = OutputFile.standardOutput()
+        output.write(format == .json ? comparison.json() : comparison.text())
+        do { try output.close() } catch { throw Failure(outputs: [error]) }
     }
 }
 
-/// A failure reported as one line on standard error with exit status 2.
+/// A failure reported on standard error, one line each, with exit status 2 (bad input or environment) or 3 (an
+/// output could not be written whole).
 struct Failure: Error {
     var message: String
+    var status: Int32 = 2
+
+    init(message: String) {
+        self.message = message
+    }
+
+    /// Outputs that could not be written whole: each named with its error, exit status 3.
+    init(outputs: [OutputError]) {
+        message = outputs.map(\.description).joined(separator: "\nnicsim: ")
+        status = 3
+    }
 }
 
 do {
@@ -311,7 +342,7 @@ do {
     try command.run()
 } catch let failure as Failure {
     FileHandle.standardError.write(Data("nicsim: \(failure.message)\n".utf8))
-    exit(2)
+    exit(failure.status)
 } catch {
     let code = NICSim.exitCode(for: error)
     if code == .success {

@@ -34,19 +34,22 @@ public struct ProcessResult {
 }
 
 /// Runs `executable` with `arguments` to its end (in `directory`, if given) and returns its status and output.
-public func runProcess(_ executable: URL, _ arguments: [String], in directory: URL? = nil) throws -> ProcessResult {
+/// With `standardOutput` the child writes there instead (and `stdout` of the result is empty).
+public func runProcess(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
+                       standardOutput: FileHandle? = nil) throws -> ProcessResult {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
     let out = Pipe()
     let err = Pipe()
-    process.standardOutput = out
+    process.standardOutput = standardOutput ?? out
     process.standardError = err
     try process.run()
+    if standardOutput != nil { try out.fileHandleForWriting.close() }
     // Read before waiting so a large report cannot fill the pipe and stall the child (nicsim writes little to
     // standard error, so reading it second cannot stall).
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let outData = standardOutput == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),

@@ -41,6 +41,26 @@ struct LimitCommandLineTests {
         #expect(FileManager.default.fileExists(atPath: marker.path), "the allowed program did not run")
     }
 
+    @Test("a stream file outside the scenario's folder is refused unless the user passes --allow-outside-paths")
+    func outsidePathNeedsPermission() throws {
+        let nicsim = try nicsimExecutable()
+        let folder = temporaryFile("outside-paths")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("stream.yaml")
+        try ("receivers:\n  - { name: rx1 }\nstreams:\n  duration: 10ms\n"
+            + "  list: [{ to: [rx1], file: ../../../../../../../etc/passwd, format: opaque, rate: 1Mbps }]\n")
+            .write(to: file, atomically: true, encoding: .utf8)
+        let refused = try runProcess(nicsim, ["run", file.path])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("\(file.path):5:"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("streams.list[0].file: \"../../../../../../../etc/passwd\" climbs out"))
+        #expect(refused.stderr.contains("--allow-outside-paths"))
+        #expect(refused.stdout.isEmpty)
+        let allowed = try runProcess(nicsim, ["run", file.path, "--allow-outside-paths"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+    }
+
     @Test func aMalformedLimitIsRefused() throws {
         let r = try runProcess(try nicsimExecutable(), ["run", scenario, "--limit", "cores=4"])
         #expect(r.status == 2)

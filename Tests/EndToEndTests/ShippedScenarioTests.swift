@@ -3,22 +3,24 @@ import Foundation
 import Scenarios
 import Testing
 
-/// Every scenario shipped in Fixtures/scenarios (and its media folder) parses, runs and is refused nothing.
+/// Every scenario shipped under Fixtures (the scenarios, their media and fault examples, the labs: the list the
+/// fingerprint table holds, all but those that need a real VDE switch) parses, runs, is refused nothing and meets
+/// every expectation of its `expect:` section.
 @Suite("Shipped scenarios")
 struct ShippedScenarioTests {
-    static let files: [String] = {
-        let root = packageRoot.appendingPathComponent("Fixtures/scenarios")
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).map { "Fixtures/scenarios/" + $0 }
-            + ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("media").path)) ?? [])
-            .map { "Fixtures/scenarios/media/" + $0 }
-        return names.filter { $0.hasSuffix(".yaml") }.sorted()
-    }()
+    static let files: [String] = Fingerprints.shippedScenarios(root: packageRoot.path)
 
-    @Test("runs cleanly", arguments: files)
+    /// Scenarios that fail expectations on purpose, with the expectations that must fail.
+    static let failOnPurpose = ["Fixtures/scenarios/expect/two-receivers-expect.yaml": ["switch-peak.rx1 < 16KiB"]]
+
+    @Test("runs cleanly and meets its expectations", arguments: files)
     func runs(file: String) throws {
         let spec = try ScenarioParser.parse(contentsOf: packageRoot.appendingPathComponent(file).path)
         let world = try World(spec: spec)
         let report = world.report(outcome: world.run())
+        #expect(report.expectations.count == spec.expectations.count)
+        #expect(report.failedExpectations.map(\.name) == Self.failOnPurpose[file] ?? [],
+                "\(report.failedExpectations.map { "\($0.name): measured \($0.actual.map { "\($0)" } ?? "nothing")" })")
         #expect(report.refusedCalls == 0)
         #expect(report.policyErrors.isEmpty)
         #expect(report.outcome != "event-limit")
@@ -28,8 +30,19 @@ struct ShippedScenarioTests {
         #expect(report.outcome == "duration" || live == 0, "\(live) frames still held after an idle run")
     }
 
-    @Test("there are scenarios to run")
-    func found() { #expect(Self.files.count >= 8) }
+    @Test("there are scenarios to run, and the media and fault examples state their effects as expectations")
+    func found() throws {
+        #expect(Self.files.count >= 25)
+        #expect(Self.files.contains("Fixtures/media/files.yaml"))
+        let examples = Self.files.filter {
+            $0.hasPrefix("Fixtures/scenarios/media/") || $0.hasPrefix("Fixtures/scenarios/faults/") || $0 == "Fixtures/media/files.yaml"
+        }
+        #expect(examples.count >= 13)
+        for file in examples {
+            let spec = try ScenarioParser.parse(contentsOf: packageRoot.appendingPathComponent(file).path)
+            #expect(spec.expectations.count >= 2, "\(file) states no effect as an expectation")
+        }
+    }
 }
 
 @Suite("Several servers and many set-top boxes on one switch (B47, B48)")

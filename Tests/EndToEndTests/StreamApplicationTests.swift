@@ -250,6 +250,52 @@ struct StreamApplicationTests {
         #expect(interleaved.app.counters.writes == streamMajor.app.counters.writes)
     }
 
+    /// Aggregates carry RTP (A7, A11 with B14): one aggregate message per interval and socket kind, the OS builds
+    /// each datagram's RTP layer with the destination's next sequence number and the timestamp of its due time,
+    /// so sequence numbers and timestamps run on across aggregates, exactly as with writes.
+    @Test("aggregates of RTP datagrams: sequence numbers and timestamps continuous across aggregates",
+          arguments: [TimedDelivery.launchTime, .osQueue])
+    func rtpInAggregates(_ delivery: TimedDelivery) throws {
+        let tap = WireTap()
+        let bench = try MediaBench(
+            streams: [
+                MediaBench.StreamPlan(bitsPerSecond: 4_000_000, rtp: true),
+                MediaBench.StreamPlan(bitsPerSecond: 2_000_000),
+            ],
+            playTime: .milliseconds(300), method: .aggregate(delivery), observer: tap)
+        bench.run()
+        #expect(tap.undecodable == 0)
+        let app = bench.app
+        #expect(app.counters.refusedCalls == 0)
+        let intervals = app.counters.intervals
+        #expect(intervals >= 10, "many aggregates, so continuity crosses many of them")
+        // One aggregate per interval for each socket kind: the RTP stream's and the plain stream's.
+        #expect(app.counters.writes == 2 * intervals)
+        for (i, box) in bench.boxes.enumerated() {
+            let s = bench.boxStream[i]
+            let source = app.streams[s].source
+            let address = app.streams[s].destinations[i % 2]
+            let sent = tap.datagrams.filter { $0.destination == address.ip }
+            #expect(sent.count == source.datagramCount)
+            guard let packetizer = app.rtpPacketizers[s] else {
+                #expect(sent.allSatisfy { $0.rtp == nil }, "the plain stream carries no RTP header")
+                continue
+            }
+            for (k, datagram) in sent.enumerated() {
+                let rtp = try #require(datagram.rtp)
+                #expect(rtp.version == 2 && rtp.payloadType == 33 && rtp.ssrc == app.ssrc)
+                #expect(rtp.sequenceNumber == UInt16(truncatingIfNeeded: k))
+                let due = try #require(source.dueTime(ofDatagram: k))
+                #expect(rtp.timestamp == packetizer.timestamp(forDueTime: due))
+                #expect(datagram.payload[...] == source.bytes[try #require(source.byteRange(ofDatagram: k))])
+            }
+            let c = box.counters
+            #expect(c.malformedRTP == 0 && c.rtpPacketsExpected == source.datagramCount)
+            #expect(c.rtpPacketsLost == 0 && c.rtpReordered == 0 && c.rtpDuplicates == 0)
+            #expect(c.continuityErrors == 0 && c.underflows == 0)
+        }
+    }
+
     @Test("RTP fields on the wire: version 2, PT 33, one SSRC, consecutive sequence numbers, 90 kHz due times")
     func rtpOnTheWire() throws {
         let tap = WireTap()
@@ -396,7 +442,8 @@ struct StreamApplicationTests {
         let ts = try StreamSource(
             generating: TSGenerator.Configuration(bitsPerSecond: 1_000_000), duration: .milliseconds(100))
         let to = SocketAddress(ip: IPv4Address(192, 0, 2, 11), port: 5000)
-        #expect(throws: ScenarioError.self) {
+        // RTP in an aggregate is no longer refused (rtpInAggregates shows it on the wire).
+        #expect(throws: Never.self) {
             try StreamApplication(
                 simulator: simulator, host: host, streams: [.init(name: "a", source: ts, destination: to, rtp: true)],
                 configuration: .init(method: .aggregate(.launchTime)))

@@ -147,12 +147,12 @@ struct TimelineTests {
         let nicsim = try nicsimExecutable()
         for flag in ["--perfetto", "--pcapng"] {
             let r = try runProcess(nicsim, ["run", interleaving, flag, "/dev/full"])
-            #expect(r.status == 2, "\(flag): status \(r.status)")
+            #expect(r.status == 3, "\(flag): status \(r.status)")
             #expect(r.stderr.contains("/dev/full") && r.stderr.contains("No space left"), "\(flag): \(r.stderr)")
             #expect(r.stdout.contains("nicsim report: interleaving"), "the report is still printed")
         }
         let missing = try runProcess(nicsim, ["run", interleaving, "--perfetto", "/nonexistent-dir/x.pftrace"])
-        #expect(missing.status == 2 && missing.stderr.contains("/nonexistent-dir/x.pftrace"))
+        #expect(missing.status == 3 && missing.stderr.contains("/nonexistent-dir/x.pftrace"))
     }
 
     @Test("capinfos and tshark read the pcapng: one interface per capture point, counts equal the report's, a comment on every frame")

@@ -112,7 +112,7 @@ struct TestWorldTests {
         let perPacket = try base.sending(by: .writePerPacket).run()
         let multi = try base.run()
         let offload = try base.segmentation(.nic).run()
-        try perPacket.verify(.systemCalls(1_040), .cpuCopiedBytes(1_504_000), .cyclesPerDatagram(4_982...4_982))
+        try perPacket.verify(.systemCalls(1_040), .cpuCopiedBytes(1_504_000), .cyclesPerDatagram(4_915...4_915))
         try multi.verify(.cyclesPerDatagram(1_612...1_612), .cpuCopiedBytes(0))
         try offload.verify(.cyclesPerDatagram(504...504), .framesTransmitted(1_040))
         #expect(multi.cyclesPerCategory["copy"] == 0 && perPacket.cyclesPerCategory["copy"] == 752_000)

@@ -9,8 +9,12 @@ struct FaultParserTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/scenarios/faults")
 
+    /// Parses a shipped fault scenario; `vde-switch-kill.yaml` names its switch's pid file under /tmp, outside its
+    /// folder, which its header tells the user to allow (`--allow-outside-paths`).
     static func parse(_ name: String) throws -> ScenarioSpec {
-        try ScenarioParser.parse(contentsOf: faultFixtures.appendingPathComponent(name).path)
+        var limits = ScenarioLimits()
+        limits.allowsOutsidePaths = name == "vde-switch-kill.yaml"
+        return try ScenarioParser.parse(contentsOf: faultFixtures.appendingPathComponent(name).path, limits: limits)
     }
 
     static let base = """

@@ -16,7 +16,10 @@ extension VDEPortTestsRoot {
             var text = try String(contentsOf: fixture, encoding: .utf8)
                 .replacingOccurrences(of: "/tmp/nicsim-vde-kill", with: directory)
             if let pidFile { text = text.replacingOccurrences(of: directory + "/switch.pid", with: pidFile) }
-            return try ScenarioParser.parse(yaml: text, file: fixture.path)
+            // The pid file is in the switch's own folder, outside the scenario's: the user allows that.
+            var limits = ScenarioLimits()
+            limits.allowsOutsidePaths = true
+            return try ScenarioParser.parse(yaml: text, file: fixture.path, limits: limits)
         }
 
         @Test func aScenarioKillsItsSwitchMidRunAndStillFinishesWithReportAndPcap() throws {
@@ -56,6 +59,7 @@ extension VDEPortTestsRoot {
             #expect(report.endTimePs == spec.duration)
             #expect(report.hosts[0].writesCompleted == UInt64(spec.writes.count))
             #expect(report.receivers[0].intact == true)
+            #expect(report.expectations.count == 2 && report.failedExpectations.isEmpty, "the scenario's expect: section")
             let pcap = try #require(world.pcapBytes)
             #expect(pcap.count > 24 + spec.writes.count * 16)
             #expect(report.json().contains("\"downAtPs\""))

@@ -4,10 +4,13 @@ import WireFormats
 
 private let tsharkPath = "/usr/bin/tshark"
 
-/// Cross-checks our checksums with Wireshark's dissectors, when tshark is installed.
+/// Cross-checks our checksums with Wireshark's dissectors, when tshark is installed; under `CI` tshark must be
+/// installed, and the test fails when it is not.
 @Suite struct TsharkTests {
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: tsharkPath)))
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: tsharkPath)
+                    || ProcessInfo.processInfo.environment["CI"] != nil))
     func wiresharkAgreesWithOurChecksums() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: tsharkPath), "CI is set and tshark is not installed")
         var writer = PcapWriter()
         var generator = SeededGenerator(seed: 0x75_4A52)
         var frames = 0

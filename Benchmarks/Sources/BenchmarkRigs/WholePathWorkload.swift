@@ -109,7 +109,7 @@ public enum WholePathWorkload {
     }
 
     /// Builds the world (not measured by callers).
-    public static func makeWorld(mode: DriverMode, writes: Int) throws(ScenarioError) -> World {
+    public static func makeWorld(mode: DriverMode, writes: Int) throws(WorldError) -> World {
         try World(spec: spec(mode: mode, writes: writes))
     }
 
