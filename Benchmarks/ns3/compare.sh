@@ -36,7 +36,7 @@ if [ "${1:-}" = --cli ]; then
     rounds="${2:-3}"
     shift $(( $# > 2 ? 2 : $# ))
     extra=("$@")
-    interval_us="${CLI_INTERVAL_US:-263}"
+    interval_us="${CLI_INTERVAL_US:-2632}"
     duration_ms="${CLI_DURATION_MS:-10000}"
     payload="${CLI_PAYLOAD:-1316}"
     out="$here/../.build-ns3"

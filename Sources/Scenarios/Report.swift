@@ -12,7 +12,7 @@ import MediaStreams
 /// byte for byte.
 public struct Report: Codable, Hashable, Sendable {
     /// Version of the JSON layout; bumped when a field changes meaning or goes away.
-    public var schemaVersion = 3
+    public var schemaVersion = 4
     public var scenario: String
     public var seed: UInt64
     /// Virtual time at the end of the run, picoseconds.
@@ -22,7 +22,7 @@ public struct Report: Codable, Hashable, Sendable {
     /// Why the run ended: `idle`, `duration`, `stopped`, `event-limit`, `interrupted` (a signal).
     public var outcome: String
     /// The algorithm of the receivers' payload digests (`receivers[].digest`, `expectedDigest`): `stripe64`
-    /// (``NetworkModel/StripeHash64``), from schema 3; FNV-1a 64 before.
+    /// (``NetworkModel/StripeHash64``), from schema 4; FNV-1a 64 before.
     public var digestAlgorithm: String? = StripeHash64.algorithm
     /// The run's trajectory fingerprint: a 64-bit digest of every event handled, hex (``SimCore/Simulator/fingerprint``).
     public var fingerprint: String
