@@ -15,7 +15,7 @@
 # delivered datagrams per wall-second of the run (setup excluded) is printed for each, with the ratio. nicsim runs
 # twice per round: with receivers that check both checksums of every datagram and count it (what ns-3's UdpServer
 # does, which reads a sequence header and counts), and with receivers that also digest every payload byte with
-# FNV-1a (nicsim's default, for its "intact" report; ns-3 carries no payload bytes at all).
+# stripe64 (nicsim's default, for its "intact" report; ns-3 carries no payload bytes at all).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
@@ -213,7 +213,7 @@ for pcap in off on; do
     counted_rate="$(printf '%s\n' "${counted_rates[@]}" | median)"
     digested_rate="$(printf '%s\n' "${digested_rates[@]}" | median)"
     ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "n/a" }'; }
-    printf 'pcap %-3s  ns-3 %9s/s (%s delivered) | nicsim %9s/s = %sx ns-3 (receivers count and check) | %9s/s = %sx (receivers also digest every byte, FNV-1a)\n' \
+    printf 'pcap %-3s  ns-3 %9s/s (%s delivered) | nicsim %9s/s = %sx ns-3 (receivers count and check) | %9s/s = %sx (receivers also digest every byte, stripe64)\n' \
         "$pcap" "$ns3_rate" "$ns3_delivered" "$counted_rate" "$(ratio "$counted_rate" "$ns3_rate")" \
         "$digested_rate" "$(ratio "$digested_rate" "$ns3_rate")"
     printf 'pcap %-3s  median of the rounds'"'"' own ratios: %.1fx (receivers count and check), %.1fx (receivers also digest)\n' \
