@@ -15,9 +15,99 @@
 # delivered datagrams per wall-second of the run (setup excluded) is printed for each, with the ratio. nicsim runs
 # twice per round: with receivers that check both checksums of every datagram and count it (what ns-3's UdpServer
 # does, which reads a sequence header and counts), and with receivers that also digest every payload byte with
-# FNV-1a (nicsim's default, for its "intact" report; ns-3 carries no payload bytes at all).
+# stripe64 (nicsim's default, for its "intact" report; ns-3 carries no payload bytes at all).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+
+# --cli: what a user gets (issue 22). The `nicsim` command line (release build of the nicsim product), whole process
+# (parse, build the world, run, digest every payload byte, write the JSON report), default receivers, against
+# ns-3's run time alone, on the issue's work: one 10 Gb/s server, FLOWS receivers on 1 Gb/s links behind one
+# switch, 1316-byte datagrams at 4 Mb/s per flow (one every 2632 us), 10 s, one multi-destination zero-copy write
+# per interval, no pcap. Rounds interleave ns-3 and nicsim; each round's ratio is nicsim's delivered datagrams per
+# whole-process second over ns-3's per second of its run; the median of ROUNDS rounds is printed per flow count.
+#
+#   Benchmarks/ns3/compare.sh --cli [FLOW_COUNTS] [ROUNDS] [EXTRA nicsim ARGS ...]
+#   defaults:                        "16 64 256"   3
+#   NICSIM_BIN=path  times that nicsim binary instead of building one (an A/B against a baseline build);
+#   CLI_INTERVAL_US, CLI_DURATION_MS, CLI_PAYLOAD override the work.
+if [ "${1:-}" = --cli ]; then
+    shift
+    flow_counts="${1:-16 64 256}"
+    rounds="${2:-3}"
+    shift $(( $# > 2 ? 2 : $# ))
+    extra=("$@")
+    interval_us="${CLI_INTERVAL_US:-2632}"
+    duration_ms="${CLI_DURATION_MS:-10000}"
+    payload="${CLI_PAYLOAD:-1316}"
+    out="$here/../.build-ns3"
+    mkdir -p "$out"
+    if ! dpkg -s libns3-dev >/dev/null 2>&1; then
+        echo "compare.sh: libns3-dev is not installed (apt-get install -y libns3-dev)" >&2
+        exit 2
+    fi
+    if [ ! -x "$out/udp_fanout" ] || [ "$here/udp_fanout.cc" -nt "$out/udp_fanout" ]; then
+        echo "building udp_fanout (ns-3) ..." >&2
+        g++ -O2 -std=c++17 "$here/udp_fanout.cc" -o "$out/udp_fanout" \
+            -lns3-core -lns3-network -lns3-internet -lns3-csma -lns3-bridge -lns3-applications
+    fi
+    nicsim="${NICSIM_BIN:-}"
+    if [ -z "$nicsim" ]; then
+        echo "building nicsim (release) ..." >&2
+        (cd "$here/.." && swift build -c release --product nicsim >&2)
+        nicsim="$(cd "$here/.." && swift build -c release --show-bin-path)/nicsim"
+    fi
+    count=$(( duration_ms * 1000 / interval_us ))
+    echo "nicsim: $nicsim ${extra[*]:-}; ns-3: Debian libns3-dev $(dpkg-query -W -f='${Version}' libns3-dev)"
+    echo "work: $payload-byte datagrams, one per flow every $interval_us us, $count per flow; whole-process nicsim vs ns-3 run time; $rounds interleaved rounds, median"
+    for flows in $flow_counts; do
+        scenario="$out/cli-fanout-$flows.yaml"
+        {
+            echo "name: cli-fanout-$flows"
+            echo "seed: 1"
+            echo "server:"
+            echo "  link: { rate: 10Gbps, delay: 500ns }"
+            echo "  nic:"
+            echo "    tx-ring: 1024"
+            echo "    iommu: { iotlb: 64, policy: lru }"
+            echo "    moderation: { interval: 50us, tx-delay: 8us, tx-absolute: 64us }"
+            echo "  driver: { mode: zero-copy, order: interleaved, interrupts: per-write, mtu: 1500, register-buffers: true }"
+            echo "network:"
+            echo "  switch: { port-buffer: 256KiB }"
+            echo "receivers:"
+            for (( i = 0; i < flows; i++ )); do
+                if (( i < 243 )); then ip="192.0.2.$(( 11 + i ))"; else ip="198.18.$(( (i - 243) / 250 )).$(( (i - 243) % 250 + 1 ))"; fi
+                echo "  - { name: rx$(( i + 1 )), ip: $ip, link: { rate: 1Gbps, delay: 500ns } }"
+            done
+            echo "writes:"
+            echo "  count: $count"
+            echo "  interval: ${interval_us}us"
+            echo "  entries:"
+            echo "    - { to: all, size: $payload }"
+        } > "$scenario"
+        ratios=()
+        ns3_rates=()
+        nicsim_rates=()
+        for (( r = 0; r < rounds; r++ )); do
+            ns3_line="$(cd "$out" && ./udp_fanout --flows="$flows" --duration-ms="$duration_ms" --interval-us="$interval_us" --payload="$payload")"
+            ns3_rate="$(echo "$ns3_line" | sed -n 's/.* rate=\([^ ]*\).*/\1/p')"
+            start=$(date +%s.%N)
+            "$nicsim" run "$scenario" --format json --no-progress "${extra[@]}" > "$out/cli-report.json"
+            end=$(date +%s.%N)
+            delivered="$(grep -o '"datagrams" : [0-9]*' "$out/cli-report.json" | awk '{ s += $3 } END { print s + 0 }')"
+            wall="$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.6f", b - a }')"
+            nicsim_rate="$(awk -v d="$delivered" -v w="$wall" 'BEGIN { printf "%.0f", d / w }')"
+            echo "  $flows flows round $(( r + 1 )): $ns3_line | nicsim delivered=$delivered wall=$wall rate=$nicsim_rate" >&2
+            ns3_rates+=("$ns3_rate")
+            nicsim_rates+=("$nicsim_rate")
+            ratios+=("$(awk -v a="$nicsim_rate" -v b="$ns3_rate" 'BEGIN { printf "%.3f", a / b }')")
+        done
+        med() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+        printf '%4s flows  ns-3 %8s datagrams/s | nicsim run (whole process) %8s datagrams/s | ratio %sx (median of the rounds'"'"' own ratios)\n' \
+            "$flows" "$(printf '%s\n' "${ns3_rates[@]}" | med)" "$(printf '%s\n' "${nicsim_rates[@]}" | med)" \
+            "$(printf '%s\n' "${ratios[@]}" | med | awk '{ printf "%.1f", $1 }')"
+    done
+    exit 0
+fi
 flows="${1:-16}"
 duration_ms="${2:-10000}"
 interval_us="${3:-1000}"
@@ -123,7 +213,7 @@ for pcap in off on; do
     counted_rate="$(printf '%s\n' "${counted_rates[@]}" | median)"
     digested_rate="$(printf '%s\n' "${digested_rates[@]}" | median)"
     ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "n/a" }'; }
-    printf 'pcap %-3s  ns-3 %9s/s (%s delivered) | nicsim %9s/s = %sx ns-3 (receivers count and check) | %9s/s = %sx (receivers also digest every byte, FNV-1a)\n' \
+    printf 'pcap %-3s  ns-3 %9s/s (%s delivered) | nicsim %9s/s = %sx ns-3 (receivers count and check) | %9s/s = %sx (receivers also digest every byte, stripe64)\n' \
         "$pcap" "$ns3_rate" "$ns3_delivered" "$counted_rate" "$(ratio "$counted_rate" "$ns3_rate")" \
         "$digested_rate" "$(ratio "$digested_rate" "$ns3_rate")"
     printf 'pcap %-3s  median of the rounds'"'"' own ratios: %.1fx (receivers count and check), %.1fx (receivers also digest)\n' \

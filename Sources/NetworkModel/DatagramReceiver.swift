@@ -14,22 +14,22 @@ public final class DatagramReceiver: FrameSink {
     public let mac: MACAddress
     /// When true, the payload bytes of accepted datagrams are appended to ``payload`` (for tests; allocates).
     public let keepPayload: Bool
-    /// When true (the default), accepted payloads extend ``digest``. FNV-1a takes one multiply per byte, one after
-    /// the other, which makes it the receiver's largest per-datagram cost; a run that only counts can leave it out.
+    /// When true (the default), accepted payloads extend ``digest`` (``StripeHash64``, several bytes a cycle); a
+    /// run that only counts can leave it out.
     public let digestsPayload: Bool
     /// What the receiver has seen.
     public private(set) var counters = ReceiverCounters()
     /// The digester this receiver shares with others, and its stream there; nil digests on its own.
     private let digester: PayloadDigester?
     private let stream: Int
-    private var hasher = FNV1a64()
+    private var hasher = StripeHash64()
     /// The receiver's name, for reports.
     public let name: String
     /// The payload bytes of accepted datagrams in arrival order, when ``keepPayload`` is true; empty otherwise.
     public private(set) var payload: [UInt8] = []
 
-    /// The 64-bit FNV-1a digest of the concatenated payload bytes of accepted datagrams, in arrival order
-    /// (``FNV1a64/offsetBasis`` before any arrive, and always when ``digestsPayload`` is false).
+    /// The 64-bit ``StripeHash64`` digest of the concatenated payload bytes of accepted datagrams, in arrival order
+    /// (``StripeHash64/empty`` before any arrive, and always when ``digestsPayload`` is false).
     public var digest: UInt64 {
         if let digester { return digester.digest(of: stream) }
         return hasher.value
@@ -37,8 +37,8 @@ public final class DatagramReceiver: FrameSink {
 
     /// Creates a receiver. It schedules no events, so it is not registered with `simulator`.
     ///
-    /// With a `digester` shared by several receivers, their digests are computed together, several streams at a
-    /// time (same values, a fraction of the time; see ``PayloadDigester``).
+    /// With a `digester` shared by several receivers, their digest states are kept side by side there (same
+    /// values; see ``PayloadDigester``).
     public init(simulator: Simulator, name: String, mac: MACAddress, keepPayload: Bool = false,
                 digestsPayload: Bool = true, digester: PayloadDigester? = nil) {
         self.name = name

@@ -1,7 +1,9 @@
 /// The 64-bit FNV-1a hash (Fowler–Noll–Vo), computed incrementally over bytes.
 ///
 /// Offset basis 0xcbf29ce484222325, prime 0x100000001b3: the same function as ``SimCore/stableHash(_:)`` but fed
-/// with raw bytes, so a digest over several frames equals the digest over their concatenation.
+/// with raw bytes, so a digest over several frames equals the digest over their concatenation. One multiply per byte,
+/// each waiting for the last: receivers digest with ``StripeHash64`` instead (report schema 3); FNV-1a stays for
+/// the labs that compare with what Linux received.
 public struct FNV1a64: Hashable, Sendable {
     /// The FNV-1a 64-bit offset basis: the digest of no bytes.
     public static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325

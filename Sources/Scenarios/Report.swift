@@ -12,7 +12,7 @@ import MediaStreams
 /// byte for byte.
 public struct Report: Codable, Hashable, Sendable {
     /// Version of the JSON layout; bumped when a field changes meaning or goes away.
-    public var schemaVersion = 3
+    public var schemaVersion = 4
     public var scenario: String
     public var seed: UInt64
     /// Virtual time at the end of the run, picoseconds.
@@ -21,6 +21,9 @@ public struct Report: Codable, Hashable, Sendable {
     public var events: UInt64
     /// Why the run ended: `idle`, `duration`, `stopped`, `event-limit`, `interrupted` (a signal).
     public var outcome: String
+    /// The algorithm of the receivers' payload digests (`receivers[].digest`, `expectedDigest`): `stripe64`
+    /// (``NetworkModel/StripeHash64``), from schema 4; FNV-1a 64 before.
+    public var digestAlgorithm: String? = StripeHash64.algorithm
     /// The run's trajectory fingerprint: a 64-bit digest of every event handled, hex (``SimCore/Simulator/fingerprint``).
     public var fingerprint: String
     /// What a driver did wrong, when one did: the run ended there (outcome `stopped`, or `idle` with writes a driver
@@ -249,9 +252,9 @@ public struct Report: Codable, Hashable, Sendable {
         public var kind: String
         public var datagrams: Int
         public var payloadBytes: Int
-        /// FNV-1a 64 of the received payload stream, hex (datagram receivers).
+        /// The digest (``Report/digestAlgorithm``) of the received payload stream, hex (datagram receivers).
         public var digest: String?
-        /// Bytes and FNV-1a 64 of what should arrive, when the scenario fixes it.
+        /// Bytes and digest of what should arrive, when the scenario fixes it.
         public var expectedBytes: Int?
         public var expectedDigest: String?
         /// Received stream equals what should arrive; absent when that is not fixed.

@@ -42,7 +42,7 @@ public final class World {
     public let buffers: [VirtualAddress]
     /// The bytes the application put in each buffer, in entry order (kept only when asked for).
     public let bufferContents: [[UInt8]]
-    /// Per receiver: the length and FNV-1a 64 digest of what should arrive, or nil when policies make the
+    /// Per receiver: the length and payload digest (``NetworkModel/StripeHash64``) of what should arrive, or nil when policies make the
     /// order of arrival depend on timing.
     /// Computed when first asked for (it digests every byte the writes send).
     public private(set) lazy var expectedStreams: [(bytes: Int, digest: UInt64)?] =
@@ -94,7 +94,7 @@ public final class World {
         public var keepPayload = false
         /// Keep each buffer's bytes in ``World/bufferContents``.
         public var keepBufferContents = false
-        /// Datagram receivers digest every payload byte (FNV-1a) so reports can say whether streams arrived
+        /// Datagram receivers digest every payload byte (stripe64) so reports can say whether streams arrived
         /// intact; without it receivers still check and count every datagram, and reports show no digest.
         public var digestPayloads = true
         /// Record the times of interrupt handler runs.
@@ -160,7 +160,7 @@ public final class World {
 
         var links: [Link] = []
         var datagramReceivers: [DatagramReceiver] = []
-        // The datagram receivers digest their payloads together, four streams at a time.
+        // The datagram receivers keep their digest states side by side.
         let digester = PayloadDigester()
         var nodes: [ReceiverNode] = []
         var emulated: [EmulatedHost] = [server]
@@ -540,7 +540,6 @@ public final class World {
             guard let list, !(interleavedDuplicates && Set(list).count > 1) else { return nil }
             return list
         }
-        // Every receiver's stream is digested by one digester, write by write, so several streams are hashed at once.
         let digester = PayloadDigester()
         let streams = lists.map { $0 == nil ? -1 : digester.addStream() }
         for _ in 0..<spec.totalWriteCalls {
