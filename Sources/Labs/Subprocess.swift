@@ -34,28 +34,15 @@ final class Subprocess {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         }
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var child: pid_t = 0
-        let result = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        let spawned = spawnWithDefaultSignals(executable, arguments, actions: &actions)
         close(inPipe[0])
         if captureOutput { close(outPipe[1]) }
-        guard result == 0 else {
+        guard spawned.error == 0 else {
             close(inPipe[1])
             if captureOutput { close(outPipe[0]) }
-            throw LabError(.environment, "cannot start \(executable): \(String(cString: strerror(result)))")
+            throw LabError(.environment, "cannot start \(executable): \(String(cString: strerror(spawned.error)))")
         }
-        pid = child
+        pid = spawned.pid
         input = inPipe[1]
         output = captureOutput ? outPipe[0] : -1
     }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Labs
 
 /// One run of a sweep as a child process of `nicsim`: started with `posix_spawn`, its standard output and error
 /// collected through non-blocking pipes, reaped when both are closed.
@@ -42,29 +43,16 @@ final class SweepChild {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, out[1], 1)
         posix_spawn_file_actions_adddup2(&actions, err[1], 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var child: pid_t = 0
-        let result = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        let spawned = spawnWithDefaultSignals(executable, arguments, actions: &actions)
         close(out[1])
         close(err[1])
-        guard result == 0 else {
+        guard spawned.error == 0 else {
             close(out[0])
             close(err[0])
-            throw Failure(message: "cannot start \(executable): \(String(cString: strerror(result)))")
+            throw Failure(message: "cannot start \(executable): \(String(cString: strerror(spawned.error)))")
         }
         for fd in [out[0], err[0]] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
-        pid = child
+        pid = spawned.pid
         pipes = [out[0], err[0]]
         started = RunProgress.wallSeconds()
     }
