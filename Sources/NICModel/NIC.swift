@@ -81,7 +81,7 @@ public struct NICCounters: Hashable, Sendable {
 ///
 /// The device acts only on register writes, frames from the wire and its own events; it reaches host memory only
 /// through its ``HostMemory/DMAEngine`` and tells the host about progress only by writing descriptor status and sending
-/// interrupt messages. Everything it does is in the datasheet (`NICModel.docc/Datasheet.md`).
+/// interrupt messages. Everything it does is in the datasheet (`NICInterface.docc/Datasheet.md`, the datasheet module `NICInterface`).
 public final class NIC: RegisterSpace, FrameSink, EventHandler {
     public let configuration: NICConfiguration
     public let name: String
