@@ -1,8 +1,11 @@
-/* The reference sender of Scripts/pacing-measure.sh: paces a UDP stream into a VDE switch with an absolute
- * clock_nanosleep on CLOCK_MONOTONIC alone (no spinning), the plain way to pace a stream from user space.
+/* The reference senders of Scripts/pacing-measure.sh: paces a UDP stream into a VDE switch with an absolute
+ * clock_nanosleep on CLOCK_MONOTONIC alone (no spinning), the plain way to pace a stream from user space; or, with
+ * SPIN_US > 0, sleeps until SPIN_US before each due time and spins on the clock for the rest, which sends each
+ * frame within a few hundred nanoseconds of its due time and so measures the floor of the path behind the sender
+ * (vde_switch, vde_plug2tap, the tap, the receiving stack): no pacer that goes through that path can do better.
  *
  *   cc -O2 -o pace_send pace_send.c -lvdeplug
- *   ./pace_send URL RATE COUNT
+ *   ./pace_send URL RATE COUNT [SPIN_US]
  *
  * Datagram k (k = 0 … COUNT−1) is due 100 ms after the plug opens (vde_switch loses frames from plugs that send
  * at once) plus k / RATE seconds. Frames go from 02:00:00:00:00:65, 192.0.2.101:4001 to 02:00:00:00:00:77,
@@ -33,6 +36,12 @@ static void sleep_until(int64_t deadline) {
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &d, NULL) == EINTR) {}
 }
 
+/* Sleeps until `spin` ns before `deadline`, then reads the clock until it is reached. */
+static void spin_until(int64_t deadline, int64_t spin) {
+    if (deadline - spin > now_ns()) sleep_until(deadline - spin);
+    while (now_ns() < deadline) {}
+}
+
 static void put64(unsigned char *p, uint64_t v) {
     for (int i = 7; i >= 0; i--) { p[i] = (unsigned char)(v & 0xff); v >>= 8; }
 }
@@ -46,14 +55,15 @@ static uint16_t checksum(const unsigned char *p, size_t n) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s URL RATE COUNT\n", argv[0]);
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: %s URL RATE COUNT [SPIN_US]\n", argv[0]);
         return 2;
     }
     long rate = strtol(argv[2], NULL, 10);
     long count = strtol(argv[3], NULL, 10);
-    if (rate < 1 || rate > 1000000 || count < 1 || count > 10000000) {
-        fprintf(stderr, "RATE must lie in 1…1000000 and COUNT in 1…10000000\n");
+    long spin_us = argc == 5 ? strtol(argv[4], NULL, 10) : 0;
+    if (rate < 1 || rate > 1000000 || count < 1 || count > 10000000 || spin_us < 0 || spin_us > 100000) {
+        fprintf(stderr, "RATE must lie in 1…1000000, COUNT in 1…10000000 and SPIN_US in 0…100000\n");
         return 2;
     }
     prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
@@ -91,7 +101,7 @@ int main(int argc, char **argv) {
     for (long k = 0; k < count; k++) {
         int64_t offset = (int64_t)k * period + (int64_t)k * remainder / rate;
         int64_t due = start + offset;
-        sleep_until(due);
+        if (spin_us > 0) spin_until(due, (int64_t)spin_us * 1000); else sleep_until(due);
         int64_t late = now_ns() - due;
         if (late > worst) worst = late;
         put64(udp + 8, (uint64_t)k);

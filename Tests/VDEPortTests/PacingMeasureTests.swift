@@ -6,7 +6,8 @@ import Testing
 extension VDEPortTestsRoot {
     /// The receiving side of real-time pacing (issue 21): `Scripts/pacing-measure.sh` stamps every arrival of a
     /// stream nicsim paces, in a Linux UDP socket behind vde_switch and a tap in a namespace of the script's own,
-    /// and compares with a C sender that paces with clock_nanosleep alone.
+    /// and compares with a C sender that paces with clock_nanosleep alone and with one that spins for the last
+    /// stretch (the path's own floor).
     ///
     /// The bound is loose (p99 error ≤ 2 ms) so that it holds on a busy CI machine; the tight figures are in
     /// BENCHMARKS.md. The stream is 1,000 datagrams/s for 2 s: the tests run the debug build of nicsim, which needs
@@ -72,6 +73,10 @@ extension VDEPortTestsRoot {
             // The reference sender ran in the same measurement and its figures are there to compare.
             #expect(reference["received"] as? Int == 2_000, "\(text)")
             #expect(reference["errorP99Ns"] is Int, "\(text)")
+            // So did the spinning sender, whose figures are the path's own floor.
+            let floor = try #require(result.runs["c-spin-1000"], "\(text)")
+            #expect(floor["received"] as? Int == 2_000, "\(text)")
+            #expect(floor["errorP99Ns"] is Int, "\(text)")
         }
 
         /// Runs the script once (at most 90 s) and checks that it left nothing behind; returns its output and figures.
