@@ -102,9 +102,18 @@ public struct NICRegister: RawRepresentable, Hashable, Sendable, CustomStringCon
         public static let length: UInt32 = 0x08
         public static let head: UInt32 = 0x10
         public static let tail: UInt32 = 0x18
-        /// Queue control: bit 25 `ENABLE`. Queue 0 resets enabled, the others disabled.
+        /// Queue control: bit 25 `ENABLE`. Queue 0 resets enabled, the others disabled. On a transmit queue, bits
+        /// 20:16 `WTHRESH` hold write-backs until that many have accumulated (datasheet §4.5; 82576/I210 `TXDCTL`).
         public static let control: UInt32 = 0x28
         public static let enableBit: UInt32 = 1 << 25
+        /// `TXDCTL.WTHRESH`: bits 20:16.
+        public static let writeBackThresholdShift: UInt32 = 16
+        public static let writeBackThresholdMask: UInt32 = 0x1F << 16
+        /// `TDWBAL` (transmit queues only): head write-back address, low 32 bits; bit 0 enables head write-back
+        /// (datasheet §4.5; 82576/I210 `TDWBAL`). The address is 4-byte aligned: bits 1:0 are not part of it.
+        public static let headWriteBackLow: UInt32 = 0x38
+        /// `TDWBAH` (transmit queues only): head write-back address, high 32 bits.
+        public static let headWriteBackHigh: UInt32 = 0x3C
     }
 
     public var description: String {

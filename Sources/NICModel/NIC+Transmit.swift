@@ -164,9 +164,11 @@ extension NIC {
         var length = 0
         var reportStatus = false
         var delayable = false
+        var reportSent = false
         for i in 0..<end {
             let d = txQueues[q].cached(i)
             if d.command.contains(.reportStatus) { reportStatus = true }
+            if d.command.contains(.reportPacketSent) { reportSent = true }
             if d.command.contains(.interruptDelay) { delayable = true }
             if i >= dataStart { length += Int(d.length) }
         }
@@ -189,11 +191,14 @@ extension NIC {
         var record = TxFrameRecord()
         record.firstDescriptor = firstDescriptor
         record.descriptorCount = UInt32(end)
-        record.reportStatus = reportStatus
+        record.reportStatus = reportStatus || reportSent
         record.delayable = delayable
+        record.completesOnWire = reportSent
         if let context, context.flags.contains(.launchTime) {
             let ns = context.launchTimeNanoseconds
             record.launchTime = ns > UInt64(Int64.max / 1_000) ? Int64.max : Int64(ns) * 1_000
+            // Done when the MAC sends or drops it, so that a late drop can still be reported (datasheet §4.5).
+            record.completesOnWire = true
         }
         guard problems.isEmpty else {
             txQueues[q].consumeCached(end)
@@ -201,6 +206,7 @@ extension NIC {
             record.completesPacket = true
             record.ready = true
             txQueues[q].append(record)
+            advanceCompletions(queue: q)
             return true
         }
 
@@ -243,6 +249,7 @@ extension NIC {
             record.completesPacket = true
             record.ready = true
             txQueues[q].append(record)
+            advanceCompletions(queue: q)
             return true
         }
         if segmenting, let context {
@@ -410,8 +417,8 @@ extension NIC {
                 continue
             }
             if !r.errors.isEmpty || txQueues[q].dropRestOfPacket || r.redirected {
-                // Error packets (and the rest of a dropped late packet) complete in ring order without the wire.
-                var done = txQueues[q].popOldest()
+                // Error packets (and the rest of a dropped late packet) leave in ring order without the wire.
+                var (done, wasCompleted) = txQueues[q].popOldest()
                 if done.hasFrame {
                     simulator.frames.release(done.frame)
                     bufferedBytes -= done.length
@@ -419,8 +426,9 @@ extension NIC {
                 if txQueues[q].dropRestOfPacket && !done.redirected { done.errors.insert(.late) }
                 if done.completesPacket {
                     txQueues[q].dropRestOfPacket = false
-                    complete(done, queue: q)
+                    if !wasCompleted { complete(done, queue: q) }
                 }
+                if !wasCompleted { advanceCompletions(queue: q) }
                 step = 0
                 continue
             }
@@ -481,7 +489,7 @@ extension NIC {
             return
         }
         let q = macQueue
-        let r = txQueues[q].popOldest()
+        let (r, wasCompleted) = txQueues[q].popOldest()
         bufferedBytes -= r.length
         txQueues[q].framesSent += 1
         _counters.framesTransmitted += 1
@@ -489,35 +497,57 @@ extension NIC {
         statGoodPackets &+= 1
         statGoodOctets &+= UInt64(r.length)
         if let wireReference { wireReference.accept(r.frame, simulator: simulator) } else { simulator.frames.release(r.frame) }
-        if r.completesPacket { complete(r, queue: q) }
+        if !wasCompleted {
+            // A packet done on the wire (`RPS`, launch time) completes at its last frame's last bit.
+            if r.completesPacket { complete(r, queue: q) }
+            advanceCompletions(queue: q)
+        }
         macBusy = false
         macFreeAt = simulator.now + interPacketGap
         pumpTransmit()
     }
 
-    /// Writes status back for a finished packet, moves the head and raises the causes it earned.
+    /// Completes, in ring order, the packets of `queue` that are done: fetched into the packet buffer, or (for those
+    /// done on the wire) sent (datasheet §4.5).
+    func advanceCompletions(queue q: Int) {
+        while let r = txQueues[q].nextCompletable() {
+            if r.completesPacket { complete(r, queue: q) }
+        }
+    }
+
+    /// A packet is done: moves the head past it, writes its status back (now, or held while WTHRESH > 0) and raises
+    /// the causes its write-backs earned (datasheet §4.5).
     func complete(_ r: TxFrameRecord, queue q: Int) {
         let count = txQueues[q].ringCount
         guard count > 0 else { return }
         let last = (r.firstDescriptor + r.descriptorCount - 1) % count
         var cause = InterruptCause()
         var delayable = false
+        txQueues[q].head = (r.firstDescriptor + r.descriptorCount) % count
         if r.errors.subtracting(.late).isEmpty {
             if r.reportStatus {
-                writeStatus(TxStatus.descriptorDone.union(r.errors), queue: q, descriptor: last)
-                cause.insert(.txDescriptorWritten)
-                delayable = r.delayable
+                let n = txQueues[q].heldCount
+                txQueues[q].heldDescriptors[n] = last
+                txQueues[q].heldStatus[n] = TxStatus.descriptorDone.union(r.errors).rawValue
+                txQueues[q].heldCount = n + 1
+                if !r.delayable { txQueues[q].heldDelayable = false }
+                if n + 1 >= max(Int(txQueues[q].writeBackThreshold), 1) {
+                    delayable = txQueues[q].heldDelayable
+                    if flushWriteBacks(queue: q) { cause.insert(.txDescriptorWritten) }
+                }
             }
         } else {
-            // Errors are always reported, on the packet's last descriptor.
+            // Errors are always reported at once, on the packet's last descriptor (after what was held, in ring
+            // order), also with head write-back.
+            if flushWriteBacks(queue: q) { cause.insert(.txDescriptorWritten) }
             writeStatus(r.errors.union(.descriptorDone), queue: q, descriptor: last)
+            if let address = txQueues[q].headWriteBackAddress { writeHead(queue: q, to: address) }
             if r.errors.contains(.dmaError) { _counters.txDMAErrors += 1 }
             if r.errors.contains(.lengthError) { _counters.txLengthErrors += 1 }
             if r.errors.contains(.formatError) { _counters.txFormatErrors += 1 }
             statDescriptorErrors &+= 1
             cause.formUnion(r.reportStatus ? [.txDescriptorError, .txDescriptorWritten] : .txDescriptorError)
         }
-        txQueues[q].head = (r.firstDescriptor + r.descriptorCount) % count
         if simulator.tracer != nil {
             simulator.trace(name, "writeback", [
                 ("queue", .int(Int64(q))), ("descriptor", .int(Int64(last))), ("head", .int(Int64(txQueues[q].head))),
@@ -525,9 +555,15 @@ extension NIC {
             ])
             traceRing(q)
         }
-        if txQueues[q].head == txQueues[q].tail && txQueues[q].recordCount == 0 && txQueues[q].cacheCount == 0 {
+        if txQueues[q].head == txQueues[q].tail && txQueues[q].cacheCount == 0 && txQueues[q].cachePending == 0
+            && txQueues[q].completedRecords == txQueues[q].recordCount {
+            // Every descriptor the driver made ready is done: nothing stays held (datasheet §4.5).
             _counters.txRingEmptyEvents += 1
             cause.insert(.txQueueEmpty)
+            if txQueues[q].heldCount > 0 {
+                delayable = txQueues[q].heldDelayable
+                if flushWriteBacks(queue: q) { cause.insert(.txDescriptorWritten) }
+            }
         }
         // One event, one signal: causes that may not wait take the others along (datasheet §6).
         if !cause.isEmpty {
@@ -535,6 +571,34 @@ extension NIC {
             let onlyDelayable = cause.intersection(interruptMask) == .txDescriptorWritten && delayable
             signal(cause, path: cause.contains(.txDescriptorWritten) ? .transmit : .other, delayable: onlyDelayable)
         }
+    }
+
+    /// Writes back every held completion of `queue`: the `STA` bytes of its held report points, or, with head
+    /// write-back enabled, the head index once. False when nothing was held.
+    func flushWriteBacks(queue q: Int) -> Bool {
+        let n = txQueues[q].heldCount
+        guard n > 0 else { return false }
+        if let address = txQueues[q].headWriteBackAddress {
+            writeHead(queue: q, to: address)
+        } else {
+            for i in 0..<n {
+                writeStatus(TxStatus(rawValue: txQueues[q].heldStatus[i]), queue: q,
+                            descriptor: txQueues[q].heldDescriptors[i])
+            }
+        }
+        txQueues[q].heldCount = 0
+        txQueues[q].heldDelayable = true
+        return true
+    }
+
+    /// Writes back what every queue holds, because an interrupt is about to be owed or sent (datasheet §4.5);
+    /// true when something was written (a `TXDW` earned).
+    func flushAllWriteBacks() -> Bool {
+        var any = false
+        for q in txQueues.indices where txQueues[q].heldCount > 0 {
+            if flushWriteBacks(queue: q) { any = true }
+        }
+        return any
     }
 
     func writeStatus(_ status: TxStatus, queue q: Int, descriptor index: UInt32) {
@@ -545,6 +609,42 @@ extension NIC {
             _counters.descriptorsWrittenBack += 1
         } catch {
             // The ring itself is unreachable: nothing to write back to; the head still moves.
+        }
+    }
+
+    /// Head write-back: the queue's head index, 32 bits little-endian, at `address` (TDWBAL/TDWBAH, datasheet §2.2).
+    func writeHead(queue q: Int, to address: UInt64) {
+        do throws(MemoryFault) {
+            try injectDMAFault(.writeBack, at: address, length: 4)
+            try dma.writeUInt32LE(PhysicalAddress(rawValue: address), txQueues[q].head)
+            _counters.descriptorsWrittenBack += 1
+        } catch {
+            // The address is unreachable: the write is lost; the head register still moves.
+        }
+    }
+}
+
+extension NIC {
+    /// Applies a write to a transmit queue's write-back settings (TXDCTL's `WTHRESH`, TDWBAL, TDWBAH); false when
+    /// `field` is another register. Lowering `WTHRESH` to what is already held writes it back at once.
+    func writeTransmitWriteBackRegister(queue q: Int, field: UInt32, _ value: UInt32) -> Bool {
+        switch field {
+        case NICRegister.QueueOffset.control:
+            txQueues[q].writeBackThreshold = (value & NICRegister.QueueOffset.writeBackThresholdMask)
+                >> NICRegister.QueueOffset.writeBackThresholdShift
+            if txQueues[q].heldCount > 0 && txQueues[q].heldCount >= Int(txQueues[q].writeBackThreshold) {
+                let delayable = txQueues[q].heldDelayable
+                if flushWriteBacks(queue: q) { signal(.txDescriptorWritten, path: .transmit, delayable: delayable) }
+            }
+            return false
+        case NICRegister.QueueOffset.headWriteBackLow:
+            txQueues[q].headWriteBackLow = value & ~2
+            return true
+        case NICRegister.QueueOffset.headWriteBackHigh:
+            txQueues[q].headWriteBackHigh = value
+            return true
+        default:
+            return false
         }
     }
 }

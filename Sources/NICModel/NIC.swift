@@ -210,7 +210,13 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
 
     public func readRegister(_ offset: NICRegister) -> UInt32 {
         if let (queue, field) = queueRegister(offset, base: 0x3800, count: txQueues.count) {
-            return txQueues[queue].read(field)
+            switch field {
+            case NICRegister.QueueOffset.control:
+                return txQueues[queue].read(field) | txQueues[queue].writeBackThreshold << NICRegister.QueueOffset.writeBackThresholdShift
+            case NICRegister.QueueOffset.headWriteBackLow: return txQueues[queue].headWriteBackLow
+            case NICRegister.QueueOffset.headWriteBackHigh: return txQueues[queue].headWriteBackHigh
+            default: return txQueues[queue].read(field)
+            }
         }
         if let (queue, field) = queueRegister(offset, base: 0x2800, count: rxQueues.count) {
             return rxQueues[queue].read(field)
@@ -265,6 +271,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
 
     public func writeRegister(_ offset: NICRegister, _ value: UInt32) {
         if let (queue, field) = queueRegister(offset, base: 0x3800, count: txQueues.count) {
+            if writeTransmitWriteBackRegister(queue: queue, field: field, value) { return }
             guard txQueues[queue].write(field, value, directionEnabled: transmitControl.contains(.enable)) else {
                 return refuse()
             }
@@ -326,9 +333,16 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         let raw = offset.rawValue
         guard raw >= base, raw < base + UInt32(count) * 0x100 else { return nil }
         let field = (raw - base) & 0xFF
-        guard [NICRegister.QueueOffset.baseLow, NICRegister.QueueOffset.baseHigh, NICRegister.QueueOffset.length,
-               NICRegister.QueueOffset.head, NICRegister.QueueOffset.tail, NICRegister.QueueOffset.control]
-            .contains(field) else { return nil }
+        switch field {
+        case NICRegister.QueueOffset.baseLow, NICRegister.QueueOffset.baseHigh, NICRegister.QueueOffset.length,
+             NICRegister.QueueOffset.head, NICRegister.QueueOffset.tail, NICRegister.QueueOffset.control:
+            break
+        case NICRegister.QueueOffset.headWriteBackLow, NICRegister.QueueOffset.headWriteBackHigh:
+            // Head write-back exists for transmit queues only.
+            guard base == 0x3800 else { return nil }
+        default:
+            return nil
+        }
         return (Int((raw - base) / 0x100), field)
     }
 
@@ -406,7 +420,9 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             txQueues[Int(event.a)].batchArrived()
             pumpTransmit()
         case .packetFetched:
-            txQueues[Int(event.a & 0xFF)].packetArrived()
+            let q = Int(event.a & 0xFF)
+            txQueues[q].packetArrived()
+            advanceCompletions(queue: q)
             pumpTransmit()
         case .fetchSlot:
             fetchSlotScheduled = false
