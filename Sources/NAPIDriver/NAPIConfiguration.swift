@@ -23,9 +23,14 @@ public struct NAPIConfiguration: Hashable, Sendable {
     /// of completion rounds instead. Default 16 [U], a labelled assumption: long enough that one burst's gap does
     /// not shrink the limit.
     public var slackHoldCompletions: Int
+    /// Head write-back (datasheet §4.5, `TDWBAL`/`TDWBAH`), as Linux's ixgbe can use it: the device writes each
+    /// queue's head index to host memory instead of `DD` into descriptors, and the driver reclaims every packet
+    /// before that index. Default off: the driver looks for `DD` on its report points.
+    public var headWriteBack: Bool
 
     public init(transmitQueues: Int = 4, byteQueueLimits: Bool = true, initialLimit: Int = 0, minimumLimit: Int = 0,
-                maximumLimit: Int = 1_879_048_192, slackHoldCompletions: Int = 16) {
+                maximumLimit: Int = 1_879_048_192, slackHoldCompletions: Int = 16, headWriteBack: Bool = false) {
+        self.headWriteBack = headWriteBack
         self.transmitQueues = min(max(1, transmitQueues), 8)
         self.byteQueueLimits = byteQueueLimits
         self.initialLimit = max(0, initialLimit)

@@ -193,6 +193,11 @@ public final class NAPIDriver: NetworkDriver {
             rings.append(TransmitRing(index: q, base: base, count: configuration.ringSize, buffers: buffers,
                                       slotBytes: slotBytes, limit: limit))
         }
+        if napi.headWriteBack {
+            // One 4-byte head word per queue, each on its own 64-byte line as ixgbe keeps them apart.
+            let area = try memory.allocateContiguous(bytes: max(64, rings.count * 64))
+            for ring in rings { ring.headWriteBack = area.advanced(by: ring.index * 64) }
+        }
         self.rings = rings
         if configuration.receiveRingSize > 0 {
             let base = try memory.allocateContiguous(bytes: configuration.receiveRingSize * RxDescriptor.size)
@@ -210,6 +215,7 @@ public final class NAPIDriver: NetworkDriver {
             for ring in rings {
                 mapRange(ring.base, bytes: configuration.ringSize * TxDescriptor.size, writable: true, &r)
                 mapRange(ring.buffers, bytes: configuration.ringSize * slotBytes, writable: false, &r)
+                if let head = ring.headWriteBack { mapRange(head, bytes: 4, writable: true, &r) }
             }
             if let rx = receiveRing {
                 mapRange(rx.base, bytes: rx.count * RxDescriptor.size, writable: true, &r)
@@ -276,6 +282,13 @@ public final class NAPIDriver: NetworkDriver {
                   UInt32(truncatingIfNeeded: ring.base.rawValue >> 32), &r)
             write(.transmitQueue(q, NICRegister.QueueOffset.length), UInt32(ring.count * TxDescriptor.size), &r)
             write(.transmitQueue(q, NICRegister.QueueOffset.head), 0, &r)
+            if let head = ring.headWriteBack {
+                do throws(MemoryFault) { try memory.writeUInt32LE(head, 0) } catch { internalFaults += 1 }
+                write(.transmitQueue(q, NICRegister.QueueOffset.headWriteBackHigh),
+                      UInt32(truncatingIfNeeded: head.rawValue >> 32), &r)
+                write(.transmitQueue(q, NICRegister.QueueOffset.headWriteBackLow),
+                      UInt32(truncatingIfNeeded: head.rawValue) | 1, &r)
+            }
             // The first tail write is a doorbell to the device (it counts accepted TDT writes), so count it as one.
             ringDoorbell(ring, &r)
             write(.transmitQueue(q, NICRegister.QueueOffset.control), NICRegister.QueueOffset.enableBit, &r)

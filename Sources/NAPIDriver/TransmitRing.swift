@@ -41,6 +41,8 @@ final class TransmitRing {
     /// Watchdog state: the TDH and reclaim point seen by the previous run.
     var watchdogHead = -1
     var watchdogClean = -1
+    /// Where the device writes this queue's head (head write-back, datasheet §4.5), when the driver asked for it.
+    var headWriteBack: PhysicalAddress?
 
     init(index: Int, base: PhysicalAddress, count: Int, buffers: PhysicalAddress, slotBytes: Int, limit: ByteQueueLimit) {
         self.index = index

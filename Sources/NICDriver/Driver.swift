@@ -679,7 +679,10 @@ public final class Driver: NetworkDriver {
         destinationCounters[destination].descriptors += posted - first
     }
 
-    func writeDescriptor(_ d: TxDescriptor) throws(MemoryFault) {
+    func writeDescriptor(_ descriptor: TxDescriptor) throws(MemoryFault) {
+        var d = descriptor
+        // With `reportPacketSent`, every report point asks for completion on the wire (datasheet §4.5).
+        if configuration.reportPacketSent && d.command.contains(.reportStatus) { d.command.insert(.reportPacketSent) }
         // Two little-endian 64-bit stores: the same 16 bytes as `encode`, without a scratch buffer.
         let index = posted & UInt64(ringSize - 1)
         let address = PhysicalAddress(rawValue: ringBase.rawValue + index * UInt64(TxDescriptor.size))
@@ -724,7 +727,8 @@ public final class Driver: NetworkDriver {
         let address = PhysicalAddress(rawValue: ringBase.rawValue + index * UInt64(TxDescriptor.size) + 11)
         do throws(MemoryFault) {
             let command = TxCommand(rawValue: try memory.readUInt8(address))
-            try memory.writeUInt8(address, command.union(.reportStatus).rawValue)
+            let report: TxCommand = configuration.reportPacketSent ? [.reportStatus, .reportPacketSent] : .reportStatus
+            try memory.writeUInt8(address, command.union(report).rawValue)
         } catch {
             preconditionFailure("the driver's own ring is unreadable: \(error)")
         }

@@ -81,6 +81,7 @@ public final class EmulatedHost {
                 rxft: UInt32(nicSpec.rxFrames)),
             receiveRingSize: nicSpec.rxRingSize)
         driverConfiguration.watchdogInterval = .picoseconds(server.watchdog)
+        driverConfiguration.reportPacketSent = server.reportPacketSent
         let context = DriverContext(machine: server.name, device: nic, memory: memory, iommu: iommu,
                                     configuration: driverConfiguration, maxFrameBytes: maxFrame,
                                     kind: server.driverKind, napi: server.napi, simulator: simulator)
@@ -125,6 +126,7 @@ extension World {
             var napi = NAPIConfiguration()
             if c.napi.transmitQueues > 0 { napi.transmitQueues = c.napi.transmitQueues }
             napi.byteQueueLimits = c.napi.byteQueueLimit
+            napi.headWriteBack = c.napi.headWriteBack
             return try NAPIDriver(device: c.device, memory: c.memory, configuration: c.configuration, napi: napi,
                                   maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
         }

@@ -138,7 +138,7 @@ extension ScenarioParser {
 
         let driver = try fields?["driver"]?.mapping(allowed: [
             "kind", "mode", "order", "interrupts", "mtu", "packet-size", "register-buffers", "watchdog",
-            "budget", "tx-queues", "bql",
+            "budget", "tx-queues", "bql", "report-sent", "head-write-back",
         ])
         let mode = try driver?["mode"]?.choice(DriverMode.self) ?? .zeroCopy
         let order = try driver?["order"]?.choice(TransmitOrder.self) ?? .destinationMajor
@@ -162,6 +162,7 @@ extension ScenarioParser {
             sourcePort: port)
         server.nic = nicSpec
         server.watchdog = try driver?["watchdog"]?.duration(in: 0...oneSecond, bounds: "0 (none) to 1s") ?? 0
+        server.reportPacketSent = try driver?["report-sent"]?.bool() ?? false
         (server.driverKind, server.napi) = try decodeDriverKind(driver)
         return server
     }
@@ -174,6 +175,7 @@ extension ScenarioParser {
         napi.budget = Int(try driver?["budget"]?.integer(in: 1...65_536) ?? 64)
         napi.transmitQueues = Int(try driver?["tx-queues"]?.integer(in: 0...8) ?? 0)
         napi.byteQueueLimit = try driver?["bql"]?.bool() ?? true
+        napi.headWriteBack = try driver?["head-write-back"]?.bool() ?? false
         return (kind, napi)
     }
 
@@ -277,7 +279,7 @@ extension ScenarioParser {
             if let driverNode = fields["driver"] {
                 guard receiver.kind == .host else { throw driverNode.error("a driver runs receivers of kind host only") }
                 (receiver.driverKind, receiver.napi) = try decodeDriverKind(
-                    try driverNode.mapping(allowed: ["kind", "budget", "tx-queues", "bql"]))
+                    try driverNode.mapping(allowed: ["kind", "budget", "tx-queues", "bql", "head-write-back"]))
             }
             if let socketsNode = fields["sockets"] {
                 guard receiver.kind == .host else { throw socketsNode.error("sockets are bound on receivers of kind host") }

@@ -70,7 +70,8 @@ public enum DriverKind: String, Hashable, Sendable, CaseIterable {
     case napi
 }
 
-/// Settings only the NAPI-style driver reads (`driver.budget`, `driver.tx-queues`, `driver.bql`).
+/// Settings only the NAPI-style driver reads (`driver.budget`, `driver.tx-queues`, `driver.bql`,
+/// `driver.head-write-back`).
 public struct NAPISpec: Hashable, Sendable {
     /// Most received frames one poll may clean. Default 64, Linux's `NAPI_POLL_WEIGHT`.
     public var budget = 64
@@ -78,6 +79,8 @@ public struct NAPISpec: Hashable, Sendable {
     public var transmitQueues = 0
     /// Bound the bytes outstanding on each transmit ring with a dynamic byte queue limit (Linux BQL).
     public var byteQueueLimit = true
+    /// Reclaim from the head the device writes to host memory (TDWBAL, datasheet §4.5) instead of `DD`.
+    public var headWriteBack = false
     public init() {}
 }
 
@@ -125,6 +128,9 @@ public struct ServerSpec: Hashable, Sendable {
     public var nic = NICSpec()
     /// Picoseconds between runs of the driver's watchdog while it may have work (datasheet §8.2); 0 runs none.
     public var watchdog: Int64 = 0
+    /// The reference driver sets `RPS` with `RS`: packets count as done when on the wire (`driver.report-sent`,
+    /// datasheet §4.5).
+    public var reportPacketSent = false
     /// Which driver runs the NIC.
     public var driverKind = DriverKind.reference
     /// The NAPI-style driver's own settings.
