@@ -424,11 +424,8 @@ extension NIC {
                     bufferedBytes -= done.length
                 }
                 if txQueues[q].dropRestOfPacket && !done.redirected { done.errors.insert(.late) }
-                if done.completesPacket {
-                    txQueues[q].dropRestOfPacket = false
-                    if !wasCompleted { complete(done, queue: q) }
-                }
-                if !wasCompleted { advanceCompletions(queue: q) }
+                if done.completesPacket { txQueues[q].dropRestOfPacket = false }
+                if !wasCompleted { advanceCompletions(queue: q, sent: done) }
                 step = 0
                 continue
             }
@@ -499,8 +496,7 @@ extension NIC {
         if let wireReference { wireReference.accept(r.frame, simulator: simulator) } else { simulator.frames.release(r.frame) }
         if !wasCompleted {
             // A packet done on the wire (`RPS`, launch time) completes at its last frame's last bit.
-            if r.completesPacket { complete(r, queue: q) }
-            advanceCompletions(queue: q)
+            advanceCompletions(queue: q, sent: r)
         }
         macBusy = false
         macFreeAt = simulator.now + interPacketGap
@@ -509,15 +505,30 @@ extension NIC {
 
     /// Completes, in ring order, the packets of `queue` that are done: fetched into the packet buffer, or (for those
     /// done on the wire) sent (datasheet §4.5).
-    func advanceCompletions(queue q: Int) {
+    /// `sent` is a frame done on the wire that just left (or was dropped); it completes first when it ends its packet.
+    /// The causes of all these completions are one report (datasheet §6.1: one event, one signal).
+    func advanceCompletions(queue q: Int, sent: TxFrameRecord? = nil) {
+        var report = CompletionReport()
+        if let sent, sent.completesPacket { complete(sent, queue: q, into: &report) }
         while let r = txQueues[q].nextCompletable() {
-            if r.completesPacket { complete(r, queue: q) }
+            if r.completesPacket { complete(r, queue: q, into: &report) }
         }
+        guard !report.cause.isEmpty else { return }
+        // Masked causes stay in ICR without stopping the completion from being delayed.
+        let onlyDelayable = report.cause.intersection(interruptMask) == .txDescriptorWritten && report.delayable
+        signal(report.cause, path: report.cause.contains(.txDescriptorWritten) ? .transmit : .other,
+               delayable: onlyDelayable)
+    }
+
+    /// The causes completions earned, and whether every write-back among them came from an `IDE` packet.
+    struct CompletionReport {
+        var cause = InterruptCause()
+        var delayable = true
     }
 
     /// A packet is done: moves the head past it, writes its status back (now, or held while WTHRESH > 0) and raises
     /// the causes its write-backs earned (datasheet §4.5).
-    func complete(_ r: TxFrameRecord, queue q: Int) {
+    func complete(_ r: TxFrameRecord, queue q: Int, into report: inout CompletionReport) {
         let count = txQueues[q].ringCount
         guard count > 0 else { return }
         let last = (r.firstDescriptor + r.descriptorCount - 1) % count
@@ -566,11 +577,8 @@ extension NIC {
             }
         }
         // One event, one signal: causes that may not wait take the others along (datasheet §6).
-        if !cause.isEmpty {
-            // Masked causes stay in ICR without stopping the completion from being delayed.
-            let onlyDelayable = cause.intersection(interruptMask) == .txDescriptorWritten && delayable
-            signal(cause, path: cause.contains(.txDescriptorWritten) ? .transmit : .other, delayable: onlyDelayable)
-        }
+        report.cause.formUnion(cause)
+        if cause.contains(.txDescriptorWritten) && !delayable { report.delayable = false }
     }
 
     /// Writes back every held completion of `queue`: the `STA` bytes of its held report points, or, with head

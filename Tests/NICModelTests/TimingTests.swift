@@ -39,8 +39,35 @@ struct TimingTests {
         let lastBit = fetched + picoseconds(wireBits, atPerSecond: configuration.lineRate)
         #expect(bench.wire.times == [lastBit])
         #expect(firstBits.times == [fetched])
-        // RS: the interrupt goes out with the last bit.
+        // RS: the packet is done, and the interrupt goes out, when it is in the packet buffer (datasheet §4.5,
+        // I210 §7.2.2.1): doorbell + 2·D + (16 + f)/B, the instant its first bit starts on an idle NIC.
+        #expect(bench.interrupts.times == [fetched])
+    }
+
+    @Test("with RPS the same frame is done, and interrupts, at its last bit", arguments: configurations)
+    func singleFrameReportSent(configuration: NICConfiguration) throws {
+        let bench = try Bench(configuration: configuration)
+        bench.program(mask: .txDescriptorWritten)
+        #expect(bench.run(until: .microseconds(5)) == .idle)
+        let doorbell = bench.simulator.now
+        let length = 1514
+        let indices = try bench.post(packetBytes(count: length, tag: 1), report: .last, first: .reportPacketSent)
+        bench.doorbell()
+        // Done on the wire (datasheet §4.5): doorbell + 2·D + (16 + f)/B + (8 + f + 4)·8/R; before that TDH and the
+        // status byte have not moved. Defaults: 5 µs + 1.000 µs + 388.522 ns + 1.2208 µs ≈ 7.609 µs.
+        let fetched = doorbell + configuration.dmaReadLatency * 2
+            + picoseconds(TxDescriptor.size, atPerSecond: configuration.dmaBytesPerSecond)
+            + picoseconds(length, atPerSecond: configuration.dmaBytesPerSecond)
+        let lastBit = fetched + picoseconds((EthernetFraming.preambleBytes + length + EthernetFraming.fcsBytes) * 8,
+                                            atPerSecond: configuration.lineRate)
+        #expect(bench.run(until: SimTime(rawValue: lastBit.rawValue - 1)) == .reachedTime)
+        #expect(bench.head == 0)
+        #expect(try bench.status(indices[0]) == [])
+        #expect(bench.run() == .idle)
+        #expect(bench.wire.times == [lastBit])
         #expect(bench.interrupts.times == [lastBit])
+        #expect(bench.head == 1)
+        #expect(try bench.status(indices[0]) == .descriptorDone)
     }
 
     @Test("back-to-back frames are spaced by preamble + frame + FCS + gap", arguments: [60, 42, 333, 1514])
