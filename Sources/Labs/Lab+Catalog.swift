@@ -107,20 +107,20 @@ extension Lab {
         scenario: "interrupt-moderation.yaml",
         vary: [("server.driver.interrupts", ["per-packet", "per-write"]), ("server.nic.moderation.interval", ["0", "50us"])],
         observe: [
-            "`interrupts`: {pp} per-packet (one per datagram: 10 writes × 45 datagrams); {ppitr} when the NIC's ITR keeps interrupts 50 us apart (about three during each 52 us write); {pw} per-write; still {pwitr} per-write with ITR, since the writes are 1 ms apart.",
+            "`interrupts`: {pp} per-packet (one per datagram: 10 writes × 45 datagrams); {ppitr} when the NIC's ITR keeps interrupts 50 us apart (two per write: a datagram is done when the NIC has it in its packet buffer, datasheet §4.5, so a write's 45 completions span about 44 us, not its 55 us on the wire); {pw} per-write; still {pwitr} per-write with ITR, since the writes are 1 ms apart.",
             "`cycles: interrupt` and `cycles per datagram`: {ppcpd} per-packet against {pwcpd} per-write.",
             "`mean write completion`: ITR delays the interrupt that completes a write, {ppc} without it and {ppitrc} with it (per-packet).",
         ],
         answer: "Asking for an interrupt only after the last datagram of a write (B7) removes almost all of them and delays nothing. Moderation in the NIC (ITR, TIDV/TADV and a frame threshold, datasheet §6) caps the rate whatever the driver asks, at the price of later completions.",
         numbers: [
             Number("pp", "interrupts", variant: "per-packet 0", .host("server", .interrupts), 450),
-            Number("ppitr", "interrupts", variant: "per-packet 50us", .host("server", .interrupts), 30),
+            Number("ppitr", "interrupts", variant: "per-packet 50us", .host("server", .interrupts), 20),
             Number("pw", "interrupts", variant: "per-write 0", .host("server", .interrupts), 10),
             Number("pwitr", "interrupts", variant: "per-write 50us", .host("server", .interrupts), 10),
-            Number("ppcpd", "cycles per datagram", variant: "per-packet 0", .host("server", .cyclesPerDatagram), 4_975),
+            Number("ppcpd", "cycles per datagram", variant: "per-packet 0", .host("server", .cyclesPerDatagram), 4_353),
             Number("pwcpd", "cycles per datagram", variant: "per-write 0", .host("server", .cyclesPerDatagram), 1_553),
-            Number("ppc", "mean write completion", variant: "per-packet 0", .host("server", .meanWriteCompletionPs), 78_386_624),
-            Number("ppitrc", "mean write completion", variant: "per-packet 50us", .host("server", .meanWriteCompletionPs), 124_139_424),
+            Number("ppc", "mean write completion", variant: "per-packet 0", .host("server", .meanWriteCompletionPs), 66_967_084),
+            Number("ppitrc", "mean write completion", variant: "per-packet 50us", .host("server", .meanWriteCompletionPs), 72_998_624),
         ])
 
     static let napiVersusPerWrite = Lab(
@@ -136,19 +136,19 @@ extension Lab {
             "Per write (B7): the reference driver takes {rpw} interrupts, one per write; the NAPI driver {npw} under light load and {npwh} under heavy load: its byte queue limit starts at 0 and holds packets back, and every write that waits for room becomes a report point of its own.",
             "`mean write completion`: {rc} for the reference driver, {nc} for the NAPI driver (per-packet, light load): the poll reclaims a write's last descriptor without waiting for a handler per datagram.",
         ],
-        answer: "Masking during a poll removes the interrupts of completions that arrive while the driver is already working (about a third here under light load, half under heavy load), and the poll completes writes sooner. It does not beat asking for fewer interrupts in the first place (report status once per write, B7), which a transmit-only host can do; NAPI's byte queue limit even adds report points while it learns the ring's size. NAPI's budget matters most for receive work under load, where it keeps the CPU in polls.",
+        answer: "Masking during a poll removes the interrupts of completions that arrive while the driver is already working (58 % of them here under light load, 45 % under heavy load), and the poll completes writes sooner. It does not beat asking for fewer interrupts in the first place (report status once per write, B7), which a transmit-only host can do; NAPI's byte queue limit even adds report points while it learns the ring's size. NAPI's budget matters most for receive work under load, where it keeps the CPU in polls.",
         numbers: [
             Number("rpp", "interrupts", variant: "reference per-packet 20us", .host("server", .interrupts), 480),
-            Number("npp", "interrupts", variant: "napi per-packet 1ms", .host("server", .interrupts), 299),
-            Number("npph", "interrupts", variant: "napi per-packet 20us", .host("server", .interrupts), 257),
-            Number("polls", "polls", variant: "napi per-packet 20us", .host("server", .polls), 199),
-            Number("rppc", "interrupt cycles", variant: "reference per-packet 20us", .cycles("server", category: "interrupt"), 871_500),
-            Number("nppc", "interrupt cycles", variant: "napi per-packet 20us", .cycles("server", category: "interrupt"), 815_900),
+            Number("npp", "interrupts", variant: "napi per-packet 1ms", .host("server", .interrupts), 202),
+            Number("npph", "interrupts", variant: "napi per-packet 20us", .host("server", .interrupts), 263),
+            Number("polls", "polls", variant: "napi per-packet 20us", .host("server", .polls), 193),
+            Number("rppc", "interrupt cycles", variant: "reference per-packet 20us", .cycles("server", category: "interrupt"), 843_500),
+            Number("nppc", "interrupt cycles", variant: "napi per-packet 20us", .cycles("server", category: "interrupt"), 791_300),
             Number("rpw", "interrupts", variant: "reference per-write 1ms", .host("server", .interrupts), 20),
             Number("npw", "interrupts", variant: "napi per-write 1ms", .host("server", .interrupts), 46),
-            Number("npwh", "interrupts", variant: "napi per-write 20us", .host("server", .interrupts), 174),
-            Number("rc", "mean write completion", variant: "reference per-packet 1ms", .host("server", .meanWriteCompletionPs), 42_604_195),
-            Number("nc", "mean write completion", variant: "napi per-packet 1ms", .host("server", .meanWriteCompletionPs), 36_280_826),
+            Number("npwh", "interrupts", variant: "napi per-write 20us", .host("server", .interrupts), 164),
+            Number("rc", "mean write completion", variant: "reference per-packet 1ms", .host("server", .meanWriteCompletionPs), 31_925_454),
+            Number("nc", "mean write completion", variant: "napi per-packet 1ms", .host("server", .meanWriteCompletionPs), 27_619_741),
         ])
 
     static let interleaving = Lab(
@@ -234,7 +234,7 @@ extension Lab {
         ],
         answer: "A relay that only forwards pays its CPU for every datagram it receives and sends again. Put into its NIC's match-action table (A5), the fan-out costs the relay's CPU nothing beyond installing the policy, and the receivers get the same bytes.",
         numbers: [
-            Number("cyc", "relay cycles", variant: "os", .host("relay", .cyclesTotal), 348_966),
+            Number("cyc", "relay cycles", variant: "os", .host("relay", .cyclesTotal), 271_966),
             Number("cycn", "relay cycles", variant: "nic", .host("relay", .cyclesTotal), 630),
             Number("rx", "frames the relay's OS received", variant: "os", .host("relay", .framesReceived), 28),
             Number("rxn", "frames the relay's OS received", variant: "nic", .host("relay", .framesReceived), 0),
