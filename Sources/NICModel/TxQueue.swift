@@ -58,9 +58,10 @@ struct TxQueue: RingRegisters {
     var headWriteBackLow: UInt32 = 0
     var headWriteBackHigh: UInt32 = 0
     /// Completed report points whose write-back is held on chip (WTHRESH > 0), oldest first: the ring index of the
-    /// packet's last descriptor, and its status. Room for the largest WTHRESH (31) and one more.
-    var heldDescriptors = [UInt32](repeating: 0, count: 32)
-    var heldStatus = [UInt8](repeating: 0, count: 32)
+    /// packet's last descriptor, and its status. Room for the largest WTHRESH (31) and one more, inline (no heap
+    /// allocation per queue).
+    var heldDescriptors = InlineArray<32, UInt32>(repeating: 0)
+    var heldStatus = InlineArray<32, UInt8>(repeating: 0)
     var heldCount = 0
     /// Every held write-back came from a packet with `IDE` (so its `TXDW` may wait).
     var heldDelayable = true
