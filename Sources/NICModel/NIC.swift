@@ -12,7 +12,8 @@ public struct NICCounters: Hashable, Sendable {
     public var descriptorsFetched: UInt64 = 0
     /// Descriptor batches read from the TX rings (each one DMA round trip).
     public var descriptorBatches: UInt64 = 0
-    /// Descriptor status writes (`DD`) to host memory, transmit and receive.
+    /// Descriptor status writes (`DD`) to host memory, transmit and receive, and transmit head write-backs
+    /// (datasheet §4.5).
     public var descriptorsWrittenBack: UInt64 = 0
     /// Tail writes (doorbells) the device accepted.
     public var doorbells: UInt64 = 0
@@ -46,7 +47,8 @@ public struct NICCounters: Hashable, Sendable {
     public var launchTimedFrames: UInt64 = 0
     public var lateFrames: UInt64 = 0
     public var lateFramesDropped: UInt64 = 0
-    /// Times a transmit queue ran empty (head met tail with nothing in flight).
+    /// Times a transmit queue went idle: head met tail and every descriptor made ready was done (datasheet §4.5;
+    /// its last frames may still be in the packet buffer).
     public var txRingEmptyEvents: UInt64 = 0
     /// Frames received good and written to host memory.
     public var framesReceived: UInt64 = 0
