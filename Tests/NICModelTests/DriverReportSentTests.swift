@@ -1,0 +1,48 @@
+import HostMemory
+import HostOS
+@testable import NICDriver
+import NICModel
+import SimCore
+import Testing
+import WireFormats
+
+/// The reference driver's `reportPacketSent` (`driver.report-sent` in a scenario): its report points carry `RPS`
+/// beside `RS`, so the device reports the packet when its last bit has left, not when it is in the packet buffer
+/// (datasheet §4.5).
+@Suite("Reference driver: report when sent (RPS)")
+struct DriverReportSentTests {
+    @Test("the report point carries RS (and RPS when asked); its interrupt comes when the packet is in the buffer (on the wire)",
+          arguments: [false, true])
+    func reportSent(_ on: Bool) throws {
+        let simulator = Simulator(seed: 5)
+        let memory = PhysicalMemory(size: 64 << 20, seed: 5)
+        let nic = NIC(simulator: simulator, name: "nic", configuration: NICConfiguration(), dma: DMAEngine(memory: memory))
+        let wire = WireRecorder()
+        let firstBits = FirstBitRecorder()
+        let interrupts = InterruptRecorder(simulator: simulator)
+        nic.wire = wire
+        nic.transmitObserver = firstBits
+        nic.interruptSink = interrupts
+        var configuration = DriverConfiguration(ringSize: 16)
+        configuration.reportPacketSent = on
+        let driver = try Driver(device: nic, memory: memory, configuration: configuration, maxFrameBytes: 1514)
+        let space = AddressSpace(memory: memory, id: 1)
+        let destination = driver.addDestination(HeaderTemplate(
+            sourceMAC: MACAddress(rawValue: 0x0200_0000_0001), destinationMAC: MACAddress(rawValue: 0x0200_0000_0100),
+            sourceIP: IPv4Address(192, 0, 2, 1), destinationIP: IPv4Address(192, 0, 2, 10),
+            sourcePort: 4000, destinationPort: 5004))
+        let address = try space.allocate(bytes: 200)
+        _ = try driver.accept(space: space, entries: [WriteEntry(destination: destination, address: address, length: 200)])
+        // The write's one datagram ends at the last descriptor posted; its CMD byte (offset 11) is the report point.
+        let last = (driver.posted - 1) & 15
+        let command = TxCommand(rawValue: try memory.readUInt8(
+            driver.ringBase.advanced(by: Int(last) * TxDescriptor.size + 11)))
+        #expect(command.contains([.endOfPacket, .reportStatus]))
+        #expect(command.contains(.reportPacketSent) == on)
+        #expect(simulator.run() == .idle)
+        #expect(wire.times.count == 1)
+        // One packet on an idle NIC: in the buffer when its first bit starts; with RPS done at its last bit.
+        #expect(interrupts.times == [on ? wire.times[0] : firstBits.times[0]])
+        #expect(firstBits.times[0] < wire.times[0])
+    }
+}
