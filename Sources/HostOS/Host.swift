@@ -34,6 +34,9 @@ public struct HostCounters: Hashable, Sendable {
     /// Interrupt messages that arrived while a handler run for their vector waited for the core, and were merged
     /// into that run.
     public var interruptsMerged: UInt64 = 0
+    /// Interrupt messages that reached the host, by vector (index = vector; merged ones included). Grows to the
+    /// highest vector seen, so a device that uses only vector 0 leaves one entry.
+    public var interruptsByVector: [UInt64] = []
     /// Multi-destination writes accepted.
     public var writes: UInt64 = 0
     /// Writes refused before anything was sent.
@@ -510,6 +513,10 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
     /// once per message): the handler that runs sees every cause the device has set by then.
     public func interruptRaised(vector: Int) {
         let v = max(0, vector)
+        if v >= counters.interruptsByVector.count {
+            counters.interruptsByVector += Array(repeating: 0, count: v + 1 - counters.interruptsByVector.count)
+        }
+        counters.interruptsByVector[v] += 1
         if v < interruptWaiting.count && interruptWaiting[v] {
             counters.interruptsMerged += 1
             return

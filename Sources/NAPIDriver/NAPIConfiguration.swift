@@ -23,9 +23,15 @@ public struct NAPIConfiguration: Hashable, Sendable {
     /// of completion rounds instead. Default 16 [U], a labelled assumption: long enough that one burst's gap does
     /// not shrink the limit.
     public var slackHoldCompletions: Int
+    /// Per-queue interrupt vectors (MSI-X, datasheet §6.3) as Linux's igb sets them up: vector 0 for the other
+    /// causes (LSC, RXO), vector n + 1 for queue pair n (TX queue n, and RX queue 0 with TX queue 0), each vector
+    /// auto-cleared (EIAC) and auto-masked (EIAM with `GPIE.EIAME`) by its own message and unmasked with EIMS after
+    /// its own poll, each queue vector throttled by EITR. Off (the default): one legacy vector, ICR/IMS/IMC.
+    public var msix: Bool
 
     public init(transmitQueues: Int = 4, byteQueueLimits: Bool = true, initialLimit: Int = 0, minimumLimit: Int = 0,
-                maximumLimit: Int = 1_879_048_192, slackHoldCompletions: Int = 16) {
+                maximumLimit: Int = 1_879_048_192, slackHoldCompletions: Int = 16, msix: Bool = false) {
+        self.msix = msix
         self.transmitQueues = min(max(1, transmitQueues), 8)
         self.byteQueueLimits = byteQueueLimits
         self.initialLimit = max(0, initialLimit)

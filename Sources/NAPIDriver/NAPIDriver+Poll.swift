@@ -13,6 +13,7 @@ extension NAPIDriver {
     public func interrupt(vector: Int) -> DriverReceipt {
         var r = DriverReceipt()
         interrupts += 1
+        if napi.msix { return vectorInterrupt(vector, &r) }
         let causes = InterruptCause(rawValue: read(.icr, &r))
         if causes.contains(.rxOverrun) { receiveOverruns += 1 }
         guard !causes.isEmpty else {
@@ -33,6 +34,7 @@ extension NAPIDriver {
     public func poll(budget: Int) -> DriverReceipt {
         var r = DriverReceipt()
         polls += 1
+        if napi.msix { return pollVectors(budget: budget, &r) }
         cleanTransmit(&r)
         postPending(&r)
         finishBatch(&r)
@@ -64,20 +66,23 @@ extension NAPIDriver {
     @discardableResult
     func cleanTransmit(_ r: inout DriverReceipt) -> Bool {
         var any = false
-        for ring in rings {
-            var bytes = 0
-            while ring.reportHead < ring.reportTail {
-                let packet = ring.reportPacket[ring.reportHead & ring.mask]
-                let last = (Int(ring.packetEnd[packet & ring.mask]) - 1) & ring.mask
-                guard status(ring, last).contains(.descriptorDone) else { break }
-                bytes += reclaim(ring, through: packet, &r)
-            }
-            if bytes > 0 {
-                any = true
-                completed(ring, bytes: bytes)
-            }
-        }
+        for ring in rings where cleanTransmit(ring, &r) { any = true }
         return any
+    }
+
+    /// Reclaims one queue as ``cleanTransmit(_:)`` does every queue; returns whether anything was reclaimed.
+    @discardableResult
+    func cleanTransmit(_ ring: TransmitRing, _ r: inout DriverReceipt) -> Bool {
+        var bytes = 0
+        while ring.reportHead < ring.reportTail {
+            let packet = ring.reportPacket[ring.reportHead & ring.mask]
+            let last = (Int(ring.packetEnd[packet & ring.mask]) - 1) & ring.mask
+            guard status(ring, last).contains(.descriptorDone) else { break }
+            bytes += reclaim(ring, through: packet, &r)
+        }
+        guard bytes > 0 else { return false }
+        completed(ring, bytes: bytes)
+        return true
     }
 
     func status(_ ring: TransmitRing, _ index: Int) -> TxStatus {

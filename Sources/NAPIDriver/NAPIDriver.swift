@@ -78,6 +78,10 @@ public final class NAPIDriver: NetworkDriver {
 
     // NAPI state.
     var napiScheduled = false
+    /// MSI-X: the vectors whose NAPI instance is scheduled (bit v), and whether a poll the OS will run was asked
+    /// for and has not run yet.
+    var vectorsScheduled: UInt32 = 0
+    var pollRequested = false
     var kickPending = false
     var setupReceipt = DriverReceipt()
 
@@ -295,7 +299,11 @@ public final class NAPIDriver: NetworkDriver {
             write(.mrqc, 0, &r)
             write(.rctl, ReceiveControl.enable.rawValue, &r)
         }
-        write(.ims, Self.enabledCauses.rawValue, &r)
+        if napi.msix {
+            setUpVectors(&r)
+        } else {
+            write(.ims, Self.enabledCauses.rawValue, &r)
+        }
         return r
     }
 

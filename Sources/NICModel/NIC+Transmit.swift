@@ -533,7 +533,8 @@ extension NIC {
         if !cause.isEmpty {
             // Masked causes stay in ICR without stopping the completion from being delayed.
             let onlyDelayable = cause.intersection(interruptMask) == .txDescriptorWritten && delayable
-            signal(cause, path: cause.contains(.txDescriptorWritten) ? .transmit : .other, delayable: onlyDelayable)
+            signal(cause, path: cause.contains(.txDescriptorWritten) ? .transmit : .other, delayable: onlyDelayable,
+                   queue: q)
         }
     }
 

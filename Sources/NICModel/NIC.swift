@@ -158,6 +158,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var descriptorScratch: [UInt8]
     var staging: [UInt8]
     var moderation = ModerationState()
+    /// GPIE, EICR, EIMS, EIAC, EIAM, EITR, IVAR and the vectors' moderators (datasheet §6.3).
+    var msix = ExtendedInterruptState()
     // Match-action table and the frames it makes.
     var receiveAddressLow: UInt32 = 0
     var receiveAddressHigh: UInt32 = 0
@@ -217,6 +219,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         }
         if let value = readPolicyRegister(offset) { return value }
         if let value = readStatistics(offset) { return value }
+        if let value = readExtendedInterrupt(offset) { return value }
         switch offset {
         case .ctrl: return 0
         case .ral: return receiveAddressLow
@@ -288,6 +291,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             if !writePolicyRegister(offset, value) { refuse() }
             return
         }
+        if writeExtendedInterrupt(offset, value) { return }
         switch offset {
         case .ral: receiveAddressLow = value
         case .rah: receiveAddressHigh = value
@@ -365,6 +369,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         multiQueueReceive = 0
         moderationRegisters = ModerationRegisters()
         moderation = ModerationState()
+        msix = ExtendedInterruptState()
         dmaFreeAt = .zero
         fetchSlotScheduled = false
         bufferedBytes = 0
@@ -422,7 +427,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         case .moderationDeadline:
             moderationDeadline()
         case .delayedInterrupt:
-            interruptSink?.interruptRaised(vector: 0)
+            interruptSink?.interruptRaised(vector: Int(event.a))
         }
     }
 }

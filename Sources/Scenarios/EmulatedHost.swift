@@ -125,6 +125,7 @@ extension World {
             var napi = NAPIConfiguration()
             if c.napi.transmitQueues > 0 { napi.transmitQueues = c.napi.transmitQueues }
             napi.byteQueueLimits = c.napi.byteQueueLimit
+            napi.msix = c.napi.msix
             return try NAPIDriver(device: c.device, memory: c.memory, configuration: c.configuration, napi: napi,
                                   maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
         }

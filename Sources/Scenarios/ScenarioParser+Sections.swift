@@ -138,7 +138,7 @@ extension ScenarioParser {
 
         let driver = try fields?["driver"]?.mapping(allowed: [
             "kind", "mode", "order", "interrupts", "mtu", "packet-size", "register-buffers", "watchdog",
-            "budget", "tx-queues", "bql",
+            "budget", "tx-queues", "bql", "vectors",
         ])
         let mode = try driver?["mode"]?.choice(DriverMode.self) ?? .zeroCopy
         let order = try driver?["order"]?.choice(TransmitOrder.self) ?? .destinationMajor
@@ -174,6 +174,7 @@ extension ScenarioParser {
         napi.budget = Int(try driver?["budget"]?.integer(in: 1...65_536) ?? 64)
         napi.transmitQueues = Int(try driver?["tx-queues"]?.integer(in: 0...8) ?? 0)
         napi.byteQueueLimit = try driver?["bql"]?.bool() ?? true
+        napi.msix = try (driver?["vectors"]?.choice(InterruptVectors.self) ?? .legacy) == .msix
         return (kind, napi)
     }
 
@@ -277,7 +278,7 @@ extension ScenarioParser {
             if let driverNode = fields["driver"] {
                 guard receiver.kind == .host else { throw driverNode.error("a driver runs receivers of kind host only") }
                 (receiver.driverKind, receiver.napi) = try decodeDriverKind(
-                    try driverNode.mapping(allowed: ["kind", "budget", "tx-queues", "bql"]))
+                    try driverNode.mapping(allowed: ["kind", "budget", "tx-queues", "bql", "vectors"]))
             }
             if let socketsNode = fields["sockets"] {
                 guard receiver.kind == .host else { throw socketsNode.error("sockets are bound on receivers of kind host") }

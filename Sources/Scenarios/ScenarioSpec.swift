@@ -78,6 +78,9 @@ public struct NAPISpec: Hashable, Sendable {
     public var transmitQueues = 0
     /// Bound the bytes outstanding on each transmit ring with a dynamic byte queue limit (Linux BQL).
     public var byteQueueLimit = true
+    /// Interrupt vectors (`driver.vectors`): `legacy` (false, the default) one vector with ICR/IMS; `msix` (true)
+    /// one vector per queue pair plus one for the other causes (datasheet §6.3).
+    public var msix = false
     public init() {}
 }
 
@@ -87,6 +90,14 @@ public enum TransmitOrder: String, Hashable, Sendable, CaseIterable {
     case destinationMajor = "destination-major"
     /// One packet per destination in turn (B35).
     case interleaved
+}
+
+/// How the NAPI-style driver takes the device's interrupts (`driver.vectors`, datasheet §6).
+public enum InterruptVectors: String, Hashable, Sendable, CaseIterable {
+    /// One vector: ICR, IMS and IMC, the legacy causes and delays.
+    case legacy
+    /// MSI-X: a vector per queue pair and one for the other causes, each with its own mask and EITR.
+    case msix
 }
 
 /// When the driver asks for an interrupt.
