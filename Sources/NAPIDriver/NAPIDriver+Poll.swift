@@ -224,7 +224,8 @@ extension NAPIDriver {
     /// lost or late interrupt should have reported; reclaims every packet before `TDH` on queues with work (a
     /// report point there without `DD` lost its write-back); counts a hang when a queue with work moved neither
     /// `TDH` nor its reclaim point since the previous run; posts waiting writes; cleans the receive ring unless a
-    /// poll is scheduled (the poll owns it then).
+    /// poll is scheduled (the poll owns it then); in MSI-X mode, unmasks every vector with no poll scheduled
+    /// (``reenableIdleVectors(_:)``).
     public func watchdog() -> DriverReceipt {
         var r = DriverReceipt()
         stats.watchdogChecks += 1
@@ -258,6 +259,7 @@ extension NAPIDriver {
         finishBatch(&r)
         if !napiScheduled { _ = receive(budget: Int.max, &r) }
         reportCompletions()
+        if napi.msix { reenableIdleVectors(&r) }
         return r
     }
 }

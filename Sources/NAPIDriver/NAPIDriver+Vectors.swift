@@ -66,6 +66,14 @@ extension NAPIDriver {
         return r
     }
 
+    /// Watchdog, MSI-X mode: a message the host never got left its vector auto-masked (EIAM) with no poll to
+    /// unmask it, so the watchdog writes EIMS for every vector with no poll scheduled; a cause pending in EICR then
+    /// interrupts at once (datasheet §6.3 rule 5). Vectors that are enabled stay as they are.
+    func reenableIdleVectors(_ r: inout DriverReceipt) {
+        let all: UInt32 = (1 << UInt32(rings.count + 1)) - 1
+        write(.eims, all & ~vectorsScheduled, &r)
+    }
+
     /// One softirq round over the scheduled vectors (Linux `net_rx_action`): each cleans its own transmit queue;
     /// writes that waited for room are posted; vector 1 also takes at most `budget` received frames. A vector that
     /// finished under its budget is unmasked with EIMS (its own bit); one at budget stays scheduled and asks for

@@ -58,6 +58,37 @@ struct MSIXTests {
         #expect(InterruptCause(rawValue: bench.read(.icr)) == .txQueueEmpty)
     }
 
+    @Test("a frame on RX queue 0 mapped to vector 5 sends on vector 5 when legacy sends on 0; RXT0 stays out of ICR")
+    func receiveToVector() throws {
+        // RX queue 0's entry is IVAR(0) bits 7:0. A lone 1,000-byte frame at 3 µs: RXT0 goes to vector 5 at the
+        // instant the same frame interrupts on vector 0 in legacy mode (its landing, datasheet §11.2).
+        let frame = ReceivePathTests.udpFrame(length: 1000, tag: 1)
+        let legacy = try Bench()
+        let legacyRing = try RxRingDriver(bench: legacy, ringSize: 2)
+        legacyRing.program(tail: 1)
+        Script(simulator: legacy.simulator).at(.microseconds(3)) { legacy.deliver(frame) }
+        legacy.run()
+        #expect(legacy.interrupts.vectors == [0])
+
+        let bench = try Bench()
+        let rx = try RxRingDriver(bench: bench, ringSize: 2)
+        rx.program(tail: 1, mask: [])
+        bench.write(.gpie, GeneralInterruptEnable.msixMode.rawValue)
+        bench.write(.eims, NICRegister.msixVectorMask)
+        let (register, shift) = NICRegister.ivarEntry(queue: 0, transmit: false)
+        #expect(register == .ivar(0) && shift == 0)
+        bench.write(register, (5 | Self.valid) << shift)
+        bench.write(.ivarMisc, (0 | Self.valid) << 8)
+        let script = Script(simulator: bench.simulator)
+        script.at(.microseconds(3)) { bench.deliver(frame) }
+        bench.run()
+        #expect(bench.interrupts.vectors == [5])
+        #expect(bench.interrupts.times == legacy.interrupts.times)
+        #expect(bench.read(.eicr) == 1 << 5)
+        #expect(bench.read(.icr) == 0)
+        #expect(try rx.buffer(0, count: frame.count) == frame)
+    }
+
     @Test("IVAR: an entry without its valid bit sends nothing and sets no EICR bit; DD is still written")
     func invalidEntry() throws {
         // TX queue 0's entry (IVAR(0) bits 15:8) names vector 1 without bit 7: the completion reaches no vector.
