@@ -1,7 +1,8 @@
 import NICInterface
 import SimCore
 
-/// The MSI-X registers and per-vector state (datasheet §6.3), as the I210 and 82576 have them.
+/// The MSI-X registers and per-vector state (datasheet §6.3), as the I210 and 82576 have them. Fixed-size storage:
+/// a NIC allocates nothing for it (the allocation thresholds of Scripts/check-allocations.sh count per run).
 struct ExtendedInterruptState {
     /// GPIE as written (only ``GeneralInterruptEnable/stored`` bits).
     var control = GeneralInterruptEnable()
@@ -11,13 +12,13 @@ struct ExtendedInterruptState {
     var autoClear: UInt32 = 0
     var autoMask: UInt32 = 0
     /// IVAR(0) … IVAR(3) and IVAR_MISC, entry bits only.
-    var allocation = [UInt32](repeating: 0, count: NICRegister.maximumQueues / 2)
+    var allocation = InlineArray<4, UInt32>(repeating: 0)
     var miscAllocation: UInt32 = 0
     /// EITR(n) as written (bits 14:2) and the vector's moderator: the minimum interval only.
-    var throttle = [UInt32](repeating: 0, count: NICRegister.msixVectors)
-    var moderators = [InterruptModerator](repeating: InterruptModerator(), count: NICRegister.msixVectors)
+    var throttle = InlineArray<16, UInt32>(repeating: 0)
+    var moderators = InlineArray<16, InterruptModerator>(repeating: InterruptModerator())
     /// Causes routed to each vector since its last message, for the per-cause interrupt counters (§9).
-    var routed = [InterruptCause](repeating: [], count: NICRegister.msixVectors)
+    var routed = InlineArray<16, InterruptCause>(repeating: [])
 
     var enabled: Bool { control.contains(.msixMode) }
 

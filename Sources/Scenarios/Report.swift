@@ -454,7 +454,7 @@ extension World {
             pageWalks: d.pageWalks, pagesPinned: d.pagesPinned,
             dmaBytesRead: dma.counters.bytesRead, dmaBytesWritten: dma.counters.bytesWritten,
             interrupts: n.interrupts,
-            interruptsByVector: host.counters.interruptsByVector.count > 1 ? host.counters.interruptsByVector : nil,
+            interruptsByVector: host.counters.interruptsByVector.isEmpty ? nil : host.counters.interruptsByVector,
             doorbells: d.doorbells, descriptorsWritten: d.descriptorsWritten,
             ringFullStalls: d.ringFullStalls, framesTransmitted: n.framesTransmitted,
             octetsTransmitted: n.octetsTransmitted, writes: host.counters.writes,
