@@ -119,6 +119,10 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var autoMask = InterruptCause()
     var extendedControl = ExtendedControl()
     var launchControl: UInt32 = 0
+    /// The device clock (datasheet §10.1) and, per TX queue, the instant a held launch-time fetch is due to wake
+    /// (``SimTime/never`` when none is scheduled).
+    var clock: DeviceClock
+    var launchFetchWake: [SimTime]
     var multiQueueReceive: UInt32 = 0
     var moderationRegisters = ModerationRegisters()
     // Clear-on-read statistics registers.
@@ -182,6 +186,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         case receiveLanded = 6
         case moderationDeadline = 7
         case delayedInterrupt = 8
+        case launchFetch = 9
     }
 
     /// Creates a NIC attached to host memory through `dma` and registers it with the simulator.
@@ -196,6 +201,9 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         self.dma = dma
         self.txQueues = (0..<configuration.transmitQueues).map { TxQueue(index: $0, configuration: configuration) }
         self.rxQueues = (0..<configuration.receiveQueues).map { RxQueue(index: $0) }
+        self.clock = DeviceClock(offsetNanoseconds: configuration.clockOffsetNanoseconds,
+                                 driftPPB: configuration.clockDriftPartsPerBillion)
+        self.launchFetchWake = Array(repeating: .never, count: configuration.transmitQueues)
         self.descriptorScratch = [UInt8](repeating: 0, count: configuration.descriptorCacheSize * TxDescriptor.size)
         self.staging = [UInt8](repeating: 0, count: configuration.maxSegmentationBytes)
         self.wireMemo = SerializationMemo(bitsPerSecond: configuration.lineRate)
@@ -217,6 +225,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         }
         if let value = readPolicyRegister(offset) { return value }
         if let value = readStatistics(offset) { return value }
+        if let value = readClockRegister(offset) { return value }
         switch offset {
         case .ctrl: return 0
         case .ral: return receiveAddressLow
@@ -288,6 +297,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             if !writePolicyRegister(offset, value) { refuse() }
             return
         }
+        if writeClockRegister(offset, value) { return }
         switch offset {
         case .ral: receiveAddressLow = value
         case .rah: receiveAddressHigh = value
@@ -315,7 +325,9 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             transmitControl = TransmitControl(rawValue: value)
             pumpTransmit()
         case .rctl: receiveControl = ReceiveControl(rawValue: value)
-        case .ltctl: launchControl = value & 1
+        case .ltctl:
+            launchControl = value & LaunchTimeControl.stored.rawValue
+            pumpTransmit()
         case .mrqc: multiQueueReceive = value & 1
         default: refuse()
         }
@@ -362,6 +374,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         autoMask = []
         extendedControl = []
         launchControl = 0
+        resetClockRegisters()
         multiQueueReceive = 0
         moderationRegisters = ModerationRegisters()
         moderation = ModerationState()
@@ -423,6 +436,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             moderationDeadline()
         case .delayedInterrupt:
             interruptSink?.interruptRaised(vector: 0)
+        case .launchFetch:
+            launchFetchWoke(queue: Int(event.a & 0xFF))
         }
     }
 }
