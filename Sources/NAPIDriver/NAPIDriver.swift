@@ -34,6 +34,11 @@ public final class NAPIDriver: NetworkDriver {
     let iommu: IOMMU?
     let maxFrameBytes: Int
     weak var delegate: (any DriverDelegate)?
+    /// The host's clock (set by whoever builds the machine), which launch times are given in: the driver reads the
+    /// device clock against it to convert them (datasheet §10.4). Nil: device time is taken to be host time.
+    public var hostClock: (() -> SimTime)?
+    /// Readings of the device clock against the host clock.
+    var clockEstimate = DeviceClockEstimate()
 
     let rings: [TransmitRing]
     let receiveRing: ReceiveRing?

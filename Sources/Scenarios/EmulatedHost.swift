@@ -62,7 +62,9 @@ public final class EmulatedHost {
                       configuration: NICConfiguration(lineRate: server.link.rate, maxFrameBytes: maxFrame,
                                                       dmaReadLatency: .picoseconds(nicSpec.dmaLatency),
                                                       dmaBytesPerSecond: max(1, nicSpec.dmaBitsPerSecond / 8),
-                                                      txPacketBufferBytes: nicSpec.packetBufferBytes),
+                                                      txPacketBufferBytes: nicSpec.packetBufferBytes,
+                                                      clockOffsetNanoseconds: nicSpec.clockOffsetNanoseconds,
+                                                      clockDriftPartsPerBillion: nicSpec.clockDriftPPB),
                       dma: dma)
         self.nic = nic
         var driverConfiguration = DriverConfiguration(
@@ -120,13 +122,17 @@ extension World {
                                     maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
             driver.traceSimulator = c.simulator
             driver.traceName = "\(c.machine).driver"
+            // Strong, as the trace simulator is held: the cycle through the simulator is broken by its tearDown().
+            driver.hostClock = { [simulator = c.simulator] in simulator.now }
             return driver
         case .napi:
             var napi = NAPIConfiguration()
             if c.napi.transmitQueues > 0 { napi.transmitQueues = c.napi.transmitQueues }
             napi.byteQueueLimits = c.napi.byteQueueLimit
-            return try NAPIDriver(device: c.device, memory: c.memory, configuration: c.configuration, napi: napi,
-                                  maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
+            let driver = try NAPIDriver(device: c.device, memory: c.memory, configuration: c.configuration, napi: napi,
+                                        maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
+            driver.hostClock = { [simulator = c.simulator] in simulator.now }
+            return driver
         }
     }
 }
