@@ -59,7 +59,7 @@ struct DeviceClock {
         if e > Int128(Int64.max) - Int128(anchorVirtual) { return Int64.max }
         while e > 0 && advance(e - 1) >= target { e -= 1 }
         while advance(e) < target { e += 1 }
-        return anchorVirtual + Int64(e)
+        return e > Int128(Int64.max) - Int128(anchorVirtual) ? Int64.max : anchorVirtual + Int64(e)
     }
 
     /// Moves the anchor to `v` without changing the time (before the rate or the time changes).
