@@ -15,7 +15,7 @@ extension NAPIDriver {
     func deviceLaunchNanoseconds(forHost launch: SimTime, _ r: inout DriverReceipt) -> UInt64 {
         var picoseconds = Int128(launch.rawValue)
         if let hostClock {
-            let now = hostClock().rawValue
+            let now = hostClock.now.rawValue
             if clockEstimate.newestHost.map({ now - $0 >= Self.clockResyncInterval }) ?? true {
                 r.registerReads += 3
                 clockEstimate.add(host: now, device: DeviceClockReading(from: device).picoseconds)

@@ -13,7 +13,7 @@ extension Driver {
     func readDeviceClock() {
         guard let hostClock else { return }
         counters.registerReads += 3
-        clockEstimate.add(host: hostClock().rawValue, device: DeviceClockReading(from: device).picoseconds)
+        clockEstimate.add(host: hostClock.now.rawValue, device: DeviceClockReading(from: device).picoseconds)
     }
 
     /// The launch time to put in a context descriptor for host time `launch`: nanoseconds of device time (the
@@ -24,7 +24,7 @@ extension Driver {
     func deviceLaunchNanoseconds(forHost launch: SimTime) -> UInt64 {
         var picoseconds = Int128(launch.rawValue)
         if let hostClock {
-            let now = hostClock().rawValue
+            let now = hostClock.now.rawValue
             if clockEstimate.newestHost.map({ now - $0 >= Self.clockResyncInterval }) ?? true { readDeviceClock() }
             picoseconds = clockEstimate.devicePicoseconds(atHost: launch.rawValue) ?? picoseconds
         }

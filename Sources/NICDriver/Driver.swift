@@ -33,9 +33,11 @@ public final class Driver: NetworkDriver {
     public var traceSimulator: Simulator?
     /// The component name in traces.
     public var traceName = "driver"
-    /// The host's clock (set by whoever builds the machine), which launch times are given in: the driver reads the
-    /// device clock against it to convert them (datasheet §10.4). Nil: device time is taken to be host time.
-    public var hostClock: (() -> SimTime)?
+    /// The host's clock (set by whoever builds the machine): the driver reads only its ``SimCore/Simulator/now``,
+    /// the host time launch times are given in, against which it reads the device clock to convert them (datasheet
+    /// §10.4). Nil: device time is taken to be host time. Held strongly, as ``traceSimulator`` is (no closure: a
+    /// closure's context would be one more allocation per machine).
+    public var hostClock: Simulator?
     /// Readings of the device clock against the host clock.
     var clockEstimate = DeviceClockEstimate()
     let memory: PhysicalMemory

@@ -80,7 +80,7 @@ extension NIC {
     /// fetches look at their due times again.
     func clockChanged() {
         for q in txQueues.indices { retimeLaunches(queue: q) }
-        for q in launchFetchWake.indices { launchFetchWake[q] = .never }
+        for q in txQueues.indices { txQueues[q].launchFetchWake = .never }
         pumpTransmit()
     }
 
@@ -96,7 +96,6 @@ extension NIC {
         clock.pendingNanoseconds = 0
         clock.residueLatched = false
         clock.fetchDelta = 0xFFFF
-        for q in launchFetchWake.indices { launchFetchWake[q] = .never }
     }
 
     /// The launch time of a packet of queue `q` whose context carries `field`, in nanoseconds of device time
@@ -122,8 +121,8 @@ extension NIC {
         let due = virtualTime(atDeviceNanoseconds: launch - delta)
         guard due > simulator.now else { return true }
         // A time beyond the run's range is never due: the packet waits (for a clock change or a reset).
-        if due.rawValue < Int64.max && launchFetchWake[q] != due {
-            launchFetchWake[q] = due
+        if due.rawValue < Int64.max && txQueues[q].launchFetchWake != due {
+            txQueues[q].launchFetchWake = due
             simulator.schedule(at: due, target: id, kind: EventKind.launchFetch.rawValue, a: UInt64(q), b: generation)
         }
         return false
@@ -144,7 +143,7 @@ extension NIC {
 
     /// A launch-fetch wake-up (``EventKind/launchFetch``) fired for queue `q`.
     func launchFetchWoke(queue q: Int) {
-        if q < launchFetchWake.count && launchFetchWake[q] == simulator.now { launchFetchWake[q] = .never }
+        if q < txQueues.count && txQueues[q].launchFetchWake == simulator.now { txQueues[q].launchFetchWake = .never }
         pumpTransmit()
     }
 }

@@ -119,10 +119,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var autoMask = InterruptCause()
     var extendedControl = ExtendedControl()
     var launchControl: UInt32 = 0
-    /// The device clock (datasheet §10.1) and, per TX queue, the instant a held launch-time fetch is due to wake
-    /// (``SimTime/never`` when none is scheduled).
+    /// The device clock (datasheet §10.1).
     var clock: DeviceClock
-    var launchFetchWake: [SimTime]
     var multiQueueReceive: UInt32 = 0
     var moderationRegisters = ModerationRegisters()
     // Clear-on-read statistics registers.
@@ -203,7 +201,6 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         self.rxQueues = (0..<configuration.receiveQueues).map { RxQueue(index: $0) }
         self.clock = DeviceClock(offsetNanoseconds: configuration.clockOffsetNanoseconds,
                                  driftPPB: configuration.clockDriftPartsPerBillion)
-        self.launchFetchWake = Array(repeating: .never, count: configuration.transmitQueues)
         self.descriptorScratch = [UInt8](repeating: 0, count: configuration.descriptorCacheSize * TxDescriptor.size)
         self.staging = [UInt8](repeating: 0, count: configuration.maxSegmentationBytes)
         self.wireMemo = SerializationMemo(bitsPerSecond: configuration.lineRate)

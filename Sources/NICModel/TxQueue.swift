@@ -48,6 +48,8 @@ struct TxQueue: RingRegisters {
     var recordStart = 0
     var recordCount = 0
     var dropRestOfPacket = false
+    /// When a held launch-time fetch is due to wake (datasheet §10.3); ``SimTime/never`` when none is scheduled.
+    var launchFetchWake = SimTime.never
 
     init(index: Int, configuration: NICConfiguration) {
         self.index = index

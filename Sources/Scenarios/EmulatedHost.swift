@@ -122,8 +122,7 @@ extension World {
                                     maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
             driver.traceSimulator = c.simulator
             driver.traceName = "\(c.machine).driver"
-            // Strong, as the trace simulator is held: the cycle through the simulator is broken by its tearDown().
-            driver.hostClock = { [simulator = c.simulator] in simulator.now }
+            driver.hostClock = c.simulator
             return driver
         case .napi:
             var napi = NAPIConfiguration()
@@ -131,7 +130,7 @@ extension World {
             napi.byteQueueLimits = c.napi.byteQueueLimit
             let driver = try NAPIDriver(device: c.device, memory: c.memory, configuration: c.configuration, napi: napi,
                                         maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
-            driver.hostClock = { [simulator = c.simulator] in simulator.now }
+            driver.hostClock = c.simulator
             return driver
         }
     }
