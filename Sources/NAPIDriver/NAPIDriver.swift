@@ -34,6 +34,13 @@ public final class NAPIDriver: NetworkDriver {
     let iommu: IOMMU?
     let maxFrameBytes: Int
     weak var delegate: (any DriverDelegate)?
+    /// The host's clock (set by whoever builds the machine): the driver reads only its ``SimCore/Simulator/now``,
+    /// the host time launch times are given in, against which it reads the device clock to convert them (datasheet
+    /// §10.4). Nil: device time is taken to be host time. Held strongly (the simulator's `tearDown()` breaks the
+    /// cycle).
+    public var hostClock: Simulator?
+    /// Readings of the device clock against the host clock.
+    var clockEstimate = DeviceClockEstimate()
 
     let rings: [TransmitRing]
     let receiveRing: ReceiveRing?

@@ -177,6 +177,13 @@ extension NIC {
         if problems.isEmpty, let context {
             if let s = validate(context, length: length) { segments = s } else { problems.insert(.formatError) }
         }
+        // A launch time holds the fetch until launch − FETCHTIME_DELTA (datasheet §10.3).
+        var launch: UInt64?
+        if problems.isEmpty, let context, context.flags.contains(.launchTime) {
+            let t = launchDeviceNanoseconds(queue: q, field: context.launchTimeNanoseconds)
+            guard launchFetchAllowed(queue: q, launch: t) else { return false }
+            launch = t
+        }
         if problems.isEmpty {
             guard txQueues[q].recordsFree >= segments else { return false }
             guard bufferedBytes == 0 || bufferedBytes + length <= configuration.txPacketBufferBytes else { return false }
@@ -191,9 +198,9 @@ extension NIC {
         record.descriptorCount = UInt32(end)
         record.reportStatus = reportStatus
         record.delayable = delayable
-        if let context, context.flags.contains(.launchTime) {
-            let ns = context.launchTimeNanoseconds
-            record.launchTime = ns > UInt64(Int64.max / 1_000) ? Int64.max : Int64(ns) * 1_000
+        if let launch {
+            record.launchDevice = launch
+            record.launchTime = launchVirtualPicoseconds(launch)
         }
         guard problems.isEmpty else {
             txQueues[q].consumeCached(end)

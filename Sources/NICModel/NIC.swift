@@ -119,6 +119,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var autoMask = InterruptCause()
     var extendedControl = ExtendedControl()
     var launchControl: UInt32 = 0
+    /// The device clock (datasheet §10.1).
+    var clock: DeviceClock
     var multiQueueReceive: UInt32 = 0
     var moderationRegisters = ModerationRegisters()
     // Clear-on-read statistics registers.
@@ -184,6 +186,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         case receiveLanded = 6
         case moderationDeadline = 7
         case delayedInterrupt = 8
+        case launchFetch = 9
     }
 
     /// Creates a NIC attached to host memory through `dma` and registers it with the simulator.
@@ -198,6 +201,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         self.dma = dma
         self.txQueues = (0..<configuration.transmitQueues).map { TxQueue(index: $0, configuration: configuration) }
         self.rxQueues = (0..<configuration.receiveQueues).map { RxQueue(index: $0) }
+        self.clock = DeviceClock(offsetNanoseconds: configuration.clockOffsetNanoseconds,
+                                 driftPPB: configuration.clockDriftPartsPerBillion)
         self.descriptorScratch = [UInt8](repeating: 0, count: configuration.descriptorCacheSize * TxDescriptor.size)
         self.staging = [UInt8](repeating: 0, count: configuration.maxSegmentationBytes)
         self.wireMemo = SerializationMemo(bitsPerSecond: configuration.lineRate)
@@ -220,6 +225,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         if let value = readPolicyRegister(offset) { return value }
         if let value = readStatistics(offset) { return value }
         if let value = readExtendedInterrupt(offset) { return value }
+        if let value = readClockRegister(offset) { return value }
         switch offset {
         case .ctrl: return 0
         case .ral: return receiveAddressLow
@@ -292,6 +298,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             return
         }
         if writeExtendedInterrupt(offset, value) { return }
+        if writeClockRegister(offset, value) { return }
         switch offset {
         case .ral: receiveAddressLow = value
         case .rah: receiveAddressHigh = value
@@ -319,7 +326,9 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             transmitControl = TransmitControl(rawValue: value)
             pumpTransmit()
         case .rctl: receiveControl = ReceiveControl(rawValue: value)
-        case .ltctl: launchControl = value & 1
+        case .ltctl:
+            launchControl = value & LaunchTimeControl.stored.rawValue
+            pumpTransmit()
         case .mrqc: multiQueueReceive = value & 1
         default: refuse()
         }
@@ -366,6 +375,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         autoMask = []
         extendedControl = []
         launchControl = 0
+        resetClockRegisters()
         multiQueueReceive = 0
         moderationRegisters = ModerationRegisters()
         moderation = ModerationState()
@@ -428,6 +438,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             moderationDeadline()
         case .delayedInterrupt:
             interruptSink?.interruptRaised(vector: Int(event.a))
+        case .launchFetch:
+            launchFetchWoke(queue: Int(event.a & 0xFF))
         }
     }
 }

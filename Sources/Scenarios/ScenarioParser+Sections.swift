@@ -81,7 +81,7 @@ extension ScenarioParser {
             ?? 256 * mebibyte
 
         let nic = try fields?["nic"]?.mapping(allowed: [
-            "tx-ring", "rx-ring", "segmentation", "dma", "packet-buffer", "moderation", "iommu",
+            "tx-ring", "rx-ring", "segmentation", "dma", "packet-buffer", "moderation", "iommu", "clock",
         ])
         var txRing: Int64 = 1024
         if let ring = nic?["tx-ring"] {
@@ -121,6 +121,7 @@ extension ScenarioParser {
             iommu.missLatency = try m["miss-latency"]?.duration(in: 0...oneSecond, bounds: "0 to 1s") ?? iommu.missLatency
             nicSpec.iommu = iommu
         }
+        if let node = nic?["clock"] { (nicSpec.clockOffsetNanoseconds, nicSpec.clockDriftPPB) = try node.deviceClock() }
         if let m = try nic?["moderation"]?.mapping(allowed: [
             "interval", "tx-delay", "tx-absolute", "tx-frames", "rx-delay", "rx-absolute", "rx-frames",
         ]) {

@@ -408,6 +408,10 @@ public struct NICSpec: Hashable, Sendable {
     public var rxFrames = 0
     /// An IOMMU between the NIC and memory; nil for none.
     public var iommu: IOMMUSpec?
+    /// The device clock at virtual time 0 (nanoseconds) and its oscillator's error in parts per billion
+    /// (`nic.clock`, datasheet §10.1).
+    public var clockOffsetNanoseconds: UInt64 = 0
+    public var clockDriftPPB: Int64 = 0
     public init() {}
 }
 
