@@ -34,6 +34,10 @@ public struct HostCounters: Hashable, Sendable {
     /// Interrupt messages that arrived while a handler run for their vector waited for the core, and were merged
     /// into that run.
     public var interruptsMerged: UInt64 = 0
+    /// Interrupt messages that reached the host, by vector (index = vector; merged ones included), once one came
+    /// on a vector other than 0; empty while every message came on vector 0 (a legacy device allocates nothing for
+    /// it). Grows to the highest vector seen.
+    public var interruptsByVector: [UInt64] = []
     /// Multi-destination writes accepted.
     public var writes: UInt64 = 0
     /// Writes refused before anything was sent.
@@ -211,6 +215,8 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
     var lastRunReceipt = DriverReceipt()
     /// Per interrupt vector: a handler run is scheduled and has not started.
     var interruptWaiting = [false]
+    /// Messages on vector 0 before ``HostCounters/interruptsByVector`` was needed.
+    var vectorZeroMessages: UInt64 = 0
     /// Reused per call: the messages of a write and the driver entries made from them (no allocation per call once
     /// they have grown to the largest write).
     var messageScratch: [OutMessage] = []
@@ -510,6 +516,16 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
     /// once per message): the handler that runs sees every cause the device has set by then.
     public func interruptRaised(vector: Int) {
         let v = max(0, vector)
+        if v == 0 && counters.interruptsByVector.isEmpty {
+            vectorZeroMessages += 1
+        } else {
+            if v >= counters.interruptsByVector.count {
+                let first = counters.interruptsByVector.isEmpty
+                counters.interruptsByVector += Array(repeating: 0, count: v + 1 - counters.interruptsByVector.count)
+                if first { counters.interruptsByVector[0] = vectorZeroMessages }
+            }
+            counters.interruptsByVector[v] += 1
+        }
         if v < interruptWaiting.count && interruptWaiting[v] {
             counters.interruptsMerged += 1
             return

@@ -259,7 +259,7 @@ extension Lab {
         numbers: [
             Number("spread", "rx1 first to last arrival", variant: "immediate os-queue", .receiver("rx1", .arrivalSpreadPs), 76_752_000),
             Number("spreadr", "rx1 first to last arrival", variant: "range os-queue", .receiver("rx1", .arrivalSpreadPs), 899_790_000),
-            Number("spreadl", "rx1 first to last arrival", variant: "range launch-time", .receiver("rx1", .arrivalSpreadPs), 885_960_804),
+            Number("spreadl", "rx1 first to last arrival", variant: "range launch-time", .receiver("rx1", .arrivalSpreadPs), 884_460_804),
             Number("peak", "peak switch port bytes", variant: "immediate os-queue", .switchPeak, 10_420),
             Number("peakr", "peak switch port bytes", variant: "range os-queue", .switchPeak, 1_042),
             Number("db", "doorbells", variant: "range os-queue", .host("server", .doorbells), 10),
@@ -283,7 +283,7 @@ extension Lab {
         answer: "Jitter at the box is made at the sender: a burst write delivers data up to an interval early, pacing delivers each datagram when it is due. Launch time gets the pacing without an interrupt per datagram (B2–B4 with A12–A15).",
         numbers: [
             Number("df", "largest MDI delay factor", variant: "multi-write launch-time", .setTopBoxes(.maxDelayFactorPs), 44_362_070_001),
-            Number("dfl", "largest MDI delay factor", variant: "aggregate launch-time", .setTopBoxes(.maxDelayFactorPs), 5_327_882_877),
+            Number("dfl", "largest MDI delay factor", variant: "aggregate launch-time", .setTopBoxes(.maxDelayFactorPs), 5_329_382_877),
             Number("dfo", "largest MDI delay factor", variant: "aggregate os-queue", .setTopBoxes(.maxDelayFactorPs), 5_264_210_000),
             Number("peak", "peak switch port bytes", variant: "multi-write launch-time", .switchPeak, 16_296),
             Number("peakl", "peak switch port bytes", variant: "aggregate launch-time", .switchPeak, 1_358),

@@ -13,6 +13,7 @@ extension NAPIDriver {
     public func interrupt(vector: Int) -> DriverReceipt {
         var r = DriverReceipt()
         interrupts += 1
+        if napi.msix { return vectorInterrupt(vector, &r) }
         let causes = InterruptCause(rawValue: read(.icr, &r))
         if causes.contains(.rxOverrun) { receiveOverruns += 1 }
         guard !causes.isEmpty else {
@@ -33,6 +34,7 @@ extension NAPIDriver {
     public func poll(budget: Int) -> DriverReceipt {
         var r = DriverReceipt()
         polls += 1
+        if napi.msix { return pollVectors(budget: budget, &r) }
         cleanTransmit(&r)
         postPending(&r)
         finishBatch(&r)
@@ -64,29 +66,32 @@ extension NAPIDriver {
     @discardableResult
     func cleanTransmit(_ r: inout DriverReceipt) -> Bool {
         var any = false
-        for ring in rings {
-            var bytes = 0
-            if let address = ring.headWriteBack {
-                // Head write-back: every packet before the head the device wrote is done (datasheet §4.5).
-                let head: UInt32
-                do throws(MemoryFault) { head = try memory.readUInt32LE(address) } catch {
-                    internalFaults += 1
-                    continue
-                }
-                bytes = reclaim(ring, before: Int(head) & ring.mask, &r)
-            }
-            while ring.headWriteBack == nil && ring.reportHead < ring.reportTail {
-                let packet = ring.reportPacket[ring.reportHead & ring.mask]
-                let last = (Int(ring.packetEnd[packet & ring.mask]) - 1) & ring.mask
-                guard status(ring, last).contains(.descriptorDone) else { break }
-                bytes += reclaim(ring, through: packet, &r)
-            }
-            if bytes > 0 {
-                any = true
-                completed(ring, bytes: bytes)
-            }
-        }
+        for ring in rings where cleanTransmit(ring, &r) { any = true }
         return any
+    }
+
+    /// Reclaims one queue as ``cleanTransmit(_:)`` does every queue; returns whether anything was reclaimed.
+    @discardableResult
+    func cleanTransmit(_ ring: TransmitRing, _ r: inout DriverReceipt) -> Bool {
+        var bytes = 0
+        if let address = ring.headWriteBack {
+            // Head write-back: every packet before the head the device wrote is done (datasheet §4.5).
+            let head: UInt32
+            do throws(MemoryFault) { head = try memory.readUInt32LE(address) } catch {
+                internalFaults += 1
+                return false
+            }
+            bytes = reclaim(ring, before: Int(head) & ring.mask, &r)
+        }
+        while ring.headWriteBack == nil && ring.reportHead < ring.reportTail {
+            let packet = ring.reportPacket[ring.reportHead & ring.mask]
+            let last = (Int(ring.packetEnd[packet & ring.mask]) - 1) & ring.mask
+            guard status(ring, last).contains(.descriptorDone) else { break }
+            bytes += reclaim(ring, through: packet, &r)
+        }
+        guard bytes > 0 else { return false }
+        completed(ring, bytes: bytes)
+        return true
     }
 
     func status(_ ring: TransmitRing, _ index: Int) -> TxStatus {
@@ -241,7 +246,8 @@ extension NAPIDriver {
     /// lost or late interrupt should have reported; reclaims every packet before `TDH` on queues with work (a
     /// report point there without `DD` lost its write-back); counts a hang when a queue with work moved neither
     /// `TDH` nor its reclaim point since the previous run; posts waiting writes; cleans the receive ring unless a
-    /// poll is scheduled (the poll owns it then).
+    /// poll is scheduled (the poll owns it then); in MSI-X mode, unmasks every vector with no poll scheduled
+    /// (``reenableIdleVectors(_:)``).
     public func watchdog() -> DriverReceipt {
         var r = DriverReceipt()
         stats.watchdogChecks += 1
@@ -276,6 +282,7 @@ extension NAPIDriver {
         finishBatch(&r)
         if !napiScheduled { _ = receive(budget: Int.max, &r) }
         reportCompletions()
+        if napi.msix { reenableIdleVectors(&r) }
         return r
     }
 }

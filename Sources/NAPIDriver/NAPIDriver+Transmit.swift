@@ -237,7 +237,7 @@ extension NAPIDriver {
             var nanoseconds: UInt64 = 0
             if let launch {
                 flags.insert(.launchTime)
-                nanoseconds = UInt64(max(0, launch.rawValue / 1_000))
+                nanoseconds = deviceLaunchNanoseconds(forHost: launch, &r)
             }
             let c = TxContextDescriptor(launchTimeNanoseconds: nanoseconds, headerLength: UInt8(header),
                                         ipOffset: UInt8(template.ipHeaderOffset),

@@ -34,6 +34,13 @@ public final class NAPIDriver: NetworkDriver {
     let iommu: IOMMU?
     let maxFrameBytes: Int
     weak var delegate: (any DriverDelegate)?
+    /// The host's clock (set by whoever builds the machine): the driver reads only its ``SimCore/Simulator/now``,
+    /// the host time launch times are given in, against which it reads the device clock to convert them (datasheet
+    /// §10.4). Nil: device time is taken to be host time. Held strongly (the simulator's `tearDown()` breaks the
+    /// cycle).
+    public var hostClock: Simulator?
+    /// Readings of the device clock against the host clock.
+    var clockEstimate = DeviceClockEstimate()
 
     let rings: [TransmitRing]
     let receiveRing: ReceiveRing?
@@ -78,6 +85,10 @@ public final class NAPIDriver: NetworkDriver {
 
     // NAPI state.
     var napiScheduled = false
+    /// MSI-X: the vectors whose NAPI instance is scheduled (bit v), and whether a poll the OS will run was asked
+    /// for and has not run yet.
+    var vectorsScheduled: UInt32 = 0
+    var pollRequested = false
     var kickPending = false
     var setupReceipt = DriverReceipt()
 
@@ -308,7 +319,11 @@ public final class NAPIDriver: NetworkDriver {
             write(.mrqc, 0, &r)
             write(.rctl, ReceiveControl.enable.rawValue, &r)
         }
-        write(.ims, Self.enabledCauses.rawValue, &r)
+        if napi.msix {
+            setUpVectors(&r)
+        } else {
+            write(.ims, Self.enabledCauses.rawValue, &r)
+        }
         return r
     }
 

@@ -33,6 +33,13 @@ public final class Driver: NetworkDriver {
     public var traceSimulator: Simulator?
     /// The component name in traces.
     public var traceName = "driver"
+    /// The host's clock (set by whoever builds the machine): the driver reads only its ``SimCore/Simulator/now``,
+    /// the host time launch times are given in, against which it reads the device clock to convert them (datasheet
+    /// §10.4). Nil: device time is taken to be host time. Held strongly, as ``traceSimulator`` is (no closure: a
+    /// closure's context would be one more allocation per machine).
+    public var hostClock: Simulator?
+    /// Readings of the device clock against the host clock.
+    var clockEstimate = DeviceClockEstimate()
     let memory: PhysicalMemory
     /// The IOMMU between the device and memory, if any: the driver maps what the device may reach (IOVA = PA).
     let iommu: IOMMU?
@@ -622,7 +629,7 @@ public final class Driver: NetworkDriver {
                     // With a context descriptor the NIC takes checksums from its flags, not from IC.
                     flags.formUnion([.launchTime, .udpChecksum])
                     // Launch times are whole nanoseconds of device time, rounded up so a frame never leaves early.
-                    nanoseconds = UInt64(max(0, (launch.rawValue + 999) / 1_000))
+                    nanoseconds = deviceLaunchNanoseconds(forHost: launch)
                 }
                 var context = TxContextDescriptor(launchTimeNanoseconds: nanoseconds, headerLength: UInt8(headerLength),
                                                   ipOffset: UInt8(templates[destination].ipHeaderOffset),

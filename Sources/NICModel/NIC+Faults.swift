@@ -123,7 +123,7 @@ extension NIC {
 
     /// Hands an interrupt message to the host, unless an active interrupt-line fault loses or delays it. The first
     /// active fault whose trigger picks the message decides; later ones do not see it.
-    func deliverInterrupt() {
+    func deliverInterrupt(vector: Int) {
         if activeInterruptFaults > 0 {
             for i in interruptFaults.indices where interruptFaults[i].isActive {
                 guard interruptFaults[i].trigger.fires() else { continue }
@@ -133,11 +133,12 @@ extension NIC {
                 case .delay(let delay):
                     _counters.interruptsDelayed += 1
                     interruptFaults[i].addedDelay = interruptFaults[i].addedDelay + delay
-                    simulator.schedule(after: delay, target: id, kind: EventKind.delayedInterrupt.rawValue, b: generation)
+                    simulator.schedule(after: delay, target: id, kind: EventKind.delayedInterrupt.rawValue,
+                                       a: UInt64(vector), b: generation)
                 }
                 return
             }
         }
-        interruptSink?.interruptRaised(vector: 0)
+        interruptSink?.interruptRaised(vector: vector)
     }
 }

@@ -46,8 +46,13 @@ extension NIC {
 
     /// Raises `cause`: a cause on no path goes to ICR at once; a cause on a path is held until that path's
     /// moderator makes its interrupt owed (datasheet §6.1). IMS decides only whether a message goes: the interrupt is
-    /// asserted while ICR & IMS is non-zero.
-    func signal(_ cause: InterruptCause, path: InterruptPath, delayable: Bool) {
+    /// asserted while ICR & IMS is non-zero. In MSI-X mode the causes go to vectors instead (§6.3); `queue` names
+    /// the queue of a transmit or receive report.
+    func signal(_ cause: InterruptCause, path: InterruptPath, delayable: Bool, queue: Int = -1) {
+        if msix.enabled {
+            signalExtended(cause, path: path, queue: queue)
+            return
+        }
         let now = simulator.now
         if path == .other {
             interruptCause.formUnion(cause)
@@ -82,6 +87,10 @@ extension NIC {
     func maskSet(_ enabled: InterruptCause) {
         interruptMask.formUnion(enabled)
         guard !enabled.isDisjoint(with: interruptCause) else { return }
+        if msix.enabled {
+            raiseOther()
+            return
+        }
         forwardToVector(simulator.now)
         scheduleModeration()
     }
@@ -99,7 +108,7 @@ extension NIC {
     }
 
     func flushModeration(_ path: InterruptPath) {
-        guard path != .other else { return }
+        guard path != .other, !msix.enabled else { return }
         let now = simulator.now
         let p = path.rawValue
         if let t = moderation.paths[p].flush(at: now), t <= now, !moderation.forwarded[p] { owe(p, now) }
@@ -128,7 +137,7 @@ extension NIC {
             if simulator.tracer != nil {
                 simulator.trace(name, "interrupt", [("causes", .address(UInt64(interruptCause.rawValue)))])
             }
-            deliverInterrupt()
+            deliverInterrupt(vector: 0)
         }
         for p in 0..<2 where moderation.forwarded[p] {
             moderation.forwarded[p] = false
@@ -142,6 +151,7 @@ extension NIC {
         moderation.scheduled = .never
         for p in 0..<2 where !moderation.forwarded[p] && moderation.paths[p].deadlineReached(at: now) { owe(p, now) }
         if moderation.vector.deadlineReached(at: now) { send(now) }
+        if msix.enabled { extendedModerationDeadline(now) }
         scheduleModeration()
     }
 
@@ -151,6 +161,7 @@ extension NIC {
         for p in 0..<2 where !moderation.forwarded[p] {
             if let t = moderation.paths[p].nextDeadline { next = min(next, t) }
         }
+        if msix.enabled { next = min(next, extendedNextDeadline) }
         guard next < moderation.scheduled else { return }
         moderation.scheduled = next
         simulator.schedule(at: max(next, simulator.now), target: id, kind: EventKind.moderationDeadline.rawValue,

@@ -157,6 +157,6 @@ extension NIC {
             statReceivedPackets &+= 1
             statReceivedOctets &+= UInt64(length)
         }
-        signal(.rxTimer, path: .receive, delayable: true)
+        signal(.rxTimer, path: .receive, delayable: true, queue: q)
     }
 }

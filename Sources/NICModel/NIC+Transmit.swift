@@ -179,6 +179,13 @@ extension NIC {
         if problems.isEmpty, let context {
             if let s = validate(context, length: length) { segments = s } else { problems.insert(.formatError) }
         }
+        // A launch time holds the fetch until launch − FETCHTIME_DELTA (datasheet §10.3).
+        var launch: UInt64?
+        if problems.isEmpty, let context, context.flags.contains(.launchTime) {
+            let t = launchDeviceNanoseconds(queue: q, field: context.launchTimeNanoseconds)
+            guard launchFetchAllowed(queue: q, launch: t) else { return false }
+            launch = t
+        }
         if problems.isEmpty {
             guard txQueues[q].recordsFree >= segments else { return false }
             guard bufferedBytes == 0 || bufferedBytes + length <= configuration.txPacketBufferBytes else { return false }
@@ -194,9 +201,9 @@ extension NIC {
         record.reportStatus = reportStatus || reportSent
         record.delayable = delayable
         record.completesOnWire = reportSent
-        if let context, context.flags.contains(.launchTime) {
-            let ns = context.launchTimeNanoseconds
-            record.launchTime = ns > UInt64(Int64.max / 1_000) ? Int64.max : Int64(ns) * 1_000
+        if let launch {
+            record.launchDevice = launch
+            record.launchTime = launchVirtualPicoseconds(launch)
             // Done when the MAC sends or drops it, so that a late drop can still be reported (datasheet §4.5).
             record.completesOnWire = true
         }
@@ -517,7 +524,7 @@ extension NIC {
         // Masked causes stay in ICR without stopping the completion from being delayed.
         let onlyDelayable = report.cause.intersection(interruptMask) == .txDescriptorWritten && report.delayable
         signal(report.cause, path: report.cause.contains(.txDescriptorWritten) ? .transmit : .other,
-               delayable: onlyDelayable)
+               delayable: onlyDelayable, queue: q)
     }
 
     /// The causes completions earned, and whether every write-back among them came from an `IDE` packet.
@@ -609,6 +616,16 @@ extension NIC {
         return any
     }
 
+    /// In MSI-X mode: writes back what the transmit queues IVAR maps to vector `v` hold; true when something was
+    /// written (a `TXDW` for that vector).
+    func flushWriteBacks(vector v: Int) -> Bool {
+        var any = false
+        for q in txQueues.indices where txQueues[q].heldCount > 0 && msix.queueVector(q, transmit: true) == v {
+            if flushWriteBacks(queue: q) { any = true }
+        }
+        return any
+    }
+
     func writeStatus(_ status: TxStatus, queue q: Int, descriptor index: UInt32) {
         let address = txQueues[q].ringBase &+ UInt64(index) &* UInt64(TxDescriptor.size) &+ UInt64(TxDescriptor.statusOffset)
         do throws(MemoryFault) {
@@ -642,7 +659,7 @@ extension NIC {
                 >> NICRegister.QueueOffset.writeBackThresholdShift
             if txQueues[q].heldCount > 0 && txQueues[q].heldCount >= Int(txQueues[q].writeBackThreshold) {
                 let delayable = txQueues[q].heldDelayable
-                if flushWriteBacks(queue: q) { signal(.txDescriptorWritten, path: .transmit, delayable: delayable) }
+                if flushWriteBacks(queue: q) { signal(.txDescriptorWritten, path: .transmit, delayable: delayable, queue: q) }
             }
             return false
         case NICRegister.QueueOffset.headWriteBackLow:

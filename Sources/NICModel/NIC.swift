@@ -121,6 +121,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var autoMask = InterruptCause()
     var extendedControl = ExtendedControl()
     var launchControl: UInt32 = 0
+    /// The device clock (datasheet §10.1).
+    var clock: DeviceClock
     var multiQueueReceive: UInt32 = 0
     var moderationRegisters = ModerationRegisters()
     // Clear-on-read statistics registers.
@@ -160,6 +162,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var descriptorScratch: [UInt8]
     var staging: [UInt8]
     var moderation = ModerationState()
+    /// GPIE, EICR, EIMS, EIAC, EIAM, EITR, IVAR and the vectors' moderators (datasheet §6.3).
+    var msix = ExtendedInterruptState()
     // Match-action table and the frames it makes.
     var receiveAddressLow: UInt32 = 0
     var receiveAddressHigh: UInt32 = 0
@@ -184,6 +188,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         case receiveLanded = 6
         case moderationDeadline = 7
         case delayedInterrupt = 8
+        case launchFetch = 9
     }
 
     /// Creates a NIC attached to host memory through `dma` and registers it with the simulator.
@@ -198,6 +203,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         self.dma = dma
         self.txQueues = (0..<configuration.transmitQueues).map { TxQueue(index: $0, configuration: configuration) }
         self.rxQueues = (0..<configuration.receiveQueues).map { RxQueue(index: $0) }
+        self.clock = DeviceClock(offsetNanoseconds: configuration.clockOffsetNanoseconds,
+                                 driftPPB: configuration.clockDriftPartsPerBillion)
         self.descriptorScratch = [UInt8](repeating: 0, count: configuration.descriptorCacheSize * TxDescriptor.size)
         self.staging = [UInt8](repeating: 0, count: configuration.maxSegmentationBytes)
         self.wireMemo = SerializationMemo(bitsPerSecond: configuration.lineRate)
@@ -225,6 +232,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         }
         if let value = readPolicyRegister(offset) { return value }
         if let value = readStatistics(offset) { return value }
+        if let value = readExtendedInterrupt(offset) { return value }
+        if let value = readClockRegister(offset) { return value }
         switch offset {
         case .ctrl: return 0
         case .ral: return receiveAddressLow
@@ -297,6 +306,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             if !writePolicyRegister(offset, value) { refuse() }
             return
         }
+        if writeExtendedInterrupt(offset, value) { return }
+        if writeClockRegister(offset, value) { return }
         switch offset {
         case .ral: receiveAddressLow = value
         case .rah: receiveAddressHigh = value
@@ -324,7 +335,9 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             transmitControl = TransmitControl(rawValue: value)
             pumpTransmit()
         case .rctl: receiveControl = ReceiveControl(rawValue: value)
-        case .ltctl: launchControl = value & 1
+        case .ltctl:
+            launchControl = value & LaunchTimeControl.stored.rawValue
+            pumpTransmit()
         case .mrqc: multiQueueReceive = value & 1
         default: refuse()
         }
@@ -378,9 +391,11 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         autoMask = []
         extendedControl = []
         launchControl = 0
+        resetClockRegisters()
         multiQueueReceive = 0
         moderationRegisters = ModerationRegisters()
         moderation = ModerationState()
+        msix = ExtendedInterruptState()
         dmaFreeAt = .zero
         fetchSlotScheduled = false
         bufferedBytes = 0
@@ -440,7 +455,9 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         case .moderationDeadline:
             moderationDeadline()
         case .delayedInterrupt:
-            interruptSink?.interruptRaised(vector: 0)
+            interruptSink?.interruptRaised(vector: Int(event.a))
+        case .launchFetch:
+            launchFetchWoke(queue: Int(event.a & 0xFF))
         }
     }
 }

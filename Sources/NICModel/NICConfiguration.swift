@@ -31,11 +31,20 @@ public struct NICConfiguration: Hashable, Sendable {
     public var maxSegmentationBytes: Int
     /// Most segments one packet may be cut into. Default 128, Linux UDP GSO's limit since 2023 (REFERENCE.md).
     public var maxSegments: Int
+    /// The device clock's time at virtual time 0, in nanoseconds (datasheet §10.1). Default 0: device time starts
+    /// with the run, as revision 2's did.
+    public var clockOffsetNanoseconds: UInt64
+    /// The device oscillator's frequency error, parts per billion (positive: fast). Default 0, an ideal
+    /// oscillator, so that device time is virtual time unless a scenario says otherwise (a modelling choice; a
+    /// real crystal is off by some tens of ppm, Ethernet's transmit clocks being allowed ±100 ppm [U]). The model
+    /// keeps it within ±1,000 ppm.
+    public var clockDriftPartsPerBillion: Int64
 
     public init(lineRate: Int64 = 10_000_000_000, maxFrameBytes: Int = 1514,
                 dmaReadLatency: SimDuration = .nanoseconds(500), dmaBytesPerSecond: Int64 = 3_938_000_000,
                 txPacketBufferBytes: Int = 16 * 1024, transmitQueues: Int = 4, receiveQueues: Int = 4,
-                descriptorCacheSize: Int = 64, maxSegmentationBytes: Int = 65_535 + 14, maxSegments: Int = 128) {
+                descriptorCacheSize: Int = 64, maxSegmentationBytes: Int = 65_535 + 14, maxSegments: Int = 128,
+                clockOffsetNanoseconds: UInt64 = 0, clockDriftPartsPerBillion: Int64 = 0) {
         self.lineRate = lineRate
         self.maxFrameBytes = maxFrameBytes
         self.dmaReadLatency = dmaReadLatency
@@ -46,5 +55,8 @@ public struct NICConfiguration: Hashable, Sendable {
         self.descriptorCacheSize = descriptorCacheSize
         self.maxSegmentationBytes = maxSegmentationBytes
         self.maxSegments = maxSegments
+        self.clockOffsetNanoseconds = clockOffsetNanoseconds
+        // The clock's arithmetic needs a positive rate: the drift is kept within ±1,000 ppm.
+        self.clockDriftPartsPerBillion = min(max(clockDriftPartsPerBillion, -1_000_000), 1_000_000)
     }
 }

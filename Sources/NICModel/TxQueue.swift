@@ -8,6 +8,8 @@ struct TxFrameRecord {
     var length = 0
     /// Picoseconds; `Int64.min` when the frame has no launch time.
     var launchTime = Int64.min
+    /// The launch time in nanoseconds of device time (datasheet §10); meaningful when ``launchTime`` is set.
+    var launchDevice: UInt64 = 0
     var ready = false
     /// The last frame of its packet: completing it writes the packet back.
     var completesPacket = false
@@ -52,6 +54,8 @@ struct TxQueue: RingRegisters {
     /// only for the wire; they are always a prefix of the records.
     var completedRecords = 0
     var dropRestOfPacket = false
+    /// When a held launch-time fetch is due to wake (datasheet §10.3); ``SimTime/never`` when none is scheduled.
+    var launchFetchWake = SimTime.never
 
     // Write-back (datasheet §4.5): TXDCTL.WTHRESH and the head write-back address TDWBAL/TDWBAH.
     var writeBackThreshold: UInt32 = 0
@@ -183,6 +187,11 @@ struct TxQueue: RingRegisters {
             records[k].ready = true
             if records[k].completesPacket { return }
         }
+    }
+
+    /// Lets `body` change every fetched frame in place, oldest first.
+    mutating func forEachRecord(_ body: (inout TxFrameRecord) -> Void) {
+        for i in 0..<recordCount { body(&records[Self.wrap(recordStart, i, records.count)]) }
     }
 
     /// Releases every frame the queue holds (reset).

@@ -62,7 +62,9 @@ public final class EmulatedHost {
                       configuration: NICConfiguration(lineRate: server.link.rate, maxFrameBytes: maxFrame,
                                                       dmaReadLatency: .picoseconds(nicSpec.dmaLatency),
                                                       dmaBytesPerSecond: max(1, nicSpec.dmaBitsPerSecond / 8),
-                                                      txPacketBufferBytes: nicSpec.packetBufferBytes),
+                                                      txPacketBufferBytes: nicSpec.packetBufferBytes,
+                                                      clockOffsetNanoseconds: nicSpec.clockOffsetNanoseconds,
+                                                      clockDriftPartsPerBillion: nicSpec.clockDriftPPB),
                       dma: dma)
         self.nic = nic
         var driverConfiguration = DriverConfiguration(
@@ -121,14 +123,18 @@ extension World {
                                     maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
             driver.traceSimulator = c.simulator
             driver.traceName = "\(c.machine).driver"
+            driver.hostClock = c.simulator
             return driver
         case .napi:
             var napi = NAPIConfiguration()
             if c.napi.transmitQueues > 0 { napi.transmitQueues = c.napi.transmitQueues }
             napi.byteQueueLimits = c.napi.byteQueueLimit
             napi.headWriteBack = c.napi.headWriteBack
-            return try NAPIDriver(device: c.device, memory: c.memory, configuration: c.configuration, napi: napi,
-                                  maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
+            napi.msix = c.napi.msix
+            let driver = try NAPIDriver(device: c.device, memory: c.memory, configuration: c.configuration, napi: napi,
+                                        maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
+            driver.hostClock = c.simulator
+            return driver
         }
     }
 }

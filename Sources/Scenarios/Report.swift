@@ -155,6 +155,9 @@ public struct Report: Codable, Hashable, Sendable {
         public var dmaBytesRead: UInt64
         public var dmaBytesWritten: UInt64
         public var interrupts: UInt64
+        /// Interrupt messages that reached the host by vector (index = vector), when some came on a vector other
+        /// than 0 (MSI-X, datasheet §6.3); absent otherwise.
+        public var interruptsByVector: [UInt64]?
         public var doorbells: UInt64
         public var descriptorsWritten: UInt64
         public var ringFullStalls: UInt64
@@ -450,7 +453,9 @@ extension World {
             translationHits: d.translationHits, translationMisses: d.translationMisses,
             pageWalks: d.pageWalks, pagesPinned: d.pagesPinned,
             dmaBytesRead: dma.counters.bytesRead, dmaBytesWritten: dma.counters.bytesWritten,
-            interrupts: n.interrupts, doorbells: d.doorbells, descriptorsWritten: d.descriptorsWritten,
+            interrupts: n.interrupts,
+            interruptsByVector: host.counters.interruptsByVector.isEmpty ? nil : host.counters.interruptsByVector,
+            doorbells: d.doorbells, descriptorsWritten: d.descriptorsWritten,
             ringFullStalls: d.ringFullStalls, framesTransmitted: n.framesTransmitted,
             octetsTransmitted: n.octetsTransmitted, writes: host.counters.writes,
             writesCompleted: host.counters.writesCompleted,
@@ -557,7 +562,7 @@ extension Report {
                 ["NIC frames received", "\(h.nic.framesReceived)"],
                 ["IOTLB hits / misses", "\(h.nic.iotlbHits) / \(h.nic.iotlbMisses)"],
                 ["NIC receive drops (no buffer)", "\(h.nic.rxDroppedNoBuffer)"],
-            ]
+            ] + (h.interruptsByVector.map { [["interrupts by vector", $0.map(String.init).joined(separator: " ")]] } ?? [])
             let driverRows = [["driver", h.driver.kind]] + (h.driver.kind == "reference" ? [] : [["polls", "\(h.driver.polls)"]])
                 + h.driver.figures.map { ["driver: \($0.name)", "\($0.value)"] }
             out += table(["counter", "value"], driverRows + rows + Report.faultRows(h.faults))

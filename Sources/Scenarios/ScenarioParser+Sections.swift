@@ -81,7 +81,7 @@ extension ScenarioParser {
             ?? 256 * mebibyte
 
         let nic = try fields?["nic"]?.mapping(allowed: [
-            "tx-ring", "rx-ring", "segmentation", "dma", "packet-buffer", "moderation", "iommu",
+            "tx-ring", "rx-ring", "segmentation", "dma", "packet-buffer", "moderation", "iommu", "clock",
         ])
         var txRing: Int64 = 1024
         if let ring = nic?["tx-ring"] {
@@ -121,6 +121,7 @@ extension ScenarioParser {
             iommu.missLatency = try m["miss-latency"]?.duration(in: 0...oneSecond, bounds: "0 to 1s") ?? iommu.missLatency
             nicSpec.iommu = iommu
         }
+        if let node = nic?["clock"] { (nicSpec.clockOffsetNanoseconds, nicSpec.clockDriftPPB) = try node.deviceClock() }
         if let m = try nic?["moderation"]?.mapping(allowed: [
             "interval", "tx-delay", "tx-absolute", "tx-frames", "rx-delay", "rx-absolute", "rx-frames",
         ]) {
@@ -138,7 +139,7 @@ extension ScenarioParser {
 
         let driver = try fields?["driver"]?.mapping(allowed: [
             "kind", "mode", "order", "interrupts", "mtu", "packet-size", "register-buffers", "watchdog",
-            "budget", "tx-queues", "bql", "report-sent", "head-write-back",
+            "budget", "tx-queues", "bql", "vectors", "report-sent", "head-write-back",
         ])
         let mode = try driver?["mode"]?.choice(DriverMode.self) ?? .zeroCopy
         let order = try driver?["order"]?.choice(TransmitOrder.self) ?? .destinationMajor
@@ -176,6 +177,7 @@ extension ScenarioParser {
         napi.transmitQueues = Int(try driver?["tx-queues"]?.integer(in: 0...8) ?? 0)
         napi.byteQueueLimit = try driver?["bql"]?.bool() ?? true
         napi.headWriteBack = try driver?["head-write-back"]?.bool() ?? false
+        napi.msix = try (driver?["vectors"]?.choice(InterruptVectors.self) ?? .legacy) == .msix
         return (kind, napi)
     }
 
@@ -279,7 +281,7 @@ extension ScenarioParser {
             if let driverNode = fields["driver"] {
                 guard receiver.kind == .host else { throw driverNode.error("a driver runs receivers of kind host only") }
                 (receiver.driverKind, receiver.napi) = try decodeDriverKind(
-                    try driverNode.mapping(allowed: ["kind", "budget", "tx-queues", "bql", "head-write-back"]))
+                    try driverNode.mapping(allowed: ["kind", "budget", "tx-queues", "bql", "vectors", "head-write-back"]))
             }
             if let socketsNode = fields["sockets"] {
                 guard receiver.kind == .host else { throw socketsNode.error("sockets are bound on receivers of kind host") }

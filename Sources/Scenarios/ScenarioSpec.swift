@@ -79,6 +79,9 @@ public struct NAPISpec: Hashable, Sendable {
     public var transmitQueues = 0
     /// Bound the bytes outstanding on each transmit ring with a dynamic byte queue limit (Linux BQL).
     public var byteQueueLimit = true
+    /// Interrupt vectors (`driver.vectors`): `legacy` (false, the default) one vector with ICR/IMS; `msix` (true)
+    /// one vector per queue pair plus one for the other causes (datasheet §6.3).
+    public var msix = false
     /// Reclaim from the head the device writes to host memory (TDWBAL, datasheet §4.5) instead of `DD`.
     public var headWriteBack = false
     public init() {}
@@ -90,6 +93,14 @@ public enum TransmitOrder: String, Hashable, Sendable, CaseIterable {
     case destinationMajor = "destination-major"
     /// One packet per destination in turn (B35).
     case interleaved
+}
+
+/// How the NAPI-style driver takes the device's interrupts (`driver.vectors`, datasheet §6).
+public enum InterruptVectors: String, Hashable, Sendable, CaseIterable {
+    /// One vector: ICR, IMS and IMC, the legacy causes and delays.
+    case legacy
+    /// MSI-X: a vector per queue pair and one for the other causes, each with its own mask and EITR.
+    case msix
 }
 
 /// When the driver asks for an interrupt.
@@ -403,6 +414,10 @@ public struct NICSpec: Hashable, Sendable {
     public var rxFrames = 0
     /// An IOMMU between the NIC and memory; nil for none.
     public var iommu: IOMMUSpec?
+    /// The device clock at virtual time 0 (nanoseconds) and its oscillator's error in parts per billion
+    /// (`nic.clock`, datasheet §10.1).
+    public var clockOffsetNanoseconds: UInt64 = 0
+    public var clockDriftPPB: Int64 = 0
     public init() {}
 }
 

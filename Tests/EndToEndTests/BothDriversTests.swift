@@ -10,10 +10,14 @@ struct BothDriversTests {
     static let files: [String] = Fingerprints.shippedScenarios(root: packageRoot.path)
 
     /// Runs `file` with the server's driver (and every `host` receiver's) set to `kind`.
-    static func run(_ file: String, kind: DriverKind) throws -> Report {
+    static func run(_ file: String, kind: DriverKind, msix: Bool = false) throws -> Report {
         var spec = try ScenarioParser.parse(contentsOf: packageRoot.appendingPathComponent(file).path)
         spec.server.driverKind = kind
-        for i in spec.receivers.indices { spec.receivers[i].driverKind = kind }
+        spec.server.napi.msix = msix
+        for i in spec.receivers.indices {
+            spec.receivers[i].driverKind = kind
+            spec.receivers[i].napi.msix = msix
+        }
         let world = try World(spec: spec)
         return world.report(outcome: world.run())
     }
@@ -30,6 +34,24 @@ struct BothDriversTests {
             #expect(n.intact == true, "\(file): \(n.name) not intact with the NAPI driver")
             #expect(n.digest == r.digest && n.payloadBytes == r.payloadBytes && n.datagrams == r.datagrams,
                     "\(file): \(n.name) got other bytes with the NAPI driver")
+        }
+    }
+
+    /// The NAPI driver with per-queue vectors (datasheet §6.3) delivers the same bytes as with one legacy vector,
+    /// and its messages come on queue vectors (vector 0 is the other causes').
+    @Test("the NAPI driver in MSI-X mode delivers what it delivers with one vector", arguments: files)
+    func msixSameBytes(file: String) throws {
+        let legacy = try Self.run(file, kind: .napi)
+        let msix = try Self.run(file, kind: .napi, msix: true)
+        #expect(msix.driverFault == nil, "\(msix.driverFault ?? "")")
+        for (l, m) in zip(legacy.receivers, msix.receivers) where l.intact == true {
+            #expect(m.intact == true, "\(file): \(m.name) not intact in MSI-X mode")
+            #expect(m.digest == l.digest && m.payloadBytes == l.payloadBytes && m.datagrams == l.datagrams,
+                    "\(file): \(m.name) got other bytes in MSI-X mode")
+        }
+        if let server = msix.hosts.first, server.faults.interruptsHandled > 0 {
+            let byVector = try #require(server.interruptsByVector, "\(file): no interrupts by vector")
+            #expect(byVector.dropFirst().reduce(0, +) > 0, "\(file): no message on a queue vector")
         }
     }
 

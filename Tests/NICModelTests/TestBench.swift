@@ -32,6 +32,8 @@ final class FirstBitRecorder: FrameObserver {
 final class InterruptRecorder: InterruptSink {
     let simulator: Simulator
     private(set) var times: [SimTime] = []
+    /// The vector of each message, in the order of ``times``.
+    private(set) var vectors: [Int] = []
     /// Runs synchronously inside each interrupt message (a driver that touches the device from its handler).
     var onInterrupt: (() -> Void)?
 
@@ -39,6 +41,7 @@ final class InterruptRecorder: InterruptSink {
 
     func interruptRaised(vector: Int) {
         times.append(simulator.now)
+        vectors.append(vector)
         onInterrupt?()
     }
 

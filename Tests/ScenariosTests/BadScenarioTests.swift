@@ -167,6 +167,22 @@ struct BadScenarioTests {
             text: "server: { mac: 01:00:5e:00:00:01 }\nreceivers: [{ name: rx1 }]\n",
             line: 1, message: "server.mac: expected a unicast MAC address"),
         BadScenario(
+            name: "clock drift out of range",
+            text: "server:\n  nic: { clock: { drift-ppm: 1000.5 } }\nreceivers: [{ name: rx1 }]\n",
+            line: 2, message: "server.nic.clock.drift-ppm: expected a number of ppm from -1000 to 1000"),
+        BadScenario(
+            name: "clock drift with four decimals",
+            text: "server:\n  nic: { clock: { drift-ppm: 0.0001 } }\nreceivers: [{ name: rx1 }]\n",
+            line: 2, message: "with at most three decimals, like 12.5, got \"0.0001\""),
+        BadScenario(
+            name: "clock offset negative",
+            text: "server:\n  nic:\n    clock: { offset-ns: -5 }\nreceivers: [{ name: rx1 }]\n",
+            line: 3, message: "server.nic.clock.offset-ns: expected an integer from 0 to 4000000000000000000, got \"-5\" (negative)"),
+        BadScenario(
+            name: "clock unknown key",
+            text: "server:\n  nic: { clock: { skew: 1 } }\nreceivers: [{ name: rx1 }]\n",
+            line: 2, message: "unknown key \"skew\""),
+        BadScenario(
             name: "control character",
             text: "receivers:\n  - name: rx\u{07}one\n",
             line: 2, message: "invalid YAML: control characters are not allowed (U+0007)"),

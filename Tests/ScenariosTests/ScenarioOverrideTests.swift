@@ -24,6 +24,9 @@ struct ScenarioOverrideTests {
         let spec = try Self.parse(["server.driver.order=interleaved", "network.switch.port-buffer=32KiB"])
         #expect(spec.server.order == .interleaved)
         #expect(spec.network.portBufferBytes == 32 * 1024)
+        #expect(!spec.server.napi.msix)
+        #expect(try Self.parse(["server.driver.vectors=msix"]).server.napi.msix)
+        #expect(try !Self.parse(["server.driver.vectors=legacy"]).server.napi.msix)
     }
 
     @Test("a decimal key indexes a list item")
@@ -41,6 +44,7 @@ struct ScenarioOverrideTests {
             ("writes.entries.x.size=1", "lies under a value that is not a mapping"),
             ("writes.entries.0.size.big=1", "lies under a value that is not a mapping"),
             ("policies.0.placement=gpu", "policies[0].placement"),
+            ("server.driver.vectors=msi", "server.driver.vectors"),
           ])
     func errors(override: String, message: String) {
         do {
