@@ -143,8 +143,8 @@ extension Lab {
             Number("pwitr", "interrupts", variant: "per-write 50us", .host("server", .interrupts), 10),
             Number("ppcpd", "cycles per datagram", variant: "per-packet 0", .host("server", .cyclesPerDatagram), 4_975),
             Number("pwcpd", "cycles per datagram", variant: "per-write 0", .host("server", .cyclesPerDatagram), 1_553),
-            Number("ppc", "mean write completion", variant: "per-packet 0", .host("server", .meanWriteCompletionPs), 78_386_624),
-            Number("ppitrc", "mean write completion", variant: "per-packet 50us", .host("server", .meanWriteCompletionPs), 124_139_424),
+            Number("ppc", "mean write completion", variant: "per-packet 0", .host("server", .meanWriteCompletionPs), 78_442_490),
+            Number("ppitrc", "mean write completion", variant: "per-packet 50us", .host("server", .meanWriteCompletionPs), 124_195_290),
         ])
 
     static let napiVersusPerWrite = Lab(
@@ -163,16 +163,16 @@ extension Lab {
         answer: "Masking during a poll removes the interrupts of completions that arrive while the driver is already working (about a third here under light load, half under heavy load), and the poll completes writes sooner. It does not beat asking for fewer interrupts in the first place (report status once per write, B7), which a transmit-only host can do; NAPI's byte queue limit even adds report points while it learns the ring's size. NAPI's budget matters most for receive work under load, where it keeps the CPU in polls.",
         numbers: [
             Number("rpp", "interrupts", variant: "reference per-packet 20us", .host("server", .interrupts), 480),
-            Number("npp", "interrupts", variant: "napi per-packet 1ms", .host("server", .interrupts), 299),
-            Number("npph", "interrupts", variant: "napi per-packet 20us", .host("server", .interrupts), 257),
+            Number("npp", "interrupts", variant: "napi per-packet 1ms", .host("server", .interrupts), 304),
+            Number("npph", "interrupts", variant: "napi per-packet 20us", .host("server", .interrupts), 255),
             Number("polls", "polls", variant: "napi per-packet 20us", .host("server", .polls), 199),
             Number("rppc", "interrupt cycles", variant: "reference per-packet 20us", .cycles("server", category: "interrupt"), 871_500),
             Number("nppc", "interrupt cycles", variant: "napi per-packet 20us", .cycles("server", category: "interrupt"), 815_900),
             Number("rpw", "interrupts", variant: "reference per-write 1ms", .host("server", .interrupts), 20),
             Number("npw", "interrupts", variant: "napi per-write 1ms", .host("server", .interrupts), 46),
             Number("npwh", "interrupts", variant: "napi per-write 20us", .host("server", .interrupts), 174),
-            Number("rc", "mean write completion", variant: "reference per-packet 1ms", .host("server", .meanWriteCompletionPs), 42_604_195),
-            Number("nc", "mean write completion", variant: "napi per-packet 1ms", .host("server", .meanWriteCompletionPs), 36_280_826),
+            Number("rc", "mean write completion", variant: "reference per-packet 1ms", .host("server", .meanWriteCompletionPs), 42_660_061),
+            Number("nc", "mean write completion", variant: "napi per-packet 1ms", .host("server", .meanWriteCompletionPs), 36_656_477),
         ])
 
     static let interleaving = Lab(
@@ -283,7 +283,7 @@ extension Lab {
         numbers: [
             Number("spread", "rx1 first to last arrival", variant: "immediate os-queue", .receiver("rx1", .arrivalSpreadPs), 76_752_000),
             Number("spreadr", "rx1 first to last arrival", variant: "range os-queue", .receiver("rx1", .arrivalSpreadPs), 899_790_000),
-            Number("spreadl", "rx1 first to last arrival", variant: "range launch-time", .receiver("rx1", .arrivalSpreadPs), 884_460_804),
+            Number("spreadl", "rx1 first to last arrival", variant: "range launch-time", .receiver("rx1", .arrivalSpreadPs), 884_425_254),
             Number("peak", "peak switch port bytes", variant: "immediate os-queue", .switchPeak, 10_420),
             Number("peakr", "peak switch port bytes", variant: "range os-queue", .switchPeak, 1_042),
             Number("db", "doorbells", variant: "range os-queue", .host("server", .doorbells), 10),
@@ -307,7 +307,7 @@ extension Lab {
         answer: "Jitter at the box is made at the sender: a burst write delivers data up to an interval early, pacing delivers each datagram when it is due. Launch time gets the pacing without an interrupt per datagram (B2–B4 with A12–A15).",
         numbers: [
             Number("df", "largest MDI delay factor", variant: "multi-write launch-time", .setTopBoxes(.maxDelayFactorPs), 44_362_070_001),
-            Number("dfl", "largest MDI delay factor", variant: "aggregate launch-time", .setTopBoxes(.maxDelayFactorPs), 5_329_382_877),
+            Number("dfl", "largest MDI delay factor", variant: "aggregate launch-time", .setTopBoxes(.maxDelayFactorPs), 5_329_433_664),
             Number("dfo", "largest MDI delay factor", variant: "aggregate os-queue", .setTopBoxes(.maxDelayFactorPs), 5_264_210_000),
             Number("peak", "peak switch port bytes", variant: "multi-write launch-time", .switchPeak, 16_296),
             Number("peakl", "peak switch port bytes", variant: "aggregate launch-time", .switchPeak, 1_358),

@@ -47,10 +47,11 @@ struct ModerationThroughNICTests {
     static let length = 100
 
     /// Doorbell to last bit of a lone 100-byte packet on an idle NIC (datasheet timing model): two DMA round trips,
-    /// one descriptor and the buffer across the bus, then preamble + frame + FCS on the wire.
+    /// one descriptor and the buffer across the bus, each in one completion TLP of 20 overhead bytes (16 + 20 and
+    /// 100 + 20 link bytes), then preamble + frame + FCS on the wire.
     static func doorbellToLastBit(_ c: NICConfiguration) -> SimDuration {
-        c.dmaReadLatency * 2 + picoseconds(TxDescriptor.size, atPerSecond: c.dmaBytesPerSecond)
-            + picoseconds(length, atPerSecond: c.dmaBytesPerSecond)
+        c.dmaReadLatency * 2 + picoseconds(TxDescriptor.size + 20, atPerSecond: c.dmaBytesPerSecond)
+            + picoseconds(length + 20, atPerSecond: c.dmaBytesPerSecond)
             + picoseconds((EthernetFraming.preambleBytes + length + EthernetFraming.fcsBytes) * 8,
                           atPerSecond: c.lineRate)
     }
