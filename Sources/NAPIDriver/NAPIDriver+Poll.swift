@@ -130,11 +130,7 @@ extension NAPIDriver {
             }
             var i = ring.clean
             while i != end {
-                let page = ring.slotPage[i]
-                if page != .max {
-                    release(page: page, &r)
-                    ring.slotPage[i] = .max
-                }
+                unmapSlot(ring, i, &r)
                 r.descriptorsReclaimed += 1
                 i = (i + 1) & ring.mask
             }
@@ -169,7 +165,7 @@ extension NAPIDriver {
     func postReceiveBuffer(_ rx: ReceiveRing, _ i: Int) {
         let address = rx.descriptorAddress(i)
         do throws(MemoryFault) {
-            try memory.writeUInt64LE(address, rx.buffer(i).rawValue)
+            try memory.writeUInt64LE(address, rx.deviceBuffer(i))
             try memory.writeUInt64LE(address.advanced(by: 8), 0)
         } catch {
             internalFaults += 1

@@ -68,7 +68,16 @@ extension NIC {
         rxQueues[q].fillPointer = (rxQueues[q].fillPointer + UInt32(needed)) % rxQueues[q].ringCount
         // One read round trip for the descriptors, then the frame and the write-backs cross the bus. Writes go the
         // other way from reads on a PCIe link, so receive traffic does not contend with transmit fetches.
-        let transfer = busTime(bytes: length + needed * RxDescriptor.size * 2)
+        // TLPs (datasheet §5): the descriptor read's completions, one write per MPS of each buffer's share of the
+        // frame, one write per descriptor write-back; each adds its overhead bytes.
+        var tlps = configuration.dataTLPs(needed * RxDescriptor.size) + needed
+        var rest = length
+        while rest > 0 {
+            let chunk = min(bufferSize, rest)
+            tlps += configuration.dataTLPs(chunk)
+            rest -= chunk
+        }
+        let transfer = busTime(bytes: length + needed * RxDescriptor.size * 2 + tlps * configuration.tlpOverheadBytes)
         let landing = simulator.now + configuration.dmaReadLatency + transfer + dma.takeAddedLatency()
         simulator.schedule(at: landing, target: id, kind: EventKind.receiveLanded.rawValue,
                            a: UInt64(frame.rawValue) | UInt64(q) << 32 | UInt64(needed) << 40

@@ -70,7 +70,8 @@ extension NIC {
         }
         _counters.descriptorsFetched += UInt64(n)
         _counters.descriptorBatches += 1
-        let transfer = descriptorBusMemo.duration(bits: Int64(n * TxDescriptor.size) * 8)
+        // One read of 16·n bytes: its completions, each with its TLP overhead, cross the bus (datasheet §5).
+        let transfer = descriptorBusMemo.duration(bits: Int64(configuration.linkBytes(n * TxDescriptor.size)) * 8)
         dmaFreeAt = simulator.now + transfer
         // IOTLB misses (when an IOMMU sits in the path) lengthen this transfer's round trip.
         simulator.schedule(after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency(), target: id,
@@ -220,6 +221,8 @@ extension NIC {
         // Gather the buffers: straight into a frame, or into the staging area for segmentation.
         let frames = simulator.frames
         var gathered = 0
+        // Link bytes of the buffers' reads: each buffer is one read, its completions MPS-sized TLPs (datasheet §5).
+        var linkBytes = 0
         var frame = FrameHandle(rawValue: 0)
         if !segmenting { frame = frames.allocate() }
         for i in dataStart..<end {
@@ -239,6 +242,7 @@ extension NIC {
                 break
             }
             gathered += count
+            linkBytes += configuration.linkBytes(count)
         }
         if problems.isEmpty && !segmenting {
             frames.setLength(length, of: frame)
@@ -270,7 +274,7 @@ extension NIC {
             txQueues[q].append(record)
             bufferedBytes += record.length
         }
-        let transfer = packetBusMemo.duration(bits: Int64(length) * 8)
+        let transfer = packetBusMemo.duration(bits: Int64(linkBytes) * 8)
         dmaFreeAt = simulator.now + transfer
         if simulator.tracer != nil {
             simulator.trace(name, "dma-read", [

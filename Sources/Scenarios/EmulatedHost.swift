@@ -17,6 +17,9 @@ public struct DriverContext {
     public let memory: PhysicalMemory
     /// The IOMMU between the device and memory, when the scenario has one: the driver maps what the device reaches.
     public let iommu: IOMMU?
+    /// The DMA mapping API for ``iommu`` (IOVA allocator, strict or deferred invalidation with the flush timer on
+    /// the run's clock), nil without an IOMMU: a driver maps through it.
+    public let mapper: DMAMapper?
     /// The settings every driver honours.
     public let configuration: DriverConfiguration
     /// Largest Ethernet frame the NIC sends (MTU plus the Ethernet header), in bytes.
@@ -58,6 +61,10 @@ public final class EmulatedHost {
         }
         let dma = DMAEngine(memory: memory, iommu: iommu)
         self.dma = dma
+        let mapper = iommu.map { iommu in
+            DMAMapper(iommu: iommu, invalidation: nicSpec.iommu?.invalidation ?? .deferred, simulator: simulator,
+                      name: "\(server.name).iommu.flush-queue")
+        }
         let nic = NIC(simulator: simulator, name: "\(server.name).nic",
                       configuration: NICConfiguration(lineRate: server.link.rate, maxFrameBytes: maxFrame,
                                                       dmaReadLatency: .picoseconds(nicSpec.dmaLatency),
@@ -84,7 +91,7 @@ public final class EmulatedHost {
             receiveRingSize: nicSpec.rxRingSize)
         driverConfiguration.watchdogInterval = .picoseconds(server.watchdog)
         driverConfiguration.reportPacketSent = server.reportPacketSent
-        let context = DriverContext(machine: server.name, device: nic, memory: memory, iommu: iommu,
+        let context = DriverContext(machine: server.name, device: nic, memory: memory, iommu: iommu, mapper: mapper,
                                     configuration: driverConfiguration, maxFrameBytes: maxFrame,
                                     kind: server.driverKind, napi: server.napi, simulator: simulator)
         do {
@@ -120,7 +127,7 @@ extension World {
         switch c.kind {
         case .reference:
             let driver = try Driver(device: c.device, memory: c.memory, configuration: c.configuration,
-                                    maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
+                                    maxFrameBytes: c.maxFrameBytes, iommu: c.iommu, mapper: c.mapper)
             driver.traceSimulator = c.simulator
             driver.traceName = "\(c.machine).driver"
             driver.hostClock = c.simulator
@@ -132,7 +139,7 @@ extension World {
             napi.headWriteBack = c.napi.headWriteBack
             napi.msix = c.napi.msix
             let driver = try NAPIDriver(device: c.device, memory: c.memory, configuration: c.configuration, napi: napi,
-                                        maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
+                                        maxFrameBytes: c.maxFrameBytes, iommu: c.iommu, mapper: c.mapper)
             driver.hostClock = c.simulator
             return driver
         }

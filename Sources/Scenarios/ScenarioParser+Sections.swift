@@ -1,3 +1,4 @@
+import HostMemory
 import Foundation
 import WireFormats
 
@@ -110,7 +111,7 @@ extension ScenarioParser {
             nicSpec.packetBufferBytes = Int(try buffer.size(in: 2 * kibibyte...16 * mebibyte, bounds: "2KiB to 16MiB"))
         }
         if let node = nic?["iommu"] {
-            let m = try node.mapping(allowed: ["iotlb", "policy", "miss-latency"])
+            let m = try node.mapping(allowed: ["iotlb", "policy", "miss-latency", "invalidation"])
             var iommu = IOMMUSpec()
             iommu.iotlbEntries = Int(try m["iotlb"]?.integer(in: 0...1_048_576) ?? 64)
             if let policy = m["policy"] {
@@ -119,6 +120,11 @@ extension ScenarioParser {
                 iommu.fifo = text == "fifo"
             }
             iommu.missLatency = try m["miss-latency"]?.duration(in: 0...oneSecond, bounds: "0 to 1s") ?? iommu.missLatency
+            if let mode = m["invalidation"] {
+                let text = try mode.name()
+                guard let parsed = DMAMapper.Invalidation(rawValue: text) else { throw mode.expected("strict or deferred") }
+                iommu.invalidation = parsed
+            }
             nicSpec.iommu = iommu
         }
         if let node = nic?["clock"] { (nicSpec.clockOffsetNanoseconds, nicSpec.clockDriftPPB) = try node.deviceClock() }

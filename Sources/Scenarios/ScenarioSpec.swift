@@ -1,3 +1,4 @@
+import HostMemory
 import WireFormats
 
 /// A scenario as read from a file and validated: every value typed, every name resolved, every default filled.
@@ -429,6 +430,9 @@ public struct IOMMUSpec: Hashable, Sendable {
     public var fifo = false
     /// Picoseconds one IOTLB miss adds.
     public var missLatency: Int64 = 128_000
+    /// When the driver's unmaps invalidate the IOTLB: at once (`strict`) or through the flush queue (`deferred`,
+    /// Linux's x86 default).
+    public var invalidation: DMAMapper.Invalidation = .deferred
     public init() {}
 }
 

@@ -56,6 +56,7 @@ final class Rig {
     let simulator: Simulator
     let memory: PhysicalMemory
     let iommu: IOMMU?
+    let mapper: DMAMapper?
     let dma: DMAEngine
     let nic: NIC
     let driver: NAPIDriver
@@ -65,14 +66,18 @@ final class Rig {
     let socket: Socket
 
     init(driver configuration: DriverConfiguration = DriverConfiguration(receiveRingSize: 0),
-         napi: NAPIConfiguration = NAPIConfiguration(), iommu: Bool = false, seed: UInt64 = 1) throws {
-        simulator = Simulator(seed: seed, maxFrameBytes: 1536)
+         napi: NAPIConfiguration = NAPIConfiguration(), iommu: Bool = false,
+         invalidation: DMAMapper.Invalidation = .deferred, seed: UInt64 = 1) throws {
+        let simulator = Simulator(seed: seed, maxFrameBytes: 1536)
+        self.simulator = simulator
         memory = PhysicalMemory(size: 256 << 20, seed: seed)
         self.iommu = iommu ? IOMMU() : nil
         dma = DMAEngine(memory: memory, iommu: self.iommu)
         nic = NIC(simulator: simulator, name: "nic", configuration: NICConfiguration(), dma: dma)
+        let mapper = self.iommu.map { DMAMapper(iommu: $0, invalidation: invalidation, simulator: simulator) }
+        self.mapper = mapper
         driver = try NAPIDriver(device: nic, memory: memory, configuration: configuration, napi: napi,
-                                maxFrameBytes: 1514, iommu: self.iommu)
+                                maxFrameBytes: 1514, mapper: mapper)
         host = Host(simulator: simulator, name: "server", mac: Rig.serverMAC, ip: Rig.serverIP, memory: memory,
                     driver: driver, configuration: HostConfiguration())
         nic.interruptSink = host

@@ -92,8 +92,9 @@ struct InterruptAssertionTests {
     @Test("a cause held by TIDV is not in ICR until the timer expires; then it is, with the interrupt")
     func heldCause() throws {
         // TIDV 10 = 10.24 µs. One 100-byte IDE packet with RS completes (is in the packet buffer, datasheet §4.5) at
-        // c = 2·500 ns + (16 + 100) B / 3,938 MB/s ≈ 1.029 µs, and leaves the wire (8 + 100 + 4)·8 bits / 10 Gb/s
-        // later. ICR read at 6 µs: 0 (TXDW|TXQE held on the TX path; TXQE
+        // c = 2·500 ns + (16 + 20 + 100 + 20) B / 3,938 MB/s ≈ 1.040 µs (each read one completion TLP of 20 overhead
+        // bytes, datasheet §5), and leaves the wire (8 + 100 + 4)·8 bits / 10 Gb/s later. ICR read at 6 µs: 0
+        // (TXDW|TXQE held on the TX path; TXQE
         // masked, so the report may wait). Interrupt at c + 10.24 µs, and ICR then reads TXDW|TXQE|INT_ASSERTED.
         let bench = try Bench()
         bench.program(mask: .txDescriptorWritten)

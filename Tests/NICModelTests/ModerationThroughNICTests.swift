@@ -48,19 +48,21 @@ struct ModerationThroughNICTests {
     static let length = 100
 
     /// Doorbell to last bit of a lone 100-byte packet on an idle NIC (datasheet timing model): two DMA round trips,
-    /// one descriptor and the buffer across the bus, then preamble + frame + FCS on the wire.
+    /// one descriptor and the buffer across the bus, each in one completion TLP of 20 overhead bytes (16 + 20 and
+    /// 100 + 20 link bytes), then preamble + frame + FCS on the wire.
     static func doorbellToLastBit(_ c: NICConfiguration) -> SimDuration {
-        c.dmaReadLatency * 2 + picoseconds(TxDescriptor.size, atPerSecond: c.dmaBytesPerSecond)
-            + picoseconds(length, atPerSecond: c.dmaBytesPerSecond)
+        c.dmaReadLatency * 2 + picoseconds(TxDescriptor.size + 20, atPerSecond: c.dmaBytesPerSecond)
+            + picoseconds(length + 20, atPerSecond: c.dmaBytesPerSecond)
             + picoseconds((EthernetFraming.preambleBytes + length + EthernetFraming.fcsBytes) * 8,
                           atPerSecond: c.lineRate)
     }
 
     /// Doorbell to completion of a lone 100-byte packet on an idle NIC (datasheet §4.5, §5): two DMA round trips,
-    /// one descriptor and the buffer across the bus: 2·500 ns + (16 + 100) B / 3,938 MB/s ≈ 1.029 µs by default.
+    /// one descriptor and the buffer across the bus, each read one completion TLP with 20 overhead bytes:
+    /// 2·500 ns + (16 + 20) B / 3,938 MB/s + (100 + 20) B / 3,938 MB/s ≈ 1.040 µs by default.
     static func doorbellToDone(_ c: NICConfiguration) -> SimDuration {
-        c.dmaReadLatency * 2 + picoseconds(TxDescriptor.size, atPerSecond: c.dmaBytesPerSecond)
-            + picoseconds(length, atPerSecond: c.dmaBytesPerSecond)
+        c.dmaReadLatency * 2 + picoseconds(TxDescriptor.size + 20, atPerSecond: c.dmaBytesPerSecond)
+            + picoseconds(length + 20, atPerSecond: c.dmaBytesPerSecond)
     }
 
     // Units: ITR 256 ns, TIDV/TADV 1.024 µs. ITR 40 = 10.24 µs, TIDV 10 = 10.24 µs, TADV 32 = 32.768 µs.

@@ -34,10 +34,15 @@ struct ReceivePathTests {
 
     static let good: RxStatus = [.descriptorDone, .endOfPacket, .ipChecksumChecked, .udpChecksumChecked]
 
-    /// When a frame's DMA completes (datasheet §11.2 step 3): its last bit + D + (length + 32·k) / B.
+    /// When a frame's DMA completes (datasheet §11.2 step 3, §5): its last bit + D + (length + 32·k + 20·t) / B,
+    /// with t TLPs of 20 overhead bytes each (MPS 256): ⌈16·k / 256⌉ completions of the descriptor read, k
+    /// write-backs, and ⌈c / 256⌉ writes for each buffer's share c of the frame.
     static func landing(_ arrival: SimTime, length: Int, bufferSize: Int = 2048, _ c: NICConfiguration) -> SimTime {
         let k = (length + bufferSize - 1) / bufferSize
-        return arrival + c.dmaReadLatency + picoseconds(length + 2 * RxDescriptor.size * k, atPerSecond: c.dmaBytesPerSecond)
+        var t = (16 * k + 255) / 256 + k
+        for i in 0..<k { t += (min(bufferSize, length - i * bufferSize) + 255) / 256 }
+        return arrival + c.dmaReadLatency
+            + picoseconds(length + 2 * RxDescriptor.size * k + 20 * t, atPerSecond: c.dmaBytesPerSecond)
     }
 
     @Test("back-to-back frames of mixed sizes land byte-exact in DMA-completion order, length and status written back")
@@ -87,8 +92,9 @@ struct ReceivePathTests {
         Script(simulator: bench.simulator).at(.microseconds(3)) { bench.deliver(frame) }
         #expect(bench.run() == .idle)
         let c = bench.nic.configuration
+        // TLPs: the descriptor read's completion, ⌈1,000 / 256⌉ = 4 frame writes, the write-back: 6 × 20 bytes.
         let landed = SimTime.microseconds(3) + c.dmaReadLatency
-            + picoseconds(frame.count + 2 * RxDescriptor.size, atPerSecond: c.dmaBytesPerSecond)
+            + picoseconds(frame.count + 2 * RxDescriptor.size + 6 * 20, atPerSecond: c.dmaBytesPerSecond)
         #expect(bench.interrupts.times == [landed])
         #expect(try rx.buffer(0, count: frame.count) == frame)
     }
@@ -278,8 +284,9 @@ struct ReceivePathTests {
         #expect(bench.run() == .idle)
         let c = bench.nic.configuration
         let landing = { (i: Int) in
+            // TLPs: descriptor-read completion, one frame write (200 bytes), write-back: 3 × 20 bytes.
             SimTime.microseconds(Int64(i) * every) + c.dmaReadLatency
-                + picoseconds(frame.count + 2 * RxDescriptor.size, atPerSecond: c.dmaBytesPerSecond)
+                + picoseconds(frame.count + 2 * RxDescriptor.size + 3 * 20, atPerSecond: c.dmaBytesPerSecond)
         }
         #expect(bench.interrupts.times == expected.map { landing($0.0) + .nanoseconds($0.1) })
         #expect(bench.read(.gprc) == UInt32(count))

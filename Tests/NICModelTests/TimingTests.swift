@@ -31,10 +31,12 @@ struct TimingTests {
         #expect(bench.run() == .idle)
 
         // Revision 2: one round trip for the descriptor batch (here the one descriptor posted), then one for the
-        // buffer, each followed by its bytes at the bus bandwidth.
+        // buffer, each followed by its link bytes at the bus bandwidth (datasheet §5): the descriptor's 16 bytes
+        // come in one completion TLP (16 + 20 = 36 link bytes), the 1,514-byte buffer in ⌈1,514 / 256⌉ = 6 MPS-sized
+        // completions (1,514 + 6 × 20 = 1,634 link bytes).
         let fetched = doorbell + configuration.dmaReadLatency * 2
-            + picoseconds(TxDescriptor.size, atPerSecond: configuration.dmaBytesPerSecond)
-            + picoseconds(length, atPerSecond: configuration.dmaBytesPerSecond)
+            + picoseconds(TxDescriptor.size + 20, atPerSecond: configuration.dmaBytesPerSecond)
+            + picoseconds(length + 6 * 20, atPerSecond: configuration.dmaBytesPerSecond)
         let wireBits = (EthernetFraming.preambleBytes + length + EthernetFraming.fcsBytes) * 8
         let lastBit = fetched + picoseconds(wireBits, atPerSecond: configuration.lineRate)
         #expect(bench.wire.times == [lastBit])
@@ -68,6 +70,30 @@ struct TimingTests {
         #expect(bench.interrupts.times == [lastBit])
         #expect(bench.head == 1)
         #expect(try bench.status(indices[0]) == .descriptorDone)
+    }
+
+    /// The TLP split of a 1,514-byte fetch with the defaults (MPS 256, MRRS 512, 20 overhead bytes per TLP): one
+    /// read of 3 requests (⌈1,514 / 512⌉), answered by 6 completions (⌈1,514 / 256⌉: five of 256 bytes and one of
+    /// 234), 1,634 link bytes; the descriptor before it is 1 completion, 36 link bytes. At 3,938 MB/s those take
+    /// ⌈36 / 3.938 ns⌉ = 9,142 ps and ⌈1,634 / 3.938 ns⌉ = 414,932 ps; with two 500 ns round trips the first bit
+    /// leaves 1,000,000 + 9,142 + 414,932 = 1,424,074 ps after the doorbell (1.389 µs before TLP overhead).
+    @Test("TLP split and time of a 1,514-byte fetch")
+    func tlpSplitOfAFetch() throws {
+        let c = NICConfiguration()
+        #expect(c.maxPayloadBytes == 256 && c.maxReadRequestBytes == 512 && c.tlpOverheadBytes == 20)
+        #expect(c.readRequests(1_514) == 3)
+        #expect(c.dataTLPs(1_514) == 6)
+        #expect(c.linkBytes(1_514) == 1_634)
+        #expect(c.linkBytes(TxDescriptor.size) == 36)
+        #expect(c.dataTLPs(0) == 0 && c.dataTLPs(256) == 1 && c.dataTLPs(257) == 2)
+        let bench = try Bench(configuration: c)
+        let firstBits = FirstBitRecorder()
+        bench.nic.transmitObserver = firstBits
+        bench.program(mask: .txDescriptorWritten)
+        try bench.post(packetBytes(count: 1_514, tag: 3), report: .last)
+        bench.doorbell()
+        #expect(bench.run() == .idle)
+        #expect(firstBits.times == [.picoseconds(1_424_074)])
     }
 
     @Test("back-to-back frames are spaced by preamble + frame + FCS + gap", arguments: [60, 42, 333, 1514])
