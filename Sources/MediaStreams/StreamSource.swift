@@ -78,7 +78,10 @@ public struct StreamSource: Sendable {
 
     /// Opaque bytes (any file format) carried at a declared rate.
     ///
-    /// - Parameter bitsPerSecond: the rate the bytes are sent at, bits per second.
+    /// - Parameters:
+    ///   - bytes: the payload to carry, as is.
+    ///   - bitsPerSecond: the rate the bytes are sent at, bits per second.
+    ///   - datagramSize: how much of it each datagram carries.
     /// - Throws: ``MediaError/Code/invalidConfiguration`` for a rate below 1 b/s, a bad datagram size, or no bytes.
     public init(opaque bytes: [UInt8], bitsPerSecond: Int64, datagramSize: DatagramSize = .mtu(1500, rtp: false))
         throws(MediaError)

@@ -22,12 +22,12 @@ public struct DMATransferKinds: OptionSet, Hashable, Sendable {
 }
 
 /// A fault injected into the device's DMA transfers: while active, each transfer of the chosen kinds is offered to
-/// the trigger, and a transfer the trigger picks ends in a master abort (``HostMemory/MemoryFault/Code/masterAbort``),
+/// the trigger, and a transfer the trigger picks ends in a master abort (`HostMemory`'s `MemoryFault.Code.masterAbort`),
 /// which the device handles as any DMA fault (datasheet §8, §8.1).
 public struct NICDMAFault: Sendable {
     /// The transfers it can hit.
     public var kinds: DMATransferKinds
-    /// Which of them it hits; ``SimCore/FaultTrigger/fired`` counts the transfers failed.
+    /// Which of them it hits; `FaultTrigger.fired` counts the transfers failed.
     public var trigger: FaultTrigger
     /// Whether it acts now (the scenario's window).
     public var isActive = false
@@ -50,7 +50,7 @@ public struct NICInterruptFault: Sendable {
     }
     /// What happens to a picked message.
     public var effect: Effect
-    /// Which messages it acts on; ``SimCore/FaultTrigger/fired`` counts them.
+    /// Which messages it acts on; `FaultTrigger.fired` counts them.
     public var trigger: FaultTrigger
     /// Whether it acts now (the scenario's window).
     public var isActive = false

@@ -187,7 +187,7 @@ public struct TestWorld: Sendable {
     }
 
     /// Runs every machine's NIC with a driver of your own: `factory` builds it from the machine's device, memory and
-    /// settings (``DriverContext``), as the scenario's `driver.kind` would build one of nicsim's.
+    /// settings (`DriverContext`), as the scenario's `driver.kind` would build one of nicsim's.
     public func driver(_ factory: @escaping DriverFactory) -> TestWorld {
         var copy = self
         copy.options.driverFactory = factory

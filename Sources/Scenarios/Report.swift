@@ -22,9 +22,9 @@ public struct Report: Codable, Hashable, Sendable {
     /// Why the run ended: `idle`, `duration`, `stopped`, `event-limit`, `interrupted` (a signal).
     public var outcome: String
     /// The algorithm of the receivers' payload digests (`receivers[].digest`, `expectedDigest`): `stripe64`
-    /// (``NetworkModel/StripeHash64``), from schema 4; FNV-1a 64 before.
+    /// (`StripeHash64`), from schema 4; FNV-1a 64 before.
     public var digestAlgorithm: String? = StripeHash64.algorithm
-    /// The run's trajectory fingerprint: a 64-bit digest of every event handled, hex (``SimCore/Simulator/fingerprint``).
+    /// The run's trajectory fingerprint: a 64-bit digest of every event handled, hex (`Simulator.fingerprint`).
     public var fingerprint: String
     /// What a driver did wrong, when one did: the run ended there (outcome `stopped`, or `idle` with writes a driver
     /// never completed) and `nicsim run` exits with status 2. Absent when every driver behaved.
