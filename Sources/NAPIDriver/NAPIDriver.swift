@@ -38,7 +38,7 @@ public final class NAPIDriver: NetworkDriver {
     var iommu: IOMMU? { mapper?.iommu }
     let maxFrameBytes: Int
     weak var delegate: (any DriverDelegate)?
-    /// The host's clock (set by whoever builds the machine): the driver reads only its ``SimCore/Simulator/now``,
+    /// The host's clock (set by whoever builds the machine): the driver reads only its `Simulator.now`,
     /// the host time launch times are given in, against which it reads the device clock to convert them (datasheet
     /// §10.4). Nil: device time is taken to be host time. Held strongly (the simulator's `tearDown()` breaks the
     /// cycle).

@@ -33,7 +33,7 @@ public final class Driver: NetworkDriver {
     public var traceSimulator: Simulator?
     /// The component name in traces.
     public var traceName = "driver"
-    /// The host's clock (set by whoever builds the machine): the driver reads only its ``SimCore/Simulator/now``,
+    /// The host's clock (set by whoever builds the machine): the driver reads only its `Simulator.now`,
     /// the host time launch times are given in, against which it reads the device clock to convert them (datasheet
     /// §10.4). Nil: device time is taken to be host time. Held strongly, as ``traceSimulator`` is (no closure: a
     /// closure's context would be one more allocation per machine).
