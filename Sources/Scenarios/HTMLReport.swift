@@ -46,7 +46,8 @@ public enum HTMLReport {
         out += "<h2>Arrivals per destination</h2>\n" + arrivalsChart(report, recorder, end: report.endTimePs)
             + link.html(whole, tracks: "each receiver's arrivals")
         let journey = recorder.journey()
-        let journeyWindow = (journey.first?.time.rawValue ?? 0)..<max((journey.last?.time.rawValue ?? 0) + 1, (journey.first?.time.rawValue ?? 0) + 1)
+        let journeyStart = journey.first?.time.rawValue ?? 0
+        let journeyWindow = journeyStart..<max((journey.last?.time.rawValue ?? 0) + 1, journeyStart + 1)
         out += "<h2>One packet, from write call to receiver</h2>\n" + journeyChart(journey)
             + link.html(journeyWindow, tracks: "follow the flow arrows from the write call in server: calls")
         out += "<h2>Cycles by category</h2>\n" + cyclesChart(report)
