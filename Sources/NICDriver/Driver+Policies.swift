@@ -4,7 +4,7 @@ import WireFormats
 
 extension Driver {
     /// Programs the device's station address into receive address entry 0 (RAL/RAH with `AV`, first byte in RAL
-    /// bits 7:0, datasheet §2.1): the destination the address filter accepts (§11.1) and the source of frames the
+    /// bits 7:0, datasheet §2.1): the destination the address filter accepts (§11.4) and the source of frames the
     /// match-action table rewrites. Linux's e1000 writes it the same way (`e1000_rar_set`) whatever the EEPROM held.
     public func setMACAddress(_ mac: MACAddress) {
         let m = mac.rawValue

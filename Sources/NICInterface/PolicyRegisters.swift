@@ -1,7 +1,7 @@
 /// The match-action table's registers (datasheet §12) and the device address registers it rewrites frames with.
 extension NICRegister {
     /// Receive address low (RW) of entry 0, the station address: bytes 0–3 (first byte in bits 7:0). The source of
-    /// frames the match-action table rewrites; the first of the 16 exact destination filters (datasheet §11.1).
+    /// frames the match-action table rewrites; the first of the 16 exact destination filters (datasheet §11.4).
     public static let ral = NICRegister(rawValue: 0x5400)
     /// Receive address high (RW) of entry 0: bytes 4–5 in bits 15:0; bit 31 `AV` address valid.
     public static let rah = NICRegister(rawValue: 0x5404)

@@ -208,7 +208,7 @@ public struct ReceiveControl: OptionSet, Hashable, Sendable {
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
     /// `EN`: receiver enabled.
     public static let enable = ReceiveControl(rawValue: 1 << 1)
-    /// `UPE`: unicast promiscuous, every unicast frame passes the address filter (datasheet §11.1).
+    /// `UPE`: unicast promiscuous, every unicast frame passes the address filter (datasheet §11.4).
     public static let unicastPromiscuous = ReceiveControl(rawValue: 1 << 3)
     /// `MPE`: multicast promiscuous, every multicast (and broadcast) frame passes the address filter.
     public static let multicastPromiscuous = ReceiveControl(rawValue: 1 << 4)
@@ -222,7 +222,7 @@ public struct ReceiveControl: OptionSet, Hashable, Sendable {
         let code = Int((rawValue >> 8) & 3)
         return code == 3 ? nil : code + 1
     }
-    /// `MO` (bits 13:12): which 12 bits of a multicast destination address index the multicast table (§11.1).
+    /// `MO` (bits 13:12): which 12 bits of a multicast destination address index the multicast table (§11.4).
     @inlinable public var multicastOffset: Int { Int((rawValue >> 12) & 3) }
 }
 

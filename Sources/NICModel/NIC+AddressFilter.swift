@@ -1,7 +1,7 @@
 import SimCore
 import WireFormats
 
-/// The destination address filter (datasheet §11.1): 16 exact entries (RAL/RAH), the multicast table array (MTA)
+/// The destination address filter (datasheet §11.4): 16 exact entries (RAL/RAH), the multicast table array (MTA)
 /// and the promiscuous and broadcast bits of RCTL, as the 8254x family has them.
 extension NIC {
     /// The station address, receive address entry 0 (first byte in RAL bits 7:0), as the match-action table uses it.
@@ -58,7 +58,7 @@ extension NIC {
         return true
     }
 
-    /// True when the frame's destination address passes the filter (§11.1). Missing bytes of a frame shorter than
+    /// True when the frame's destination address passes the filter (§11.4). Missing bytes of a frame shorter than
     /// 6 bytes count as 0.
     func passesAddressFilter(_ frame: FrameHandle) -> Bool {
         let frames = simulator.frames

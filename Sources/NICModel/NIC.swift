@@ -57,7 +57,7 @@ public struct NICCounters: Hashable, Sendable {
     public var rxDroppedDisabled: UInt64 = 0
     /// Received frames dropped because the receive packet buffer had no room for them (MPC, datasheet §11.3).
     public var rxDroppedNoBuffer: UInt64 = 0
-    /// Received frames the destination address filter turned away (nicsim's own count, datasheet §11.1).
+    /// Received frames the destination address filter turned away (nicsim's own count, datasheet §11.4).
     public var rxDroppedFiltered: UInt64 = 0
     /// Received frames dropped when their turn for DMA came because their queue was disabled (RXDCTL.ENABLE
     /// clear) or its ring too short ever to hold them (nicsim's own count, datasheet §11.3).
@@ -169,7 +169,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var moderation = ModerationState()
     /// GPIE, EICR, EIMS, EIAC, EIAM, EITR, IVAR and the vectors' moderators (datasheet §6.3).
     var msix = ExtendedInterruptState()
-    // Receive address filter (datasheet §11.1): RAL/RAH pairs and the multicast table array.
+    // Receive address filter (datasheet §11.4): RAL/RAH pairs and the multicast table array.
     var receiveAddressLow = [UInt32](repeating: 0, count: NICRegister.receiveAddressEntries)
     var receiveAddressHigh = [UInt32](repeating: 0, count: NICRegister.receiveAddressEntries)
     var multicastTable = [UInt32](repeating: 0, count: NICRegister.multicastTableEntries)

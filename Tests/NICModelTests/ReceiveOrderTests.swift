@@ -4,7 +4,7 @@ import SimCore
 import Testing
 import WireFormats
 
-/// The receive packet buffer (datasheet §11.2–11.3), RXDMT0 (§6.1) and the destination address filter (§11.1).
+/// The receive packet buffer (datasheet §11.2–11.3), RXDMT0 (§6.1) and the destination address filter (§11.4).
 ///
 /// Figures with the defaults: D = 500 ns, B = 3,938 MB/s, 10 Gb/s; transfer times rounded up to a picosecond.
 /// A 1,514-byte frame: 12,304 bits on the wire with preamble, FCS and gap = 1,230,400 ps; its DMA (1,514 + 32 bytes)
