@@ -170,11 +170,13 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     /// GPIE, EICR, EIMS, EIAC, EIAM, EITR, IVAR and the vectors' moderators (datasheet §6.3).
     var msix = ExtendedInterruptState()
     // Receive address filter (datasheet §11.4): RAL/RAH pairs and the multicast table array.
-    var receiveAddressLow = [UInt32](repeating: 0, count: NICRegister.receiveAddressEntries)
-    var receiveAddressHigh = [UInt32](repeating: 0, count: NICRegister.receiveAddressEntries)
-    var multicastTable = [UInt32](repeating: 0, count: NICRegister.multicastTableEntries)
+    // Fixed-size storage inside the NIC object: no allocation per NIC (the per-run malloc counts stay as they were).
+    var receiveAddressLow = InlineArray<16, UInt32>(repeating: 0)
+    var receiveAddressHigh = InlineArray<16, UInt32>(repeating: 0)
+    var multicastTable = InlineArray<128, UInt32>(repeating: 0)
     // Receive packet buffer (datasheet §11.2): frames waiting for their DMA, oldest first, in a ring allocated once.
-    var rxFIFO: [RxFIFOEntry]
+    /// At most 1,536 frames wait: the default 48 KiB of the smallest frames (32 bytes each, §11.2).
+    var rxFIFO = InlineArray<1536, RxFIFOEntry>(repeating: RxFIFOEntry())
     var rxFIFOStart = 0
     var rxFIFOCount = 0
     /// Bytes the waiting frames take in the packet buffer (the frame crossing the bus not included).
@@ -223,8 +225,6 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         self.rxQueues = (0..<configuration.receiveQueues).map { RxQueue(index: $0) }
         self.clock = DeviceClock(offsetNanoseconds: configuration.clockOffsetNanoseconds,
                                  driftPPB: configuration.clockDriftPartsPerBillion)
-        // The smallest frame (1 byte) takes 32 bytes of the buffer (§11.2), so this many entries always suffice.
-        self.rxFIFO = [RxFIFOEntry](repeating: RxFIFOEntry(), count: max(1, configuration.rxPacketBufferBytes / 32 + 1))
         self.descriptorScratch = [UInt8](repeating: 0, count: configuration.descriptorCacheSize * TxDescriptor.size)
         self.staging = [UInt8](repeating: 0, count: configuration.maxSegmentationBytes)
         self.wireMemo = SerializationMemo(bitsPerSecond: configuration.lineRate)
