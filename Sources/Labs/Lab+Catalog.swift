@@ -143,8 +143,8 @@ extension Lab {
             Number("pwitr", "interrupts", variant: "per-write 50us", .host("server", .interrupts), 10),
             Number("ppcpd", "cycles per datagram", variant: "per-packet 0", .host("server", .cyclesPerDatagram), 4_353),
             Number("pwcpd", "cycles per datagram", variant: "per-write 0", .host("server", .cyclesPerDatagram), 1_553),
-            Number("ppc", "mean write completion", variant: "per-packet 0", .host("server", .meanWriteCompletionPs), 66_967_084),
-            Number("ppitrc", "mean write completion", variant: "per-packet 50us", .host("server", .meanWriteCompletionPs), 72_998_624),
+            Number("ppc", "mean write completion", variant: "per-packet 0", .host("server", .meanWriteCompletionPs), 67_058_501),
+            Number("ppitrc", "mean write completion", variant: "per-packet 50us", .host("server", .meanWriteCompletionPs), 73_054_490),
         ])
 
     static let napiVersusPerWrite = Lab(
@@ -163,16 +163,16 @@ extension Lab {
         answer: "Masking during a poll removes the interrupts of completions that arrive while the driver is already working (58 % of them here under light load, 45 % under heavy load), and the poll completes writes sooner. It does not beat asking for fewer interrupts in the first place (report status once per write, B7), which a transmit-only host can do; NAPI's byte queue limit even adds report points while it learns the ring's size. NAPI's budget matters most for receive work under load, where it keeps the CPU in polls.",
         numbers: [
             Number("rpp", "interrupts", variant: "reference per-packet 20us", .host("server", .interrupts), 480),
-            Number("npp", "interrupts", variant: "napi per-packet 1ms", .host("server", .interrupts), 202),
-            Number("npph", "interrupts", variant: "napi per-packet 20us", .host("server", .interrupts), 263),
+            Number("npp", "interrupts", variant: "napi per-packet 1ms", .host("server", .interrupts), 203),
+            Number("npph", "interrupts", variant: "napi per-packet 20us", .host("server", .interrupts), 261),
             Number("polls", "polls", variant: "napi per-packet 20us", .host("server", .polls), 193),
             Number("rppc", "interrupt cycles", variant: "reference per-packet 20us", .cycles("server", category: "interrupt"), 843_500),
             Number("nppc", "interrupt cycles", variant: "napi per-packet 20us", .cycles("server", category: "interrupt"), 791_300),
             Number("rpw", "interrupts", variant: "reference per-write 1ms", .host("server", .interrupts), 20),
             Number("npw", "interrupts", variant: "napi per-write 1ms", .host("server", .interrupts), 46),
-            Number("npwh", "interrupts", variant: "napi per-write 20us", .host("server", .interrupts), 164),
-            Number("rc", "mean write completion", variant: "reference per-packet 1ms", .host("server", .meanWriteCompletionPs), 31_925_454),
-            Number("nc", "mean write completion", variant: "napi per-packet 1ms", .host("server", .meanWriteCompletionPs), 27_619_741),
+            Number("npwh", "interrupts", variant: "napi per-write 20us", .host("server", .interrupts), 171),
+            Number("rc", "mean write completion", variant: "reference per-packet 1ms", .host("server", .meanWriteCompletionPs), 32_016_871),
+            Number("nc", "mean write completion", variant: "napi per-packet 1ms", .host("server", .meanWriteCompletionPs), 27_836_671),
         ])
 
     static let interleaving = Lab(
@@ -258,7 +258,7 @@ extension Lab {
         ],
         answer: "A relay that only forwards pays its CPU for every datagram it receives and sends again. Put into its NIC's match-action table (A5), the fan-out costs the relay's CPU nothing beyond installing the policy, and the receivers get the same bytes.",
         numbers: [
-            Number("cyc", "relay cycles", variant: "os", .host("relay", .cyclesTotal), 271_966),
+            Number("cyc", "relay cycles", variant: "os", .host("relay", .cyclesTotal), 278_966),
             Number("cycn", "relay cycles", variant: "nic", .host("relay", .cyclesTotal), 630),
             Number("rx", "frames the relay's OS received", variant: "os", .host("relay", .framesReceived), 28),
             Number("rxn", "frames the relay's OS received", variant: "nic", .host("relay", .framesReceived), 0),

@@ -7,9 +7,11 @@ import WireFormats
 /// The receive packet buffer (datasheet §11.2–11.3), RXDMT0 (§6.1) and the destination address filter (§11.4).
 ///
 /// Figures with the defaults: D = 500 ns, B = 3,938 MB/s, 10 Gb/s; transfer times rounded up to a picosecond.
-/// A 1,514-byte frame: 12,304 bits on the wire with preamble, FCS and gap = 1,230,400 ps; its DMA (1,514 + 32 bytes)
-/// 1,546 / B = 392,586 ps. A 60-byte frame: 672 bits = 67,200 ps; DMA of 92 bytes = 23,363 ps. A 500-byte frame:
-/// DMA of 532 bytes = 135,094 ps.
+/// Every receive DMA also pays 20 overhead bytes per TLP (§5, MPS 256): one completion of the descriptor read, one
+/// write-back, and ⌈length / 256⌉ writes of the frame.
+/// A 1,514-byte frame: 12,304 bits on the wire with preamble, FCS and gap = 1,230,400 ps; its DMA (1,514 + 32 bytes
+/// + 8 TLPs × 20) 1,706 / B = 433,215 ps. A 60-byte frame: 672 bits = 67,200 ps; DMA of 92 + 3 × 20 = 152 bytes =
+/// 38,599 ps. A 500-byte frame: DMA of 532 + 4 × 20 = 612 bytes = 155,409 ps.
 @Suite("Receive in order: packet buffer, RXO/MPC, RXDMT0, address filter")
 struct ReceiveOrderTests {
     static func udpFrame(length: Int, tag: Int) -> [UInt8] { ReceivePathTests.udpFrame(length: length, tag: tag) }
@@ -24,12 +26,12 @@ struct ReceiveOrderTests {
         let arrivals = ReceivePathTests.deliverBackToBack(bench, [long, short])
         #expect(bench.run() == .idle)
         // Long: last bit at 1 µs + 1,230,400 ps = 2,230,400 ps; its DMA is issued then, its bytes have crossed at
-        // 2,230,400 + 392,586 = 2,622,986 ps, it lands at 2,230,400 + 500,000 + 392,586 = 3,122,986 ps.
+        // 2,230,400 + 433,215 = 2,663,615 ps, it lands at 2,230,400 + 500,000 + 433,215 = 3,163,615 ps.
         // Short: last bit 67,200 ps later (2,297,600 ps) but issued only when the long one's bytes have crossed
-        // (2,622,986 ps): lands at 2,622,986 + 500,000 + 23,363 = 3,146,349 ps. (Each on its own, as before, the
-        // short one would have landed at 2,297,600 + 523,363 = 2,820,963 ps, before the long one.)
+        // (2,663,615 ps): lands at 2,663,615 + 500,000 + 38,599 = 3,202,214 ps. (Each on its own, as before, the
+        // short one would have landed at 2,297,600 + 538,599 = 2,836,199 ps, before the long one.)
         #expect(arrivals == [.picoseconds(2_230_400), .picoseconds(2_297_600)])
-        #expect(bench.interrupts.times == [.picoseconds(3_122_986), .picoseconds(3_146_349)])
+        #expect(bench.interrupts.times == [.picoseconds(3_163_615), .picoseconds(3_202_214)])
         #expect(Int(try rx.descriptor(0).length) == 1514)
         #expect(try rx.buffer(0, count: 1514) == long)
         #expect(Int(try rx.descriptor(1).length) == 60)
@@ -51,9 +53,9 @@ struct ReceiveOrderTests {
         script.at(.microseconds(10)) { rx.setTail(1) }
         script.at(.microseconds(20)) { rx.setTail(2) }
         #expect(bench.run() == .idle)
-        // RDT = 1 at 10 µs frees one descriptor: A is issued then and lands 500,000 + 135,094 ps later; B, behind
-        // it, waits for RDT = 2 at 20 µs and lands at 20 µs + 635,094 ps.
-        #expect(bench.interrupts.times == [.picoseconds(10_635_094), .picoseconds(20_635_094)])
+        // RDT = 1 at 10 µs frees one descriptor: A is issued then and lands 500,000 + 155,409 ps later; B, behind
+        // it, waits for RDT = 2 at 20 µs and lands at 20 µs + 655,409 ps.
+        #expect(bench.interrupts.times == [.picoseconds(10_655_409), .picoseconds(20_655_409)])
         #expect(try rx.buffer(0, count: 500) == a)
         #expect(try rx.buffer(1, count: 500) == b)
         #expect(bench.read(.mpc) == 0)
@@ -83,12 +85,12 @@ struct ReceiveOrderTests {
         #expect(bench.interrupts.times == [.picoseconds(41_603_200), .picoseconds(41_670_400)])
         #expect(bench.read(.mpc) == 2)
         #expect(bench.nic.counters.rxDroppedNoBuffer == 2)
-        // RDT = 63 at 100 µs: the 32 frames go in arrival order, one every 392,586 ps; the last is issued at
-        // 100 µs + 31 × 392,586 ps and lands 892,586 ps later: 100,000,000 + 12,562,752 + 500,000 = 113,062,752 ps.
+        // RDT = 63 at 100 µs: the 32 frames go in arrival order, one every 433,215 ps; the last is issued at
+        // 100 µs + 31 × 433,215 ps and lands 933,215 ps later: 100,000,000 + 13,862,880 + 500,000 = 114,362,880 ps.
         for i in 0..<32 { #expect(try rx.buffer(i, count: 1514) == full[i], "descriptor \(i)") }
         #expect(bench.read(.gprc) == 32)
         #expect(rx.head == 32)
-        #expect(bench.simulator.now == .picoseconds(113_062_752))
+        #expect(bench.simulator.now == .picoseconds(114_362_880))
         #expect(bench.simulator.frames.live == 0)
     }
 
