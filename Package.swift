@@ -15,6 +15,9 @@ let package = Package(
     products: [
         .executable(name: "nicsim", targets: ["nicsim"]),
         .library(name: "Scenarios", targets: ["Scenarios"]),
+        .library(name: "ScenarioFormat", targets: ["ScenarioFormat"]),
+        .library(name: "ScenarioWorld", targets: ["ScenarioWorld"]),
+        .library(name: "ScenarioReports", targets: ["ScenarioReports"]),
         .library(name: "NICSimTesting", targets: ["NICSimTesting"]),
         .library(name: "NICSimFuzzing", targets: ["NICSimFuzzing"]),
         .library(name: "SimCore", targets: ["SimCore"]),
@@ -67,16 +70,34 @@ let package = Package(
             dependencies: ["NetworkModel", "SimCore", "CVDEPlug", .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: release
         ),
+        // Scenarios in three rooms (ARCHITECTURE.md). The file format: the spec, the parser, the YAML limits and
+        // pre-scanners, overrides; it knows no world and no report.
         .target(
-            name: "Scenarios",
+            name: "ScenarioFormat",
+            dependencies: ["WireFormats", .product(name: "Yams", package: "Yams")],
+            swiftSettings: release
+        ),
+        // The assembly: the world builder (one factory per receiver kind), the applications, fault injection.
+        .target(
+            name: "ScenarioWorld",
             dependencies: [
-                "SimCore", "WireFormats", "HostMemory", "NICModel", "NICDriver", "NAPIDriver", "HostOS", "NetworkModel",
-                "MediaStreams", "VDEPort",
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Collections", package: "swift-collections"),
+                "ScenarioFormat", "SimCore", "WireFormats", "HostMemory", "NICModel", "NICDriver", "NAPIDriver", "HostOS",
+                "NetworkModel", "MediaStreams", "VDEPort",
             ],
             swiftSettings: release
         ),
+        // The reports of a run (text, JSON, CSV, HTML), comparisons and sweeps, and the run's recorders (traces,
+        // pcapng, Perfetto).
+        .target(
+            name: "ScenarioReports",
+            dependencies: [
+                "ScenarioFormat", "ScenarioWorld", "SimCore", "WireFormats", "HostOS", "NICDriver", "NICModel",
+                "NetworkModel", "MediaStreams", "VDEPort",
+            ],
+            swiftSettings: release
+        ),
+        // `import Scenarios`: the three rooms in one import (re-exported), as library users had them before the split.
+        .target(name: "Scenarios", dependencies: ["ScenarioFormat", "ScenarioWorld", "ScenarioReports"]),
         .target(name: "NICSimTesting", dependencies: ["Scenarios", "SimCore", "WireFormats"]),
         .target(name: "Labs", dependencies: ["Scenarios", "SimCore", "NetworkModel"]),
         // The fuzz harnesses: driven by libFuzzer from Fuzzers/ and by FuzzReplayTests over Fixtures/fuzz.
