@@ -1,4 +1,3 @@
-import SimCore
 import Yams
 
 /// One expectation of a scenario file's `expect:` section: a report figure, a comparison and a bound.
@@ -31,7 +30,7 @@ public struct ExpectationSpec: Hashable, Sendable {
     public enum Comparison: String, Hashable, Sendable, CaseIterable {
         case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
 
-        func holds(_ actual: Double, _ bound: Double) -> Bool {
+        package func holds(_ actual: Double, _ bound: Double) -> Bool {
             switch self {
             case .equal: return actual == bound
             case .notEqual: return actual != bound
@@ -66,9 +65,17 @@ public struct ExpectationResult: Codable, Hashable, Sendable {
     public var passed: Bool
     /// Why it failed, in words.
     public var message: String?
+
+    package init(name: String, actual: Double?, passed: Bool, message: String?) {
+        self.name = name
+        self.actual = actual
+        self.passed = passed
+        self.message = message
+    }
 }
 
-/// A report figure that expectations can name.
+/// A report figure that expectations can name: the file format's vocabulary. How each figure is read from a run's
+/// report is the reports' business (`ScenarioReports`, `Report+Expectations.swift`).
 public struct ExpectationMetric: Sendable {
     public enum Unit: String, Sendable {
         case count, bytes, time, yesNo = "yes/no", ratio
@@ -79,7 +86,6 @@ public struct ExpectationMetric: Sendable {
     public var summary: String
     /// What a qualifier names: nothing, a receiver, a switch port's peer, or a host.
     public var qualifies: Qualifier
-    let read: @Sendable (Report, String?) -> Double?
 
     public enum Qualifier: Sendable {
         case none, receiver, port, host
@@ -91,156 +97,76 @@ public struct ExpectationMetric: Sendable {
     /// The figure named `name`.
     public static func named(_ name: String) -> ExpectationMetric? { all.first { $0.name == name } }
 
-    static func host(_ name: String, _ unit: Unit, _ summary: String,
-                     _ value: @escaping @Sendable (Report.HostReport) -> Double) -> ExpectationMetric {
+    static func host(_ name: String, _ unit: Unit, _ summary: String) -> ExpectationMetric {
         ExpectationMetric(name: name, unit: unit, summary: summary + " (the server, or the host named after the dot)",
-                          qualifies: .host) { report, q in
-            let host = q.map { q in report.hosts.first { $0.name == q } } ?? report.hosts.first
-            return host.map(value)
-        }
+                          qualifies: .host)
     }
 
     static let hostMetrics: [ExpectationMetric] = [
-        host("interrupts", .count, "interrupt messages the NIC sent") { Double($0.interrupts) },
-        host("interrupts-per-write", .ratio, "interrupts per write call") {
-            $0.writes == 0 ? 0 : Double($0.interrupts) / Double($0.writes)
-        },
-        host("syscalls", .count, "system calls") { Double($0.syscalls) },
-        host("doorbells", .count, "tail-register writes") { Double($0.doorbells) },
-        host("descriptors-written", .count, "transmit descriptors the driver wrote") { Double($0.descriptorsWritten) },
-        host("frames-transmitted", .count, "frames the NIC put on the wire") { Double($0.framesTransmitted) },
-        host("ring-full-stalls", .count, "times the driver found the transmit ring full") { Double($0.ringFullStalls) },
-        host("nic-errors", .count, "NIC transmit errors and refused register writes") { Double($0.nicErrors) },
-        host("cycles", .count, "CPU cycles spent") { Double($0.cyclesTotal) },
-        host("cpu-copied-bytes", .bytes, "payload bytes the CPU copied") { Double($0.cpuCopiedBytes) },
-        host("late-frames", .count, "frames sent after their launch time") { Double($0.nic.lateFrames) },
-        host("late-frames-dropped", .count, "late frames dropped (LTCTL.DROPLATE)") { Double($0.nic.lateFramesDropped) },
-        host("write-completion", .time, "mean time from write call to its completion") {
-            Double($0.meanWriteCompletionPs)
-        },
-        host("writes-completed", .count, "write calls completed") { Double($0.writesCompleted) },
-        host("translation-misses", .count, "translation-buffer misses") { Double($0.translationMisses) },
-        host("iotlb-misses", .count, "IOTLB misses") { Double($0.nic.iotlbMisses) },
-        host("rx-drops", .count, "frames the NIC dropped for want of a receive buffer") {
-            Double($0.nic.rxDroppedNoBuffer)
-        },
+        host("interrupts", .count, "interrupt messages the NIC sent"),
+        host("interrupts-per-write", .ratio, "interrupts per write call"),
+        host("syscalls", .count, "system calls"),
+        host("doorbells", .count, "tail-register writes"),
+        host("descriptors-written", .count, "transmit descriptors the driver wrote"),
+        host("frames-transmitted", .count, "frames the NIC put on the wire"),
+        host("ring-full-stalls", .count, "times the driver found the transmit ring full"),
+        host("nic-errors", .count, "NIC transmit errors and refused register writes"),
+        host("cycles", .count, "CPU cycles spent"),
+        host("cpu-copied-bytes", .bytes, "payload bytes the CPU copied"),
+        host("late-frames", .count, "frames sent after their launch time"),
+        host("late-frames-dropped", .count, "late frames dropped (LTCTL.DROPLATE)"),
+        host("write-completion", .time, "mean time from write call to its completion"),
+        host("writes-completed", .count, "write calls completed"),
+        host("translation-misses", .count, "translation-buffer misses"),
+        host("iotlb-misses", .count, "IOTLB misses"),
+        host("rx-drops", .count, "frames the NIC dropped for want of a receive buffer"),
     ]
 
     static let networkMetrics: [ExpectationMetric] = [
         ExpectationMetric(name: "switch-peak", unit: .bytes,
                           summary: "largest switch output-queue occupancy (any port, or the port to the peer named after the dot)",
-                          qualifies: .port) { r, q in
-            let ports = q.map { q in r.switchPorts.filter { $0.peer == q } } ?? r.switchPorts
-            return ports.isEmpty ? nil : Double(ports.map(\.peakOccupancyBytes).max() ?? 0)
-        },
+                          qualifies: .port),
         ExpectationMetric(name: "switch-drops", unit: .count, summary: "frames the switch dropped (all ports, or one)",
-                          qualifies: .port) { r, q in
-            let ports = q.map { q in r.switchPorts.filter { $0.peer == q } } ?? r.switchPorts
-            return ports.isEmpty ? nil : Double(ports.reduce(0) { $0 + $1.drops })
-        },
+                          qualifies: .port),
     ]
 
-    static func receiver(_ name: String, _ unit: Unit, _ summary: String, max: Bool = false,
-                         _ value: @escaping @Sendable (Report.ReceiverReport) -> Double?) -> ExpectationMetric {
+    static func receiver(_ name: String, _ unit: Unit, _ summary: String, max: Bool = false) -> ExpectationMetric {
         ExpectationMetric(name: name, unit: unit,
                           summary: summary + (max ? " (largest over receivers, or one receiver)" : " (sum over receivers, or one receiver)"),
-                          qualifies: .receiver) { r, q in
-            let chosen = q.map { q in r.receivers.filter { $0.name == q } } ?? r.receivers
-            let values = chosen.compactMap(value)
-            guard !values.isEmpty else { return nil }
-            return max ? values.max() : values.reduce(0, +)
-        }
+                          qualifies: .receiver)
     }
 
     static let receiverMetrics: [ExpectationMetric] = [
-        receiver("datagrams", .count, "UDP datagrams received") { Double($0.datagrams) },
-        receiver("payload-bytes", .bytes, "payload bytes received") { Double($0.payloadBytes) },
-        receiver("bad-checksums", .count, "datagrams with a bad IP or UDP checksum") { Double($0.badChecksums) },
+        receiver("datagrams", .count, "UDP datagrams received"),
+        receiver("payload-bytes", .bytes, "payload bytes received"),
+        receiver("bad-checksums", .count, "datagrams with a bad IP or UDP checksum"),
         ExpectationMetric(name: "intact", unit: .yesNo,
                           summary: "every receiver whose stream the scenario fixes got it byte for byte (or one receiver)",
-                          qualifies: .receiver) { r, q in
-            let chosen = (q.map { q in r.receivers.filter { $0.name == q } } ?? r.receivers).compactMap(\.intact)
-            return chosen.isEmpty ? nil : (chosen.allSatisfy { $0 } ? 1 : 0)
-        },
-        receiver("underflows", .count, "set-top box buffer underflows") { $0.setTopBox.map { Double($0.underflows) } },
-        receiver("overflows", .count, "set-top box buffer overflows") { $0.setTopBox.map { Double($0.overflows) } },
-        receiver("continuity-errors", .count, "MPEG-TS continuity-counter errors") {
-            $0.setTopBox.map { Double($0.continuityErrors) }
-        },
-        receiver("rtp-lost", .count, "RTP packets lost") { $0.setTopBox.map { Double($0.rtpLost) } },
-        receiver("jitter", .time, "RFC 3550 interarrival jitter", max: true) { $0.setTopBox.map { Double($0.jitterPs) } },
-        receiver("mdi-df", .time, "RFC 4445 MDI delay factor", max: true) {
-            $0.setTopBox.map { Double($0.mdiDelayFactorPs) }
-        },
-        receiver("gap-p99", .time, "99th percentile of the gaps between datagrams", max: true) {
-            $0.setTopBox.map { Double($0.gapP99Ns) * 1000 }
-        },
-        receiver("gap-max", .time, "largest gap between datagrams", max: true) {
-            $0.setTopBox.map { Double($0.gapMaxNs) * 1000 }
-        },
+                          qualifies: .receiver),
+        receiver("underflows", .count, "set-top box buffer underflows"),
+        receiver("overflows", .count, "set-top box buffer overflows"),
+        receiver("continuity-errors", .count, "MPEG-TS continuity-counter errors"),
+        receiver("rtp-lost", .count, "RTP packets lost"),
+        receiver("jitter", .time, "RFC 3550 interarrival jitter", max: true),
+        receiver("mdi-df", .time, "RFC 4445 MDI delay factor", max: true),
+        receiver("gap-p99", .time, "99th percentile of the gaps between datagrams", max: true),
+        receiver("gap-max", .time, "largest gap between datagrams", max: true),
     ]
 
     static let runMetrics: [ExpectationMetric] = [
         ExpectationMetric(name: "segments", unit: .count, summary: "UDP segments built (all destinations, or one)",
-                          qualifies: .receiver) { r, q in
-            let d = q.map { q in r.destinations.filter { $0.receiver == q } } ?? r.destinations
-            return d.isEmpty ? nil : Double(d.reduce(0) { $0 + $1.segments })
-        },
+                          qualifies: .receiver),
         ExpectationMetric(name: "refused-calls", unit: .count, summary: "application calls the OS refused",
-                          qualifies: .none) { r, _ in Double(r.refusedCalls) },
+                          qualifies: .none),
         ExpectationMetric(name: "streams-per-core", unit: .count, summary: "streams one server core sustains",
-                          qualifies: .none) { r, _ in Double(r.streamsPerCore) },
-        ExpectationMetric(name: "events", unit: .count, summary: "events the simulator handled",
-                          qualifies: .none) { r, _ in Double(r.events) },
+                          qualifies: .none),
+        ExpectationMetric(name: "events", unit: .count, summary: "events the simulator handled", qualifies: .none),
         ExpectationMetric(name: "end-time", unit: .time, summary: "virtual time at the end of the run",
-                          qualifies: .none) { r, _ in Double(r.endTimePs) },
+                          qualifies: .none),
     ]
 }
 
-extension Report {
-    /// The report with the results of `expectations` filled in.
-    func checked(against expectations: [ExpectationSpec]) -> Report {
-        var report = self
-        report.expectations = expectations.map { e in
-            guard let metric = ExpectationMetric.named(e.metric) else {
-                return ExpectationResult(name: e.name, actual: nil, passed: false, message: "unknown figure \(e.metric)")
-            }
-            guard let actual = metric.read(self, e.qualifier) else {
-                return ExpectationResult(name: e.name, actual: nil, passed: false,
-                                         message: "the run has no such figure (\(metric.summary))")
-            }
-            let passed = e.comparison.holds(actual, e.bound)
-            return ExpectationResult(name: e.name, actual: actual, passed: passed,
-                                     message: passed ? nil : "measured \(ExpectationSpec.format(actual, metric.unit))")
-        }
-        return report
-    }
-
-    /// The expectations that failed.
-    public var failedExpectations: [ExpectationResult] { expectations.filter { !$0.passed } }
-}
-
 extension ExpectationSpec {
-    /// A figure in its unit, for messages.
-    static func format(_ v: Double, _ unit: ExpectationMetric.Unit) -> String {
-        func number(_ x: Double) -> String {
-            x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(format3(x))
-        }
-        switch unit {
-        case .count: return number(v)
-        case .bytes: return number(v) + " B"
-        case .ratio: return number(v)
-        case .yesNo: return v != 0 ? "yes" : "no"
-        case .time:
-            return v.isFinite && abs(v) < 9e18 ? SimDuration(rawValue: Int64(v)).description : number(v)
-        }
-    }
-
-    static func format3(_ x: Double) -> String {
-        let scaled = (x * 1000).rounded() / 1000
-        return "\(scaled)"
-    }
-
     /// Reads one `expect:` value: a number, yes/no, or "OP VALUE" where VALUE is a number or a quantity in the
     /// figure's unit.
     static func parse(metric: ExpectationMetric, qualifier: String?, value node: ScenarioNode) throws(ScenarioError)

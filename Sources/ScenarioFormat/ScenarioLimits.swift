@@ -116,7 +116,7 @@ public struct ScenarioLimits: Hashable, Sendable {
 
     /// `value` as the limit `name` writes it: a size with the largest binary (else decimal) unit that divides it,
     /// or a count.
-    static func format(_ value: Int64, isSize: Bool) -> String {
+    package static func format(_ value: Int64, isSize: Bool) -> String {
         guard isSize else { return String(value) }
         for (shift, unit) in [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")] where value >= 1 << shift {
             if value & ((1 << shift) - 1) == 0 { return "\(value >> shift)\(unit)" }

@@ -8,7 +8,7 @@ extension ScenarioParser {
     static let hostReceiverTxRing: Int64 = 1024
     static let hostReceiverRxRing: Int64 = 256
     /// How long streams play when neither `streams.duration` nor `duration` says (as ``World`` plays them).
-    static let defaultStreamPlayTime: Int64 = 10 * picosecondsPerSecond
+    package static let defaultStreamPlayTime: Int64 = 10 * picosecondsPerSecond
 
     /// Lowers `configured` by the scenario's own `limits:` section, checks `spec` against the result and stores it
     /// in ``ScenarioSpec/limits``.

@@ -1,4 +1,6 @@
 import Foundation
+import ScenarioFormat
+import ScenarioWorld
 import SimCore
 
 /// The same scenario run in several variants, side by side (`nicsim compare`).

@@ -1,3 +1,5 @@
+import ScenarioFormat
+import ScenarioWorld
 import SimCore
 
 /// Follows datagrams through a run's trace records: which write call a packet's descriptors belong to, which

@@ -1,4 +1,6 @@
 import Foundation
+import ScenarioFormat
+import ScenarioWorld
 import SimCore
 
 /// Trajectory fingerprints of scenarios: a 64-bit digest of every event a run handles (time, component, kind,

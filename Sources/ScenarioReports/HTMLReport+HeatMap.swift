@@ -1,3 +1,5 @@
+import ScenarioFormat
+import ScenarioWorld
 import SimCore
 
 /// Charts that stay readable with many ports or receivers: one row per port or receiver, worst first, time across,

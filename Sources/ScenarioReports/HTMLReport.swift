@@ -1,3 +1,5 @@
+import ScenarioFormat
+import ScenarioWorld
 import SimCore
 
 /// One self-contained HTML page for a run: the report's key figures, its expectations, and SVG charts drawn from

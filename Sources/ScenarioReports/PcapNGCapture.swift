@@ -1,4 +1,6 @@
 import NetworkModel
+import ScenarioFormat
+import ScenarioWorld
 import SimCore
 import WireFormats
 

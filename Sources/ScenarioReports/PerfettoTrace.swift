@@ -1,5 +1,7 @@
 import MediaStreams
 import NetworkModel
+import ScenarioFormat
+import ScenarioWorld
 import SimCore
 import WireFormats
 

@@ -1,6 +1,8 @@
 import HostOS
 import NICDriver
 import NICModel
+import ScenarioFormat
+import ScenarioWorld
 import SimCore
 
 extension Report {

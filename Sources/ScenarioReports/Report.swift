@@ -1,10 +1,12 @@
 import Foundation
 import HostOS
+import MediaStreams
 import NICDriver
 import NetworkModel
+import ScenarioFormat
+import ScenarioWorld
 import SimCore
 import VDEPort
-import MediaStreams
 
 /// The outcome of a run, in the shape of its JSON form (documented in `Fixtures/scenarios/REPORT.md`).
 ///

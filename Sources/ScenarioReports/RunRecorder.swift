@@ -1,3 +1,5 @@
+import ScenarioFormat
+import ScenarioWorld
 import SimCore
 
 /// Keeps the time series a run's charts and CSV files are drawn from, by listening to its trace.

@@ -3,6 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ScenarioFormat
+import ScenarioWorld
 
 /// An output file written in pieces while a run goes (Perfetto traces, pcapng captures): opened with `open(2)`
 /// (never replaced through a temporary file, so a path such as `/dev/full` stays what it is), written with

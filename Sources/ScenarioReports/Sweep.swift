@@ -1,5 +1,7 @@
 import Foundation
 import NetworkModel
+import ScenarioFormat
+import ScenarioWorld
 
 /// A parameter sweep (`nicsim sweep`): one scenario, every combination of the values given per key, each run with
 /// several seeds.

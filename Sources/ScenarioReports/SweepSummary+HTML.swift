@@ -1,3 +1,5 @@
+import ScenarioFormat
+import ScenarioWorld
 import SimCore
 
 extension SweepSummary {

@@ -1,4 +1,6 @@
 import Foundation
+import ScenarioFormat
+import ScenarioWorld
 import SimCore
 
 /// The summary of a sweep: `nicsim compare`'s table with one column per variant, each figure as its mean and

@@ -1,3 +1,5 @@
+import ScenarioFormat
+import ScenarioWorld
 import SimCore
 
 /// Writes trace records as they happen: readable lines or JSON lines (one object per record), buffered.

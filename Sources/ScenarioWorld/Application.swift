@@ -1,26 +1,27 @@
 import HostMemory
 import HostOS
 import NetworkModel
+import ScenarioFormat
 import SimCore
 import WireFormats
 
 /// The server's application and the scenario's clock-driven actions: write calls in the chosen way of sending,
 /// and policies installed and removed at their times.
-final class Application: EventHandler {
+package final class Application: EventHandler {
     let spec: ScenarioSpec
     let simulator: Simulator
     let server: Host
     let socket: Socket
     let buffers: [VirtualAddress]
     let hosts: [World.ReceiverNode]
-    var id = ComponentID(rawValue: 0)
+    package var id = ComponentID(rawValue: 0)
     /// The sequence number reserved for write call 0; call `w` has `firstCallSequence + w`.
     var firstCallSequence: UInt64 = 0
     /// Write calls refused by the OS (a policy or address the scenario got wrong shows here, not as a crash).
-    private(set) var refusedCalls = 0
-    private(set) var policyErrors: [String] = []
+    package private(set) var refusedCalls = 0
+    package private(set) var policyErrors: [String] = []
     /// Final counters of router policies that were removed.
-    private(set) var routerCounters: [Int: RouterPolicyCounters] = [:]
+    package private(set) var routerCounters: [Int: RouterPolicyCounters] = [:]
     /// The server's NPCP clients, one per router that gets policies over the network (`via: network`), by
     /// receiver index.
     private(set) var policyClients: [Int: RouterPolicyClient] = [:]
@@ -100,7 +101,7 @@ final class Application: EventHandler {
         return nil
     }
 
-    func handle(_ event: Event, simulator: Simulator) {
+    package func handle(_ event: Event, simulator: Simulator) {
         switch Kind(rawValue: event.kind) {
         case .call:
             scheduleCall(Int(event.a) + 1)

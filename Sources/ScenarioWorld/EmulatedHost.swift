@@ -4,6 +4,7 @@ import NAPIDriver
 import NICDriver
 import NICModel
 import NetworkModel
+import ScenarioFormat
 import SimCore
 import WireFormats
 

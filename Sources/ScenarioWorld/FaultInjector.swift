@@ -2,6 +2,7 @@ import Foundation
 import HostMemory
 import NICModel
 import NetworkModel
+import ScenarioFormat
 import SimCore
 
 /// Runs a scenario's `faults`: installs each fault in the component it targets, opens and closes its window at
@@ -10,7 +11,7 @@ import SimCore
 ///
 /// Every decision draws from a stream derived from the scenario's seed and the fault's position in the list, so
 /// the same scenario and seed inject the same faults into the same events.
-final class FaultInjector: EventHandler {
+package final class FaultInjector: EventHandler {
     /// Where one fault lives once installed.
     enum Binding {
         case dma(NIC, Int)
@@ -24,18 +25,18 @@ final class FaultInjector: EventHandler {
     }
 
     /// What a fault did, beyond what its component counts.
-    struct Outcome {
+    package struct Outcome {
         /// Events offered to the fault, and those it acted on (see `Report.FaultReport`).
-        var examined: UInt64 = 0
-        var injected: UInt64 = 0
-        var entriesDropped: UInt64 = 0
-        var bytes: UInt64 = 0
+        package var examined: UInt64 = 0
+        package var injected: UInt64 = 0
+        package var entriesDropped: UInt64 = 0
+        package var bytes: UInt64 = 0
         /// Picoseconds of delay added to interrupts.
-        var addedDelay: Int64 = 0
+        package var addedDelay: Int64 = 0
         /// IOMMU forced misses when the storm opened (miss-every-translation mode).
-        var forcedMissesAtOpen: UInt64 = 0
-        var isOpen = false
-        var note: String?
+        package var forcedMissesAtOpen: UInt64 = 0
+        package var isOpen = false
+        package var note: String?
     }
 
     enum Kind: UInt32 {
@@ -54,7 +55,7 @@ final class FaultInjector: EventHandler {
     /// Per fault: the NIC whose link a flap of both directions takes down, so that its PHY sees the carrier go
     /// and come back (STATUS.LU, LSC); nil for other faults and for links without a NIC at the flapped end.
     private(set) var carriers: [NIC?] = []
-    var id = ComponentID(rawValue: 0)
+    package var id = ComponentID(rawValue: 0)
 
     /// Installs every fault of `spec` (inactive until its window opens) and schedules its window.
     ///
@@ -173,7 +174,7 @@ final class FaultInjector: EventHandler {
         }
     }
 
-    func handle(_ event: Event, simulator: Simulator) {
+    package func handle(_ event: Event, simulator: Simulator) {
         let i = Int(event.a)
         guard specs.indices.contains(i) else { return }
         switch Kind(rawValue: event.kind) {
@@ -256,7 +257,7 @@ final class FaultInjector: EventHandler {
     }
 
     /// The fault's outcome with its component's counts folded in, as the report shows it.
-    func outcome(_ i: Int) -> Outcome {
+    package func outcome(_ i: Int) -> Outcome {
         var o = outcomes[i]
         switch bindings[i] {
         case .dma(let nic, let k):

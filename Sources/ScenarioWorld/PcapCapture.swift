@@ -1,3 +1,4 @@
+import ScenarioFormat
 import SimCore
 import WireFormats
 

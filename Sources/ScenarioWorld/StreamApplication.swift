@@ -1,6 +1,7 @@
 import HostMemory
 import HostOS
 import MediaStreams
+import ScenarioFormat
 import SimCore
 import WireFormats
 
@@ -205,15 +206,15 @@ public final class StreamApplication: EventHandler {
 
     /// Creates the application's process on `host` and plans its streams; nothing is sent before ``start(at:)``.
     ///
-    /// - Throws: ``ScenarioError`` (without a location) when there are no streams, a stream has no destination,
+    /// - Throws: ``WorldError`` (naming no key: the world builder locates it at `streams`) when there are no streams, a stream has no destination,
     ///   the rule is invalid, or the method and the order do not go together (an aggregate's stamps must follow
     ///   due-time order).
     public init(
         simulator: Simulator, host: Host, name: String = "media", streams: [Stream],
         configuration: Configuration = Configuration()
-    ) throws(ScenarioError) {
-        func invalid(_ message: String) -> ScenarioError {
-            ScenarioError(file: "", line: 0, column: 0, message: "\(name): \(message)")
+    ) throws(WorldError) {
+        func invalid(_ message: String) -> WorldError {
+            WorldError(key: "", message: "\(name): \(message)")
         }
         guard !streams.isEmpty else { throw invalid("expected at least one stream") }
         for stream in streams where stream.destinations.isEmpty {
@@ -251,11 +252,11 @@ public final class StreamApplication: EventHandler {
     /// Copies every stream into the process's memory, opens the sockets and schedules the first interval at
     /// `time` (now when nil). Call once.
     ///
-    /// - Throws: ``ScenarioError`` when a datagram does not fit one packet, the memory cannot hold the streams, or
+    /// - Throws: ``WorldError`` (naming no key) when a datagram does not fit one packet, the memory cannot hold the streams, or
     ///   a buffer cannot be registered.
-    public func start(at time: SimTime? = nil) throws(ScenarioError) {
-        func failure(_ message: String) -> ScenarioError {
-            ScenarioError(file: "", line: 0, column: 0, message: "\(name): \(message)")
+    public func start(at time: SimTime? = nil) throws(WorldError) {
+        func failure(_ message: String) -> WorldError {
+            WorldError(key: "", message: "\(name): \(message)")
         }
         precondition(startTime == nil, "a stream application starts once")
         let packetSize = host.driver.configuration.packetSize

@@ -10,6 +10,7 @@ import MediaStreams
 import NICDriver
 import NICModel
 import NetworkModel
+import ScenarioFormat
 import SimCore
 import VDEPort
 import WireFormats
@@ -50,9 +51,9 @@ public final class World {
     /// The bytes of each write entry, for ``expectedStreams``.
     let writeContents: [[UInt8]]
     let capture: PcapCapture?
-    let application: Application
+    package let application: Application
     /// Runs the scenario's faults; nil when it has none.
-    let faultInjector: FaultInjector?
+    package let faultInjector: FaultInjector?
     /// The media application on the server, when the scenario has streams from it.
     public var streamApplication: StreamApplication? { streamApplications.first { $0.host === server.host } }
     /// The server's NPCP clients (``HostOS/RouterPolicyClient``) by router receiver index, for policies with
@@ -78,7 +79,7 @@ public final class World {
     /// Where pacing messages go (``Options/pacingMessages``).
     let pacingMessages: ((String) -> Void)?
     /// The link between the switch (side A) and the VDE port (side B), when the scenario has one.
-    let vdeLink: Link?
+    package let vdeLink: Link?
 
     /// Options that change what a run records, not what it does.
     public struct Options: @unchecked Sendable {
@@ -126,315 +127,56 @@ public final class World {
     /// Builds the world of `spec`. Throws when the spec asks for more than the machines it describes can hold
     /// (for example buffers larger than the server's memory), naming the key and, for a spec read from a file, its
     /// line; what can be known from the spec alone (``preflight(_:)``) is refused before anything is built.
+    ///
+    /// The parts are built in a fixed order (``WorldBuilder``): the switch, the server, the receivers in order,
+    /// the VDE port, the capture, the application and its buffers, the faults, the media applications.
     public init(spec: ScenarioSpec, options: Options = Options()) throws(WorldError) {
         try World.preflight(spec)
         self.spec = spec
         self.pacingMessages = options.pacingMessages
-        let serverSpec = spec.server
-        let largestMTU = ([serverSpec.mtu] + spec.receivers.map { _ in serverSpec.mtu }).max() ?? 1500
-        let simulator = Simulator(seed: spec.seed, maxFrameBytes: max(1536, (largestMTU + EthernetHeader.size + 63) & ~63))
-        simulator.eventLimit = min(options.eventLimit, UInt64(max(spec.limits.events, 0)))
-        simulator.tracer = options.tracer
-        simulator.cacheHints = options.cacheHints ?? (spec.receivers.count >= Options.cacheHintReceivers)
+        let simulator = WorldBuilder.simulator(for: spec, options: options)
         self.simulator = simulator
         // Components and simulator keep each other: a world refused half-built must free what it built.
         var built = false
         defer { if !built { simulator.tearDown() } }
 
-        // The network: port 0 faces the server, port i + 1 receiver i.
-        let rates = [serverSpec.link.rate] + spec.receivers.map(\.link.rate) + (spec.network.vde.map { [$0.rate] } ?? [])
-        // The MAC table holds every station of the scenario, however many receivers it has.
-        let sw = EthernetSwitch(simulator: simulator, name: "switch", portCount: rates.count, portRates: rates,
-                                bufferBytesPerPort: spec.network.portBufferBytes,
-                                macTableCapacity: max(8192, 2 * rates.count))
-        self.ethernetSwitch = sw
-        let server: EmulatedHost
-        do throws(WorldError) {
-            server = try EmulatedHost(simulator: simulator, server: serverSpec, seed: spec.seed, switch: sw, port: 0,
-                                      driverFactory: options.driverFactory)
-        } catch {
-            throw WorldError(spec, "server.nic.tx-ring", "server.nic.rx-ring", "server.memory", "server", message: error.message)
-        }
+        let builder = WorldBuilder(spec: spec, options: options, simulator: simulator)
+        self.ethernetSwitch = builder.ethernetSwitch
+        let server = try builder.server()
         self.server = server
-        server.host.recordInterruptTimes = options.recordInterruptTimes
-
-        var links: [Link] = []
-        var datagramReceivers: [DatagramReceiver] = []
-        // The datagram receivers keep their digest states side by side.
-        let digester = PayloadDigester()
         var nodes: [ReceiverNode] = []
-        var emulated: [EmulatedHost] = [server]
-        for (i, r) in spec.receivers.enumerated() {
-            switch r.kind {
-            case .host:
-                var machine = ServerSpec(
-                    name: r.name, mac: r.mac, ip: r.ip, link: r.link, cores: 1, clockHz: serverSpec.clockHz,
-                    memoryBytes: 64 << 20, txRingSize: 1024, driverMode: .copy, order: .destinationMajor,
-                    interrupts: .perPacket, mtu: serverSpec.mtu, packetSize: serverSpec.mtu, registerBuffers: false,
-                    sourcePort: r.port)
-                machine.nic.rxRingSize = 256
-                machine.watchdog = serverSpec.watchdog
-                machine.driverKind = r.driverKind
-                machine.napi = r.napi
-                let relay: EmulatedHost
-                do throws(WorldError) {
-                    relay = try EmulatedHost(simulator: simulator, server: machine, seed: spec.seed, switch: sw,
-                                             port: i + 1, driverFactory: options.driverFactory)
-                } catch {
-                    throw WorldError(spec, "receivers[\(i)]", message: error.message)
-                }
-                let p = relay.host.createProcess(name: "\(r.name).app")
-                for port in [r.port] + r.sockets { _ = relay.host.openSocket(process: p, port: port) }
-                links.append(relay.link)
-                nodes.append(.host(relay))
-                emulated.append(relay)
-            case .external:
-                nodes.append(.external)
-                links.append(Link(simulator: simulator, name: "link.\(r.name)", rateBitsPerSecond: r.link.rate,
-                                  propagationDelay: .picoseconds(r.link.delay)))
-            case .router:
-                let router = PolicyRouter(simulator: simulator, name: r.name, ports: [
-                    PolicyRouter.PortConfiguration(mac: r.mac, address: r.ip, prefixLength: 24,
-                                                   rateBitsPerSecond: r.link.rate, bufferBytes: spec.network.portBufferBytes),
-                ])
-                let link = Link(simulator: simulator, name: "link.\(r.name)", rateBitsPerSecond: r.link.rate,
-                                propagationDelay: .picoseconds(r.link.delay))
-                link.attach(a: sw.ingress(i + 1), b: router.ingress(0))
-                sw.connectEgress(i + 1, to: link.endA)
-                router.connectEgress(0, to: link.endB)
-                sw.addEntry(r.mac.rawValue, port: i + 1)
-                for (ip, mac) in [(serverSpec.ip, serverSpec.mac)] + spec.receivers.map({ ($0.ip, $0.mac) }) where ip != r.ip {
-                    router.setNeighbour(ip, mac: mac)
-                }
-                links.append(link)
-                nodes.append(.router(router))
-            case .datagram, .setTopBox:
-                let sink: FrameSink
-                if r.kind == .setTopBox {
-                    let b = r.setTopBox
-                    let box: SetTopBox
-                    do throws(MediaError) {
-                        box = try SetTopBox(SetTopBox.Configuration(
-                            name: r.name, mac: r.mac, udpPort: r.port, encapsulation: b.rtp ? .rtp : .rawUDP,
-                            payload: b.transportStream ? .transportStream : .opaque, drainBitsPerSecond: b.rateBitsPerSecond,
-                            startupDelay: .picoseconds(b.startupDelay), bufferCapacityBytes: b.bufferBytes))
-                    } catch {
-                        throw WorldError(spec, "receivers[\(i)]", message: "set-top box \(r.name): \(error)")
-                    }
-                    sink = box
-                    nodes.append(.setTopBox(box))
-                } else {
-                    let receiver = DatagramReceiver(simulator: simulator, name: r.name, mac: r.mac,
-                                                    keepPayload: options.keepPayload,
-                                                    digestsPayload: options.digestPayloads, digester: digester)
-                    datagramReceivers.append(receiver)
-                    sink = receiver
-                    nodes.append(.datagram(receiver))
-                }
-                let link = Link(simulator: simulator, name: "link.\(r.name)", rateBitsPerSecond: r.link.rate,
-                                propagationDelay: .picoseconds(r.link.delay))
-                link.attach(a: sw.ingress(i + 1), b: sink)
-                sw.connectEgress(i + 1, to: link.endA)
-                // Listeners never send; their switch entries are configured so unicast is forwarded, not flooded.
-                sw.addEntry(r.mac.rawValue, port: i + 1)
-                links.append(link)
-            }
+        var links: [Link] = []
+        for i in spec.receivers.indices {
+            let (node, link) = try builder.receiver(i)
+            nodes.append(node)
+            links.append(link)
         }
-        // Static neighbours: every emulated host knows every address in the scenario.
-        // External machines are found by ARP, unless the scenario turns ARP off: then their configured MAC is used.
-        let arp = spec.network.vde?.resolveByARP ?? false
-        let addresses = [(serverSpec.ip, serverSpec.mac)]
-            + spec.receivers.filter { $0.kind != .external || !arp }.map { ($0.ip, $0.mac) }
-        for machine in emulated {
-            for (ip, mac) in addresses where ip != machine.host.ip { machine.host.addNeighbor(ip, mac: mac) }
-            machine.host.resolvesByARP = spec.network.vde?.resolveByARP ?? false
-        }
-        // The real network: one more switch port, carried by libvdeplug.
-        var vdeLink: Link?
-        if let vde = spec.network.vde {
-            let connection: VDEConnection
-            do throws(VDEError) {
-                connection = try VDEConnection(url: vde.url, description: "nicsim \(spec.name)")
-            } catch {
-                throw WorldError(spec, "network.vde.url", message: "cannot attach the VDE port: \(error)")
-            }
-            let port = VDEPort(simulator: simulator, name: "vde", connection: connection,
-                               pollInterval: .picoseconds(vde.pollInterval))
-            let k = spec.receivers.count + 1
-            let link = Link(simulator: simulator, name: "link.vde", rateBitsPerSecond: vde.rate, propagationDelay: .zero)
-            link.attach(a: sw.ingress(k), b: port)
-            sw.connectEgress(k, to: link.endA)
-            port.inbound = link.endB
-            vdeLink = link
-            self.vdePort = port
-            if vde.realTime {
-                var pacing = RealTimePacer.Configuration()
-                pacing.spinThresholdNanoseconds = vde.spinThreshold / 1_000
-                pacing.catchUpLimitNanoseconds = max(vde.catchUpLimit / 1_000, 1)
-                pacing.seriesInterval = options.pacingSeriesInterval
-                let pacer = RealTimePacer(simulator: simulator, configuration: pacing)
-                pacer.start(simulator: simulator)
-                pacer.behindHandler = options.pacingMessages.map { say in { say(World.describe($0)) } }
-                port.pacer = pacer
-                self.pacer = pacer
-            } else {
-                self.pacer = nil
-            }
-        } else {
-            self.vdePort = nil
-            self.pacer = nil
-        }
-        self.receiverLinks = links
-        self.vdeLink = vdeLink
-        self.receivers = datagramReceivers
         self.receiverNodes = nodes
+        self.receiverLinks = links
+        self.receivers = nodes.compactMap { if case .datagram(let d) = $0 { d } else { nil } }
+        builder.addNeighbours(to: [server] + nodes.compactMap { if case .host(let h) = $0 { h } else { nil } })
+        let vde = try builder.vdePort()
+        self.vdePort = vde?.port
+        self.vdeLink = vde?.link
+        self.pacer = vde?.pacer
+        self.capture = try builder.capture(of: server)
 
-        if options.capturePcap || options.pcapFile != nil || options.pcapOutput != nil {
-            let capture: PcapCapture
-            if let output = options.pcapOutput {
-                capture = PcapCapture(output: output)
-            } else {
-                do throws(OutputError) {
-                    capture = try PcapCapture(file: options.pcapFile)
-                } catch {
-                    throw WorldError(key: "", message: error.description)
-                }
-            }
-            server.nic.transmitObserver = capture
-            self.capture = capture
-        } else {
-            self.capture = nil
-        }
-
-        // The application: one buffer per entry, filled with seeded bytes, registered when asked (B5/B6).
         let process = server.host.createProcess(name: "app")
         self.process = process
-        self.socket = server.host.openSocket(process: process, port: serverSpec.sourcePort)
-        var buffers: [VirtualAddress] = []
-        var contents: [[UInt8]] = []
-        for (i, entry) in spec.writes.entries.enumerated() {
-            var random = simulator.randomStream(named: "app.data.\(i)")
-            var data = [UInt8](repeating: 0, count: entry.bytes)
-            var k = 0
-            while k < data.count {
-                var word = random.next()
-                for _ in 0..<8 where k < data.count {
-                    data[k] = UInt8(truncatingIfNeeded: word)
-                    word >>= 8
-                    k += 1
-                }
-            }
-            let address: VirtualAddress
-            do throws(MemoryFault) {
-                address = try process.addressSpace.allocate(bytes: max(entry.bytes, 1), startOffset: entry.pageOffset)
-                try process.addressSpace.write(address, from: data, at: 0, count: data.count)
-            } catch {
-                throw WorldError(spec, "server.memory", "writes.entries", "writes",
-                                 message: "server memory (\(serverSpec.memoryBytes) bytes) cannot hold the application's buffers: \(error)")
-            }
-            if serverSpec.registerBuffers && serverSpec.driverMode == .zeroCopy && entry.bytes > 0
-                && spec.writes.method == .multiWrite {
-                do throws(HostError) {
-                    try server.host.registerBuffer(process: process, address: address, length: entry.bytes)
-                } catch {
-                    throw WorldError(spec, "writes.entries", "writes", message: "registering buffer \(i): \(error)")
-                }
-            }
-            buffers.append(address)
-            contents.append(data)
-        }
-        self.buffers = buffers
-        self.bufferContents = options.keepBufferContents ? contents : []
-        self.writeContents = contents
-
+        self.socket = server.host.openSocket(process: process, port: spec.server.sourcePort)
+        let buffers = try builder.buffers(of: process, on: server)
+        self.buffers = buffers.addresses
+        self.bufferContents = options.keepBufferContents ? buffers.contents : []
+        self.writeContents = buffers.contents
         if spec.writes.method == .multiWrite { server.host.reserveWriteRecords(spec.writes.count) }
         self.application = Application(simulator: simulator, spec: spec, server: server.host, socket: socket,
-                                       buffers: buffers, hosts: nodes)
+                                       buffers: buffers.addresses, hosts: nodes)
         application.start()
         self.faultInjector = spec.faults.isEmpty ? nil : FaultInjector(
-            spec: spec, simulator: simulator, server: server, nodes: nodes, links: links, vdeLink: vdeLink,
+            spec: spec, simulator: simulator, server: server, nodes: nodes, links: links, vdeLink: vde?.link,
             application: application)
-
-        var applications: [StreamApplication] = []
-        if let streams = spec.streams {
-            // One application per server; the scenario's own server first, then host receivers in order.
-            let sources = [nil] + spec.receivers.indices.map { Optional($0) }
-            var fileBudget = spec.limits.streamBytes - min(spec.generatedStreamBytes, spec.limits.streamBytes)
-            for source in sources {
-                var subset = streams
-                subset.list = streams.list.filter { $0.from == source }
-                guard !subset.list.isEmpty else { continue }
-                let machine: Host
-                if let i = source, case .host(let m) = nodes[i] { machine = m.host } else { machine = server.host }
-                let app = try World.makeStreamApplication(subset, spec: spec, simulator: simulator, host: machine,
-                                                          fileBudget: &fileBudget)
-                do throws(ScenarioError) {
-                    try app.start(at: .zero)
-                } catch {
-                    throw WorldError(spec, "streams", message: error.message)
-                }
-                applications.append(app)
-            }
-        }
-        self.streamApplications = applications
+        self.streamApplications = try builder.streamApplications(server: server, nodes: nodes)
         built = true
-    }
-
-    static func makeStreamApplication(_ s: StreamsSpec, spec: ScenarioSpec, simulator: Simulator, host: Host,
-                                      fileBudget: inout Int64) throws(WorldError) -> StreamApplication
-    {
-        let playFor = SimDuration(rawValue: s.duration ?? spec.duration ?? 10_000_000_000_000)
-        var streams: [StreamApplication.Stream] = []
-        for stream in s.list {
-            let size: DatagramSize = stream.datagramBytes.map { .bytes($0) } ?? .standard
-            // The stream's place in the file's list (streams are grouped by server here).
-            let key = "streams.list[\(spec.streams?.list.firstIndex { $0.name == stream.name } ?? 0)]"
-            var fileBytes: [UInt8] = []
-            if case .file(let path, _) = stream.source {
-                do throws(ScenarioError) {
-                    fileBytes = try World.readStreamFile(path, stream: stream.name, budget: &fileBudget,
-                                                         limit: spec.limits.streamBytes)
-                } catch {
-                    throw WorldError(spec, key + ".file", key, message: error.message)
-                }
-            }
-            let source: StreamSource
-            do throws(MediaError) {
-                switch stream.source {
-                case .generate(let rate, let seed):
-                    source = try StreamSource(generating: TSGenerator.Configuration(bitsPerSecond: rate, seed: seed),
-                                              duration: playFor, datagramSize: size)
-                case .file(_, let ts):
-                    if ts {
-                        source = try StreamSource(transportStream: fileBytes, datagramSize: size,
-                                                  declaredBitsPerSecond: stream.rate)
-                    } else {
-                        source = try StreamSource(opaque: fileBytes, bitsPerSecond: stream.rate ?? 1_000_000,
-                                                  datagramSize: stream.datagramBytes.map { .bytes($0) }
-                                                      ?? .mtu(spec.server.mtu, rtp: stream.rtp))
-                    }
-                }
-            } catch {
-                throw WorldError(spec, key + ".file", key, message: "stream \(stream.name): \(error)")
-            }
-            let destinations = stream.destinations.map {
-                SocketAddress(ip: spec.receivers[$0].ip, port: spec.receivers[$0].port)
-            }
-            streams.append(StreamApplication.Stream(name: stream.name, source: source, destinations: destinations,
-                                                    rtp: stream.rtp))
-        }
-        var configuration = StreamApplication.Configuration()
-        if let interval = s.interval { configuration.rule = .fixed(SimDuration(rawValue: interval)) }
-        configuration.order = s.streamMajor ? .streamMajor : .dueTime
-        if s.aggregate { configuration.method = .aggregate(s.launchTime ? .launchTime : .osQueue) }
-        configuration.duration = s.duration.map { SimDuration(rawValue: $0) }
-        configuration.sourcePort = spec.server.sourcePort &+ 1
-        do throws(ScenarioError) {
-            return try StreamApplication(simulator: simulator, host: host, name: "media", streams: streams,
-                                         configuration: configuration)
-        } catch {
-            throw WorldError(spec, "streams", message: error.message)
-        }
     }
 
     /// Refuses, before anything is built or filled, what the spec alone shows cannot work: application buffers

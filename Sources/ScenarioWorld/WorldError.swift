@@ -1,3 +1,5 @@
+import ScenarioFormat
+
 /// The world of a valid scenario could not be built: the scenario asks for something the machines it describes
 /// cannot do (buffers larger than the server's memory, a VDE switch that is not there, a media file that is not a
 /// transport stream).
@@ -28,9 +30,19 @@ public struct WorldError: Error, Hashable, Sendable, CustomStringConvertible {
     /// An error at `key`, located through `spec`'s source locations (the first of `keys` the file has; the
     /// error names that key, or the first when the file has none of them).
     init(_ spec: ScenarioSpec, _ keys: String..., message: String) {
+        self.init(spec, keys: keys, message: message)
+    }
+
+    init(_ spec: ScenarioSpec, keys: [String], message: String) {
         let found = keys.lazy.compactMap { key in spec.locations[key].map { (key, $0) } }.first
         self.init(file: spec.locations.file, line: found?.1.line ?? 0, column: found?.1.column ?? 0,
                   key: found?.0 ?? keys.first ?? "", message: message)
+    }
+
+    /// This error, with its message, placed at the first of `keys` that `spec`'s file has: how the builder
+    /// locates what a part threw without knowing the scenario (a stream application, a stream's file, a driver).
+    func located(_ spec: ScenarioSpec, _ keys: String...) -> WorldError {
+        WorldError(spec, keys: keys, message: message)
     }
 
     /// `FILE:LINE:COLUMN: KEY: MESSAGE`; without a place, `FILE: KEY: MESSAGE` or `KEY: MESSAGE`.
@@ -38,35 +50,5 @@ public struct WorldError: Error, Hashable, Sendable, CustomStringConvertible {
         let text = key.isEmpty ? message : "\(key): \(message)"
         if line > 0 { return "\(file):\(line):\(column): \(text)" }
         return file.isEmpty ? text : "\(file): \(text)"
-    }
-}
-
-extension ScenarioSpec {
-    /// Where the keys the world builder may refuse are in the scenario file: line and column by dotted key path.
-    ///
-    /// Kept out of equality and hashing: two specs that say the same thing are equal wherever they said it.
-    public struct SourceLocations: Hashable, Sendable {
-        /// The scenario file, or empty for a spec built in code.
-        public var file = ""
-        var places: [String: Place] = [:]
-
-        struct Place: Sendable {
-            var line: Int
-            var column: Int
-        }
-
-        public init() {}
-
-        /// Line and column of `key`, if the file has it.
-        public subscript(key: String) -> (line: Int, column: Int)? {
-            places[key].map { ($0.line, $0.column) }
-        }
-
-        mutating func record(_ key: String, line: Int, column: Int) {
-            places[key] = Place(line: line, column: column)
-        }
-
-        public static func == (_: SourceLocations, _: SourceLocations) -> Bool { true }
-        public func hash(into _: inout Hasher) {}
     }
 }

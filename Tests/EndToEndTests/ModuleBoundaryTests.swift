@@ -58,4 +58,25 @@ struct ModuleBoundaryTests {
     func datasheetStandsAlone() throws {
         #expect(try Self.dependencies(of: "NICInterface").isEmpty)
     }
+
+    /// The three rooms of scenario handling (issue 18): the file format knows nothing of the world or the reports,
+    /// the world nothing of the reports.
+    @Test("the scenario file format imports only Yams, WireFormats and the platform")
+    func formatStandsAlone() throws {
+        let imports = try Self.imports(of: "ScenarioFormat")
+        #expect(imports.contains("Yams"))
+        #expect(imports.isSubset(of: ["Yams", "WireFormats", "Foundation", "Glibc", "Darwin"]), "\(imports)")
+        let manifest = try String(contentsOf: packageRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let start = try #require(manifest.range(of: "name: \"ScenarioFormat\","))
+        let target = manifest[start.upperBound...].prefix { $0 != "]" }
+        #expect(target.contains("\"WireFormats\"") && !target.contains("SimCore") && !target.contains("Scenario"))
+    }
+
+    @Test("the world imports the format but not the reports; the reports import both")
+    func worldKnowsNoReport() throws {
+        let world = try Self.imports(of: "ScenarioWorld")
+        #expect(world.contains("ScenarioFormat") && !world.contains("ScenarioReports") && !world.contains("Scenarios"))
+        let reports = try Self.imports(of: "ScenarioReports")
+        #expect(reports.contains("ScenarioWorld") && reports.contains("ScenarioFormat") && !reports.contains("Scenarios"))
+    }
 }
