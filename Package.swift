@@ -99,7 +99,12 @@ let package = Package(
         // `import Scenarios`: the three rooms in one import (re-exported), as library users had them before the split.
         .target(name: "Scenarios", dependencies: ["ScenarioFormat", "ScenarioWorld", "ScenarioReports"]),
         .target(name: "NICSimTesting", dependencies: ["Scenarios", "SimCore", "WireFormats"]),
-        .target(name: "Labs", dependencies: ["Scenarios", "SimCore", "NetworkModel"]),
+        // The labs' catalog (questions, commands, stated numbers) is data: Resources/labs.yaml, read with Yams.
+        .target(
+            name: "Labs",
+            dependencies: ["Scenarios", "SimCore", "NetworkModel", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Resources/labs.yaml")]
+        ),
         // The fuzz harnesses: driven by libFuzzer from Fuzzers/ and by FuzzReplayTests over Fixtures/fuzz.
         .target(
             name: "NICSimFuzzing",
