@@ -132,7 +132,9 @@ public enum LabCatalog {
             }
             var numbers: [Lab.Number] = []
             if let numbersNode = f["numbers"] {
-                guard case .sequence(let items) = numbersNode else { throw error(numbersNode, "expected numbers as a list") }
+                guard case .sequence(let items) = numbersNode else {
+                    throw error(numbersNode, "expected numbers as a list")
+                }
                 for n in items { numbers.append(try number(n)) }
             }
             return Lab(name: try text(f, "name", in: node), group: group, title: try text(f, "title", in: node),
@@ -148,7 +150,9 @@ public enum LabCatalog {
                 throw error(f["metric"], "unknown metric \(metricText) (the catalog's first lines list the forms)")
             }
             let statedText = try text(f, "stated", in: node)
-            guard let stated = Int64(statedText) else { throw error(f["stated"], "expected a whole number, got \(statedText)") }
+            guard let stated = Int64(statedText) else {
+                throw error(f["stated"], "expected a whole number, got \(statedText)")
+            }
             var tolerance = Lab.Tolerance.exact
             if let toleranceNode = f["tolerance"] {
                 let t = try text(f, "tolerance", in: node)
@@ -181,7 +185,9 @@ extension LabMetric {
         case ("switch-drops", 1): self = .switchDrops
         case ("receivers-intact", 1): self = .receiversIntact
         case ("receiver", 3): guard let v = ReceiverValue(rawValue: w[2]) else { return nil }; self = .receiver(w[1], v)
-        case ("set-top-boxes", 2): guard let v = SetTopBoxValue(rawValue: w[1]) else { return nil }; self = .setTopBoxes(v)
+        case ("set-top-boxes", 2):
+            guard let v = SetTopBoxValue(rawValue: w[1]) else { return nil }
+            self = .setTopBoxes(v)
         case ("policy", 3):
             guard let id = Int(w[1]), let v = PolicyValue(rawValue: w[2]) else { return nil }
             self = .policy(id, v)
