@@ -1,4 +1,3 @@
-import HostMemory
 import Foundation
 import WireFormats
 
@@ -122,7 +121,7 @@ extension ScenarioParser {
             iommu.missLatency = try m["miss-latency"]?.duration(in: 0...oneSecond, bounds: "0 to 1s") ?? iommu.missLatency
             if let mode = m["invalidation"] {
                 let text = try mode.name()
-                guard let parsed = DMAMapper.Invalidation(rawValue: text) else { throw mode.expected("strict or deferred") }
+                guard let parsed = IOMMUInvalidation(rawValue: text) else { throw mode.expected("strict or deferred") }
                 iommu.invalidation = parsed
             }
             nicSpec.iommu = iommu

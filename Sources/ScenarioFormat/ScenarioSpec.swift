@@ -1,4 +1,3 @@
-import HostMemory
 import WireFormats
 
 /// A scenario as read from a file and validated: every value typed, every name resolved, every default filled.
@@ -432,8 +431,17 @@ public struct IOMMUSpec: Hashable, Sendable {
     public var missLatency: Int64 = 128_000
     /// When the driver's unmaps invalidate the IOTLB: at once (`strict`) or through the flush queue (`deferred`,
     /// Linux's x86 default).
-    public var invalidation: DMAMapper.Invalidation = .deferred
+    public var invalidation = IOMMUInvalidation.deferred
     public init() {}
+}
+
+/// When a driver's unmaps invalidate the IOTLB (`nic.iommu.invalidation`); the world builder hands it to
+/// `HostMemory`'s `DMAMapper` as its `Invalidation` of the same name.
+public enum IOMMUInvalidation: String, Hashable, Sendable, CaseIterable {
+    /// Every unmap invalidates its range and waits (`iommu.strict=1`).
+    case strict
+    /// Unmapped ranges wait on a flush queue for one global invalidation (`iommu.strict=0`, Linux's x86 default).
+    case deferred
 }
 
 /// Media streams the server plays (B2–B4, B11–B14): the `streams` section.

@@ -63,8 +63,10 @@ public final class EmulatedHost {
         let dma = DMAEngine(memory: memory, iommu: iommu)
         self.dma = dma
         let mapper = iommu.map { iommu in
-            DMAMapper(iommu: iommu, invalidation: nicSpec.iommu?.invalidation ?? .deferred, simulator: simulator,
-                      name: "\(server.name).iommu.flush-queue")
+            // The scenario's IOMMUInvalidation names the same two modes as HostMemory's.
+            let mode = DMAMapper.Invalidation(rawValue: (nicSpec.iommu?.invalidation ?? .deferred).rawValue)
+            return DMAMapper(iommu: iommu, invalidation: mode ?? .deferred, simulator: simulator,
+                             name: "\(server.name).iommu.flush-queue")
         }
         let nic = NIC(simulator: simulator, name: "\(server.name).nic",
                       configuration: NICConfiguration(lineRate: server.link.rate, maxFrameBytes: maxFrame,
