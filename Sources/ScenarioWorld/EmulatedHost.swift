@@ -73,6 +73,7 @@ public final class EmulatedHost {
                                                       dmaReadLatency: .picoseconds(nicSpec.dmaLatency),
                                                       dmaBytesPerSecond: max(1, nicSpec.dmaBitsPerSecond / 8),
                                                       txPacketBufferBytes: nicSpec.packetBufferBytes,
+                                                      stationAddress: server.mac,
                                                       clockOffsetNanoseconds: nicSpec.clockOffsetNanoseconds,
                                                       clockDriftPartsPerBillion: nicSpec.clockDriftPPB),
                       dma: dma)
