@@ -1,7 +1,7 @@
 /* The reference senders of Scripts/pacing-measure.sh: paces a UDP stream into a VDE switch with an absolute
  * clock_nanosleep on CLOCK_MONOTONIC alone (no spinning), the plain way to pace a stream from user space; or, with
  * SPIN_US > 0, sleeps until SPIN_US before each due time and spins on the clock for the rest, which sends each
- * frame within a few hundred nanoseconds of its due time and so measures the floor of the path behind the sender
+ * frame at its due time unless the thread is preempted and so measures the floor of the path behind the sender
  * (vde_switch, vde_plug2tap, the tap, the receiving stack): no pacer that goes through that path can do better.
  *
  *   cc -O2 -o pace_send pace_send.c -lvdeplug
