@@ -24,23 +24,7 @@
 #include <sys/prctl.h>
 #include <time.h>
 #include <libvdeplug.h>
-
-static int64_t now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
-static void sleep_until(int64_t deadline) {
-    struct timespec d = {deadline / 1000000000, deadline % 1000000000};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &d, NULL) == EINTR) {}
-}
-
-/* Sleeps until `spin` ns before `deadline`, then reads the clock until it is reached. */
-static void spin_until(int64_t deadline, int64_t spin) {
-    if (deadline - spin > now_ns()) sleep_until(deadline - spin);
-    while (now_ns() < deadline) {}
-}
+#include "pace_clock.h"
 
 static void put64(unsigned char *p, uint64_t v) {
     for (int i = 7; i >= 0; i--) { p[i] = (unsigned char)(v & 0xff); v >>= 8; }
