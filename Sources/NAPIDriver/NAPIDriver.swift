@@ -327,7 +327,8 @@ public final class NAPIDriver: NetworkDriver {
             receiveDoorbells += 1
             write(.receiveQueue(0, NICRegister.QueueOffset.control), NICRegister.QueueOffset.enableBit, &r)
             write(.mrqc, 0, &r)
-            write(.rctl, ReceiveControl.enable.rawValue, &r)
+            // Accept the station address (RAL/RAH above) and broadcast (ARP); no multicast group is joined.
+            write(.rctl, ReceiveControl([.enable, .broadcastAccept]).rawValue, &r)
         }
         if napi.msix {
             setUpVectors(&r)

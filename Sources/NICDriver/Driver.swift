@@ -203,7 +203,9 @@ public final class Driver: NetworkDriver {
             writeRegister(.receiveQueue(0, NICRegister.QueueOffset.head), 0)
             // Every descriptor but one is the device's: the ring is full when tail is one behind head.
             writeRegister(.receiveQueue(0, NICRegister.QueueOffset.tail), UInt32(receiveRingSize - 1))
-            writeRegister(.rctl, ReceiveControl.enable.rawValue)
+            // Its own address (entry 0, set at attach) and broadcast (ARP); no multicast group is joined, so the
+            // multicast table stays clear and MPE off.
+            writeRegister(.rctl, ReceiveControl([.enable, .broadcastAccept]).rawValue)
             causes.formUnion([.rxTimer, .rxOverrun])
         }
         writeRegister(.ims, causes.rawValue)

@@ -55,8 +55,13 @@ public struct NICCounters: Hashable, Sendable {
     public var octetsReceived: UInt64 = 0
     /// Received frames dropped because the receiver was disabled.
     public var rxDroppedDisabled: UInt64 = 0
-    /// Received frames dropped because no receive descriptor was available (MPC).
+    /// Received frames dropped because the receive packet buffer had no room for them (MPC, datasheet §11.3).
     public var rxDroppedNoBuffer: UInt64 = 0
+    /// Received frames the destination address filter turned away (nicsim's own count, datasheet §11.4).
+    public var rxDroppedFiltered: UInt64 = 0
+    /// Received frames dropped when their turn for DMA came because their queue was disabled (RXDCTL.ENABLE
+    /// clear) or its ring too short ever to hold them (nicsim's own count, datasheet §11.3).
+    public var rxDroppedQueueUnusable: UInt64 = 0
     /// Received frames longer than the device accepts.
     public var rxDroppedOversize: UInt64 = 0
     /// Received frames whose buffers could not be written (DMA fault).
@@ -164,9 +169,23 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var moderation = ModerationState()
     /// GPIE, EICR, EIMS, EIAC, EIAM, EITR, IVAR and the vectors' moderators (datasheet §6.3).
     var msix = ExtendedInterruptState()
+    // Receive address filter (datasheet §11.4): RAL/RAH pairs and the multicast table array.
+    // Fixed-size storage inside the NIC object: no allocation per NIC (the per-run malloc counts stay as they were).
+    var receiveAddressLow = InlineArray<16, UInt32>(repeating: 0)
+    var receiveAddressHigh = InlineArray<16, UInt32>(repeating: 0)
+    var multicastTable = InlineArray<128, UInt32>(repeating: 0)
+    // Receive packet buffer (datasheet §11.2): frames waiting for their DMA, oldest first, in a ring allocated once.
+    /// At most 1,536 frames wait: the default 48 KiB of the smallest frames (32 bytes each, §11.2).
+    var rxFIFO = InlineArray<1536, RxFIFOEntry>(repeating: RxFIFOEntry())
+    var rxFIFOStart = 0
+    var rxFIFOCount = 0
+    /// Bytes the waiting frames take in the packet buffer (the frame crossing the bus not included).
+    var rxFIFOBytes = 0
+    /// The frame whose DMA was issued last has crossed the bus then; until then its bytes stay in the buffer.
+    var rxBusFreeAt = SimTime.zero
+    var rxCrossingBytes = 0
+    var rxWakeScheduled = false
     // Match-action table and the frames it makes.
-    var receiveAddressLow: UInt32 = 0
-    var receiveAddressHigh: UInt32 = 0
     var policyTable = [PolicyEntry](repeating: PolicyEntry(), count: NICRegister.policyEntries)
     /// Valid match-action entries.
     var validPolicies = 0
@@ -189,6 +208,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         case moderationDeadline = 7
         case delayedInterrupt = 8
         case launchFetch = 9
+        case receiveWake = 10
     }
 
     /// Creates a NIC attached to host memory through `dma` and registers it with the simulator.
@@ -213,6 +233,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         self.interPacketGap = SimDuration.serialization(
             bits: Int64(EthernetFraming.interPacketGapBytes * 8), bitsPerSecond: configuration.lineRate)
         self.id = simulator.register(self, name: name)
+        loadStationAddress()
     }
 
     // MARK: Registers
@@ -231,13 +252,12 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             return rxQueues[queue].read(field)
         }
         if let value = readPolicyRegister(offset) { return value }
+        if let value = readAddressFilter(offset) { return value }
         if let value = readStatistics(offset) { return value }
         if let value = readExtendedInterrupt(offset) { return value }
         if let value = readClockRegister(offset) { return value }
         switch offset {
         case .ctrl: return 0
-        case .ral: return receiveAddressLow
-        case .rah: return receiveAddressHigh
         case .status:
             let up: UInt32 = wire != nil && carrier ? DeviceStatus.linkUp.rawValue : 0
             let mbps = UInt32(clamping: configuration.lineRate / 1_000_000)
@@ -300,8 +320,11 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             guard rxQueues[queue].write(field, value, directionEnabled: receiveControl.contains(.enable)) else {
                 return refuse()
             }
+            // A new tail (or ring, or enable bit) may let the frame at the head of the packet buffer go.
+            pumpReceive()
             return
         }
+        if writeAddressFilter(offset, value) { return }
         if policyRegister(offset) != nil {
             if !writePolicyRegister(offset, value) { refuse() }
             return
@@ -309,8 +332,6 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         if writeExtendedInterrupt(offset, value) { return }
         if writeClockRegister(offset, value) { return }
         switch offset {
-        case .ral: receiveAddressLow = value
-        case .rah: receiveAddressHigh = value
         case .ctrl:
             if value & (1 << 26) != 0 { reset() }
         case .ctrlExt: extendedControl = ExtendedControl(rawValue: value).intersection(.autoMaskEnable)
@@ -334,7 +355,9 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         case .tctl:
             transmitControl = TransmitControl(rawValue: value)
             pumpTransmit()
-        case .rctl: receiveControl = ReceiveControl(rawValue: value)
+        case .rctl:
+            receiveControl = ReceiveControl(rawValue: value)
+            pumpReceive()
         case .ltctl:
             launchControl = value & LaunchTimeControl.stored.rawValue
             pumpTransmit()
@@ -380,8 +403,14 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         }
         policyTable = [PolicyEntry](repeating: PolicyEntry(), count: NICRegister.policyEntries)
         validPolicies = 0
-        receiveAddressLow = 0
-        receiveAddressHigh = 0
+        for i in 0..<rxFIFOCount { simulator.frames.release(rxFIFO[(rxFIFOStart + i) % rxFIFO.count].frame) }
+        rxFIFOStart = 0
+        rxFIFOCount = 0
+        rxFIFOBytes = 0
+        rxBusFreeAt = .zero
+        rxCrossingBytes = 0
+        rxWakeScheduled = false
+        loadStationAddress()
         txQueues = (0..<configuration.transmitQueues).map { TxQueue(index: $0, configuration: configuration) }
         rxQueues = (0..<configuration.receiveQueues).map { RxQueue(index: $0) }
         transmitControl = []
@@ -458,6 +487,9 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             interruptSink?.interruptRaised(vector: Int(event.a))
         case .launchFetch:
             launchFetchWoke(queue: Int(event.a & 0xFF))
+        case .receiveWake:
+            rxWakeScheduled = false
+            pumpReceive()
         }
     }
 }

@@ -1,4 +1,5 @@
 import SimCore
+import WireFormats
 
 /// The NIC's fixed properties: line rate, largest frame, the timing of its path to host memory.
 ///
@@ -19,6 +20,14 @@ public struct NICConfiguration: Hashable, Sendable {
     /// On-chip transmit packet buffer in bytes: the device fetches ahead while fetched frames fit. Default 16 KiB,
     /// the transmit share of the 8254x packet buffer at reset (PBA = 0x00100030: 48 KB RX, 16 KB TX).
     public var txPacketBufferBytes: Int
+    /// On-chip receive packet buffer in bytes: the FIFO frames wait in between their last bit and their DMA to host
+    /// memory (datasheet §11.2). Default 48 KiB, the receive share of the 8254x packet buffer at reset
+    /// (PBA = 0x00100030: 48 KB RX, 16 KB TX).
+    public var rxPacketBufferBytes: Int
+    /// The station address the device loads into receive address entry 0 (RAL0/RAH0 with `AV`) at power-up and at
+    /// every reset, as the 8254x loads it from its EEPROM. Default nil: a blank EEPROM, entry 0 reads 0 and is not
+    /// valid, so only a driver's own RAL/RAH writes (or promiscuous mode) let frames through.
+    public var stationAddress: MACAddress?
     /// Transmit queues. Default 4, as the Intel i210 has (i210 datasheet §1.3).
     public var transmitQueues: Int
     /// Receive queues. Default 4, as the Intel i210 has (i210 datasheet §1.3).
@@ -54,7 +63,8 @@ public struct NICConfiguration: Hashable, Sendable {
 
     public init(lineRate: Int64 = 10_000_000_000, maxFrameBytes: Int = 1514,
                 dmaReadLatency: SimDuration = .nanoseconds(500), dmaBytesPerSecond: Int64 = 3_938_000_000,
-                txPacketBufferBytes: Int = 16 * 1024, transmitQueues: Int = 4, receiveQueues: Int = 4,
+                txPacketBufferBytes: Int = 16 * 1024, rxPacketBufferBytes: Int = 48 * 1024,
+                stationAddress: MACAddress? = nil, transmitQueues: Int = 4, receiveQueues: Int = 4,
                 descriptorCacheSize: Int = 64, maxSegmentationBytes: Int = 65_535 + 14, maxSegments: Int = 128,
                 clockOffsetNanoseconds: UInt64 = 0, clockDriftPartsPerBillion: Int64 = 0) {
         self.lineRate = lineRate
@@ -62,6 +72,8 @@ public struct NICConfiguration: Hashable, Sendable {
         self.dmaReadLatency = dmaReadLatency
         self.dmaBytesPerSecond = dmaBytesPerSecond
         self.txPacketBufferBytes = txPacketBufferBytes
+        self.rxPacketBufferBytes = rxPacketBufferBytes
+        self.stationAddress = stationAddress
         self.transmitQueues = transmitQueues
         self.receiveQueues = receiveQueues
         self.descriptorCacheSize = descriptorCacheSize

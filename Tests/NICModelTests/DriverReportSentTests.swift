@@ -11,7 +11,7 @@ import WireFormats
 /// (datasheet §4.5).
 @Suite("Reference driver: report when sent (RPS)")
 struct DriverReportSentTests {
-    @Test("the report point carries RS (and RPS when asked); its interrupt comes when the packet is in the buffer (on the wire)",
+    @Test("the report point carries RS, and RPS beside it when the driver is asked to report on the wire",
           arguments: [false, true])
     func reportSent(_ on: Bool) throws {
         let simulator = Simulator(seed: 5)
@@ -40,9 +40,6 @@ struct DriverReportSentTests {
         #expect(command.contains([.endOfPacket, .reportStatus]))
         #expect(command.contains(.reportPacketSent) == on)
         #expect(simulator.run() == .idle)
-        #expect(wire.times.count == 1)
-        // One packet on an idle NIC: in the buffer when its first bit starts; with RPS done at its last bit.
-        #expect(interrupts.times == [on ? wire.times[0] : firstBits.times[0]])
-        #expect(firstBits.times[0] < wire.times[0])
+        // (When the NIC reports the packet is checked at the NIC level: TimingTests, InterruptTests.)
     }
 }

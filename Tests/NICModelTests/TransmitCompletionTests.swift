@@ -7,7 +7,10 @@ import Testing
 /// `RPS` (82544), write-backs batched by `TXDCTL.WTHRESH` and replaced by head write-back with `TDWBAL` (82576/I210).
 ///
 /// Times are worked out by hand from datasheet §5 with the defaults: D = 500 ns, B = 3,938 MB/s, R = 10 Gb/s.
-/// Transfers round up to a whole picosecond: 16 B = 4,063 ps, 32 B = 8,126 ps, 96 B = 24,378 ps, 100 B = 25,394 ps.
+/// Every read crosses the link as completions of at most MPS = 256 bytes with 20 overhead bytes each (§5): n
+/// descriptors are 16·n + 20·⌈16·n / 256⌉ bytes, a 100-byte buffer 120 bytes, a 1,514-byte one 1,514 + 6·20.
+/// Transfers round up to a whole picosecond: 36 B = 9,142 ps, 52 B = 13,205 ps, 68 B = 17,268 ps, 116 B = 29,457 ps,
+/// 120 B = 30,473 ps, 1,634 B = 414,932 ps.
 @Suite("Transmit completion: packet buffer, RPS, WTHRESH, head write-back")
 struct TransmitCompletionTests {
     static let length = 100
@@ -19,26 +22,27 @@ struct TransmitCompletionTests {
     }
 
     /// The completion of packet `k` of `count` 100-byte single-descriptor packets posted with one doorbell at 0 on an
-    /// idle NIC: the batch of `count` descriptors arrives at t1 = D + 16·count/B; packet k's fetch is issued at
-    /// t1 + k·(100/B) (the bus is busy with the ones before) and arrives D + 100/B later.
+    /// idle NIC: the batch of `count` descriptors arrives at t1 = D + (16·count + 20·⌈16·count / 256⌉)/B; packet k's
+    /// fetch is issued at t1 + k·(120/B) (the bus is busy with the ones before) and arrives D + 120/B later.
     static func done(_ k: Int, of count: Int, _ c: NICConfiguration) -> SimTime {
-        let t1 = SimTime.zero + c.dmaReadLatency + picoseconds(16 * count, atPerSecond: c.dmaBytesPerSecond)
-        return t1 + c.dmaReadLatency + picoseconds(length, atPerSecond: c.dmaBytesPerSecond) * Int64(k + 1)
+        let descriptorBytes = 16 * count + 20 * ((16 * count + 255) / 256)
+        let t1 = SimTime.zero + c.dmaReadLatency + picoseconds(descriptorBytes, atPerSecond: c.dmaBytesPerSecond)
+        return t1 + c.dmaReadLatency + picoseconds(length + 20, atPerSecond: c.dmaBytesPerSecond) * Int64(k + 1)
     }
 
     @Test("DD and TDH at doorbell + 2·D + (16 + f)/B: the packet is in the packet buffer, its bytes still there")
     func doneInPacketBuffer() throws {
-        // One 1,514-byte packet, doorbell at 0: done at 2·500 ns + 16 B / 3,938 MB/s + 1,514 B / 3,938 MB/s
-        // = 1,000 ns + 4.063 ns + 384.460 ns = 1,388.523 ns; its last bit (8 + 1,514 + 4)·8 = 12,208 bits / 10 Gb/s
-        // = 1,220.8 ns later, at 2,609.323 ns.
+        // One 1,514-byte packet, doorbell at 0: done at 2·500 ns + (16 + 20) B / 3,938 MB/s + (1,514 + 6·20) B /
+        // 3,938 MB/s = 1,000 ns + 9.142 ns + 414.932 ns = 1,424.074 ns; its last bit (8 + 1,514 + 4)·8 = 12,208 bits
+        // / 10 Gb/s = 1,220.8 ns later, at 2,644.874 ns.
         let bench = try Bench()
         let c = bench.nic.configuration
         bench.program(mask: .txDescriptorWritten)
         let indices = try bench.post(packetBytes(count: 1514, tag: 1), report: .last)
         bench.doorbell()
-        let done = SimTime.zero + c.dmaReadLatency * 2 + picoseconds(16, atPerSecond: c.dmaBytesPerSecond)
-            + picoseconds(1514, atPerSecond: c.dmaBytesPerSecond)
-        #expect(done == .picoseconds(1_388_523))
+        let done = SimTime.zero + c.dmaReadLatency * 2 + picoseconds(16 + 20, atPerSecond: c.dmaBytesPerSecond)
+            + picoseconds(1514 + 6 * 20, atPerSecond: c.dmaBytesPerSecond)
+        #expect(done == .picoseconds(1_424_074))
         #expect(bench.run(until: SimTime(rawValue: done.rawValue - 1)) == .reachedTime)
         #expect(try bench.status(indices[0]) == [])
         #expect(bench.head == 0)
@@ -52,14 +56,14 @@ struct TransmitCompletionTests {
         bench.write(.tdh, 0)
         #expect(bench.head == 1)
         #expect(bench.run() == .idle)
-        #expect(bench.wire.times == [.picoseconds(2_609_323)])
+        #expect(bench.wire.times == [.picoseconds(2_644_874)])
     }
 
     @Test("a packet after an RPS packet is written back only after the RPS packet's last bit (ring order)")
     func reportSentHoldsLaterPackets() throws {
         // Packet 0 (100 B, RS|RPS) and packet 1 (100 B, RS), one doorbell. Packet 1 is fetched at done(1, of: 2) ≈
-        // 1,058.914 ns, while packet 0 is on the wire; packet 0's last bit: done(0, of: 2) = 1,033.520 ns + (8 + 100
-        // + 4)·8 bits / 10 Gb/s = 1,033.520 + 89.6 = 1,123.120 ns. Both are written back then, one interrupt.
+        // 1,074.151 ns, while packet 0 is on the wire; packet 0's last bit: done(0, of: 2) = 1,043.678 ns + (8 + 100
+        // + 4)·8 bits / 10 Gb/s = 1,043.678 + 89.6 = 1,133.278 ns. Both are written back then, one interrupt.
         let bench = try Bench()
         let c = bench.nic.configuration
         bench.program(mask: .txDescriptorWritten)
@@ -67,7 +71,7 @@ struct TransmitCompletionTests {
         let b = try bench.post(packetBytes(count: Self.length, tag: 1), report: .last)
         bench.doorbell()
         let lastBit0 = Self.done(0, of: 2, c) + .picoseconds(89_600)
-        #expect(lastBit0 == .picoseconds(1_123_120))
+        #expect(lastBit0 == .picoseconds(1_133_278))
         #expect(bench.run(until: SimTime(rawValue: lastBit0.rawValue - 1)) == .reachedTime)
         #expect(bench.head == 0)
         #expect(try bench.status(b[0]) == [])
@@ -80,8 +84,8 @@ struct TransmitCompletionTests {
 
     @Test("WTHRESH 4: six RS packets are written back four at the 4th completion, the last two when the queue is idle")
     func writeBackThreshold() throws {
-        // Six 100-byte RS packets, one doorbell at 0. Completions done(k, of: 6) = 500 + 24.378 + 500 + (k + 1)·25.394
-        // ns: the 4th (k = 3) at 1,125.954 ns, the 6th at 1,176.742 ns. Nothing is written before the 4th; then DD on
+        // Six 100-byte RS packets, one doorbell at 0. Completions done(k, of: 6) = 500 + 29.457 + 500 + (k + 1)·30.473
+        // ns: the 4th (k = 3) at 1,151.349 ns, the 6th at 1,212.295 ns. Nothing is written before the 4th; then DD on
         // descriptors 0–3 and one interrupt; the 6th empties the queue, which writes 4 and 5 back (TXDW with TXQE).
         let bench = try Bench(ringSize: 16)
         let c = bench.nic.configuration
@@ -94,8 +98,8 @@ struct TransmitCompletionTests {
         bench.doorbell()
         let fourth = Self.done(3, of: 6, c)
         let sixth = Self.done(5, of: 6, c)
-        #expect(fourth == .picoseconds(1_125_954))
-        #expect(sixth == .picoseconds(1_176_742))
+        #expect(fourth == .picoseconds(1_151_349))
+        #expect(sixth == .picoseconds(1_212_295))
         #expect(bench.run(until: SimTime(rawValue: fourth.rawValue - 1)) == .reachedTime)
         for i in 0..<3 { #expect(try bench.status(i) == []) }
         // TDH moves as packets complete; only their write-back waits.
@@ -114,7 +118,7 @@ struct TransmitCompletionTests {
     @Test("WTHRESH 2 keeps RS: only report points are written back and counted")
     func writeBackThresholdKeepsReportStatus() throws {
         // Packets RS, none, RS (100 B each): the two report points are held and go out together at the third's
-        // completion, done(2, of: 3) = 500 + 12.189 + 500 + 3·25.394 = 1,088.371 ns; descriptor 1 is never written.
+        // completion, done(2, of: 3) = 500 + 17.268 + 500 + 3·30.473 = 1,108.687 ns; descriptor 1 is never written.
         let bench = try Bench()
         let c = bench.nic.configuration
         bench.program(mask: .txDescriptorWritten, enable: false)
@@ -125,7 +129,7 @@ struct TransmitCompletionTests {
         try bench.post(packetBytes(count: Self.length, tag: 2), report: .last)
         bench.doorbell()
         #expect(bench.run() == .idle)
-        #expect(Self.done(2, of: 3, c) == .picoseconds(1_088_371))
+        #expect(Self.done(2, of: 3, c) == .picoseconds(1_108_687))
         #expect(bench.interrupts.times == [Self.done(2, of: 3, c)])
         #expect(try bench.status(0) == .descriptorDone)
         #expect(try bench.status(1) == [])
@@ -162,8 +166,8 @@ struct TransmitCompletionTests {
 
     @Test("head write-back: the head index, 32-bit little-endian, at TDWBAL's address when DD would have been written")
     func headWriteBack() throws {
-        // Two 100-byte RS packets, one doorbell at 0: done(0, of: 2) = 500 + 8.126 + 500 + 25.394 = 1,033.520 ns
-        // writes 1, done(1, of: 2) = 1,058.914 ns writes 2. The descriptors' STA bytes stay 0.
+        // Two 100-byte RS packets, one doorbell at 0: done(0, of: 2) = 500 + 13.205 + 500 + 30.473 = 1,043.678 ns
+        // writes 1, done(1, of: 2) = 1,074.151 ns writes 2. The descriptors' STA bytes stay 0.
         let bench = try Bench()
         let c = bench.nic.configuration
         let area = try bench.memory.allocateContiguous(bytes: 64)
@@ -178,7 +182,7 @@ struct TransmitCompletionTests {
         bench.doorbell()
         let first = Self.done(0, of: 2, c)
         let second = Self.done(1, of: 2, c)
-        #expect(first == .picoseconds(1_033_520) && second == .picoseconds(1_058_914))
+        #expect(first == .picoseconds(1_043_678) && second == .picoseconds(1_074_151))
         #expect(bench.run(until: SimTime(rawValue: first.rawValue - 1)) == .reachedTime)
         #expect(try bench.memory.readUInt32LE(area) == 0xFFFF_FFFF)
         #expect(bench.run(until: first) == .reachedTime)
