@@ -39,6 +39,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         // `swift package generate-documentation`: the DocC catalogs built into a site (README, "Documentation").
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // The real-network lab's programs (vde_switch, vde_plug2tap, ip, ping), each run in a scope that stops it.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // Host-cache prefetch hints for the per-packet path (Swift has no prefetch of its own); see CPrefetch.h.
@@ -107,7 +109,10 @@ let package = Package(
         // The labs' catalog (questions, commands, stated numbers) is data: Resources/labs.yaml, read with Yams.
         .target(
             name: "Labs",
-            dependencies: ["Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "SimCore", "NetworkModel", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "SimCore", "NetworkModel",
+                .product(name: "Yams", package: "Yams"), .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
             resources: [.copy("Resources/labs.yaml")]
         ),
         // The fuzz harnesses: driven by libFuzzer from Fuzzers/ and by FuzzReplayTests over Fixtures/fuzz.

@@ -339,9 +339,20 @@ struct Failure: Error {
     }
 }
 
+/// Runs an asynchronous command (`nicsim lab`: the real-network lab runs its programs with swift-subprocess). A
+/// function of its own: in top-level code the compiler picks `ParsableCommand`'s synchronous `run()` instead.
+func runAsynchronous(_ command: some AsyncParsableCommand) async throws {
+    var command = command
+    try await command.run()
+}
+
 do {
     var command = try NICSim.parseAsRoot()
-    try command.run()
+    if let lab = command as? any AsyncParsableCommand {
+        try await runAsynchronous(lab)
+    } else {
+        try command.run()
+    }
 } catch let failure as Failure {
     FileHandle.standardError.write(Data("nicsim: \(failure.message)\n".utf8))
     exit(failure.status)

@@ -27,10 +27,10 @@ struct LabCommandTests {
 
     @Test("`nicsim lab NAME` prints what the lab states, and the command it gives prints the same table",
           arguments: simulationLabs)
-    func lab(lab: Lab) throws {
+    func lab(lab: Lab) async throws {
         let r = try nicsim(["lab", lab.name])
         #expect(r.status == 0, "\(r.stderr)")
-        let result = try runner.run(lab)
+        let result = try await runner.run(lab)
         #expect(r.stdout == result.text())
         // The student's command, typed as the lab gives it, prints the table the lab shows.
         let typed = try nicsim(arguments(of: lab.commands[0]))
@@ -118,11 +118,11 @@ struct LabCommandTests {
                 "needs root, vde2, iproute2 and ping"))
 struct RealLinuxLabTests {
     @Test("Linux receives every datagram byte for byte and the emulated server answers its pings")
-    func vdeLinux() throws {
+    func vdeLinux() async throws {
         let missing = RealLinuxLab.missingRequirements()
         try #require(missing.isEmpty, "CI is set and the real-network lab cannot run: \(missing)")
         let lab = try LabRunner.lab(named: "vde-linux")
-        let result = try runner.run(lab)
+        let result = try await runner.run(lab)
         for m in result.measurements {
             let measured = m.measured
             #expect(m.matches, "\(m.number.id): states \(m.number.statedText), measured \(measured.map(String.init) ?? "nothing")")

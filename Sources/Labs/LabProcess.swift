@@ -1,0 +1,118 @@
+import Foundation
+internal import Subprocess
+
+/// The programs the real-network lab starts (vde_switch, vde_plug2tap, ip, ping), run with swift-subprocess.
+///
+/// Every program runs inside a scope: the lab's work happens while it runs, and when the scope ends, throws or is
+/// cancelled, the program gets SIGTERM and, if it has not exited two seconds later, SIGKILL; it is always reaped.
+/// swift-subprocess spawns with an empty signal mask and default signal dispositions, so a program obeys SIGTERM
+/// even when the lab was started from a thread that blocks signals (a test runner's).
+enum LabProcess {
+    /// SIGTERM, then SIGKILL after two seconds (swift-subprocess ends every teardown with SIGKILL).
+    static let teardown: [TeardownStep] = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
+
+    /// What a program run to its end left: its exit code (-1 when a signal ended it, also the lab's own SIGTERM
+    /// after the time bound) and its standard output.
+    struct Finished: Sendable {
+        var status: Int32
+        var output: String
+    }
+
+    private static var options: PlatformOptions {
+        var options = PlatformOptions()
+        options.teardownSequence = teardown
+        return options
+    }
+
+    /// Runs `executable` to its end, at most `timeout` (then it is stopped as every lab program is), and returns
+    /// its exit code and standard output; standard error is discarded.
+    static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(5))
+        async throws(LabError) -> Finished
+    {
+        do {
+            let result = try await Subprocess.run(
+                .path(.init(executable)), arguments: .init(arguments), platformOptions: options,
+                input: .none, output: .sequence, error: .discarded
+            ) { execution in
+                await collect(execution, within: timeout)
+            }
+            let status: Int32
+            switch result.terminationStatus {
+            case .exited(let code): status = code
+            default: status = -1
+            }
+            return Finished(status: status, output: result.closureResult)
+        } catch {
+            throw LabError(.environment, "cannot run \(executable): \(error)")
+        }
+    }
+
+    /// Runs `executable` while `body` runs, then stops it. Its standard input is a pipe that stays open until then
+    /// (vde_switch reads commands from it and would stop at end of file); its output is discarded.
+    static func whileRunning<Result: Sendable>(
+        _ executable: String, _ arguments: [String], _ body: () async throws -> Result
+    ) async throws -> Result {
+        try await Subprocess.run(
+            .path(.init(executable)), arguments: .init(arguments), platformOptions: options,
+            input: .inputWriter, output: .discarded, error: .discarded
+        ) { execution in
+            let result = try await body()
+            await execution.teardown(using: teardown)
+            return result
+        }.closureResult
+    }
+
+    /// Everything the program writes to standard output until it closes it, or until `timeout` has passed: then
+    /// the program is stopped and what it wrote so far is returned.
+    private static func collect(_ execution: Execution<NoInput, SequenceOutput, DiscardedOutput>,
+                                within timeout: Duration) async -> String
+    {
+        await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                var bytes: [UInt8] = []
+                do {
+                    for try await buffer in execution.standardOutput {
+                        buffer.withUnsafeBytes { bytes.append(contentsOf: $0) }
+                    }
+                } catch {
+                    // The program ended while a read was pending (swift-subprocess cancels it): keep what came.
+                }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            var text: String?
+            while let finished = await group.next() {
+                if let output = finished {
+                    text = output
+                    group.cancelAll()  // the time bound's sleep
+                } else if text == nil {
+                    await execution.teardown(using: teardown)  // time is up: its output then ends
+                }
+            }
+            return text ?? ""
+        }
+    }
+
+    /// Runs `work` on a thread of its own and waits for it without holding one of Swift's cooperative threads
+    /// (there may be only two): the emulated world runs paced to the wall clock for seconds, while the programs'
+    /// output is read on the cooperative pool.
+    static func onOwnThread<Value>(_ work: @escaping () -> Value) async -> Value {
+        let job = Unchecked(work)
+        let value = await withCheckedContinuation { (continuation: CheckedContinuation<Unchecked<Value>, Never>) in
+            let thread = Thread { continuation.resume(returning: Unchecked(job.value())) }
+            thread.stackSize = 8 << 20  // as the main thread's
+            thread.start()
+        }
+        return value.value
+    }
+
+    /// A value handed from one thread to another exactly once (the world and its report stay on the thread that
+    /// runs them until it has finished).
+    private struct Unchecked<Value>: @unchecked Sendable {
+        let value: Value
+        init(_ value: Value) { self.value = value }
+    }
+}
