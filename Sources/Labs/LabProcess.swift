@@ -16,9 +16,11 @@ enum LabProcess {
     struct Finished: Sendable {
         var status: Int32
         var output: String
+        /// Whether the time bound ran out and the lab stopped the program.
+        var timedOut: Bool
     }
 
-    private static var options: PlatformOptions {
+    static var platformOptions: PlatformOptions {
         var options = PlatformOptions()
         options.teardownSequence = teardown
         return options
@@ -31,7 +33,7 @@ enum LabProcess {
     {
         do {
             let result = try await Subprocess.run(
-                .path(.init(executable)), arguments: .init(arguments), platformOptions: options,
+                .path(.init(executable)), arguments: .init(arguments), platformOptions: platformOptions,
                 input: .none, output: .sequence, error: .discarded
             ) { execution in
                 await collect(execution, within: timeout)
@@ -41,33 +43,34 @@ enum LabProcess {
             case .exited(let code): status = code
             default: status = -1
             }
-            return Finished(status: status, output: result.closureResult)
+            return Finished(status: status, output: result.closureResult.output, timedOut: result.closureResult.timedOut)
         } catch {
             throw LabError(.environment, "cannot run \(executable): \(error)")
         }
     }
 
-    /// Runs `executable` while `body` runs, then stops it. Its standard input is a pipe that stays open until then
+    /// Runs `executable` while `body` runs (with its process id), then stops it. Its standard input is a pipe that stays open until then
     /// (vde_switch reads commands from it and would stop at end of file); its output is discarded.
     static func whileRunning<Result: Sendable>(
-        _ executable: String, _ arguments: [String], _ body: () async throws -> Result
+        _ executable: String, _ arguments: [String], _ body: (_ pid: pid_t) async throws -> Result
     ) async throws -> Result {
         try await Subprocess.run(
-            .path(.init(executable)), arguments: .init(arguments), platformOptions: options,
+            .path(.init(executable)), arguments: .init(arguments), platformOptions: platformOptions,
             input: .inputWriter, output: .discarded, error: .discarded
         ) { execution in
-            let result = try await body()
+            let result = try await body(execution.processIdentifier.value)
             await execution.teardown(using: teardown)
             return result
         }.closureResult
     }
 
-    /// Everything the program writes to standard output until it closes it, or until `timeout` has passed: then
-    /// the program is stopped and what it wrote so far is returned.
+    /// Everything the program writes to standard output until it has closed it and exited, or until `timeout`
+    /// has passed: then the program is stopped and what it wrote so far is returned.
     private static func collect(_ execution: Execution<NoInput, SequenceOutput, DiscardedOutput>,
-                                within timeout: Duration) async -> String
+                                within timeout: Duration) async -> (output: String, timedOut: Bool)
     {
-        await withTaskGroup(of: String?.self) { group in
+        let pid = execution.processIdentifier.value
+        return await withTaskGroup(of: String?.self) { group in
             group.addTask {
                 var bytes: [UInt8] = []
                 do {
@@ -77,6 +80,8 @@ enum LabProcess {
                 } catch {
                     // The program ended while a read was pending (swift-subprocess cancels it): keep what came.
                 }
+                // A program may close its output and go on (a script that writes to a file): wait for its exit.
+                while isRunning(pid) { try? await Task.sleep(for: .milliseconds(5)) }
                 return String(decoding: bytes, as: UTF8.self)
             }
             group.addTask {
@@ -84,16 +89,29 @@ enum LabProcess {
                 return nil
             }
             var text: String?
+            var timedOut = false
             while let finished = await group.next() {
                 if let output = finished {
                     text = output
                     group.cancelAll()  // the time bound's sleep
                 } else if text == nil {
+                    timedOut = true
                     await execution.teardown(using: teardown)  // time is up: its output then ends
                 }
             }
-            return text ?? ""
+            return (text ?? "", timedOut)
         }
+    }
+
+    /// Whether the program `pid` still runs. swift-subprocess reaps a program only when its scope ends, so until
+    /// then one that has exited is a zombie, which `kill(pid, 0)` cannot tell from a running one: this reads its
+    /// state from /proc.
+    static func isRunning(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let name = stat.lastIndex(of: ")")
+        else { return false }
+        let state = stat[stat.index(after: name)...].first { $0 != " " }
+        return state != "Z" && state != "X"
     }
 
     /// Runs `work` on a thread of its own and waits for it without holding one of Swift's cooperative threads

@@ -85,7 +85,7 @@ struct RealLinuxLab {
         let ip = tool("ip")
         let socketPath = folder + "/switch"
         var notes: [String] = []
-        return try await LabProcess.whileRunning(tool("vde_switch"), ["-s", socketPath]) {
+        return try await LabProcess.whileRunning(tool("vde_switch"), ["-s", socketPath]) { _ in
             let deadline = ContinuousClock.now + .seconds(5)
             while !FileManager.default.fileExists(atPath: socketPath + "/ctl") {
                 guard ContinuousClock.now < deadline else {
@@ -107,7 +107,7 @@ struct RealLinuxLab {
             let outcome: Result<Outcome, any Error>
             do {
                 let plug = ["netns", "exec", namespace, tool("vde_plug2tap"), "-s", socketPath, Self.tap]
-                outcome = .success(try await LabProcess.whileRunning(ip, plug) {
+                outcome = .success(try await LabProcess.whileRunning(ip, plug) { _ in
                     try await runWithLinux(in: namespace, socketPath: socketPath, ip: ip, tool: tool, notes: notes)
                 })
             } catch {
