@@ -11,10 +11,13 @@ enum LabProcess {
     /// SIGTERM, then SIGKILL after two seconds (swift-subprocess ends every teardown with SIGKILL).
     static let teardown: [TeardownStep] = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
 
-    /// What a program run to its end left: its exit code (-1 when a signal ended it, also the lab's own SIGTERM
-    /// after the time bound) and its standard output.
+    /// What a program run to its end left.
     struct Finished: Sendable {
+        /// The exit code, or -1 when a signal ended it (also the lab's own, after the time bound).
         var status: Int32
+        /// The signal that ended it, if one did.
+        var signal: Int32?
+        /// Its standard output.
         var output: String
         /// Whether the time bound ran out and the lab stopped the program.
         var timedOut: Bool
@@ -26,8 +29,12 @@ enum LabProcess {
         return options
     }
 
-    /// Runs `executable` to its end, at most `timeout` (then it is stopped as every lab program is), and returns
-    /// its exit code and standard output; standard error is discarded.
+    /// Runs `executable` to its end, at most `timeout` (then it gets SIGTERM, and SIGKILL two seconds later), and
+    /// returns its exit code and standard output; standard error is discarded.
+    ///
+    /// The time bound is a Dispatch timer (``Watchdog``), not a sleeping task: Swift's cooperative pool may have
+    /// only two threads, and a test runner's synchronous tests can hold both for a minute, which would hold back a
+    /// sleeping task's time-out with them. swift-subprocess has no time bound of its own.
     static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(5))
         async throws(LabError) -> Finished
     {
@@ -36,14 +43,19 @@ enum LabProcess {
                 .path(.init(executable)), arguments: .init(arguments), platformOptions: platformOptions,
                 input: .none, output: .sequence, error: .discarded
             ) { execution in
-                await collect(execution, within: timeout)
+                let watchdog = Watchdog(pid: execution.processIdentifier.value, after: timeout)
+                let output = await collect(execution)
+                // Before the scope ends (the program is reaped then, and its pid may be reused).
+                let fired = watchdog.cancel()
+                return (output: output, timedOut: fired)
             }
-            let status: Int32
+            var finished = Finished(status: -1, signal: nil, output: result.closureResult.output,
+                                    timedOut: result.closureResult.timedOut)
             switch result.terminationStatus {
-            case .exited(let code): status = code
-            default: status = -1
+            case .exited(let code): finished.status = code
+            case .signaled(let signal): finished.signal = signal
             }
-            return Finished(status: status, output: result.closureResult.output, timedOut: result.closureResult.timedOut)
+            return finished
         } catch {
             throw LabError(.environment, "cannot run \(executable): \(error)")
         }
@@ -64,42 +76,52 @@ enum LabProcess {
         }.closureResult
     }
 
-    /// Everything the program writes to standard output until it has closed it and exited, or until `timeout`
-    /// has passed: then the program is stopped and what it wrote so far is returned.
-    private static func collect(_ execution: Execution<NoInput, SequenceOutput, DiscardedOutput>,
-                                within timeout: Duration) async -> (output: String, timedOut: Bool)
-    {
+    /// Everything the program writes to standard output until it has closed it and exited.
+    private static func collect(_ execution: Execution<NoInput, SequenceOutput, DiscardedOutput>) async -> String {
+        var bytes: [UInt8] = []
+        do {
+            for try await buffer in execution.standardOutput {
+                buffer.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            }
+        } catch {
+            // The program ended while a read was pending (swift-subprocess cancels it): keep what came.
+        }
+        // A program may close its output and go on (a script that writes to a file): wait for its exit.
         let pid = execution.processIdentifier.value
-        return await withTaskGroup(of: String?.self) { group in
-            group.addTask {
-                var bytes: [UInt8] = []
-                do {
-                    for try await buffer in execution.standardOutput {
-                        buffer.withUnsafeBytes { bytes.append(contentsOf: $0) }
-                    }
-                } catch {
-                    // The program ended while a read was pending (swift-subprocess cancels it): keep what came.
-                }
-                // A program may close its output and go on (a script that writes to a file): wait for its exit.
-                while isRunning(pid) { try? await Task.sleep(for: .milliseconds(5)) }
-                return String(decoding: bytes, as: UTF8.self)
+        while isRunning(pid) { try? await Task.sleep(for: .milliseconds(5)) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Stops a program that outlives its time bound: SIGTERM when the time is up, SIGKILL two seconds later, from
+    /// a Dispatch queue of its own (never a cooperative thread).
+    final class Watchdog: @unchecked Sendable {
+        private let pid: pid_t
+        private let lock = NSLock()
+        private var cancelled = false
+        private var fired = false
+        private static let queue = DispatchQueue(label: "nicsim.lab.watchdog")
+
+        init(pid: pid_t, after timeout: Duration) {
+            self.pid = pid
+            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18
+            Self.queue.asyncAfter(deadline: .now() + seconds) { self.send(SIGTERM) }
+            Self.queue.asyncAfter(deadline: .now() + seconds + 2) { self.send(SIGKILL) }
+        }
+
+        private func send(_ signal: Int32) {
+            lock.withLock {
+                guard !cancelled else { return }
+                fired = true
+                kill(pid, signal)
             }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
+        }
+
+        /// No signal after this; whether the time bound had run out.
+        func cancel() -> Bool {
+            lock.withLock {
+                cancelled = true
+                return fired
             }
-            var text: String?
-            var timedOut = false
-            while let finished = await group.next() {
-                if let output = finished {
-                    text = output
-                    group.cancelAll()  // the time bound's sleep
-                } else if text == nil {
-                    timedOut = true
-                    await execution.teardown(using: teardown)  // time is up: its output then ends
-                }
-            }
-            return (text ?? "", timedOut)
         }
     }
 

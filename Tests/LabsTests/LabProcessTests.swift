@@ -38,24 +38,24 @@ struct LabProcessTests {
 
     @Test("a program past its time bound gets SIGTERM, and SIGKILL two seconds later when it ignores SIGTERM")
     func teardownIsBounded() async throws {
-        var started = ContinuousClock.now
+        // How each ended, not how long the test waited: with the test runner's other tests on the cooperative
+        // threads, noticing the end may take a while; the signals come from the lab's watchdog on time.
         let obeys = try await LabProcess.run("/bin/sleep", ["30"], timeout: .milliseconds(200))
-        #expect(obeys.timedOut && obeys.status == -1)
-        #expect(ContinuousClock.now - started < .seconds(2), "SIGTERM stopped it")
+        #expect(obeys.timedOut && obeys.status == -1 && obeys.signal == SIGTERM)
 
-        started = ContinuousClock.now
+        let started = ContinuousClock.now
         let ignores = try await LabProcess.run("/bin/sh", ["-c", "trap '' TERM; echo ready; exec /bin/sleep 30"],
                                                timeout: .milliseconds(200))
-        let took = ContinuousClock.now - started
-        #expect(ignores.timedOut && ignores.status == -1 && ignores.output == "ready\n")
-        #expect(took >= .seconds(2) && took < .seconds(6), "SIGKILL after the 2 s of grace: \(took)")
+        #expect(ignores.timedOut && ignores.status == -1 && ignores.signal == SIGKILL)
+        #expect(ignores.output == "ready\n")
+        #expect(ContinuousClock.now - started >= .seconds(2), "SIGKILL only after the 2 s of grace")
     }
 
     @Test("a program that ends within its bound gives its exit code and whole output")
     func finishesWithinTheBound() async throws {
         let finished = try await LabProcess.run("/bin/sh", ["-c", "echo one; echo two; exit 3"])
         #expect(!finished.timedOut)
-        #expect(finished.status == 3)
+        #expect(finished.status == 3 && finished.signal == nil)
         #expect(finished.output == "one\ntwo\n")
         await #expect(throws: LabError.self) { try await LabProcess.run("/nonexistent/program", []) }
     }
