@@ -61,6 +61,39 @@ enum LabProcess {
         }
     }
 
+    /// Starts `executable`, runs `body` while it runs, then waits for it to end (at most `timeout` after it started:
+    /// then it gets SIGTERM, and SIGKILL two seconds later) and returns what `body` returned and how the program
+    /// ended. The program is started before `body` runs: the lab's ping must be running while its world runs.
+    static func whileCapturing<Result: Sendable>(
+        _ executable: String, _ arguments: [String], timeout: Duration, _ body: () async throws -> Result
+    ) async throws -> (result: Result, program: Finished) {
+        let run = try await Subprocess.run(
+            .path(.init(executable)), arguments: .init(arguments), platformOptions: platformOptions,
+            input: .none, output: .sequence, error: .discarded
+        ) { execution in
+            let watchdog = Watchdog(pid: execution.processIdentifier.value, after: timeout)
+            async let output = collect(execution)
+            let result: Result
+            do {
+                result = try await body()
+            } catch {
+                _ = watchdog.cancel()
+                await execution.teardown(using: teardown)  // its output then ends
+                _ = await output
+                throw error
+            }
+            let text = await output
+            return (result: result, output: text, timedOut: watchdog.cancel())
+        }
+        var program = Finished(status: -1, signal: nil, output: run.closureResult.output,
+                               timedOut: run.closureResult.timedOut)
+        switch run.terminationStatus {
+        case .exited(let code): program.status = code
+        case .signaled(let signal): program.signal = signal
+        }
+        return (run.closureResult.result, program)
+    }
+
     /// Runs `executable` while `body` runs (with its process id), then stops it. Its standard input is a pipe that stays open until then
     /// (vde_switch reads commands from it and would stop at end of file); its output is discarded.
     static func whileRunning<Result: Sendable>(

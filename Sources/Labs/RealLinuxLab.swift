@@ -158,13 +158,14 @@ struct RealLinuxLab {
         } catch {
             throw LabError(.scenario, "\(error)")
         }
-        // Linux pings the server while the world runs; ping (3 pings, 0.3 s apart, 1 s for each reply) ends by
-        // itself well within its 10-second bound.
+        // Linux pings the server while the world runs: ping starts first; it sends 3 pings, 0.3 s apart, waits 1 s
+        // for each reply and ends by itself well within its 10-second bound.
         let ping = ["netns", "exec", namespace, tool("ping"), "-c", "3", "-i", "0.3", "-W", "1", Self.serverAddress]
-        async let pinged = try? LabProcess.run(ip, ping, timeout: .seconds(10))
         notes.append("ran the scenario for \(SimDuration(rawValue: spec.duration ?? 0)) of wall-clock-paced time while Linux ran ping -c 3 \(Self.serverAddress)")
-        let report = await LabProcess.onOwnThread { world.report(outcome: world.run()) }
-        let pingOutput = await pinged?.output ?? ""
+        let (report, pinged) = try await LabProcess.whileCapturing(ip, ping, timeout: .seconds(10)) {
+            await LabProcess.onOwnThread { world.report(outcome: world.run()) }
+        }
+        let pingOutput = pinged.output
         let summary = pingOutput.split(separator: "\n").first { $0.contains("packets transmitted") }.map(String.init)
             ?? "no summary (ping printed: \(pingOutput.isEmpty ? "nothing" : pingOutput))"
         let replies = Self.received(inPingSummary: summary)
