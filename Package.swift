@@ -135,8 +135,7 @@ let package = Package(
         .testTarget(name: "NAPIDriverTests", dependencies: ["NAPIDriver", "NICModel", "HostOS", "HostMemory", "SimCore", "WireFormats"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "WireFormats", "SimCore"]),
         .testTarget(name: "MediaStreamsTests", dependencies: ["MediaStreams", "WireFormats", "SimCore"]),
-        .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", "Labs",
-                                                   .product(name: "Subprocess", package: "swift-subprocess")]),
+        .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", "Labs"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", .product(name: "Yams", package: "Yams")]),
         // The process helpers the two test targets that start `nicsim` share.
         .target(name: "CommandTestSupport", path: "Tests/CommandTestSupport"),

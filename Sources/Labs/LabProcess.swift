@@ -38,12 +38,14 @@ enum LabProcess {
     static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(5))
         async throws(LabError) -> Finished
     {
+        // The bound counts from here: the body below may start late when the cooperative threads are busy.
+        let deadline = ContinuousClock.now + timeout
         do {
             let result = try await Subprocess.run(
                 .path(.init(executable)), arguments: .init(arguments), platformOptions: platformOptions,
                 input: .none, output: .sequence, error: .discarded
             ) { execution in
-                let watchdog = Watchdog(pid: execution.processIdentifier.value, after: timeout)
+                let watchdog = Watchdog(pid: execution.processIdentifier.value, deadline: deadline)
                 let output = await collect(execution)
                 // Before the scope ends (the program is reaped then, and its pid may be reused).
                 let fired = watchdog.cancel()
@@ -67,11 +69,12 @@ enum LabProcess {
     static func whileCapturing<Result: Sendable>(
         _ executable: String, _ arguments: [String], timeout: Duration, _ body: () async throws -> Result
     ) async throws -> (result: Result, program: Finished) {
+        let deadline = ContinuousClock.now + timeout
         let run = try await Subprocess.run(
             .path(.init(executable)), arguments: .init(arguments), platformOptions: platformOptions,
             input: .none, output: .sequence, error: .discarded
         ) { execution in
-            let watchdog = Watchdog(pid: execution.processIdentifier.value, after: timeout)
+            let watchdog = Watchdog(pid: execution.processIdentifier.value, deadline: deadline)
             async let output = collect(execution)
             let result: Result
             do {
@@ -134,16 +137,21 @@ enum LabProcess {
         private var fired = false
         private static let queue = DispatchQueue(label: "nicsim.lab.watchdog")
 
-        init(pid: pid_t, after timeout: Duration) {
+        /// SIGTERM at `deadline` (at once when it has passed), SIGKILL two seconds after the SIGTERM.
+        init(pid: pid_t, deadline: ContinuousClock.Instant) {
             self.pid = pid
-            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18
-            Self.queue.asyncAfter(deadline: .now() + seconds) { self.send(SIGTERM) }
-            Self.queue.asyncAfter(deadline: .now() + seconds + 2) { self.send(SIGKILL) }
+            let left = max(.zero, deadline - ContinuousClock.now)
+            let seconds = Double(left.components.seconds) + Double(left.components.attoseconds) * 1e-18
+            Self.queue.asyncAfter(deadline: .now() + seconds) {
+                self.send(SIGTERM)
+                Self.queue.asyncAfter(deadline: .now() + 2) { self.send(SIGKILL) }
+            }
         }
 
         private func send(_ signal: Int32) {
             lock.withLock {
-                guard !cancelled else { return }
+                // Not when it has exited by itself and the body has not yet noticed (it is a zombie until reaped).
+                guard !cancelled, LabProcess.isRunning(pid) else { return }
                 fired = true
                 kill(pid, signal)
             }

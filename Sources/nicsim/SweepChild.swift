@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Labs
 
 /// One run of a sweep as a child process of `nicsim`: started with `posix_spawn`, its standard output and error
 /// collected through non-blocking pipes, reaped when both are closed.

@@ -40,11 +40,11 @@ struct LabProcessTests {
     func teardownIsBounded() async throws {
         // How each ended, not how long the test waited: with the test runner's other tests on the cooperative
         // threads, noticing the end may take a while; the signals come from the lab's watchdog on time.
-        let obeys = try await LabProcess.run("/bin/sleep", ["30"], timeout: .milliseconds(200))
+        let obeys = try await LabProcess.run("/bin/sleep", ["600"], timeout: .milliseconds(200))
         #expect(obeys.timedOut && obeys.status == -1 && obeys.signal == SIGTERM)
 
         let started = ContinuousClock.now
-        let ignores = try await LabProcess.run("/bin/sh", ["-c", "trap '' TERM; echo ready; exec /bin/sleep 30"],
+        let ignores = try await LabProcess.run("/bin/sh", ["-c", "trap '' TERM; echo ready; exec /bin/sleep 600"],
                                                timeout: .milliseconds(200))
         #expect(ignores.timedOut && ignores.status == -1 && ignores.signal == SIGKILL)
         #expect(ignores.output == "ready\n")

@@ -1,3 +1,4 @@
+@testable import Labs
 import Foundation
 import NetworkModel
 import NICSimTesting
@@ -14,50 +15,57 @@ extension VDEPortTestsRoot {
         static let python = "/usr/bin/python3"
         static let ping = "/usr/bin/ping"
 
-        /// A namespace with a tap at 192.0.2.1/24 plugged into a fresh vde_switch, while a test's body runs;
-        /// everything is stopped and removed when it ends.
-        struct Lab {
-            let namespace: String
+        /// A namespace with a tap at 192.0.2.1/24 plugged into a fresh vde_switch; everything goes in `stop`.
+        final class Lab {
+            let namespace = "nicsim-judge-\(getpid())"
             let vdeSwitch: VDESwitchProcess
-
-            static func with<Result: Sendable>(_ body: (Lab) async throws -> Result) async throws -> Result {
+            let plug: ChildProcess
+            init() throws {
                 try #require(getuid() == 0, "network namespaces and tap devices need root")
                 for tool in [LinuxJudgeTests.ip, LinuxJudgeTests.plug2tap, LinuxJudgeTests.python, VDESwitchProcess.executable] {
                     try #require(executableExists(tool), "\(tool) is required (Scripts/install-deps.sh test)")
                 }
-                let ip = LinuxJudgeTests.ip
-                let namespace = "nicsim-judge-\(getpid())"
-                _ = try? await runCommand(ip, ["netns", "delete", namespace])
-                try #require(try await runCommand(ip, ["netns", "add", namespace]).status == 0)
-                return try await withCleanup {
-                    try await withVDESwitch { vdeSwitch in
-                        let plug = ["netns", "exec", namespace, LinuxJudgeTests.plug2tap, "-s", vdeSwitch.socketPath, "judge0"]
-                        return try await withChildProcess(ip, plug) { _ in
-                            var up = false
-                            for _ in 0..<100 where !up {
-                                up = (try? await runCommand(ip, ["-n", namespace, "link", "show", "judge0"]))?.status == 0
-                                if !up { try await Task.sleep(for: .milliseconds(20)) }
-                            }
-                            var configured = up
-                            for arguments in [["link", "set", "lo", "up"], ["link", "set", "judge0", "up"],
-                                              ["addr", "add", "192.0.2.1/24", "dev", "judge0"]] where configured {
-                                configured = (try? await runCommand(ip, ["-n", namespace] + arguments))?.status == 0
-                            }
-                            try #require(configured, "could not set up the tap in \(namespace)")
-                            return try await body(Lab(namespace: namespace, vdeSwitch: vdeSwitch))
-                        }
-                    }
-                } cleanup: {
-                    _ = try? await runCommand(ip, ["netns", "delete", namespace])
+                _ = try? runCommand(LinuxJudgeTests.ip, ["netns", "delete", namespace])
+                try #require(try runCommand(LinuxJudgeTests.ip, ["netns", "add", namespace]).status == 0)
+                let namespace = self.namespace
+                do {
+                    vdeSwitch = try VDESwitchProcess()
+                } catch {
+                    _ = try? runCommand(LinuxJudgeTests.ip, ["netns", "delete", namespace])
+                    throw error
+                }
+                do {
+                    plug = try ChildProcess(LinuxJudgeTests.ip, ["netns", "exec", namespace, LinuxJudgeTests.plug2tap,
+                                                                  "-s", vdeSwitch.socketPath, "judge0"])
+                } catch {
+                    vdeSwitch.stop()
+                    _ = try? runCommand(LinuxJudgeTests.ip, ["netns", "delete", namespace])
+                    throw error
+                }
+                // From here on a failure tears everything down before it is reported.
+                var up = false
+                for _ in 0..<100 where !up {
+                    up = (try? runCommand(LinuxJudgeTests.ip, ["-n", namespace, "link", "show", "judge0"]))?.status == 0
+                    if !up { pause(milliseconds: 20) }
+                }
+                var configured = up
+                for arguments in [["link", "set", "lo", "up"], ["link", "set", "judge0", "up"],
+                                  ["addr", "add", "192.0.2.1/24", "dev", "judge0"]] where configured {
+                    configured = (try? runCommand(LinuxJudgeTests.ip, ["-n", namespace] + arguments))?.status == 0
+                }
+                if !configured {
+                    stop()
+                    try #require(Bool(false), "could not set up the tap in \(namespace)")
                 }
             }
-
-            /// A Python program run inside the namespace while `body` runs.
-            func withProgram<Result: Sendable>(_ program: String, _ body: (ChildProcess) async throws -> Result)
-                async throws -> Result
-            {
-                try await withChildProcess(LinuxJudgeTests.ip, ["netns", "exec", namespace, LinuxJudgeTests.python, "-c", program],
-                                           body)
+            func run(_ program: String) throws -> ChildProcess {
+                try ChildProcess(LinuxJudgeTests.ip, ["netns", "exec", namespace, LinuxJudgeTests.python, "-c", program],
+                                 captureOutput: true)
+            }
+            func stop() {
+                plug.stop()
+                vdeSwitch.stop()
+                _ = try? runCommand(LinuxJudgeTests.ip, ["netns", "delete", namespace])
             }
         }
 
@@ -106,92 +114,93 @@ extension VDEPortTestsRoot {
             return spec
         }
 
-        @Test func everyDatagramOfAZeroCopyWriteReachesLinuxSocketsAndLinuxPingsTheEmulatedHost() async throws {
-            try await Lab.with { lab in
-                try await lab.withProgram(Self.listener(ports: [5001, 5002])) { listener in
-                    try #require(await listener.readLine(milliseconds: 5_000) == "ready")
+        @Test func everyDatagramOfAZeroCopyWriteReachesLinuxSocketsAndLinuxPingsTheEmulatedHost() throws {
+            let lab = try Lab()
+            defer { lab.stop() }
+            let listener = try lab.run(Self.listener(ports: [5001, 5002]))
+            defer { listener.stop() }
+            try #require(listener.readLine(milliseconds: 5_000) == "ready")
 
-                    // Two entries to two ports of the Linux host: a zero-copy write from registered buffers, ARP first.
-                    var spec = Self.scenario(vde: lab.vdeSwitch.url, entries: [20_000, 30_000], externals: [5001, 5002])
-                    spec.receivers[0].port = 5001
-                    spec.receivers[1].port = 5002
-                    var options = World.Options()
-                    options.keepBufferContents = true
-                    try await Task.sleep(for: .milliseconds(100))
-                    let world = try World(spec: spec, options: options)
-                    // Linux pings the emulated server while the paced run goes on.
-                    let ping = ["netns", "exec", lab.namespace, Self.ping, "-c", "3", "-i", "0.3", "-W", "2", "192.0.2.100"]
-                    try await withChildProcess(Self.ip, ping) { ping in
-                        let report = world.report(outcome: world.run())
+            // Two entries to two ports of the Linux host: a zero-copy write from registered buffers, ARP first.
+            var spec = Self.scenario(vde: lab.vdeSwitch.url, entries: [20_000, 30_000], externals: [5001, 5002])
+            spec.receivers[0].port = 5001
+            spec.receivers[1].port = 5002
+            var options = World.Options()
+            options.keepBufferContents = true
+            pause(milliseconds: 100)
+            let world = try World(spec: spec, options: options)
+            // Linux pings the emulated server while the paced run goes on.
+            let ping = try ChildProcess(Self.ip, ["netns", "exec", lab.namespace, Self.ping, "-c", "3", "-i", "0.3", "-W", "2",
+                                                  "192.0.2.100"], captureOutput: true)
+            defer { ping.stop() }
+            let report = world.report(outcome: world.run())
 
-                        var lines: [String] = []
-                        while let line = await listener.readLine(milliseconds: 10_000), lines.count < 2 { lines.append(line) }
-                        for (i, port) in [5001, 5002].enumerated() {
-                            var digest = FNV1a64()
-                            let data = world.bufferContents[i]
-                            // The write is cut into datagrams of 1,472 bytes; the listener digests them in arrival order.
-                            digest.add(data, from: 0, count: data.count)
-                            let segments = (data.count + 1471) / 1472
-                            let expected = String(format: "port %d %d %d %016llx", port, segments, data.count, digest.value)
-                            #expect(lines.contains(expected), "\(lines) lacks \(expected)")
-                        }
-                        #expect(report.hosts[0].arpRequestsSent >= 1)
-                        #expect(report.vde?.down == nil)
-                        #expect(await ping.wait(milliseconds: 5_000))
-                        var pingOutput: [String] = []
-                        while let line = await ping.readLine(milliseconds: 200) { pingOutput.append(line) }
-                        #expect(pingOutput.contains { $0.contains("3 received") }, "\(pingOutput)")
-                        #expect(report.hosts[0].repliesSent >= 3)
-                    }
-                }
+            var lines: [String] = []
+            while let line = listener.readLine(milliseconds: 10_000), lines.count < 2 { lines.append(line) }
+            for (i, port) in [5001, 5002].enumerated() {
+                var digest = FNV1a64()
+                let data = world.bufferContents[i]
+                // The write is cut into datagrams of 1,472 bytes; the listener digests them in arrival order.
+                digest.add(data, from: 0, count: data.count)
+                let segments = (data.count + 1471) / 1472
+                let expected = String(format: "port %d %d %d %016llx", port, segments, data.count, digest.value)
+                #expect(lines.contains(expected), "\(lines) lacks \(expected)")
             }
+            #expect(report.hosts[0].arpRequestsSent >= 1)
+            #expect(report.vde?.down == nil)
+            #expect(ping.wait(milliseconds: 5_000))
+            var pingOutput: [String] = []
+            while let line = ping.readLine(milliseconds: 200) { pingOutput.append(line) }
+            #expect(pingOutput.contains { $0.contains("3 received") }, "\(pingOutput)")
+            #expect(report.hosts[0].repliesSent >= 3)
         }
 
-        @Test func aRealSenderReachesAnEmulatedRelayThatFansOutToRealAndEmulatedReceivers() async throws {
-            try await Lab.with { lab in
-                try await lab.withProgram(Self.listener(ports: [5002])) { listener in
-                    try #require(await listener.readLine(milliseconds: 5_000) == "ready")
-                    // rx1: an emulated listener; ext: the Linux listener; relay: an emulated host with a receive policy.
-                    var spec = ScenarioSpec.testScenario(entries: [0], receivers: 3)
-                    spec.server.ip = IPv4Address(192, 0, 2, 100)
-                    spec.receivers[1].kind = .external
-                    spec.receivers[1].ip = IPv4Address(192, 0, 2, 1)
-                    spec.receivers[1].port = 5002
-                    spec.receivers[2].kind = .host
-                    spec.receivers[2].name = "relay"
-                    spec.receivers[2].ip = IPv4Address(192, 0, 2, 50)
-                    spec.receivers[2].port = 6000
-                    spec.writes.entries = [WriteEntrySpec(receiver: 0, bytes: 1, pageOffset: 0)]
-                    spec.policies = [PolicySpec(id: 1, host: 2, direction: .receive, placement: .os, matchIP: spec.receivers[2].ip,
-                                                matchPort: 6000, matchSource: nil, redirect: true,
-                                                targets: [.remote(ip: spec.receivers[0].ip, port: spec.receivers[0].port),
-                                                          .remote(ip: IPv4Address(192, 0, 2, 1), port: 5002)])]
-                    spec.duration = 3_000_000_000_000
-                    var vde = VDESpec(url: lab.vdeSwitch.url)
-                    vde.rate = 1_000_000_000
-                    spec.network.vde = vde
-                    let world = try World(spec: spec)
-                    // The real sender: 100 datagrams of 1,316 bytes (7 TS packets) to the relay, 2 ms apart, bounded.
-                    try await lab.withProgram("""
-                        import socket, time
-                        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                        time.sleep(0.3)
-                        for i in range(100):
-                            s.sendto(bytes([i % 256]) * 1316, ("192.0.2.50", 6000))
-                            time.sleep(0.002)
-                        print("sent", flush=True)
-                        """) { sender in
-                        let report = world.report(outcome: world.run())
+        @Test func aRealSenderReachesAnEmulatedRelayThatFansOutToRealAndEmulatedReceivers() throws {
+            let lab = try Lab()
+            defer { lab.stop() }
+            let listener = try lab.run(Self.listener(ports: [5002]))
+            defer { listener.stop() }
+            try #require(listener.readLine(milliseconds: 5_000) == "ready")
+            // rx1: an emulated listener; ext: the Linux listener; relay: an emulated host with a receive policy.
+            var spec = ScenarioSpec.testScenario(entries: [0], receivers: 3)
+            spec.server.ip = IPv4Address(192, 0, 2, 100)
+            spec.receivers[1].kind = .external
+            spec.receivers[1].ip = IPv4Address(192, 0, 2, 1)
+            spec.receivers[1].port = 5002
+            spec.receivers[2].kind = .host
+            spec.receivers[2].name = "relay"
+            spec.receivers[2].ip = IPv4Address(192, 0, 2, 50)
+            spec.receivers[2].port = 6000
+            spec.writes.entries = [WriteEntrySpec(receiver: 0, bytes: 1, pageOffset: 0)]
+            spec.policies = [PolicySpec(id: 1, host: 2, direction: .receive, placement: .os, matchIP: spec.receivers[2].ip,
+                                        matchPort: 6000, matchSource: nil, redirect: true,
+                                        targets: [.remote(ip: spec.receivers[0].ip, port: spec.receivers[0].port),
+                                                  .remote(ip: IPv4Address(192, 0, 2, 1), port: 5002)])]
+            spec.duration = 3_000_000_000_000
+            var vde = VDESpec(url: lab.vdeSwitch.url)
+            vde.rate = 1_000_000_000
+            spec.network.vde = vde
+            let world = try World(spec: spec)
+            // The real sender: 100 datagrams of 1,316 bytes (7 TS packets) to the relay, 2 ms apart, bounded.
+            let sender = try lab.run("""
+                import socket, time
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                time.sleep(0.3)
+                for i in range(100):
+                    s.sendto(bytes([i % 256]) * 1316, ("192.0.2.50", 6000))
+                    time.sleep(0.002)
+                print("sent", flush=True)
+                """)
+            defer { sender.stop() }
 
-                        #expect(await sender.readLine(milliseconds: 5_000) == "sent")
-                        let line = await listener.readLine(milliseconds: 10_000)
-                        // The relay learns the sender's MAC from its ARP request and sends the copies back to it.
-                        #expect(line?.hasPrefix("port 5002 100 131600 ") == true, "\(line ?? "nothing")")
-                        #expect(report.receivers[0].datagrams == 100 + 1, "100 relayed plus the server's own one-byte write")
-                        #expect(report.policies[0].matched == 100 && report.policies[0].remoteCopies == 200)
-                    }
-                }
-            }
+            let report = world.report(outcome: world.run())
+
+            #expect(sender.readLine(milliseconds: 5_000) == "sent")
+            let line = listener.readLine(milliseconds: 10_000)
+            // The relay learns the sender's MAC from its ARP request and sends the copies back to it.
+            #expect(line?.hasPrefix("port 5002 100 131600 ") == true, "\(line ?? "nothing")")
+            #expect(report.receivers[0].datagrams == 100 + 1, "100 relayed plus the server's own one-byte write")
+            #expect(report.policies[0].matched == 100 && report.policies[0].remoteCopies == 200)
         }
     }
 }

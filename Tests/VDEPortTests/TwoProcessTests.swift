@@ -1,3 +1,4 @@
+@testable import Labs
 import Foundation
 import Testing
 
@@ -17,13 +18,6 @@ extension VDEPortTestsRoot {
             return fallback
         }
 
-        /// Everything a finished child printed.
-        static func output(of child: ChildProcess) async -> String {
-            var text = ""
-            while let line = await child.readLine(milliseconds: 500) { text += line + "\n" }
-            return text
-        }
-
         static func scenario(me: Int, peer: Int, url: String) -> String {
             """
             name: process-\(me)
@@ -40,28 +34,32 @@ extension VDEPortTestsRoot {
             """
         }
 
-        @Test func twoEmulationsOnOneSwitchExchangeDatagrams() async throws {
+        @Test func twoEmulationsOnOneSwitchExchangeDatagrams() throws {
             try #require(executableExists(VDESwitchProcess.executable), "vde_switch is required")
             let binary = try Self.nicsim()
+            let vdeSwitch = try VDESwitchProcess()
+            defer { vdeSwitch.stop() }
             let dir = try TemporaryDirectory()
             defer { dir.remove() }
-            let reports = try await withVDESwitch { vdeSwitch in
-                let a = dir.path + "/a.yaml"
-                let b = dir.path + "/b.yaml"
-                try Self.scenario(me: 11, peer: 12, url: vdeSwitch.url).write(toFile: a, atomically: true, encoding: .utf8)
-                try Self.scenario(me: 12, peer: 11, url: vdeSwitch.url).write(toFile: b, atomically: true, encoding: .utf8)
-                return try await withChildProcess(binary, ["run", a, "--format", "json"]) { first in
-                    try await withChildProcess(binary, ["run", b, "--format", "json"]) { second in
-                        #expect(await first.wait(milliseconds: 20_000))
-                        #expect(await second.wait(milliseconds: 20_000))
-                        return [await Self.output(of: first), await Self.output(of: second)]
-                    }
-                }
+            let a = dir.path + "/a.yaml"
+            let b = dir.path + "/b.yaml"
+            try Self.scenario(me: 11, peer: 12, url: vdeSwitch.url).write(toFile: a, atomically: true, encoding: .utf8)
+            try Self.scenario(me: 12, peer: 11, url: vdeSwitch.url).write(toFile: b, atomically: true, encoding: .utf8)
+            let first = try ChildProcess(binary, ["run", a, "--format", "json"], captureOutput: true)
+            defer { first.stop() }
+            let second = try ChildProcess(binary, ["run", b, "--format", "json"], captureOutput: true)
+            defer { second.stop() }
+            #expect(first.wait(milliseconds: 20_000))
+            #expect(second.wait(milliseconds: 20_000))
+            var reports: [[String: Any]] = []
+            for child in [first, second] {
+                var text = ""
+                while let line = child.readLine(milliseconds: 500) { text += line + "\n" }
+                let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+                reports.append(try #require(object, "a JSON report"))
             }
             // Each sent 5 writes of 10,000 bytes (7 datagrams each) to the other, whose stack delivered them.
-            for text in reports {
-                let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-                let report = try #require(object, "a JSON report")
+            for report in reports {
                 let host = try #require((report["hosts"] as? [[String: Any]])?.first)
                 #expect(host["udpDelivered"] as? Int == 35, "\(host["udpDelivered"] ?? "nothing") delivered")
                 #expect(host["framesTransmitted"] as? Int ?? 0 >= 35)

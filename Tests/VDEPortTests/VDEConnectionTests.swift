@@ -4,52 +4,52 @@ import VDEPort
 
 extension VDEPortTestsRoot {
     @Suite struct VDEConnectionTests {
-        @Test func opensAndClosesAgainstARunningSwitch() async throws {
+        @Test func opensAndClosesAgainstARunningSwitch() throws {
             try #require(executableExists(VDESwitchProcess.executable), "vde_switch (package vde2) is required")
-            try await withVDESwitch { vdeSwitch in
-                let connection = try VDEConnection(url: vdeSwitch.url)
-                #expect(connection.state == .open)
-                #expect(connection.scheme == "vde")
-                #expect(connection.truncatesLongFrames)
-                connection.close()
-                #expect(connection.state == .closed)
-                connection.close()  // twice is harmless
-                #expect(throws: VDEError.self) { try connection.send([UInt8](repeating: 0, count: 60), from: 0, count: 60) }
-                #expect(connection.counters.discardedWhileDown == 1)
-            }
+            let vdeSwitch = try VDESwitchProcess()
+            defer { vdeSwitch.stop() }
+            let connection = try VDEConnection(url: vdeSwitch.url)
+            #expect(connection.state == .open)
+            #expect(connection.scheme == "vde")
+            #expect(connection.truncatesLongFrames)
+            connection.close()
+            #expect(connection.state == .closed)
+            connection.close()  // twice is harmless
+            #expect(throws: VDEError.self) { try connection.send([UInt8](repeating: 0, count: 60), from: 0, count: 60) }
+            #expect(connection.counters.discardedWhileDown == 1)
         }
 
-        @Test func twoPlugsOnOneSwitchExchangeFramesByteForByte() async throws {
+        @Test func twoPlugsOnOneSwitchExchangeFramesByteForByte() throws {
             try #require(executableExists(VDESwitchProcess.executable), "vde_switch (package vde2) is required")
-            try await withVDESwitch { vdeSwitch in
-                let a = try VDEConnection(url: vdeSwitch.url, description: "test a")
-                let b = try VDEConnection(url: vdeSwitch.url, description: "test b")
-                defer {
-                    pause(milliseconds: 100)  // let the switch handle what is queued before the plugs close
-                    a.close()
-                    b.close()
-                }
-                pause(milliseconds: 100)  // vde_switch drops frames from plugs that send right after opening
-                let bufferA = VDEFrameBuffer(frames: 16, bytesPerFrame: 2048)
-                let bufferB = VDEFrameBuffer(frames: 16, bytesPerFrame: 2048)
-                let lengths = [60, 61, 100, 333, 1000, 1514]
-                var toB: [[UInt8]] = []
-                var atB: [[UInt8]] = []
-                for (i, length) in lengths.enumerated() {
-                    let frame = testFrame(to: macB, from: macA, length: length, tag: UInt8(i))
-                    toB.append(frame)
-                    #expect(try a.send(frame, from: 0, count: frame.count))
-                    atB += try receiveFrames(b, buffer: bufferB)
-                }
-                #expect(atB == toB)
-                let reply = testFrame(to: macA, from: macB, length: 200, tag: 99)
-                #expect(try b.send(reply, from: 0, count: reply.count))
-                #expect(try receiveFrames(a, buffer: bufferA) == [reply])
-                #expect(a.counters.framesSent == lengths.count)
-                #expect(a.counters.bytesSent == lengths.reduce(0, +))
-                #expect(b.counters.framesReceived == lengths.count)
-                #expect(a.counters.sendDrops == 0 && a.counters.sendErrors == 0)
+            let vdeSwitch = try VDESwitchProcess()
+            defer { vdeSwitch.stop() }
+            let a = try VDEConnection(url: vdeSwitch.url, description: "test a")
+            let b = try VDEConnection(url: vdeSwitch.url, description: "test b")
+            defer {
+                pause(milliseconds: 100)  // let the switch handle what is queued before the plugs close
+                a.close()
+                b.close()
             }
+            pause(milliseconds: 100)  // vde_switch drops frames from plugs that send right after opening
+            let bufferA = VDEFrameBuffer(frames: 16, bytesPerFrame: 2048)
+            let bufferB = VDEFrameBuffer(frames: 16, bytesPerFrame: 2048)
+            let lengths = [60, 61, 100, 333, 1000, 1514]
+            var toB: [[UInt8]] = []
+            var atB: [[UInt8]] = []
+            for (i, length) in lengths.enumerated() {
+                let frame = testFrame(to: macB, from: macA, length: length, tag: UInt8(i))
+                toB.append(frame)
+                #expect(try a.send(frame, from: 0, count: frame.count))
+                atB += try receiveFrames(b, buffer: bufferB)
+            }
+            #expect(atB == toB)
+            let reply = testFrame(to: macA, from: macB, length: 200, tag: 99)
+            #expect(try b.send(reply, from: 0, count: reply.count))
+            #expect(try receiveFrames(a, buffer: bufferA) == [reply])
+            #expect(a.counters.framesSent == lengths.count)
+            #expect(a.counters.bytesSent == lengths.reduce(0, +))
+            #expect(b.counters.framesReceived == lengths.count)
+            #expect(a.counters.sendDrops == 0 && a.counters.sendErrors == 0)
         }
 
         @Test func aSwitchThatIsNotThereIsAClearErrorAtOpen() throws {
@@ -117,31 +117,27 @@ extension VDEPortTestsRoot {
             #expect(sender.state == .open)
         }
 
-        @Test func aSwitchThatDiesTakesTheConnectionDownOnce() async throws {
+        @Test func aSwitchThatDiesTakesTheConnectionDownOnce() throws {
             try #require(executableExists(VDESwitchProcess.executable), "vde_switch (package vde2) is required")
-            try await withVDESwitch { vdeSwitch in
-                let connection = try VDEConnection(url: vdeSwitch.url)
-                defer { connection.close() }
-                pause(milliseconds: 100)
-                let frame = testFrame(to: macB, from: macA, length: 100, tag: 0)
-                #expect(try connection.send(frame, from: 0, count: frame.count))
-                vdeSwitch.crash()
-                var thrown: [VDEError] = []
-                for _ in 0..<10 {
-                    do {
-                        try connection.send(frame, from: 0, count: frame.count)
-                    } catch let error as VDEError {
-                        thrown.append(error)
-                    } catch {}
-                }
-                #expect(thrown.count == 10)
-                #expect(connection.state == .down)
-                let reason = try #require(connection.downReason)
-                #expect(reason.code == .sendFailed)
-                #expect([ECONNREFUSED, ENOTCONN, EPIPE, ECONNRESET, ENOENT].contains(reason.errno))
-                #expect(connection.counters.sendErrors == 1)
-                #expect(connection.counters.discardedWhileDown == 9)
+            let vdeSwitch = try VDESwitchProcess()
+            defer { vdeSwitch.stop() }
+            let connection = try VDEConnection(url: vdeSwitch.url)
+            defer { connection.close() }
+            pause(milliseconds: 100)
+            let frame = testFrame(to: macB, from: macA, length: 100, tag: 0)
+            #expect(try connection.send(frame, from: 0, count: frame.count))
+            vdeSwitch.crash()
+            var thrown: [VDEError] = []
+            for _ in 0..<10 {
+                do { try connection.send(frame, from: 0, count: frame.count) } catch { thrown.append(error) }
             }
+            #expect(thrown.count == 10)
+            #expect(connection.state == .down)
+            let reason = try #require(connection.downReason)
+            #expect(reason.code == .sendFailed)
+            #expect([ECONNREFUSED, ENOTCONN, EPIPE, ECONNRESET, ENOENT].contains(reason.errno))
+            #expect(connection.counters.sendErrors == 1)
+            #expect(connection.counters.discardedWhileDown == 9)
         }
     }
 }

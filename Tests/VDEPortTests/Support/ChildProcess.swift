@@ -1,158 +1,41 @@
 import Foundation
-@testable import Labs
-import Subprocess
 
-/// A program a VDE test runs while its body runs (swift-subprocess, as the real-network lab's programs):
-/// ``withChildProcess(_:_:_:)`` starts it and, when the body returns or throws, stops it (SIGTERM, then SIGKILL
-/// after two seconds: `LabProcess.teardown`) and reaps it. swift-subprocess spawns with an empty signal mask and
-/// default signal dispositions, so the program obeys SIGTERM under a test runner that blocks signals.
+import Labs
+
+/// Why a child process could not start.
+struct ChildProcessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A program a VDE test starts and always stops: SIGTERM, then SIGKILL after a bounded wait, reaped.
 ///
-/// Its standard input is a pipe kept open until then (vde_switch reads commands from it and would stop at end of
-/// file); its standard output is read line by line as it comes; standard error is discarded.
-final class ChildProcess: Sendable {
-    let pid: pid_t
-    private let lines: LineBuffer
+/// Written by hand, not with swift-subprocess as the real-network lab's programs are (`LabProcess`), because these
+/// tests couple the timing of real programs to their own steps (a listener that gives up 8 s after saying "ready",
+/// a ping that must run while the emulated world runs) and run under the test runner. swift-subprocess's scoped
+/// API is asynchronous: every step after a suspension waits for one of Swift's cooperative threads, of which this
+/// machine has two, and the runner's synchronous tests of other suites hold both for up to a minute. Moved onto
+/// it, the suite passed alone (43 tests, 37 s) but failed in a run with other suites: the listener had given up
+/// before the world sent anything ("port 5001 0 0") and ping had ended before it, in a test that took 73 s; a
+/// 200 ms time-out fired after more than 30 s. This handle never suspends: each test runs on one thread start to
+/// finish, as the timing needs.
+///
+/// Spawned with `posix_spawn` (`spawnWithDefaultSignals`), default signal dispositions and an empty signal mask,
+/// so that it obeys SIGTERM even when started from a thread that blocks signals (a test runner's). Its standard
+/// input is a pipe kept open (vde_switch reads commands from it and would stop at end of file); its standard
+/// output is captured when asked, standard error goes to /dev/null.
 
-    fileprivate init(pid: pid_t, lines: LineBuffer) {
-        self.pid = pid
-        self.lines = lines
-    }
-
-    /// Whether the program still runs (an exited program stays a zombie until the scope ends; this tells them apart).
-    var isRunning: Bool { LabProcess.isRunning(pid) }
-
-    /// Waits at most `milliseconds` for the program to exit; whether it did.
-    func wait(milliseconds: Int) async -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(milliseconds)
-        while isRunning {
-            if ContinuousClock.now > deadline { return false }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        return true
-    }
-
-    /// The next line of the program's standard output, waiting at most `milliseconds`; nil on time-out or once
-    /// the output has ended and every line was read.
-    func readLine(milliseconds: Int) async -> String? {
-        let deadline = ContinuousClock.now + .milliseconds(milliseconds)
-        while true {
-            switch lines.next() {
-            case .line(let line): return line
-            case .ended: return nil
-            case .notYet: break
-            }
-            if ContinuousClock.now > deadline { return nil }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-    }
-
-    /// Kills the program without letting it clean up, as a crash would, and waits (at most two seconds, on the
-    /// calling thread: a simulation's event may call it) until it has exited.
-    func crash() {
-        kill(pid, SIGKILL)
-        for _ in 0..<400 where isRunning { usleep(5_000) }
-    }
-}
-
-/// Runs `executable` with `arguments` while `body` runs with it; see ``ChildProcess``.
-func withChildProcess<Result: Sendable>(
-    _ executable: String, _ arguments: [String], _ body: (ChildProcess) async throws -> Result
-) async throws -> Result {
-    try await Subprocess.run(
-        .path(.init(executable)), arguments: .init(arguments), platformOptions: LabProcess.platformOptions,
-        input: .inputWriter, output: .sequence, error: .discarded
-    ) { execution in
-        let lines = LineBuffer()
-        let child = ChildProcess(pid: execution.processIdentifier.value, lines: lines)
-        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
-            group.addTask {
-                do {
-                    for try await buffer in execution.standardOutput { buffer.withUnsafeBytes { lines.append($0) } }
-                } catch {
-                    // The program ended while a read was pending (swift-subprocess cancels it): keep what came.
-                }
-                lines.end()
-            }
-            let outcome: Swift.Result<Result, any Error>
-            do {
-                outcome = .success(try await body(child))
-            } catch {
-                outcome = .failure(error)
-            }
-            await execution.teardown(using: LabProcess.teardown)
-            try await group.waitForAll()  // the output ends with the program
-            return try outcome.get()
-        }
-    }.closureResult
-}
-
-/// The lines a program wrote so far, filled by the task that reads its output.
-private final class LineBuffer: @unchecked Sendable {
-    enum Next {
-        case line(String)
-        case notYet
-        case ended
-    }
-
-    private let lock = NSLock()
-    private var lines: [String] = []
-    private var partial: [UInt8] = []
-    private var ended = false
-
-    func append(_ bytes: UnsafeRawBufferPointer) {
-        lock.withLock {
-            for byte in bytes {
-                if byte == UInt8(ascii: "\n") {
-                    lines.append(String(decoding: partial, as: UTF8.self))
-                    partial.removeAll(keepingCapacity: true)
-                } else {
-                    partial.append(byte)
-                }
-            }
-        }
-    }
-
-    /// The output has ended: an unfinished last line counts as a line.
-    func end() {
-        lock.withLock {
-            if !partial.isEmpty { lines.append(String(decoding: partial, as: UTF8.self)) }
-            partial = []
-            ended = true
-        }
-    }
-
-    func next() -> Next {
-        lock.withLock {
-            if !lines.isEmpty { return .line(lines.removeFirst()) }
-            return ended ? .ended : .notYet
-        }
-    }
-}
-
-/// Runs a command to completion (bounded: then it is stopped) and returns its exit code (-1 when it did not exit
-/// normally in time), standard output and whether the time ran out: the lab's `LabProcess.run`.
+/// Runs a command to completion (bounded) and returns its exit code (-1 when it did not exit normally in time)
+/// and standard output.
 @discardableResult
-func runCommand(_ executable: String, _ arguments: [String], timeoutMilliseconds: Int = 5_000) async throws -> (
-    status: Int32, output: String, timedOut: Bool
+func runCommand(_ executable: String, _ arguments: [String], timeoutMilliseconds: Int = 5_000) throws -> (
+    status: Int32, output: String
 ) {
-    let finished = try await LabProcess.run(executable, arguments, timeout: .milliseconds(timeoutMilliseconds))
-    return (finished.status, finished.output, finished.timedOut)
-}
-
-/// Runs `body`, then `cleanup`, also when `body` throws (an asynchronous `defer`).
-func withCleanup<Result>(_ body: () async throws -> Result, cleanup: () async -> Void) async throws -> Result {
-    let outcome: Swift.Result<Result, any Error>
-    do {
-        outcome = .success(try await body())
-    } catch {
-        outcome = .failure(error)
-    }
-    await cleanup()
-    return try outcome.get()
+    try ChildProcess.run(executable, arguments, milliseconds: timeoutMilliseconds)
 }
 
 /// A fresh directory under /tmp, removed by `remove()`.
-final class TemporaryDirectory: Sendable {
+final class TemporaryDirectory {
     let path: String
 
     init(prefix: String = "nicsim-vde") throws {
@@ -171,3 +54,143 @@ func pause(milliseconds: Int) { usleep(useconds_t(milliseconds * 1_000)) }
 
 /// Whether an executable exists at `path`.
 func executableExists(_ path: String) -> Bool { FileManager.default.isExecutableFile(atPath: path) }
+
+final class ChildProcess {
+    let pid: pid_t
+    let commandLine: String
+    private var input: Int32
+    private var output: Int32
+    private var status: Int32?
+
+    init(_ executable: String, _ arguments: [String], captureOutput: Bool = false) throws(ChildProcessError) {
+        commandLine = ([executable] + arguments).joined(separator: " ")
+        var inPipe: [Int32] = [-1, -1]
+        var outPipe: [Int32] = [-1, -1]
+        guard pipe(&inPipe) == 0 else { throw ChildProcessError("pipe: \(String(cString: strerror(errno)))") }
+        if captureOutput && pipe(&outPipe) != 0 {
+            close(inPipe[0])
+            close(inPipe[1])
+            throw ChildProcessError("pipe: \(String(cString: strerror(errno)))")
+        }
+        for fd in inPipe + outPipe where fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        if captureOutput {
+            posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let spawned = spawnWithDefaultSignals(executable, arguments, actions: &actions)
+        close(inPipe[0])
+        if captureOutput { close(outPipe[1]) }
+        guard spawned.error == 0 else {
+            close(inPipe[1])
+            if captureOutput { close(outPipe[0]) }
+            throw ChildProcessError("cannot start \(executable): \(String(cString: strerror(spawned.error)))")
+        }
+        pid = spawned.pid
+        input = inPipe[1]
+        output = captureOutput ? outPipe[0] : -1
+    }
+
+    deinit { stop() }
+
+    /// Whether the program still runs (reaps it when it has exited).
+    var isRunning: Bool {
+        if status != nil { return false }
+        var s: Int32 = 0
+        let reaped = waitpid(pid, &s, WNOHANG)
+        if reaped == pid || (reaped < 0 && errno == ECHILD) {
+            status = s
+            return false
+        }
+        return true
+    }
+
+    /// The exit code after a normal exit, else nil.
+    var exitCode: Int32? {
+        guard let s = status, s & 0x7F == 0 else { return nil }
+        return (s >> 8) & 0xFF
+    }
+
+    /// Waits at most `milliseconds` for the program to exit; whether it did.
+    @discardableResult
+    func wait(milliseconds: Int) -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(milliseconds)
+        while isRunning {
+            if ContinuousClock.now > deadline { return false }
+            usleep(5_000)
+        }
+        return true
+    }
+
+    /// SIGTERM, then SIGKILL after two seconds; reaps the program and closes the pipes.
+    func stop() {
+        if isRunning {
+            kill(pid, SIGTERM)
+            if !wait(milliseconds: 2_000) {
+                kill(pid, SIGKILL)
+                wait(milliseconds: 2_000)
+            }
+        }
+        if input >= 0 { close(input) }
+        if output >= 0 { close(output) }
+        input = -1
+        output = -1
+    }
+
+    /// Everything the program wrote to standard output until it closed it or `milliseconds` passed.
+    func readOutput(milliseconds: Int) -> String {
+        guard output >= 0 else { return "" }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let deadline = ContinuousClock.now + .milliseconds(milliseconds)
+        while ContinuousClock.now < deadline {
+            var descriptor = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, 20)
+            if ready < 0 && errno == EINTR { continue }
+            if ready < 0 { break }
+            if ready == 0 { continue }
+            let n = buffer.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Reads one line of the captured output, waiting at most `milliseconds`; nil on timeout or end of file.
+    func readLine(milliseconds: Int) -> String? {
+        guard output >= 0 else { return nil }
+        var line: [UInt8] = []
+        let deadline = ContinuousClock.now + .milliseconds(milliseconds)
+        while ContinuousClock.now < deadline {
+            var descriptor = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, 20)
+            if ready < 0 && errno == EINTR { continue }
+            guard ready >= 0 else { return nil }
+            if descriptor.revents == 0 { continue }
+            var byte: UInt8 = 0
+            let n = read(output, &byte, 1)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return nil }
+            if byte == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
+            line.append(byte)
+        }
+        return nil
+    }
+
+    /// Runs a program to its end (bounded) and returns its exit code (-1 when it did not exit in time) and output.
+    static func run(_ executable: String, _ arguments: [String], milliseconds: Int = 5_000) throws(ChildProcessError)
+        -> (status: Int32, output: String)
+    {
+        let child = try ChildProcess(executable, arguments, captureOutput: true)
+        let text = child.readOutput(milliseconds: milliseconds)
+        let exited = child.wait(milliseconds: milliseconds)
+        child.stop()
+        return (exited ? child.exitCode ?? -1 : -1, text)
+    }
+}

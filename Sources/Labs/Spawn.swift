@@ -4,11 +4,10 @@ import Foundation
 /// signal dispositions and an empty signal mask: the child obeys SIGTERM even when the parent (a test runner, or
 /// `nicsim sweep` while it waits) blocks signals. Returns the child's pid and 0, or the `errno` of the failed spawn.
 ///
-/// `nicsim sweep`'s process starter, written by hand: the sweep's scheduler is a synchronous poll loop over many
-/// children (pipes, time-outs, its own stop signals). The real-network lab and the VDE tests run their programs
-/// with swift-subprocess, which resets signals the same way.
-func spawnWithDefaultSignals(_ executable: String, _ arguments: [String],
-                             actions: inout posix_spawn_file_actions_t) -> (pid: pid_t, error: Int32) {
+/// The one hand-written process starter: `nicsim sweep`'s children (a synchronous poll loop over many children)
+/// and the VDE tests' `ChildProcess` (see there why); the real-network lab uses swift-subprocess (`LabProcess`).
+public func spawnWithDefaultSignals(_ executable: String, _ arguments: [String],
+                                    actions: inout posix_spawn_file_actions_t) -> (pid: pid_t, error: Int32) {
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
