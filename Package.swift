@@ -77,14 +77,19 @@ let package = Package(
             ],
             swiftSettings: release
         ),
-        .target(name: "NICSimTesting", dependencies: ["Scenarios", "SimCore", "WireFormats"]),
+        // Test-suite helpers: TestWorld (a world in code) and EmbeddedNIC (a device, memory and interrupt line on a
+        // bench, driven in virtual time step by step, with any NetworkDriver plugged onto it).
+        .target(
+            name: "NICSimTesting",
+            dependencies: ["Scenarios", "SimCore", "WireFormats", "HostMemory", "HostOS", "NICModel", "NICInterface"]
+        ),
         .target(name: "Labs", dependencies: ["Scenarios", "SimCore", "NetworkModel"]),
         // The fuzz harnesses: driven by libFuzzer from Fuzzers/ and by FuzzReplayTests over Fixtures/fuzz.
         .target(
             name: "NICSimFuzzing",
             dependencies: [
-                "Scenarios", "SimCore", "WireFormats", "HostMemory", "NICModel", "MediaStreams", "VDEPort",
-                "NetworkModel",
+                "Scenarios", "NICSimTesting", "SimCore", "WireFormats", "HostMemory", "NICModel", "MediaStreams",
+                "VDEPort", "NetworkModel",
             ]
         ),
         .executableTarget(
@@ -94,8 +99,20 @@ let package = Package(
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
         .testTarget(name: "HostMemoryTests", dependencies: ["HostMemory", "SimCore"]),
-        .testTarget(name: "NICModelTests", dependencies: ["NICModel", "NICDriver", "HostOS", "HostMemory", "WireFormats", "SimCore"]),
-        .testTarget(name: "NAPIDriverTests", dependencies: ["NAPIDriver", "NICModel", "HostOS", "HostMemory", "SimCore", "WireFormats"]),
+        // The device alone, driven by test-only drivers that write descriptors and registers themselves.
+        .testTarget(name: "NICModelTests", dependencies: ["NICModel", "HostMemory", "WireFormats", "SimCore"]),
+        // The reference driver and the OS on the embedded NIC rig (NICSimTesting's EmbeddedNIC).
+        .testTarget(
+            name: "NICDriverTests",
+            dependencies: ["NICDriver", "NICSimTesting", "NICModel", "HostOS", "HostMemory", "SimCore", "WireFormats"]
+        ),
+        .testTarget(
+            name: "HostOSTests",
+            dependencies: [
+                "HostOS", "NICSimTesting", "NICDriver", "NICModel", "NICInterface", "HostMemory", "SimCore", "WireFormats",
+            ]
+        ),
+        .testTarget(name: "NAPIDriverTests", dependencies: ["NAPIDriver", "NICSimTesting", "NICModel", "HostOS", "HostMemory", "SimCore", "WireFormats"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "WireFormats", "SimCore"]),
         .testTarget(name: "MediaStreamsTests", dependencies: ["MediaStreams", "WireFormats", "SimCore"]),
         .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "NICSimTesting", "Labs"]),

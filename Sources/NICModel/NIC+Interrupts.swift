@@ -133,7 +133,7 @@ extension NIC {
             if simulator.tracer != nil {
                 simulator.trace(name, "interrupt", [("causes", .address(UInt64(interruptCause.rawValue)))])
             }
-            deliverInterrupt(vector: 0)
+            interruptSink?.interruptRaised(vector: 0)
         }
         for p in 0..<2 where moderation.forwarded[p] {
             moderation.forwarded[p] = false

@@ -172,7 +172,7 @@ extension NIC {
         if simulator.tracer != nil {
             simulator.trace(name, "interrupt", [("vector", .int(Int64(v))), ("causes", .address(UInt64(causes.rawValue)))])
         }
-        deliverInterrupt(vector: v)
+        interruptSink?.interruptRaised(vector: v)
     }
 
     /// The vectors' EITR deadlines that passed send their owed messages.
