@@ -15,6 +15,9 @@ let package = Package(
     products: [
         .executable(name: "nicsim", targets: ["nicsim"]),
         .library(name: "Scenarios", targets: ["Scenarios"]),
+        .library(name: "ScenarioFormat", targets: ["ScenarioFormat"]),
+        .library(name: "ScenarioWorld", targets: ["ScenarioWorld"]),
+        .library(name: "ScenarioReports", targets: ["ScenarioReports"]),
         .library(name: "NICSimTesting", targets: ["NICSimTesting"]),
         .library(name: "NICSimFuzzing", targets: ["NICSimFuzzing"]),
         .library(name: "SimCore", targets: ["SimCore"]),
@@ -67,34 +70,63 @@ let package = Package(
             dependencies: ["NetworkModel", "SimCore", "CVDEPlug", .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: release
         ),
+        // Scenarios in three rooms (ARCHITECTURE.md). The file format: the spec, the parser, the YAML limits and
+        // pre-scanners, overrides; it knows no world and no report.
         .target(
-            name: "Scenarios",
+            name: "ScenarioFormat",
+            dependencies: ["WireFormats", .product(name: "Yams", package: "Yams")],
+            swiftSettings: release
+        ),
+        // The assembly: the world builder (one factory per receiver kind), the applications, fault injection.
+        .target(
+            name: "ScenarioWorld",
             dependencies: [
-                "SimCore", "WireFormats", "HostMemory", "NICModel", "NICDriver", "NAPIDriver", "HostOS", "NetworkModel",
-                "MediaStreams", "VDEPort",
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Collections", package: "swift-collections"),
+                "ScenarioFormat", "SimCore", "WireFormats", "HostMemory", "NICModel", "NICDriver", "NAPIDriver", "HostOS",
+                "NetworkModel", "MediaStreams", "VDEPort",
             ],
             swiftSettings: release
         ),
+        // The reports of a run (text, JSON, CSV, HTML), comparisons and sweeps, and the run's recorders (traces,
+        // pcapng, Perfetto).
+        .target(
+            name: "ScenarioReports",
+            dependencies: [
+                "ScenarioFormat", "ScenarioWorld", "SimCore", "WireFormats", "HostOS", "NICDriver", "NICModel",
+                "NetworkModel", "MediaStreams", "VDEPort",
+            ],
+            swiftSettings: release
+        ),
+        // `import Scenarios`: the three rooms in one import (re-exported), as library users had them before the split.
+        .target(name: "Scenarios", dependencies: ["ScenarioFormat", "ScenarioWorld", "ScenarioReports"]),
+        // Targets that import Scenarios also list the three rooms: SwiftPM rebuilds a target when a module it depends
+        // on directly changes, and the umbrella's own module does not change when a room's does (a stale build
+        // would keep an old layout of ScenarioSpec).
         // Test-suite helpers: TestWorld (a world in code) and EmbeddedNIC (a device, memory and interrupt line on a
         // bench, driven in virtual time step by step, with any NetworkDriver plugged onto it).
         .target(
             name: "NICSimTesting",
-            dependencies: ["Scenarios", "SimCore", "WireFormats", "HostMemory", "HostOS", "NICModel", "NICInterface"]
+            dependencies: [
+                "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "SimCore", "WireFormats", "HostMemory",
+                "HostOS", "NICModel", "NICInterface",
+            ]
         ),
-        .target(name: "Labs", dependencies: ["Scenarios", "SimCore", "NetworkModel"]),
+        // The labs' catalog (questions, commands, stated numbers) is data: Resources/labs.yaml, read with Yams.
+        .target(
+            name: "Labs",
+            dependencies: ["Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "SimCore", "NetworkModel", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Resources/labs.yaml")]
+        ),
         // The fuzz harnesses: driven by libFuzzer from Fuzzers/ and by FuzzReplayTests over Fixtures/fuzz.
         .target(
             name: "NICSimFuzzing",
             dependencies: [
-                "Scenarios", "NICSimTesting", "SimCore", "WireFormats", "HostMemory", "NICModel", "MediaStreams",
-                "VDEPort", "NetworkModel",
+                "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", "SimCore", "WireFormats",
+                "HostMemory", "NICModel", "MediaStreams", "VDEPort", "NetworkModel",
             ]
         ),
         .executableTarget(
             name: "nicsim",
-            dependencies: ["Scenarios", "Labs", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "Labs", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
@@ -115,13 +147,13 @@ let package = Package(
         .testTarget(name: "NAPIDriverTests", dependencies: ["NAPIDriver", "NICSimTesting", "NICModel", "HostOS", "HostMemory", "SimCore", "WireFormats"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "WireFormats", "SimCore"]),
         .testTarget(name: "MediaStreamsTests", dependencies: ["MediaStreams", "WireFormats", "SimCore"]),
-        .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "NICSimTesting", "Labs"]),
-        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "NICSimTesting", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", "Labs"]),
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", .product(name: "Yams", package: "Yams")]),
         // The process helpers the two test targets that start `nicsim` share.
         .target(name: "CommandTestSupport", path: "Tests/CommandTestSupport"),
-        .testTarget(name: "EndToEndTests", dependencies: ["Scenarios", "NICSimTesting", "WireFormats", "CommandTestSupport"]),
-        .testTarget(name: "NICSimTestingTests", dependencies: ["NICSimTesting", "Scenarios", "SimCore", "HostOS", "NICDriver", "HostMemory", "WireFormats", "NICInterface"]),
-        .testTarget(name: "LabsTests", dependencies: ["Labs", "Scenarios", "CommandTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", "WireFormats", "CommandTestSupport"]),
+        .testTarget(name: "NICSimTestingTests", dependencies: ["NICSimTesting", "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "SimCore", "HostOS", "NICDriver", "HostMemory", "WireFormats", "NICInterface"]),
+        .testTarget(name: "LabsTests", dependencies: ["Labs", "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "CommandTestSupport"]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["NICSimFuzzing"]),
     ]
 )

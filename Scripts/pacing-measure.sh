@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Real-time pacing as a real receiver sees it (issue 21). A Linux UDP socket in a network namespace of this
 # script's own, behind a tap device that vde_plug2tap plugs into a vde_switch of this script's own, stamps every
-# arrival (SO_TIMESTAMPNS) of a stream that nicsim paces at each RATE, and, in the same run, of the same stream
-# paced by a small C sender with clock_nanosleep alone (Scripts/pacing/pace_send.c, compiled here with cc), and by
-# the same sender spinning on the clock for the last 200 µs before each datagram: its frames leave within a few
-# hundred nanoseconds of their due times, so its figures are the floor of the path itself (vde_switch, vde_plug2tap,
-# the tap and the receiving stack), which no pacer behind that path can beat. For each it prints the arrivals' error against their send times (offset removed: the median difference) at p50,
-# p99, p99.9 and max, and the RFC 3550 interarrival jitter (Scripts/pacing/pacing.py says exactly how).
+# arrival (SO_TIMESTAMPNS) of a stream that nicsim paces at each RATE and, in the same run, of the same stream paced
+# by a small C sender (Scripts/pacing/pace_send.c, compiled here with cc) twice: with clock_nanosleep alone, and
+# spinning on the clock for the last 50 µs before each datagram (nicsim's default spin). The spinning sender's frames
+# leave at their due times unless its thread is preempted, so its figures are the floor of the path itself (vde_switch,
+# vde_plug2tap, the tap and the receiving stack): no pacer behind that path can do better. For each stream it prints
+# the arrivals' error against their send times (offset removed: the median difference) at p50, p99, p99.9 and max,
+# and the RFC 3550 interarrival jitter (Scripts/pacing/pacing.py says exactly how).
 #
 #   sudo bash Scripts/pacing-measure.sh [--nicsim PATH] [--seconds S] [--rates "1000 10000"]
 #                                       [--real-time-priority] [--json FILE] [--set KEY=VALUE]…
@@ -162,7 +163,7 @@ PY
 
     label="c-spin-$rate"
     receive "$label" "$count"
-    sender=("$dir/pace_send" "vde://$dir/switch" "$rate" "$count" 200)
+    sender=("$dir/pace_send" "vde://$dir/switch" "$rate" "$count" 50)
     [ -n "$priority" ] && sender=(chrt -f 50 "${sender[@]}")
     "${sender[@]}" > "$dir/$label.out" || failed=1
     wait "$receiver_pid" || true

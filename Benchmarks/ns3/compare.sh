@@ -19,6 +19,49 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
+# build_ns3 OUT: compiles udp_fanout.cc into OUT (once, and again when the source is newer); exits 2 without ns-3.
+build_ns3() {
+    if ! dpkg -s libns3-dev >/dev/null 2>&1; then
+        echo "compare.sh: libns3-dev is not installed (apt-get install -y libns3-dev)" >&2
+        exit 2
+    fi
+    if [ ! -x "$1/udp_fanout" ] || [ "$here/udp_fanout.cc" -nt "$1/udp_fanout" ]; then
+        echo "building udp_fanout (ns-3) ..." >&2
+        g++ -O2 -std=c++17 "$here/udp_fanout.cc" -o "$1/udp_fanout" \
+            -lns3-core -lns3-network -lns3-internet -lns3-csma -lns3-bridge -lns3-applications
+    fi
+}
+
+# write_fanout NAME FLOWS COUNT INTERVAL_US PAYLOAD FILE: the nicsim scenario of the ns-3 program's work (the same
+# topology, sizes, rates and duration), with every NIC and driver detail on.
+write_fanout() {
+    local name=$1 flows=$2 count=$3 interval_us=$4 payload=$5 file=$6 i ip
+    {
+        echo "name: $name"
+        echo "seed: 1"
+        echo "server:"
+        echo "  link: { rate: 10Gbps, delay: 500ns }"
+        echo "  nic:"
+        echo "    tx-ring: 1024"
+        echo "    iommu: { iotlb: 64, policy: lru }"
+        echo "    moderation: { interval: 50us, tx-delay: 8us, tx-absolute: 64us }"
+        echo "  driver: { mode: zero-copy, order: interleaved, interrupts: per-write, mtu: 1500, register-buffers: true }"
+        echo "network:"
+        echo "  switch: { port-buffer: 256KiB }"
+        echo "receivers:"
+        for (( i = 0; i < flows; i++ )); do
+            # 192.0.2.11 … for the first 243; then 198.18.0.0/15 (RFC 2544 benchmarking addresses).
+            if (( i < 243 )); then ip="192.0.2.$(( 11 + i ))"; else ip="198.18.$(( (i - 243) / 250 )).$(( (i - 243) % 250 + 1 ))"; fi
+            echo "  - { name: rx$(( i + 1 )), ip: $ip, link: { rate: 1Gbps, delay: 500ns } }"
+        done
+        echo "writes:"
+        echo "  count: $count"
+        echo "  interval: ${interval_us}us"
+        echo "  entries:"
+        echo "    - { to: all, size: $payload }"
+    } > "$file"
+}
+
 # --cli: what a user gets (issue 22). The `nicsim` command line (release build of the nicsim product), whole process
 # (parse, build the world, run, digest every payload byte, write the JSON report), default receivers, against
 # ns-3's run time alone, on the issue's work: one 10 Gb/s server, FLOWS receivers on 1 Gb/s links behind one
@@ -41,15 +84,7 @@ if [ "${1:-}" = --cli ]; then
     payload="${CLI_PAYLOAD:-1316}"
     out="$here/../.build-ns3"
     mkdir -p "$out"
-    if ! dpkg -s libns3-dev >/dev/null 2>&1; then
-        echo "compare.sh: libns3-dev is not installed (apt-get install -y libns3-dev)" >&2
-        exit 2
-    fi
-    if [ ! -x "$out/udp_fanout" ] || [ "$here/udp_fanout.cc" -nt "$out/udp_fanout" ]; then
-        echo "building udp_fanout (ns-3) ..." >&2
-        g++ -O2 -std=c++17 "$here/udp_fanout.cc" -o "$out/udp_fanout" \
-            -lns3-core -lns3-network -lns3-internet -lns3-csma -lns3-bridge -lns3-applications
-    fi
+    build_ns3 "$out"
     nicsim="${NICSIM_BIN:-}"
     if [ -z "$nicsim" ]; then
         echo "building nicsim (release) ..." >&2
@@ -61,29 +96,7 @@ if [ "${1:-}" = --cli ]; then
     echo "work: $payload-byte datagrams, one per flow every $interval_us us, $count per flow; whole-process nicsim vs ns-3 run time; $rounds interleaved rounds, median"
     for flows in $flow_counts; do
         scenario="$out/cli-fanout-$flows.yaml"
-        {
-            echo "name: cli-fanout-$flows"
-            echo "seed: 1"
-            echo "server:"
-            echo "  link: { rate: 10Gbps, delay: 500ns }"
-            echo "  nic:"
-            echo "    tx-ring: 1024"
-            echo "    iommu: { iotlb: 64, policy: lru }"
-            echo "    moderation: { interval: 50us, tx-delay: 8us, tx-absolute: 64us }"
-            echo "  driver: { mode: zero-copy, order: interleaved, interrupts: per-write, mtu: 1500, register-buffers: true }"
-            echo "network:"
-            echo "  switch: { port-buffer: 256KiB }"
-            echo "receivers:"
-            for (( i = 0; i < flows; i++ )); do
-                if (( i < 243 )); then ip="192.0.2.$(( 11 + i ))"; else ip="198.18.$(( (i - 243) / 250 )).$(( (i - 243) % 250 + 1 ))"; fi
-                echo "  - { name: rx$(( i + 1 )), ip: $ip, link: { rate: 1Gbps, delay: 500ns } }"
-            done
-            echo "writes:"
-            echo "  count: $count"
-            echo "  interval: ${interval_us}us"
-            echo "  entries:"
-            echo "    - { to: all, size: $payload }"
-        } > "$scenario"
+        write_fanout "cli-fanout-$flows" "$flows" "$count" "$interval_us" "$payload" "$scenario"
         ratios=()
         ns3_rates=()
         nicsim_rates=()
@@ -122,15 +135,7 @@ repeat_off="${NICSIM_REPEAT:-8}"
 out="$here/../.build-ns3"
 mkdir -p "$out"
 
-if ! dpkg -s libns3-dev >/dev/null 2>&1; then
-    echo "compare.sh: libns3-dev is not installed (apt-get install -y libns3-dev)" >&2
-    exit 2
-fi
-if [ ! -x "$out/udp_fanout" ] || [ "$here/udp_fanout.cc" -nt "$out/udp_fanout" ]; then
-    echo "building udp_fanout (ns-3 3.37) ..." >&2
-    g++ -O2 -std=c++17 "$here/udp_fanout.cc" -o "$out/udp_fanout" \
-        -lns3-core -lns3-network -lns3-internet -lns3-csma -lns3-bridge -lns3-applications
-fi
+build_ns3 "$out"
 # NICSIM_SINGLE_THREADED=1 builds nicsim with -assume-single-threaded (non-atomic reference counting; nicsim runs
 # one world on one thread, so this is sound for this program, but not a default for a library), in .build-st.
 build_args=(-c release)
@@ -146,30 +151,7 @@ rate_bin="$(cd "$here/.." && swift build "${build_args[@]}" --show-bin-path)/Sce
 # The nicsim scenario: the same topology, sizes, rates and duration.
 count=$(( duration_ms * 1000 / interval_us ))
 scenario="$out/fanout-$flows.yaml"
-{
-    echo "name: ns3-fanout-$flows"
-    echo "seed: 1"
-    echo "server:"
-    echo "  link: { rate: 10Gbps, delay: 500ns }"
-    echo "  nic:"
-    echo "    tx-ring: 1024"
-    echo "    iommu: { iotlb: 64, policy: lru }"
-    echo "    moderation: { interval: 50us, tx-delay: 8us, tx-absolute: 64us }"
-    echo "  driver: { mode: zero-copy, order: interleaved, interrupts: per-write, mtu: 1500, register-buffers: true }"
-    echo "network:"
-    echo "  switch: { port-buffer: 256KiB }"
-    echo "receivers:"
-    for (( i = 0; i < flows; i++ )); do
-        # 192.0.2.11 … for the first 243; then 198.18.0.0/15 (RFC 2544 benchmarking addresses).
-        if (( i < 243 )); then ip="192.0.2.$(( 11 + i ))"; else ip="198.18.$(( (i - 243) / 250 )).$(( (i - 243) % 250 + 1 ))"; fi
-        echo "  - { name: rx$(( i + 1 )), ip: $ip, link: { rate: 1Gbps, delay: 500ns } }"
-    done
-    echo "writes:"
-    echo "  count: $count"
-    echo "  interval: ${interval_us}us"
-    echo "  entries:"
-    echo "    - { to: all, size: $payload }"
-} > "$scenario"
+write_fanout "ns3-fanout-$flows" "$flows" "$count" "$interval_us" "$payload" "$scenario"
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.0f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }

@@ -1,7 +1,7 @@
 /* The reference senders of Scripts/pacing-measure.sh: paces a UDP stream into a VDE switch with an absolute
  * clock_nanosleep on CLOCK_MONOTONIC alone (no spinning), the plain way to pace a stream from user space; or, with
  * SPIN_US > 0, sleeps until SPIN_US before each due time and spins on the clock for the rest, which sends each
- * frame within a few hundred nanoseconds of its due time and so measures the floor of the path behind the sender
+ * frame at its due time unless the thread is preempted and so measures the floor of the path behind the sender
  * (vde_switch, vde_plug2tap, the tap, the receiving stack): no pacer that goes through that path can do better.
  *
  *   cc -O2 -o pace_send pace_send.c -lvdeplug
@@ -24,23 +24,7 @@
 #include <sys/prctl.h>
 #include <time.h>
 #include <libvdeplug.h>
-
-static int64_t now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
-static void sleep_until(int64_t deadline) {
-    struct timespec d = {deadline / 1000000000, deadline % 1000000000};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &d, NULL) == EINTR) {}
-}
-
-/* Sleeps until `spin` ns before `deadline`, then reads the clock until it is reached. */
-static void spin_until(int64_t deadline, int64_t spin) {
-    if (deadline - spin > now_ns()) sleep_until(deadline - spin);
-    while (now_ns() < deadline) {}
-}
+#include "pace_clock.h"
 
 static void put64(unsigned char *p, uint64_t v) {
     for (int i = 7; i >= 0; i--) { p[i] = (unsigned char)(v & 0xff); v >>= 8; }

@@ -39,8 +39,11 @@ public struct CostModel: Hashable, Sendable {
     public var interrupt: Int64
     /// Per descriptor cleaned after completion. Default 20 cycles [U].
     public var perReclaimedDescriptor: Int64
-    /// One IOMMU mapping (writing a device page-table entry). Default 300 cycles [U]: the order of Linux's
-    /// `dma_map_page` through an IOMMU, a labelled assumption.
+    /// Mapping one page for the device (`dma_map_page` through an IOMMU: an IOVA from the allocator and one device
+    /// page-table entry written). Default 300 cycles [U]: Peleg et al., "Utilizing the IOMMU Scalably" (USENIX ATC
+    /// 2015, REFERENCE.md) split Linux's map into IOVA allocation and the page-table update and show the allocation
+    /// dominating until per-CPU IOVA caches (their fix, in Linux since 4.7) make it cheap; what remains is the
+    /// page-table update of a few hundred cycles. The figure is from memory of that paper, not checked against it.
     public var iommuMap: Int64 = 300
     /// Completing a zero-copy send of unregistered memory: unpinning and notifying the process that its buffer
     /// is free again. Default 800 cycles [U], chosen with `pinPage` so that zero-copy of unregistered memory
@@ -55,9 +58,23 @@ public struct CostModel: Hashable, Sendable {
     /// One MMIO register write other than a doorbell (an interrupt mask set or clear). Default 300 cycles [U], the
     /// same posted MMIO write as ``doorbell``.
     public var registerWrite: Int64 = 300
-    /// Removing one IOMMU mapping when the device is done with a buffer. Default 300 cycles [U], the order of
-    /// ``iommuMap`` (clearing the entry it wrote), a labelled assumption.
+    /// Unmapping one page when the device is done with a buffer (`dma_unmap_page`: the page-table entry cleared,
+    /// the IOVA freed or queued), without the IOTLB invalidation (``iotlbInvalidation``, ``iotlbFlush``). Default
+    /// 300 cycles [U], the order of ``iommuMap`` by Peleg et al. (ATC 2015), who find unmap's own work of the same
+    /// order as map's once the invalidation is counted apart; from memory, not checked against the paper.
     public var iommuUnmap: Int64 = 300
+    /// One page-selective IOTLB invalidation and the wait for its completion, paid by every unmap in Linux's strict
+    /// mode (`iommu.strict=1`). Default 2,000 cycles [U]: Peleg et al. (ATC 2015) and Malka et al., "rIOMMU"
+    /// (ASPLOS 2015), both REFERENCE.md, measure the invalidation as the largest single part of a strict unmap, of
+    /// the order of 2,000 cycles on the Intel parts they used; Markuze et al. (ASPLOS 2016, REFERENCE.md) find that
+    /// this cost makes copying into permanently mapped buffers faster than zero-copy for small and medium
+    /// buffers. The figure is from memory of those papers, not checked against them.
+    public var iotlbInvalidation: Int64 = 2_000
+    /// One global IOTLB flush of the deferred flush queue (Linux's default mode: one per 256 unmaps or per 10 ms).
+    /// Default 2,000 cycles [U]: the same invalidation command and wait as ``iotlbInvalidation`` with a
+    /// domain-wide scope (Peleg et al., ATC 2015, who note that batching is what makes deferred mode cheap); from
+    /// memory, not checked against the paper.
+    public var iotlbFlush: Int64 = 2_000
 
     public init(syscall: Int64 = 630, stackPerMessage: Int64 = 2_070, contextSwitch: Int64 = 3_000, perPacket: Int64 = 1_065,
                 perDescriptor: Int64 = 40, copyPerKiB: Int64 = 512, pageWalk: Int64 = 384,
@@ -91,6 +108,7 @@ extension CostModel {
         a.copy = (Int64(r.bytesCopied) * copyPerKiB + 1023) / 1024
         a.translation = Int64(r.pageWalks) * pageWalk + Int64(r.translationHits) * translationHit
             + Int64(r.iommuMaps) * iommuMap + Int64(r.iommuUnmaps) * iommuUnmap
+            + Int64(r.iotlbInvalidations) * iotlbInvalidation + Int64(r.iotlbFlushes) * iotlbFlush
         a.interrupt = Int64(r.registerReads) * registerRead + Int64(r.registerWrites) * registerWrite
         a.pinning = Int64(r.pagesPinned + r.transientPins) * pinPage + (r.transientPins > 0 ? zeroCopyCompletion : 0)
         a.doorbell = Int64(r.doorbells + (r.kickNeeded ? 1 : 0)) * doorbell

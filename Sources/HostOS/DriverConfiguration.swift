@@ -76,6 +76,10 @@ public struct DriverConfiguration: Hashable, Sendable {
     /// every 2 s (`e1000_watchdog_task` in drivers/net/ethernet/intel/e1000e/netdev.c); simulated runs last
     /// milliseconds, so a scenario chooses its own interval.
     public var watchdogInterval = SimDuration.zero
+    /// The reference driver's choice of when a packet counts as done: false (the default) when the device has read
+    /// it into its transmit packet buffer, as Intel parts write `DD` (I210 datasheet §7.2.2.1); true when its last
+    /// bit has left the wire, by setting `RPS` beside `RS` (the 82544's "report packet sent", datasheet §4.5).
+    public var reportPacketSent = false
 
     public init(ringSize: Int = 1024, packetSize: Int = 1500, path: PayloadPath = .zeroCopy,
                 order: PacketOrder = .destinationMajor, report: ReportPolicy = .lastOfWrite,

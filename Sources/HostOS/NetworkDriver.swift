@@ -108,9 +108,15 @@ public struct DriverReceipt: Hashable, Sendable {
     /// Translations answered by the translation buffer (``CostModel/translationHit``), and those it could not.
     public var translationHits: UInt64 = 0
     public var translationMisses: UInt64 = 0
-    /// IOMMU mappings made and removed (``CostModel/iommuMap``, ``CostModel/iommuUnmap``).
+    /// IOMMU pages mapped and unmapped (``CostModel/iommuMap``, ``CostModel/iommuUnmap`` each): one per page of
+    /// every buffer mapped for a send or for good, and per page unmapped on completion (``HostMemory/DMAMapper``).
     public var iommuMaps: UInt64 = 0
     public var iommuUnmaps: UInt64 = 0
+    /// Page-selective IOTLB invalidations waited for, one per unmap in strict mode
+    /// (``CostModel/iotlbInvalidation``).
+    public var iotlbInvalidations: UInt64 = 0
+    /// Global IOTLB flushes of the deferred flush queue (``CostModel/iotlbFlush``).
+    public var iotlbFlushes: UInt64 = 0
     /// Payload and frame bytes the CPU copied (``CostModel/copyPerKiB``).
     public var bytesCopied: UInt64 = 0
     /// Frames handed to the OS through ``DriverDelegate/frameReceived(_:length:checksumError:)`` (the OS prices
@@ -129,6 +135,14 @@ public struct DriverReceipt: Hashable, Sendable {
     public var pollNeeded = false
 
     public init() {}
+
+    /// Adds the mapping work a ``HostMemory/DMAMapper`` did (``HostMemory/DMAMapper/takeWork()``).
+    public mutating func add(_ w: DMAMapper.Work) {
+        iommuMaps &+= w.pagesMapped
+        iommuUnmaps &+= w.pagesUnmapped
+        iotlbInvalidations &+= w.invalidations
+        iotlbFlushes &+= w.flushes
+    }
 
     /// The counts of `a` and `b` added; the flags of `b`.
     public static func + (a: DriverReceipt, b: DriverReceipt) -> DriverReceipt {
@@ -154,6 +168,8 @@ public struct DriverReceipt: Hashable, Sendable {
         a.translationMisses &+= b.translationMisses
         a.iommuMaps &+= b.iommuMaps
         a.iommuUnmaps &+= b.iommuUnmaps
+        a.iotlbInvalidations &+= b.iotlbInvalidations
+        a.iotlbFlushes &+= b.iotlbFlushes
         a.bytesCopied &+= b.bytesCopied
         a.framesDelivered &+= b.framesDelivered
         a.receiveBuffersRefilled &+= b.receiveBuffersRefilled
@@ -169,7 +185,7 @@ public struct DriverReceipt: Hashable, Sendable {
         let limit: UInt64 = 1 << 48
         let all = [sends, segments, descriptorsWritten, descriptorsReclaimed, doorbells, registerWrites, registerReads,
                    pageWalks, pagesPinned, transientPins, translationHits, translationMisses, iommuMaps, iommuUnmaps,
-                   bytesCopied, framesDelivered, receiveBuffersRefilled, ringFullStalls]
+                   iotlbInvalidations, iotlbFlushes, bytesCopied, framesDelivered, receiveBuffersRefilled, ringFullStalls]
         return all.allSatisfy { $0 < limit } && segments <= sends &* 65_535 && transientPins <= pageWalks
     }
 }

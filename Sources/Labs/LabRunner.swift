@@ -15,6 +15,9 @@ public struct LabError: Error, Hashable, Sendable, CustomStringConvertible {
         case unavailable
         /// Setting up or tearing down the lab's network failed.
         case environment
+        /// The lab catalog (`Resources/labs.yaml`) could not be read or is not valid; the message has its file,
+        /// line and column.
+        case catalog
     }
     /// What went wrong, broadly.
     public var code: Code
@@ -44,14 +47,17 @@ public struct LabRunner: Sendable {
         throws(LabError) -> LabRunner
     {
         let manager = FileManager.default
+        guard let first = Lab.all.first else {
+            throw Lab.catalogError ?? LabError(.catalog, "the lab catalog holds no labs")
+        }
         func isLabFolder(_ path: String) -> Bool {
             var directory: ObjCBool = false
             return manager.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
-                && manager.fileExists(atPath: path + "/" + Lab.all[0].scenario)
+                && manager.fileExists(atPath: path + "/" + first.scenario)
         }
         if let explicit {
             guard isLabFolder(explicit) else {
-                throw LabError(.fixturesMissing, "\(explicit) holds no lab scenarios (expected \(Lab.all[0].scenario))")
+                throw LabError(.fixturesMissing, "\(explicit) holds no lab scenarios (expected \(first.scenario))")
             }
             return LabRunner(fixtures: explicit)
         }
@@ -73,6 +79,7 @@ public struct LabRunner: Sendable {
 
     /// The lab named `name`.
     public static func lab(named name: String) throws(LabError) -> Lab {
+        if let error = Lab.catalogError { throw error }
         guard let lab = Lab.all.first(where: { $0.name == name }) else {
             throw LabError(.unknownLab, "no lab named \(name); `nicsim labs` lists them: "
                            + Lab.all.map(\.name).joined(separator: ", "))

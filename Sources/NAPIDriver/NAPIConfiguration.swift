@@ -28,10 +28,16 @@ public struct NAPIConfiguration: Hashable, Sendable {
     /// auto-cleared (EIAC) and auto-masked (EIAM with `GPIE.EIAME`) by its own message and unmasked with EIMS after
     /// its own poll, each queue vector throttled by EITR. Off (the default): one legacy vector, ICR/IMS/IMC.
     public var msix: Bool
+    /// Head write-back (datasheet §4.5, `TDWBAL`/`TDWBAH`), as Linux's ixgbe can use it: the device writes each
+    /// queue's head index to host memory instead of `DD` into descriptors, and the driver reclaims every packet
+    /// before that index. Default off: the driver looks for `DD` on its report points.
+    public var headWriteBack: Bool
 
     public init(transmitQueues: Int = 4, byteQueueLimits: Bool = true, initialLimit: Int = 0, minimumLimit: Int = 0,
-                maximumLimit: Int = 1_879_048_192, slackHoldCompletions: Int = 16, msix: Bool = false) {
+                maximumLimit: Int = 1_879_048_192, slackHoldCompletions: Int = 16, msix: Bool = false,
+                headWriteBack: Bool = false) {
         self.msix = msix
+        self.headWriteBack = headWriteBack
         self.transmitQueues = min(max(1, transmitQueues), 8)
         self.byteQueueLimits = byteQueueLimits
         self.initialLimit = max(0, initialLimit)

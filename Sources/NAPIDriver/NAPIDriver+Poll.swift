@@ -74,7 +74,16 @@ extension NAPIDriver {
     @discardableResult
     func cleanTransmit(_ ring: TransmitRing, _ r: inout DriverReceipt) -> Bool {
         var bytes = 0
-        while ring.reportHead < ring.reportTail {
+        if let address = ring.headWriteBack {
+            // Head write-back: every packet before the head the device wrote is done (datasheet §4.5).
+            let head: UInt32
+            do throws(MemoryFault) { head = try memory.readUInt32LE(address) } catch {
+                internalFaults += 1
+                return false
+            }
+            bytes = reclaim(ring, before: Int(head) & ring.mask, &r)
+        }
+        while ring.headWriteBack == nil && ring.reportHead < ring.reportTail {
             let packet = ring.reportPacket[ring.reportHead & ring.mask]
             let last = (Int(ring.packetEnd[packet & ring.mask]) - 1) & ring.mask
             guard status(ring, last).contains(.descriptorDone) else { break }
@@ -95,6 +104,19 @@ extension NAPIDriver {
         }
     }
 
+    /// Reclaims every packet that ends at or before descriptor `head` (the device's head, which lies on a packet
+    /// boundary). Returns the bytes reclaimed.
+    func reclaim(_ ring: TransmitRing, before head: Int, _ r: inout DriverReceipt) -> Int {
+        var bytes = 0
+        while ring.packetHead < ring.packetTail {
+            let end = Int(ring.packetEnd[ring.packetHead & ring.mask])
+            let distance = (end - ring.clean) & ring.mask
+            guard distance > 0 && distance <= (head - ring.clean) & ring.mask else { break }
+            bytes += reclaim(ring, through: ring.packetHead, &r)
+        }
+        return bytes
+    }
+
     /// Reclaims every packet through packet number `last`: error statuses counted, IOMMU references dropped,
     /// writes whose last packet this was completed. Returns the bytes reclaimed.
     func reclaim(_ ring: TransmitRing, through last: Int, _ r: inout DriverReceipt) -> Int {
@@ -108,11 +130,7 @@ extension NAPIDriver {
             }
             var i = ring.clean
             while i != end {
-                let page = ring.slotPage[i]
-                if page != .max {
-                    release(page: page, &r)
-                    ring.slotPage[i] = .max
-                }
+                unmapSlot(ring, i, &r)
                 r.descriptorsReclaimed += 1
                 i = (i + 1) & ring.mask
             }
@@ -147,7 +165,7 @@ extension NAPIDriver {
     func postReceiveBuffer(_ rx: ReceiveRing, _ i: Int) {
         let address = rx.descriptorAddress(i)
         do throws(MemoryFault) {
-            try memory.writeUInt64LE(address, rx.buffer(i).rawValue)
+            try memory.writeUInt64LE(address, rx.deviceBuffer(i))
             try memory.writeUInt64LE(address.advanced(by: 8), 0)
         } catch {
             internalFaults += 1
@@ -242,7 +260,8 @@ extension NAPIDriver {
                 let packet = ring.packetHead
                 let isReport = ring.reportHead < ring.reportTail
                     && ring.reportPacket[ring.reportHead & ring.mask] == packet
-                if isReport && !status(ring, (end - 1) & ring.mask).contains(.descriptorDone) {
+                // With head write-back no `DD` is written: a report point the written head had not passed lost it.
+                if isReport && (ring.headWriteBack != nil || !status(ring, (end - 1) & ring.mask).contains(.descriptorDone)) {
                     stats.lostWriteBacks += 1
                 }
                 bytes += reclaim(ring, through: packet, &r)

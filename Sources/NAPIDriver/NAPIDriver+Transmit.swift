@@ -107,7 +107,8 @@ extension NAPIDriver {
             return nil
         }
         r.bytesCopied += UInt64(length)
-        writeDescriptor(ring, TxDescriptor(bufferAddress: ring.slotBuffer(index).rawValue, length: UInt16(clamping: length),
+        let device = sendAddress(ring, ring.slotBuffer(index).rawValue, length: length, &r)
+        writeDescriptor(ring, TxDescriptor(bufferAddress: device, length: UInt16(clamping: length),
                                            command: [.endOfPacket, .insertFCS, .reportStatus]), &r)
         r.sends += 1
         sendsPosted += 1
@@ -268,13 +269,16 @@ extension NAPIDriver {
 
         if zeroCopy {
             let lastPiece = pieceScratch.count - 1
-            writeDescriptor(ring, TxDescriptor(bufferAddress: headerBuffer.rawValue, length: UInt16(clamping: header),
+            let registered = entries[e].registered
+            let headerDevice = sendAddress(ring, headerBuffer.rawValue, length: header, &r)
+            writeDescriptor(ring, TxDescriptor(bufferAddress: headerDevice, length: UInt16(clamping: header),
                                                command: command.union(checksum.command).union(lastPiece < 0 ? lastCommand(report) : []),
                                                checksumStart: checksum.start, checksumOffset: checksum.offset), &r)
             for (k, piece) in pieceScratch.enumerated() {
-                writeDescriptor(ring, TxDescriptor(bufferAddress: piece.address, length: UInt16(clamping: piece.length),
+                let device = sendAddress(ring, piece.address, length: piece.length, registered: registered, &r)
+                writeDescriptor(ring, TxDescriptor(bufferAddress: device, length: UInt16(clamping: piece.length),
                                                    command: command.union(k == lastPiece ? lastCommand(report) : [])),
-                                page: piece.page, &r)
+                                &r)
             }
         } else if !nicSegments {
             // Copy path, driver segmentation: header and payload in one buffer, one descriptor.
@@ -286,13 +290,15 @@ extension NAPIDriver {
                 internalFaults += 1
             }
             r.bytesCopied += UInt64(payload)
-            writeDescriptor(ring, TxDescriptor(bufferAddress: headerBuffer.rawValue, length: UInt16(clamping: header + payload),
+            let device = sendAddress(ring, headerBuffer.rawValue, length: header + payload, &r)
+            writeDescriptor(ring, TxDescriptor(bufferAddress: device, length: UInt16(clamping: header + payload),
                                                command: command.union(checksum.command).union(lastCommand(report)),
                                                checksumStart: checksum.start, checksumOffset: checksum.offset), &r)
         } else {
             // Copy path, NIC segmentation: the header, then the payload copied into the following slots' buffers.
             guard let space = writeSpaces[slot] else { return }
-            writeDescriptor(ring, TxDescriptor(bufferAddress: headerBuffer.rawValue, length: UInt16(clamping: header),
+            let headerDevice = sendAddress(ring, headerBuffer.rawValue, length: header, &r)
+            writeDescriptor(ring, TxDescriptor(bufferAddress: headerDevice, length: UInt16(clamping: header),
                                                command: command), &r)
             var done = 0
             while done < payload {
@@ -305,7 +311,8 @@ extension NAPIDriver {
                     internalFaults += 1
                 }
                 done += n
-                writeDescriptor(ring, TxDescriptor(bufferAddress: ring.slotBuffer(index).rawValue, length: UInt16(clamping: n),
+                let device = sendAddress(ring, ring.slotBuffer(index).rawValue, length: n, &r)
+                writeDescriptor(ring, TxDescriptor(bufferAddress: device, length: UInt16(clamping: n),
                                                    command: command.union(done == payload ? lastCommand(report) : [])),
                                 &r)
             }
@@ -339,7 +346,7 @@ extension NAPIDriver {
 
     /// Appends the payload pieces of `count` bytes at `offset` into entry `e` to `pieceScratch`: by lookup in the
     /// translation buffer for a registered region (B5/B6), else by walking the page table page by page, each page
-    /// pinned for this send and, behind an IOMMU, mapped. False when a page is no longer mapped.
+    /// pinned for this send (and, behind an IOMMU, mapped when its descriptor is written). False when a page is no longer mapped.
     func translatePayload(entry e: Int, offset: Int, count: Int, slot: Int, _ r: inout DriverReceipt) -> Bool {
         guard let space = writeSpaces[slot] else { return false }
         let start = entries[e].address + UInt64(offset)
@@ -349,7 +356,7 @@ extension NAPIDriver {
                                          into: &rangeScratch) else { return false }
             r.translationHits += 1
             for piece in rangeScratch {
-                pieceScratch.append(PieceRef(address: piece.address.rawValue, length: piece.length, page: .max))
+                pieceScratch.append(PieceRef(address: piece.address.rawValue, length: piece.length))
             }
             return true
         }
@@ -371,12 +378,7 @@ extension NAPIDriver {
             let within = current & Page.offsetMask
             let n = min(end - current, UInt64(Page.size) - within)
             let frame = entries[e].lastFrame
-            var iommuPage = UInt64.max
-            if iommu != nil {
-                iommuPage = frame >> UInt64(Page.shift)
-                reference(page: iommuPage, writable: false, &r)
-            }
-            pieceScratch.append(PieceRef(address: frame | within, length: Int(n), page: iommuPage))
+            pieceScratch.append(PieceRef(address: frame | within, length: Int(n)))
             current += n
         }
         return true
@@ -384,9 +386,8 @@ extension NAPIDriver {
 
     /// Writes descriptor `d` at the ring's software tail (status byte clear, so that `DD` shows) and advances it.
     @inline(__always)
-    func writeDescriptor(_ ring: TransmitRing, _ d: TxDescriptor, page: UInt64 = .max, _ r: inout DriverReceipt) {
+    func writeDescriptor(_ ring: TransmitRing, _ d: TxDescriptor, _ r: inout DriverReceipt) {
         let (low, high) = d.words
-        ring.slotPage[ring.next] = page
         let address = ring.descriptorAddress(ring.next)
         do throws(MemoryFault) {
             try memory.writeUInt64LE(address, low)

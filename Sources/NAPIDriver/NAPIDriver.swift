@@ -31,7 +31,11 @@ public final class NAPIDriver: NetworkDriver {
     public let napi: NAPIConfiguration
     let device: any RegisterSpace
     let memory: PhysicalMemory
-    let iommu: IOMMU?
+    /// The DMA mapping API when an IOMMU is between the device and memory (nil: the device uses physical
+    /// addresses): rings and receive buffers mapped once, each send's buffers mapped per send and unmapped when
+    /// reclaimed, registered buffers mapped for good.
+    public let mapper: DMAMapper?
+    var iommu: IOMMU? { mapper?.iommu }
     let maxFrameBytes: Int
     weak var delegate: (any DriverDelegate)?
     /// The host's clock (set by whoever builds the machine): the driver reads only its ``SimCore/Simulator/now``,
@@ -50,9 +54,6 @@ public final class NAPIDriver: NetworkDriver {
                                                 .rxDescriptorsExhausted]
 
     let translations = TranslationBuffer()
-    /// IOMMU references per physical page (frame number): pages are mapped one to one (IOVA = physical address)
-    /// on their first reference and unmapped, with the IOTLB entry invalidated, on their last.
-    var pageReferences: [UInt64: Int32] = [:]
 
     // Destinations, by DestinationID.
     var destinations: [Destination] = []
@@ -144,11 +145,10 @@ public final class NAPIDriver: NetworkDriver {
         var lastFrame: UInt64 = 0
     }
 
-    /// One payload buffer for a descriptor: address, length, the IOMMU page it references (or `.max`).
+    /// One payload buffer for a descriptor: physical address and length.
     struct PieceRef {
         var address: UInt64
         var length: Int
-        var page: UInt64
     }
 
     /// Creates the driver and allocates its rings and buffers; nothing touches the device until
@@ -159,10 +159,12 @@ public final class NAPIDriver: NetworkDriver {
     ///   - memory: Host physical memory, for rings, buffers and descriptors.
     ///   - maxFrameBytes: The largest frame the link carries (without FCS).
     ///   - iommu: The IOMMU between the device and memory, if any: the driver then maps every buffer it gives the
-    ///     device.
-    /// - Throws: `MemoryFault` when memory has no room for the rings and buffers.
+    ///     device, through a mapper of its own (deferred invalidation, no flush timeout) unless `mapper` is given.
+    ///   - mapper: The DMA mapping API to map through (its IOMMU is the device's).
+    /// - Throws: `MemoryFault` when memory has no room for the rings and buffers, or no IOVA space for their mappings.
     public init(device: any RegisterSpace, memory: PhysicalMemory, configuration: DriverConfiguration,
-                napi: NAPIConfiguration = NAPIConfiguration(), maxFrameBytes: Int, iommu: IOMMU? = nil)
+                napi: NAPIConfiguration = NAPIConfiguration(), maxFrameBytes: Int, iommu: IOMMU? = nil,
+                mapper: DMAMapper? = nil)
         throws(MemoryFault)
     {
         precondition(configuration.ringSize >= 8 && configuration.ringSize <= 65_536
@@ -175,7 +177,7 @@ public final class NAPIDriver: NetworkDriver {
         self.memory = memory
         self.configuration = configuration
         self.napi = napi
-        self.iommu = iommu
+        self.mapper = mapper ?? iommu.map { DMAMapper(iommu: $0) }
         self.maxFrameBytes = max(60, maxFrameBytes)
         let slotBytes = max(2048, (self.maxFrameBytes + 63) / 64 * 64)
         // The largest send must fit the ring (count − 1) and the device's descriptor cache (64, datasheet §4.2).
@@ -204,6 +206,14 @@ public final class NAPIDriver: NetworkDriver {
             rings.append(TransmitRing(index: q, base: base, count: configuration.ringSize, buffers: buffers,
                                       slotBytes: slotBytes, limit: limit))
         }
+        if napi.headWriteBack {
+            // One 4-byte head word per queue, each on its own 64-byte line as ixgbe keeps them apart.
+            let area = try memory.allocateContiguous(bytes: max(64, rings.count * 64))
+            for ring in rings {
+                ring.headWriteBack = area.advanced(by: ring.index * 64)
+                ring.deviceHeadWriteBack = area.advanced(by: ring.index * 64).rawValue
+            }
+        }
         self.rings = rings
         if configuration.receiveRingSize > 0 {
             let base = try memory.allocateContiguous(bytes: configuration.receiveRingSize * RxDescriptor.size)
@@ -215,18 +225,22 @@ public final class NAPIDriver: NetworkDriver {
         receiveScratch = [UInt8](repeating: 0, count: slotBytes + ReceiveRing.bufferBytes)
         pieceScratch.reserveCapacity(64)
         rangeScratch.reserveCapacity(64)
-        // With an IOMMU the device reaches rings and buffers only through mappings (one to one).
-        if iommu != nil {
-            var r = DriverReceipt()
+        // With an IOMMU the device reaches the rings (dma_alloc_coherent) and the receive buffers, posted once,
+        // through mappings made now and kept; the slot buffers a send uses are mapped per send.
+        if let mapper = self.mapper {
             for ring in rings {
-                mapRange(ring.base, bytes: configuration.ringSize * TxDescriptor.size, writable: true, &r)
-                mapRange(ring.buffers, bytes: configuration.ringSize * slotBytes, writable: false, &r)
+                ring.deviceBase = try mapper.map(ring.base, length: configuration.ringSize * TxDescriptor.size,
+                                                 writable: true).rawValue
+                if let head = ring.headWriteBack {
+                    ring.deviceHeadWriteBack = try mapper.map(head, length: 4, writable: true).rawValue
+                }
             }
             if let rx = receiveRing {
-                mapRange(rx.base, bytes: rx.count * RxDescriptor.size, writable: true, &r)
-                mapRange(rx.buffers, bytes: rx.count * ReceiveRing.bufferBytes, writable: true, &r)
+                rx.deviceBase = try mapper.map(rx.base, length: rx.count * RxDescriptor.size, writable: true).rawValue
+                rx.deviceBuffers = try mapper.map(rx.buffers, length: rx.count * ReceiveRing.bufferBytes,
+                                                  writable: true).rawValue
             }
-            setupReceipt += r
+            setupReceipt.add(mapper.takeWork())
         }
     }
 
@@ -282,11 +296,18 @@ public final class NAPIDriver: NetworkDriver {
         write(.rxft, mod.rxft & 0xFFFF, &r)
         for ring in rings {
             let q = ring.index
-            write(.transmitQueue(q, NICRegister.QueueOffset.baseLow), UInt32(truncatingIfNeeded: ring.base.rawValue), &r)
+            write(.transmitQueue(q, NICRegister.QueueOffset.baseLow), UInt32(truncatingIfNeeded: ring.deviceBase), &r)
             write(.transmitQueue(q, NICRegister.QueueOffset.baseHigh),
-                  UInt32(truncatingIfNeeded: ring.base.rawValue >> 32), &r)
+                  UInt32(truncatingIfNeeded: ring.deviceBase >> 32), &r)
             write(.transmitQueue(q, NICRegister.QueueOffset.length), UInt32(ring.count * TxDescriptor.size), &r)
             write(.transmitQueue(q, NICRegister.QueueOffset.head), 0, &r)
+            if let head = ring.headWriteBack {
+                do throws(MemoryFault) { try memory.writeUInt32LE(head, 0) } catch { internalFaults += 1 }
+                write(.transmitQueue(q, NICRegister.QueueOffset.headWriteBackHigh),
+                      UInt32(truncatingIfNeeded: ring.deviceHeadWriteBack >> 32), &r)
+                write(.transmitQueue(q, NICRegister.QueueOffset.headWriteBackLow),
+                      UInt32(truncatingIfNeeded: ring.deviceHeadWriteBack) | 1, &r)
+            }
             // The first tail write is a doorbell to the device (it counts accepted TDT writes), so count it as one.
             ringDoorbell(ring, &r)
             write(.transmitQueue(q, NICRegister.QueueOffset.control), NICRegister.QueueOffset.enableBit, &r)
@@ -294,8 +315,8 @@ public final class NAPIDriver: NetworkDriver {
         write(.tctl, TransmitControl.enable.rawValue, &r)
         if let rx = receiveRing {
             for i in 0..<rx.count { postReceiveBuffer(rx, i) }
-            write(.receiveQueue(0, NICRegister.QueueOffset.baseLow), UInt32(truncatingIfNeeded: rx.base.rawValue), &r)
-            write(.receiveQueue(0, NICRegister.QueueOffset.baseHigh), UInt32(truncatingIfNeeded: rx.base.rawValue >> 32),
+            write(.receiveQueue(0, NICRegister.QueueOffset.baseLow), UInt32(truncatingIfNeeded: rx.deviceBase), &r)
+            write(.receiveQueue(0, NICRegister.QueueOffset.baseHigh), UInt32(truncatingIfNeeded: rx.deviceBase >> 32),
                   &r)
             write(.receiveQueue(0, NICRegister.QueueOffset.length), UInt32(rx.count * RxDescriptor.size), &r)
             write(.receiveQueue(0, NICRegister.QueueOffset.head), 0, &r)
@@ -304,7 +325,8 @@ public final class NAPIDriver: NetworkDriver {
             receiveDoorbells += 1
             write(.receiveQueue(0, NICRegister.QueueOffset.control), NICRegister.QueueOffset.enableBit, &r)
             write(.mrqc, 0, &r)
-            write(.rctl, ReceiveControl.enable.rawValue, &r)
+            // Accept the station address (RAL/RAH above) and broadcast (ARP); no multicast group is joined.
+            write(.rctl, ReceiveControl([.enable, .broadcastAccept]).rawValue, &r)
         }
         if napi.msix {
             setUpVectors(&r)
@@ -356,66 +378,52 @@ public final class NAPIDriver: NetworkDriver {
         let pages = UInt64(Page.count(forBytes: address.pageOffset + length))
         r.pageWalks = pages
         r.pagesPinned = pages
-        if iommu != nil {
+        if let mapper, length > 0 {
+            // Mapped once (dma_map_sg: one IOVA range over the buffer's pages) and kept while registered.
             rangeScratch.removeAll(keepingCapacity: true)
             try translations.translate(region: region, offset: 0, length: length, into: &rangeScratch)
-            for piece in rangeScratch {
-                var page = piece.address.rawValue >> UInt64(Page.shift)
-                let last = (piece.address.rawValue + UInt64(piece.length) - 1) >> UInt64(Page.shift)
-                while page <= last {
-                    reference(page: page, writable: false, &r)
-                    page += 1
-                }
-            }
+            _ = try mapper.mapScattered(rangeScratch, writable: false)
+            r.add(mapper.takeWork())
         }
         return r
     }
 
     // MARK: IOMMU
 
-    func mapRange(_ start: PhysicalAddress, bytes: Int, writable: Bool, _ r: inout DriverReceipt) {
-        var page = start.rawValue >> UInt64(Page.shift)
-        let last = (start.rawValue + UInt64(bytes) - 1) >> UInt64(Page.shift)
-        while page <= last {
-            reference(page: page, writable: writable, &r)
-            page += 1
+    /// The device address of a buffer the next descriptor of `ring` hands the device: mapped now for this send
+    /// (`dma_map_single`) and recorded in the descriptor's slot, to be unmapped when it is reclaimed, unless it
+    /// lies in a registered buffer (mapped for good). Without an IOMMU, the physical address.
+    func sendAddress(_ ring: TransmitRing, _ physical: UInt64, length: Int, registered: Bool = false,
+                     _ r: inout DriverReceipt) -> UInt64 {
+        guard let mapper, length > 0 else { return physical }
+        if registered, let iova = mapper.persistentAddress(of: PhysicalAddress(rawValue: physical)) {
+            return iova.rawValue
+        }
+        do throws(MemoryFault) {
+            let iova = try mapper.map(PhysicalAddress(rawValue: physical), length: length, writable: false)
+            ring.slotMapAddress[ring.next] = iova.rawValue
+            ring.slotMapLength[ring.next] = length
+            r.add(mapper.takeWork())
+            return iova.rawValue
+        } catch {
+            // No IOVA left: address 0, which no mapping covers; the device's read faults (a DMA error status).
+            internalFaults += 1
+            return 0
         }
     }
 
-    /// Takes a reference on physical page `page`, mapping it one to one in the IOMMU on the first.
-    func reference(page: UInt64, writable: Bool, _ r: inout DriverReceipt) {
-        guard let iommu else { return }
-        if let n = pageReferences[page] {
-            pageReferences[page] = n + 1
-            return
-        }
-        let address = page << UInt64(Page.shift)
+    /// Unmaps the streaming mapping of `ring`'s descriptor slot `i`, if it has one (`dma_unmap_single` on
+    /// completion).
+    func unmapSlot(_ ring: TransmitRing, _ i: Int, _ r: inout DriverReceipt) {
+        guard let mapper, ring.slotMapLength[i] > 0 else { return }
+        let length = ring.slotMapLength[i]
+        ring.slotMapLength[i] = 0
         do throws(MemoryFault) {
-            try iommu.map(iova: IOVirtualAddress(rawValue: address), physical: PhysicalAddress(rawValue: address),
-                          length: Page.size, writable: writable)
-            pageReferences[page] = 1
-            r.iommuMaps += 1
+            try mapper.unmap(IOVirtualAddress(rawValue: ring.slotMapAddress[i]), length: length)
         } catch {
             internalFaults += 1
         }
-    }
-
-    /// Drops a reference on `page`; the last unmaps it and invalidates its IOTLB entry (strict mode).
-    func release(page: UInt64, _ r: inout DriverReceipt) {
-        guard let iommu, let n = pageReferences[page] else { return }
-        if n > 1 {
-            pageReferences[page] = n - 1
-            return
-        }
-        pageReferences[page] = nil
-        let address = IOVirtualAddress(rawValue: page << UInt64(Page.shift))
-        do throws(MemoryFault) {
-            try iommu.unmap(iova: address, length: Page.size)
-            _ = try iommu.invalidate(iova: address, length: Page.size)
-            r.iommuUnmaps += 1
-        } catch {
-            internalFaults += 1
-        }
+        r.add(mapper.takeWork())
     }
 
     // MARK: Hardware policies (datasheet §12)

@@ -19,8 +19,12 @@ final class TransmitRing {
     var next = 0
     var deviceTail = 0
     var clean = 0
-    /// Per descriptor slot: the IOMMU page (frame number) its buffer holds a reference to, or `.max`.
-    var slotPage: [UInt64]
+    /// The ring's device address (its IOVA with an IOMMU, else ``base``).
+    var deviceBase: UInt64
+    /// Per descriptor slot: the device address and length of the streaming mapping its buffer holds (length 0:
+    /// none), unmapped when the descriptor is reclaimed.
+    var slotMapAddress: [UInt64]
+    var slotMapLength: [Int]
 
     /// Packets on the ring, oldest first, as a ring of records numbered by `packetHead ..< packetTail`: the
     /// descriptor index after the packet's last, its write slot (−1 for a frame of the OS), its bytes on the wire.
@@ -41,6 +45,10 @@ final class TransmitRing {
     /// Watchdog state: the TDH and reclaim point seen by the previous run.
     var watchdogHead = -1
     var watchdogClean = -1
+    /// Where the device writes this queue's head (head write-back, datasheet §4.5), when the driver asked for it.
+    var headWriteBack: PhysicalAddress?
+    /// The head word's device address (its IOVA with an IOMMU, else ``headWriteBack``'s physical address).
+    var deviceHeadWriteBack: UInt64 = 0
 
     init(index: Int, base: PhysicalAddress, count: Int, buffers: PhysicalAddress, slotBytes: Int, limit: ByteQueueLimit) {
         self.index = index
@@ -50,7 +58,9 @@ final class TransmitRing {
         self.buffers = buffers
         self.slotBytes = slotBytes
         self.limit = limit
-        slotPage = Array(repeating: .max, count: count)
+        deviceBase = base.rawValue
+        slotMapAddress = Array(repeating: 0, count: count)
+        slotMapLength = Array(repeating: 0, count: count)
         packetEnd = Array(repeating: 0, count: count)
         packetWrite = Array(repeating: -1, count: count)
         packetBytes = Array(repeating: 0, count: count)
@@ -73,6 +83,9 @@ final class ReceiveRing {
     let count: Int
     let mask: Int
     let buffers: PhysicalAddress
+    /// Device addresses of the ring and of its buffers (IOVAs with an IOMMU: mapped once, kept).
+    var deviceBase: UInt64
+    var deviceBuffers: UInt64
     static let bufferBytes = 2048
     /// The next descriptor the device will write back and the driver will look at.
     var next = 0
@@ -82,8 +95,11 @@ final class ReceiveRing {
         self.count = count
         self.mask = count - 1
         self.buffers = buffers
+        self.deviceBase = base.rawValue
+        self.deviceBuffers = buffers.rawValue
     }
 
     func descriptorAddress(_ i: Int) -> PhysicalAddress { base.advanced(by: (i & mask) * 16) }
     func buffer(_ i: Int) -> PhysicalAddress { buffers.advanced(by: (i & mask) * Self.bufferBytes) }
+    func deviceBuffer(_ i: Int) -> UInt64 { deviceBuffers + UInt64((i & mask) * Self.bufferBytes) }
 }

@@ -144,6 +144,9 @@ extension Driver {
         r.translationHits = now.translationHits &- before.translationHits
         r.translationMisses = now.translationMisses &- before.translationMisses
         r.iommuMaps = now.iommuMappings &- before.iommuMappings
+        r.iommuUnmaps = now.iommuUnmaps &- before.iommuUnmaps
+        r.iotlbInvalidations = now.iotlbInvalidations &- before.iotlbInvalidations
+        r.iotlbFlushes = now.iotlbFlushes &- before.iotlbFlushes
         r.bytesCopied = now.bytesCopied &- before.bytesCopied
         r.framesDelivered = now.framesReceived &- before.framesReceived
         r.receiveBuffersRefilled = now.receiveDescriptorsPosted &- before.receiveDescriptorsPosted

@@ -3,10 +3,14 @@ import NICInterface
 import WireFormats
 
 extension Driver {
-    /// Programs the device's own MAC address (RAL/RAH), the source of frames its match-action table rewrites.
+    /// Programs the device's station address into receive address entry 0 (RAL/RAH with `AV`, first byte in RAL
+    /// bits 7:0, datasheet §2.1): the destination the address filter accepts (§11.4) and the source of frames the
+    /// match-action table rewrites. Linux's e1000 writes it the same way (`e1000_rar_set`) whatever the EEPROM held.
     public func setMACAddress(_ mac: MACAddress) {
-        writeRegister(.ral, UInt32(truncatingIfNeeded: mac.rawValue))
-        writeRegister(.rah, UInt32(truncatingIfNeeded: mac.rawValue >> 32) & 0xFFFF | 1 << 31)
+        let m = mac.rawValue
+        writeRegister(.ral, UInt32(truncatingIfNeeded: (m >> 40) & 0xFF | (m >> 24) & 0xFF00 | (m >> 8) & 0xFF_0000
+                                   | (m << 8) & 0xFF00_0000))
+        writeRegister(.rah, UInt32(truncatingIfNeeded: (m >> 8) & 0xFF | (m << 8) & 0xFF00) | NICRegister.addressValid)
     }
 
     /// Writes `policy` into match-action entry `slot`; false when the slot or the target count is out of range.

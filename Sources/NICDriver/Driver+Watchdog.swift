@@ -76,6 +76,7 @@ extension Driver {
             reportCount -= 1
         }
         counters.descriptorsReclaimed += done
+        unmapReclaimed(from: reclaimed, to: end)
         reclaimed = end
         reportCompletedWrites()
         return head
@@ -108,7 +109,7 @@ extension Driver {
                 preconditionFailure("the driver's own receive ring is unreadable: \(error)")
             }
             if let d = RxDescriptor(decoding: receiveDescriptor, at: 0), d.status.contains(.descriptorDone) { break }
-            let buffer = receiveBufferBase.rawValue + UInt64(receiveNext * Driver.receiveBufferBytes)
+            let buffer = receiveBufferDevice + UInt64(receiveNext * Driver.receiveBufferBytes)
             RxDescriptor(bufferAddress: buffer).encode(into: &receiveDescriptor, at: 0)
             do throws(MemoryFault) {
                 try memory.write(address, from: receiveDescriptor, at: 0, count: RxDescriptor.size)

@@ -41,8 +41,20 @@ public final class Driver: NetworkDriver {
     /// Readings of the device clock against the host clock.
     var clockEstimate = DeviceClockEstimate()
     let memory: PhysicalMemory
-    /// The IOMMU between the device and memory, if any: the driver maps what the device may reach (IOVA = PA).
-    let iommu: IOMMU?
+    /// The DMA mapping API when an IOMMU is between the device and memory (nil: the device uses physical
+    /// addresses). Rings and receive buffers are mapped once; what a send hands the device is mapped per send and
+    /// unmapped when its descriptor is reclaimed; registered buffers stay mapped.
+    public let mapper: DMAMapper?
+    /// The IOMMU, if any (the mapper's).
+    var iommu: IOMMU? { mapper?.iommu }
+    /// Device addresses of the rings and receive buffers (IOVAs with an IOMMU, else their physical addresses).
+    var ringDevice: UInt64 = 0
+    var receiveRingDevice: UInt64 = 0
+    var receiveBufferDevice: UInt64 = 0
+    /// Per transmit descriptor slot: the device address and length of the streaming mapping its buffer holds
+    /// (length 0: none), unmapped when the descriptor is reclaimed.
+    var slotMappingAddress: [UInt64]
+    var slotMappingLength: [Int]
     let ringSize: Int
     let ringBase: PhysicalAddress
     let headerBase: PhysicalAddress
@@ -122,15 +134,20 @@ public final class Driver: NetworkDriver {
     var queuedEntries: [QueuedEntry] = []
 
     /// Sets up rings and buffers in `memory` and programs the device.
+    ///
+    /// With an IOMMU the driver maps through `mapper`, or through a mapper of its own for `iommu` (deferred
+    /// invalidation, no flush timeout) when only `iommu` is given.
     public init(device: RegisterSpace, memory: PhysicalMemory, configuration: DriverConfiguration,
-                maxFrameBytes: Int, iommu: IOMMU? = nil) throws(MemoryFault) {
+                maxFrameBytes: Int, iommu: IOMMU? = nil, mapper: DMAMapper? = nil) throws(MemoryFault) {
         precondition(configuration.ringSize >= 8 && configuration.ringSize <= 65_536
                      && configuration.ringSize & (configuration.ringSize - 1) == 0, "ring size must be a power of two")
         self.configuration = configuration
         self.device = device
         self.memory = memory
-        self.iommu = iommu
+        self.mapper = mapper ?? iommu.map { DMAMapper(iommu: $0) }
         self.ringSize = configuration.ringSize
+        self.slotMappingAddress = Array(repeating: 0, count: configuration.ringSize)
+        self.slotMappingLength = Array(repeating: 0, count: configuration.ringSize)
         self.translationBuffer = TranslationBuffer()
         self.ringBase = try memory.allocateContiguous(bytes: ringSize * TxDescriptor.size)
         self.headerBase = try memory.allocateContiguous(bytes: ringSize * Driver.headerSlotBytes)
@@ -152,22 +169,21 @@ public final class Driver: NetworkDriver {
             self.receiveRingBase = .zero
             self.receiveBufferBase = .zero
         }
-        try postReceiveBuffers()
-        // The device reaches the driver's own rings and buffers through fixed mappings made once.
-        try mapForDevice(ringBase, bytes: ringSize * TxDescriptor.size)
-        try mapForDevice(headerBase, bytes: ringSize * Driver.headerSlotBytes)
-        try mapForDevice(bounceBase, bytes: ringSize * bounceSlotBytes)
+        // The device reaches the rings (dma_alloc_coherent) and the receive buffers, posted once, through mappings
+        // made now and kept; headers and bounce buffers are mapped per send.
+        ringDevice = try mapForDevice(ringBase, bytes: ringSize * TxDescriptor.size)
         if receiveRingSize > 0 {
-            try mapForDevice(receiveRingBase, bytes: receiveRingSize * RxDescriptor.size)
-            try mapForDevice(receiveBufferBase, bytes: receiveRingSize * Driver.receiveBufferBytes)
+            receiveRingDevice = try mapForDevice(receiveRingBase, bytes: receiveRingSize * RxDescriptor.size)
+            receiveBufferDevice = try mapForDevice(receiveBufferBase, bytes: receiveRingSize * Driver.receiveBufferBytes)
         }
+        try postReceiveBuffers()
         program()
     }
 
     func program() {
         writeRegister(.tctl, 0)
-        writeRegister(.tdbal, UInt32(truncatingIfNeeded: ringBase.rawValue))
-        writeRegister(.tdbah, UInt32(truncatingIfNeeded: ringBase.rawValue >> 32))
+        writeRegister(.tdbal, UInt32(truncatingIfNeeded: ringDevice))
+        writeRegister(.tdbah, UInt32(truncatingIfNeeded: ringDevice >> 32))
         writeRegister(.tdlen, UInt32(ringSize * TxDescriptor.size))
         writeRegister(.tdh, 0)
         writeRegister(.tdt, 0)
@@ -181,46 +197,86 @@ public final class Driver: NetworkDriver {
         writeRegister(.rxft, m.rxft)
         var causes: InterruptCause = [.txDescriptorWritten, .txDescriptorError, .linkStatusChange]
         if receiveRingSize > 0 {
-            writeRegister(.receiveQueue(0, NICRegister.QueueOffset.baseLow), UInt32(truncatingIfNeeded: receiveRingBase.rawValue))
-            writeRegister(.receiveQueue(0, NICRegister.QueueOffset.baseHigh), UInt32(truncatingIfNeeded: receiveRingBase.rawValue >> 32))
+            writeRegister(.receiveQueue(0, NICRegister.QueueOffset.baseLow), UInt32(truncatingIfNeeded: receiveRingDevice))
+            writeRegister(.receiveQueue(0, NICRegister.QueueOffset.baseHigh), UInt32(truncatingIfNeeded: receiveRingDevice >> 32))
             writeRegister(.receiveQueue(0, NICRegister.QueueOffset.length), UInt32(receiveRingSize * RxDescriptor.size))
             writeRegister(.receiveQueue(0, NICRegister.QueueOffset.head), 0)
             // Every descriptor but one is the device's: the ring is full when tail is one behind head.
             writeRegister(.receiveQueue(0, NICRegister.QueueOffset.tail), UInt32(receiveRingSize - 1))
-            writeRegister(.rctl, ReceiveControl.enable.rawValue)
+            // Its own address (entry 0, set at attach) and broadcast (ARP); no multicast group is joined, so the
+            // multicast table stays clear and MPE off.
+            writeRegister(.rctl, ReceiveControl([.enable, .broadcastAccept]).rawValue)
             causes.formUnion([.rxTimer, .rxOverrun])
         }
         writeRegister(.ims, causes.rawValue)
         writeRegister(.tctl, TransmitControl.enable.rawValue)
     }
 
-    /// Maps physical memory for the device at the same I/O virtual address (identity), when there is an IOMMU.
-    func mapForDevice(_ address: PhysicalAddress, bytes: Int) throws(MemoryFault) {
-        guard let iommu, bytes > 0 else { return }
-        let start = address.pageBase
-        let end = address.rawValue + UInt64(bytes)
-        let length = Int(end - start.rawValue)
-        try iommu.map(iova: IOVirtualAddress(rawValue: start.rawValue), physical: start, length: length, writable: true)
-        counters.iommuMappings += 1
+    /// Maps the driver's own memory for the device for good and returns its device address (the physical
+    /// address without an IOMMU).
+    func mapForDevice(_ address: PhysicalAddress, bytes: Int) throws(MemoryFault) -> UInt64 {
+        guard let mapper, bytes > 0 else { return address.rawValue }
+        let iova = try mapper.map(address, length: bytes, writable: true)
+        takeMappingWork()
+        return iova.rawValue
     }
 
-    /// Maps the payload pieces of one send (streaming DMA mapping, kept until the page is mapped again).
-    func mapPieces() {
-        guard iommu != nil else { return }
-        for piece in pieces {
-            do throws(MemoryFault) {
-                try mapForDevice(piece.address, bytes: piece.length)
-            } catch {
-                // A piece the IOMMU cannot map faults on the device side and completes with a DMA error.
-                counters.translationFaults += 1
-            }
+    /// The device address of a buffer the next descriptor hands the device: mapped now for this send
+    /// (`dma_map_single`) and recorded in the descriptor's slot, to be unmapped when it is reclaimed, unless it
+    /// lies in a registered buffer (mapped for good). Without an IOMMU, the physical address.
+    func sendAddress(_ address: PhysicalAddress, length: Int, registered: Bool = false) -> UInt64 {
+        guard let mapper, length > 0 else { return address.rawValue }
+        if registered, let iova = mapper.persistentAddress(of: address) { return iova.rawValue }
+        let slot = Int(posted & UInt64(ringSize - 1))
+        do throws(MemoryFault) {
+            let iova = try mapper.map(address, length: length, writable: false)
+            slotMappingAddress[slot] = iova.rawValue
+            slotMappingLength[slot] = length
+            takeMappingWork()
+            return iova.rawValue
+        } catch {
+            // No IOVA left: the descriptor gets address 0, which no mapping covers; the device's read faults and the
+            // packet completes with a DMA error.
+            counters.translationFaults += 1
+            return 0
         }
+    }
+
+    /// Unmaps the streaming mappings of transmit descriptors [`from`, `to`) (absolute indices) as they are
+    /// reclaimed (`dma_unmap_single` on completion).
+    func unmapReclaimed(from: UInt64, to: UInt64) {
+        guard let mapper, to > from else { return }
+        var index = from
+        while index < to {
+            let slot = Int(index & UInt64(ringSize - 1))
+            let length = slotMappingLength[slot]
+            if length > 0 {
+                slotMappingLength[slot] = 0
+                do throws(MemoryFault) {
+                    try mapper.unmap(IOVirtualAddress(rawValue: slotMappingAddress[slot]), length: length)
+                } catch {
+                    counters.translationFaults += 1
+                }
+            }
+            index += 1
+        }
+        takeMappingWork()
+    }
+
+    /// Moves the mapper's work since the last call into the driver's counters (and so into the call's receipt).
+    func takeMappingWork() {
+        guard let mapper else { return }
+        let w = mapper.takeWork()
+        counters.iommuMappings &+= w.pagesMapped
+        counters.iommuUnmaps &+= w.pagesUnmapped
+        counters.iotlbInvalidations &+= w.invalidations
+        counters.iotlbFlushes &+= w.flushes
     }
 
     /// Gives every receive descriptor its buffer, status cleared.
     func postReceiveBuffers() throws(MemoryFault) {
         for i in 0..<receiveRingSize {
-            let buffer = receiveBufferBase.rawValue + UInt64(i * Driver.receiveBufferBytes)
+            let buffer = receiveBufferDevice + UInt64(i * Driver.receiveBufferBytes)
             RxDescriptor(bufferAddress: buffer).encode(into: &receiveDescriptor, at: 0)
             try memory.write(PhysicalAddress(rawValue: receiveRingBase.rawValue + UInt64(i * RxDescriptor.size)),
                              from: receiveDescriptor, at: 0, count: RxDescriptor.size)
@@ -246,11 +302,12 @@ public final class Driver: NetworkDriver {
         -> TranslationBuffer.RegionID
     {
         let id = try translationBuffer.register(space: space, address: address, length: length)
-        if iommu != nil {
-            // Registered memory is mapped for the device once, page by page, like its translation.
+        if let mapper, length > 0 {
+            // Registered memory is mapped for the device once (dma_map_sg: one IOVA range over its pages) and stays.
             pieces.removeAll(keepingCapacity: true)
             _ = translationBuffer.translate(space: space, address: address, length: length, into: &pieces)
-            for piece in pieces { try mapForDevice(piece.address, bytes: piece.length) }
+            _ = try mapper.mapScattered(pieces, writable: false)
+            takeMappingWork()
         }
         return id
     }
@@ -370,7 +427,7 @@ public final class Driver: NetworkDriver {
             // Give the descriptors back: buffer address again, status cleared.
             for k in 0..<count {
                 let index = (receiveNext + k) % receiveRingSize
-                let buffer = receiveBufferBase.rawValue + UInt64(index * Driver.receiveBufferBytes)
+                let buffer = receiveBufferDevice + UInt64(index * Driver.receiveBufferBytes)
                 RxDescriptor(bufferAddress: buffer).encode(into: &receiveDescriptor, at: 0)
                 do throws(MemoryFault) {
                     try memory.write(PhysicalAddress(rawValue: receiveRingBase.rawValue + UInt64(index * RxDescriptor.size)),
@@ -403,7 +460,7 @@ public final class Driver: NetworkDriver {
         let slot = PhysicalAddress(rawValue: bounceBase.rawValue + UInt64(index * bounceSlotBytes))
         do throws(MemoryFault) {
             try memory.write(slot, from: bytes, at: 0, count: length)
-            try writeDescriptor(TxDescriptor(bufferAddress: slot.rawValue, length: UInt16(length),
+            try writeDescriptor(TxDescriptor(bufferAddress: sendAddress(slot, length: length), length: UInt16(length),
                                              command: [.insertFCS, .endOfPacket, .reportStatus]))
         } catch {
             preconditionFailure("the driver's own buffers are unwritable: \(error)")
@@ -429,6 +486,7 @@ public final class Driver: NetworkDriver {
             guard status.contains(.descriptorDone) else { break }
             if !status.intersection([.dmaError, .lengthError, .formatError]).isEmpty { counters.transmitErrors += 1 }
             counters.descriptorsReclaimed += index + 1 - reclaimed
+            unmapReclaimed(from: reclaimed, to: index + 1)
             reclaimed = index + 1
             reportHead = (reportHead + 1) & (ringSize - 1)
             reportCount -= 1
@@ -541,11 +599,13 @@ public final class Driver: NetworkDriver {
             let launch = queuedEntries[k].started ? nil : entry.launchTime
             let context = configuration.segmentation == .nic || launch != nil ? 1 : 0
             var needed = 1 + context
+            var registered = false
             if w.path == .zeroCopy {
                 pieces.removeAll(keepingCapacity: true)
                 do throws(MemoryFault) {
                     if translationBuffer.translate(space: w.space, address: address, length: payload, into: &pieces) {
                         counters.translationHits += 1
+                        registered = true
                     } else {
                         counters.translationMisses += 1
                         try w.space.physicalPieces(of: address, length: payload, into: &pieces)
@@ -557,7 +617,6 @@ public final class Driver: NetworkDriver {
                             counters.transientPins += end - first
                             queuedEntries[k].pinnedThrough = end
                         }
-                        mapPieces()
                     }
                 } catch {
                     // Checked when the write was accepted; a mapping removed since skips the entry, counted.
@@ -581,7 +640,7 @@ public final class Driver: NetworkDriver {
             // datagrams cut from a larger write, by this driver or by the NIC from this header, carry no DF.
             writePacket(destination: destination, space: w.space, address: address, payload: payload, segments: segments,
                         path: w.path, launch: launch, rtpTimestamp: entry.rtpTimestamp ?? 0,
-                        dontFragment: entry.length <= mss)
+                        dontFragment: entry.length <= mss, registered: registered)
             queuedEntries[k].started = true
             queuedEntries[k].sent = sent + payload
             if sent + payload >= entry.length { w.remainingEntries -= 1 }
@@ -598,7 +657,8 @@ public final class Driver: NetworkDriver {
     /// Writes one send's descriptors: an optional context descriptor (NIC segmentation), the header from the
     /// destination's template, and the payload where it lies (zero-copy) or copied into bounce buffers.
     func writePacket(destination: Int, space: AddressSpace, address: VirtualAddress, payload: Int, segments: Int,
-                     path: PayloadPath, launch: SimTime?, rtpTimestamp: UInt32, dontFragment: Bool) {
+                     path: PayloadPath, launch: SimTime?, rtpTimestamp: UInt32, dontFragment: Bool,
+                     registered: Bool = false) {
         let headerLength = templates[destination].headerLength
         let identification = ipIdentification[destination]
         ipIdentification[destination] &+= UInt16(truncatingIfNeeded: segments)
@@ -650,13 +710,15 @@ public final class Driver: NetworkDriver {
                                    count: payload)
                 }
                 counters.bytesCopied += UInt64(payload)
-                try writeDescriptor(TxDescriptor(bufferAddress: slot.rawValue, length: UInt16(headerLength + payload),
+                try writeDescriptor(TxDescriptor(bufferAddress: sendAddress(slot, length: headerLength + payload),
+                                                 length: UInt16(headerLength + payload),
                                                  command: command.union(checksum).union(last),
                                                  checksumStart: UInt8(templates[destination].udpHeaderOffset),
                                                  checksumOffset: UInt8(templates[destination].udpChecksumOffset)))
             case (.copy, true):
                 try memory.write(header, from: headerScratch, at: 0, count: headerLength)
-                try writeDescriptor(TxDescriptor(bufferAddress: header.rawValue, length: UInt16(headerLength),
+                try writeDescriptor(TxDescriptor(bufferAddress: sendAddress(header, length: headerLength),
+                                                 length: UInt16(headerLength),
                                                  command: payload == 0 ? command.union(last) : command))
                 var done = 0
                 while done < payload {
@@ -664,19 +726,21 @@ public final class Driver: NetworkDriver {
                     let slot = PhysicalAddress(rawValue: bounceBase.rawValue + (posted & UInt64(ringSize - 1)) * UInt64(bounceSlotBytes))
                     try space.copy(from: VirtualAddress(rawValue: address.rawValue + UInt64(done)), toPhysical: slot, count: n)
                     done += n
-                    try writeDescriptor(TxDescriptor(bufferAddress: slot.rawValue, length: UInt16(n),
+                    try writeDescriptor(TxDescriptor(bufferAddress: sendAddress(slot, length: n), length: UInt16(n),
                                                      command: done == payload ? command.union(last) : command))
                 }
                 counters.bytesCopied += UInt64(payload)
             case (.zeroCopy, _):
                 try memory.write(header, from: headerScratch, at: 0, count: headerLength)
-                var d = TxDescriptor(bufferAddress: header.rawValue, length: UInt16(headerLength),
+                var d = TxDescriptor(bufferAddress: sendAddress(header, length: headerLength),
+                                     length: UInt16(headerLength),
                                      command: command.union(checksum), checksumStart: UInt8(templates[destination].udpHeaderOffset),
                                      checksumOffset: UInt8(templates[destination].udpChecksumOffset))
                 if pieces.isEmpty { d.command.formUnion(last) }
                 try writeDescriptor(d)
                 for (k, piece) in pieces.enumerated() {
-                    try writeDescriptor(TxDescriptor(bufferAddress: piece.address.rawValue, length: UInt16(piece.length),
+                    let device = sendAddress(piece.address, length: piece.length, registered: registered)
+                    try writeDescriptor(TxDescriptor(bufferAddress: device, length: UInt16(piece.length),
                                                      command: k == pieces.count - 1 ? command.union(last) : command))
                 }
             }
@@ -686,7 +750,10 @@ public final class Driver: NetworkDriver {
         destinationCounters[destination].descriptors += posted - first
     }
 
-    func writeDescriptor(_ d: TxDescriptor) throws(MemoryFault) {
+    func writeDescriptor(_ descriptor: TxDescriptor) throws(MemoryFault) {
+        var d = descriptor
+        // With `reportPacketSent`, every report point asks for completion on the wire (datasheet §4.5).
+        if configuration.reportPacketSent && d.command.contains(.reportStatus) { d.command.insert(.reportPacketSent) }
         // Two little-endian 64-bit stores: the same 16 bytes as `encode`, without a scratch buffer.
         let index = posted & UInt64(ringSize - 1)
         let address = PhysicalAddress(rawValue: ringBase.rawValue + index * UInt64(TxDescriptor.size))
@@ -731,7 +798,8 @@ public final class Driver: NetworkDriver {
         let address = PhysicalAddress(rawValue: ringBase.rawValue + index * UInt64(TxDescriptor.size) + 11)
         do throws(MemoryFault) {
             let command = TxCommand(rawValue: try memory.readUInt8(address))
-            try memory.writeUInt8(address, command.union(.reportStatus).rawValue)
+            let report: TxCommand = configuration.reportPacketSent ? [.reportStatus, .reportPacketSent] : .reportStatus
+            try memory.writeUInt8(address, command.union(report).rawValue)
         } catch {
             preconditionFailure("the driver's own ring is unreadable: \(error)")
         }

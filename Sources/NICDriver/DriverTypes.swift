@@ -21,8 +21,14 @@ public struct DriverCounters: Hashable, Sendable {
     public var receiveDescriptorsPosted: UInt64 = 0
     /// Match-action entries written or cleared.
     public var hardwarePolicyWrites: UInt64 = 0
-    /// IOMMU mappings made for the device (rings and buffers once; unregistered payload per send).
+    /// IOMMU pages mapped for the device (rings, receive buffers and registered buffers once; what each send hands
+    /// the device per send).
     public var iommuMappings: UInt64 = 0
+    /// IOMMU pages unmapped when their descriptors were reclaimed.
+    public var iommuUnmaps: UInt64 = 0
+    /// Page-selective IOTLB invalidations (strict mode: one per unmap) and global flushes (deferred mode).
+    public var iotlbInvalidations: UInt64 = 0
+    public var iotlbFlushes: UInt64 = 0
     /// Frames the host asked to send as they are (ARP and ICMP replies, forwarded frames).
     public var rawFrames: UInt64 = 0
     /// Payload bytes described to the device.

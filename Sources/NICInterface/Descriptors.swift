@@ -12,6 +12,9 @@ public struct TxCommand: OptionSet, Hashable, Sendable {
     public static let insertChecksum = TxCommand(rawValue: 1 << 2)
     /// `RS`: report status: write back `DD` when the packet is done (and raise `TXDW`).
     public static let reportStatus = TxCommand(rawValue: 1 << 3)
+    /// `RPS`: report packet sent (82544): like `RS`, but the packet is done, and `DD` written, only when its last
+    /// frame's last bit has left the wire, not when it is in the transmit packet buffer (datasheet §4.5).
+    public static let reportPacketSent = TxCommand(rawValue: 1 << 4)
     /// `DEXT`: this is a context descriptor (``TxContextDescriptor``), describing the packet that follows it.
     public static let extended = TxCommand(rawValue: 1 << 5)
     /// `IDE`: interrupt delay enable: the packet's completion may be delayed by TIDV/TADV and the frame threshold.
@@ -24,14 +27,15 @@ public struct TxStatus: OptionSet, Hashable, Sendable {
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
     /// `DD`: descriptor done; the device has finished with this descriptor and everything before it.
     public static let descriptorDone = TxStatus(rawValue: 1 << 0)
-    /// `DMAE`: a buffer address of the packet could not be read (fault on the device's memory path).
+    /// `DMAE` (nicsim's own, on a bit the 8254x reserves): a buffer address of the packet could not be read
+    /// (fault on the device's memory path).
     public static let dmaError = TxStatus(rawValue: 1 << 4)
-    /// `LENE`: the packet was longer than the device's largest frame, or empty.
+    /// `LENE` (nicsim's own, on a reserved bit): the packet was longer than the device's largest frame, or empty.
     public static let lengthError = TxStatus(rawValue: 1 << 5)
-    /// `FMTE`: the descriptor was malformed (checksum offsets outside the packet, a context descriptor with
+    /// `FMTE` (nicsim's own, on a reserved bit): the descriptor was malformed (checksum offsets outside the packet, a context descriptor with
     /// impossible header lengths, a packet without end-of-packet that fills the descriptor cache or the ring).
     public static let formatError = TxStatus(rawValue: 1 << 6)
-    /// `LATE`: the packet was dropped because its launch time had passed (`LTCTL.DROPLATE` set). Packets sent
+    /// `LATE` (nicsim's own, on a reserved bit): the packet was dropped because its launch time had passed (`LTCTL.DROPLATE` set). Packets sent
     /// late are counted (LATEC) but not marked.
     public static let late = TxStatus(rawValue: 1 << 7)
 }

@@ -72,7 +72,7 @@ public struct NICRegister: RawRepresentable, Hashable, Sendable, CustomStringCon
     /// Multiple receive queues command (RW). Bit 0 enables spreading received IPv4/UDP frames over the enabled
     /// receive queues by the flow hash of datasheet §11.
     public static let mrqc = NICRegister(rawValue: 0x5818)
-    /// Missed packets count (RC): frames dropped because no receive descriptor was available.
+    /// Missed packets count (RC): received frames dropped because the receive packet buffer was full (§11.3).
     public static let mpc = NICRegister(rawValue: 0x4010)
     /// Good packets received count (RC).
     public static let gprc = NICRegister(rawValue: 0x4074)
@@ -102,9 +102,18 @@ public struct NICRegister: RawRepresentable, Hashable, Sendable, CustomStringCon
         public static let length: UInt32 = 0x08
         public static let head: UInt32 = 0x10
         public static let tail: UInt32 = 0x18
-        /// Queue control: bit 25 `ENABLE`. Queue 0 resets enabled, the others disabled.
+        /// Queue control: bit 25 `ENABLE`. Queue 0 resets enabled, the others disabled. On a transmit queue, bits
+        /// 20:16 `WTHRESH` hold write-backs until that many have accumulated (datasheet §4.5; 82576/I210 `TXDCTL`).
         public static let control: UInt32 = 0x28
         public static let enableBit: UInt32 = 1 << 25
+        /// `TXDCTL.WTHRESH`: bits 20:16.
+        public static let writeBackThresholdShift: UInt32 = 16
+        public static let writeBackThresholdMask: UInt32 = 0x1F << 16
+        /// `TDWBAL` (transmit queues only): head write-back address, low 32 bits; bit 0 enables head write-back
+        /// (datasheet §4.5; 82576/I210 `TDWBAL`). The address is 4-byte aligned: bits 1:0 are not part of it.
+        public static let headWriteBackLow: UInt32 = 0x38
+        /// `TDWBAH` (transmit queues only): head write-back address, high 32 bits.
+        public static let headWriteBackHigh: UInt32 = 0x3C
     }
 
     public var description: String {
@@ -199,8 +208,22 @@ public struct ReceiveControl: OptionSet, Hashable, Sendable {
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
     /// `EN`: receiver enabled.
     public static let enable = ReceiveControl(rawValue: 1 << 1)
+    /// `UPE`: unicast promiscuous, every unicast frame passes the address filter (datasheet §11.4).
+    public static let unicastPromiscuous = ReceiveControl(rawValue: 1 << 3)
+    /// `MPE`: multicast promiscuous, every multicast (and broadcast) frame passes the address filter.
+    public static let multicastPromiscuous = ReceiveControl(rawValue: 1 << 4)
+    /// `BAM`: broadcast accept mode, frames to FF:FF:FF:FF:FF:FF pass the address filter.
+    public static let broadcastAccept = ReceiveControl(rawValue: 1 << 15)
     /// The receive buffer size `BSIZE` selects, in bytes.
     @inlinable public var bufferSize: Int { 2048 >> Int((rawValue >> 16) & 3) }
+    /// `RDMTS` (bits 9:8): `RXDMT0` is raised when a queue's free descriptors fall to ring count / 2 (00), / 4 (01)
+    /// or / 8 (10); 11 is reserved and raises nothing. Returns the divisor's shift (1, 2, 3), or nil for 11.
+    @inlinable public var descriptorThresholdShift: Int? {
+        let code = Int((rawValue >> 8) & 3)
+        return code == 3 ? nil : code + 1
+    }
+    /// `MO` (bits 13:12): which 12 bits of a multicast destination address index the multicast table (§11.4).
+    @inlinable public var multicastOffset: Int { Int((rawValue >> 12) & 3) }
 }
 
 /// Transmit control bits in ``NICRegister/tctl``.

@@ -74,6 +74,8 @@ extension NIC {
 
     /// Path `p`'s interrupt is owed: its held causes appear in ICR and the vector decides when the message goes.
     func owe(_ p: Int, _ now: SimTime) {
+        // Transmit write-backs held under WTHRESH go out with the interrupt (datasheet §4.5).
+        if p == InterruptPath.transmit.rawValue && flushAllWriteBacks() { moderation.held[p].insert(.txDescriptorWritten) }
         moderation.forwarded[p] = true
         interruptCause.formUnion(moderation.held[p])
         moderation.held[p] = []
@@ -120,6 +122,8 @@ extension NIC {
 
     /// Sends the message (if some pending cause is still enabled) and ends every owed batch.
     func send(_ now: SimTime) {
+        // Every message carries the transmit write-backs still held under WTHRESH (datasheet §4.5).
+        if flushAllWriteBacks() { interruptCause.insert(.txDescriptorWritten) }
         if interruptCause.isDisjoint(with: interruptMask) {
             moderation.vector.suppressed(at: now)
         } else {
@@ -133,7 +137,7 @@ extension NIC {
             if simulator.tracer != nil {
                 simulator.trace(name, "interrupt", [("causes", .address(UInt64(interruptCause.rawValue)))])
             }
-            interruptSink?.interruptRaised(vector: 0)
+            deliverInterrupt(vector: 0)
         }
         for p in 0..<2 where moderation.forwarded[p] {
             moderation.forwarded[p] = false

@@ -154,6 +154,12 @@ extension NIC {
     /// Sends vector `v`'s message if its EICR bit is set and enabled in EIMS, then applies EIAC and EIAM.
     func send(vector v: Int, _ now: SimTime) {
         let bit: UInt32 = 1 << v
+        // The transmit write-backs its queues hold under WTHRESH go with the vector's message (datasheet §4.5; the
+        // I210 writes them back when the queue's EITR expires).
+        if flushWriteBacks(vector: v) {
+            msix.cause |= bit
+            msix.routed[v].insert(.txDescriptorWritten)
+        }
         guard msix.cause & msix.mask & bit != 0 else {
             msix.moderators[v].suppressed(at: now)
             return
@@ -172,7 +178,7 @@ extension NIC {
         if simulator.tracer != nil {
             simulator.trace(name, "interrupt", [("vector", .int(Int64(v))), ("causes", .address(UInt64(causes.rawValue)))])
         }
-        interruptSink?.interruptRaised(vector: v)
+        deliverInterrupt(vector: v)
     }
 
     /// The vectors' EITR deadlines that passed send their owed messages.

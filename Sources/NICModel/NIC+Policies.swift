@@ -24,10 +24,6 @@ struct PolicyEntry {
 }
 
 extension NIC {
-    var deviceMAC: MACAddress {
-        MACAddress(rawValue: UInt64(receiveAddressHigh & 0xFFFF) << 32 | UInt64(receiveAddressLow))
-    }
-
     func readPolicyRegister(_ offset: NICRegister) -> UInt32? {
         guard let (entry, field) = policyRegister(offset) else { return nil }
         let e = policyTable[entry]

@@ -34,8 +34,26 @@ struct RxQueue: RingRegisters {
     }
 }
 
+/// A frame in the receive packet buffer, waiting for its DMA.
+struct RxFIFOEntry {
+    var frame = FrameHandle(rawValue: 0)
+    var queue = 0
+    /// Bytes it takes in the packet buffer (``NIC/packetBufferBytes(frameLength:)``).
+    var stored = 0
+}
+
 extension NIC {
-    /// A frame's last bit arrived from the wire: pick a queue, reserve descriptors, start the DMA write.
+    /// Bytes a frame of `length` bytes takes in the receive packet buffer (datasheet §11.2): the frame with its
+    /// 4-byte FCS rounded up to 16 bytes, plus a 16-byte status header.
+    static func packetBufferBytes(frameLength length: Int) -> Int {
+        (length + EthernetFraming.fcsBytes + 15) / 16 * 16 + 16
+    }
+
+    /// Bytes the receive packet buffer holds now: the waiting frames, and the frame crossing the bus until it has.
+    var rxPacketBufferUsed: Int { rxFIFOBytes + (simulator.now < rxBusFreeAt ? rxCrossingBytes : 0) }
+
+    /// A frame's last bit arrived from the wire: filter it, pick a queue and store it in the receive packet buffer,
+    /// from which it is written to host memory in arrival order (datasheet §11.2).
     public func accept(_ frame: FrameHandle, simulator: Simulator) {
         let frames = simulator.frames
         let length = frames.length(of: frame)
@@ -49,30 +67,98 @@ extension NIC {
             frames.release(frame)
             return
         }
+        guard passesAddressFilter(frame) else {
+            _counters.rxDroppedFiltered += 1
+            frames.release(frame)
+            return
+        }
         if let i = matchPolicy(frame: frame, receive: true), applyPolicy(i, frame: frame, receive: true) {
             // Redirected by the match-action table: the host never sees it (A5 in hardware).
             _counters.rxRedirected += 1
             frames.release(frame)
             return
         }
-        let q = receiveQueue(for: frame)
-        let bufferSize = receiveControl.bufferSize
-        let needed = (length + bufferSize - 1) / bufferSize
-        guard rxQueues[q].available >= needed else {
+        let stored = Self.packetBufferBytes(frameLength: length)
+        guard rxPacketBufferUsed + stored <= configuration.rxPacketBufferBytes, rxFIFOCount < rxFIFO.count else {
+            // The packet buffer overflows: the frame is missed (8254x RXO, MPC).
             _counters.rxDroppedNoBuffer += 1
             statMissedPackets &+= 1
             frames.release(frame)
-            signal([.rxOverrun, .rxDescriptorsExhausted], path: .other, delayable: false)
+            signal(.rxOverrun, path: .other, delayable: false)
             return
         }
-        rxQueues[q].fillPointer = (rxQueues[q].fillPointer + UInt32(needed)) % rxQueues[q].ringCount
-        // One read round trip for the descriptors, then the frame and the write-backs cross the bus. Writes go the
-        // other way from reads on a PCIe link, so receive traffic does not contend with transmit fetches.
-        let transfer = busTime(bytes: length + needed * RxDescriptor.size * 2)
-        let landing = simulator.now + configuration.dmaReadLatency + transfer + dma.takeAddedLatency()
-        simulator.schedule(at: landing, target: id, kind: EventKind.receiveLanded.rawValue,
-                           a: UInt64(frame.rawValue) | UInt64(q) << 32 | UInt64(needed) << 40
-                               | UInt64((receiveControl.rawValue >> 16) & 3) << 48, b: generation)
+        rxFIFO[(rxFIFOStart + rxFIFOCount) % rxFIFO.count] = RxFIFOEntry(frame: frame, queue: receiveQueue(for: frame),
+                                                                         stored: stored)
+        rxFIFOCount += 1
+        rxFIFOBytes += stored
+        pumpReceive()
+    }
+
+    /// Starts the DMA of the oldest frame in the packet buffer when the receive DMA is free and its queue has the
+    /// descriptors it needs; otherwise it (and every frame behind it) waits. One frame at a time: the next is issued
+    /// when the previous one's bytes have crossed the bus (§5), so frames land in arrival order.
+    func pumpReceive() {
+        let frames = simulator.frames
+        while rxFIFOCount > 0 {
+            let now = simulator.now
+            if now < rxBusFreeAt {
+                if !rxWakeScheduled {
+                    rxWakeScheduled = true
+                    simulator.schedule(at: rxBusFreeAt, target: id, kind: EventKind.receiveWake.rawValue, a: 0,
+                                       b: generation)
+                }
+                return
+            }
+            let entry = rxFIFO[rxFIFOStart]
+            let q = entry.queue
+            let length = frames.length(of: entry.frame)
+            let bufferSize = receiveControl.bufferSize
+            let needed = (length + bufferSize - 1) / bufferSize
+            let ringCount = Int(rxQueues[q].ringCount)
+            if !rxQueues[q].enabled || (ringCount > 0 && needed > ringCount - 1) {
+                // Disabled, or a ring that can never offer `needed` descriptors: waiting would block the buffer.
+                popReceiveFIFO()
+                _counters.rxDroppedQueueUnusable += 1
+                frames.release(entry.frame)
+                continue
+            }
+            let free = rxQueues[q].available
+            guard free >= needed else { return }
+            popReceiveFIFO()
+            rxQueues[q].fillPointer = (rxQueues[q].fillPointer + UInt32(needed)) % rxQueues[q].ringCount
+            // One read round trip for the descriptors, then the frame and the write-backs cross the bus. Writes go
+            // the other way from reads on a PCIe link, so receive traffic does not contend with transmit fetches.
+            // TLPs (datasheet §5): the descriptor read's completions, one write per MPS of each buffer's share of the
+            // frame, one write per descriptor write-back; each adds its overhead bytes.
+            var tlps = configuration.dataTLPs(needed * RxDescriptor.size) + needed
+            var rest = length
+            while rest > 0 {
+                let chunk = min(bufferSize, rest)
+                tlps += configuration.dataTLPs(chunk)
+                rest -= chunk
+            }
+            let transfer = busTime(
+                bytes: length + needed * RxDescriptor.size * 2 + tlps * configuration.tlpOverheadBytes)
+            rxBusFreeAt = now + transfer
+            rxCrossingBytes = entry.stored
+            let landing = now + configuration.dmaReadLatency + transfer + dma.takeAddedLatency()
+            simulator.schedule(at: landing, target: id, kind: EventKind.receiveLanded.rawValue,
+                               a: UInt64(entry.frame.rawValue) | UInt64(q) << 32 | UInt64(needed) << 40
+                                   | UInt64((receiveControl.rawValue >> 16) & 3) << 48, b: generation)
+            // RXDMT0 when the queue's free descriptors fall to RDMTS of the ring (8254x RCTL.RDMTS).
+            if let shift = receiveControl.descriptorThresholdShift {
+                let threshold = ringCount >> shift
+                if free > threshold, free - needed <= threshold {
+                    signal(.rxDescriptorsExhausted, path: .other, delayable: false)
+                }
+            }
+        }
+    }
+
+    private func popReceiveFIFO() {
+        rxFIFOBytes -= rxFIFO[rxFIFOStart].stored
+        rxFIFOStart = (rxFIFOStart + 1) % rxFIFO.count
+        rxFIFOCount -= 1
     }
 
     /// Queue 0, or with MRQC the flow hash of an IPv4/UDP frame over the enabled queues (datasheet §11).

@@ -21,7 +21,7 @@ public struct DMATransferKinds: OptionSet, Hashable, Sendable {
 }
 
 /// Something on the bus between the device and host memory that sees each transfer before it is made, and may end
-/// it in a fault (a fault injector: `Scenarios` installs one only when a scenario has DMA faults).
+/// it in a fault (a fault injector: `ScenarioWorld` installs one only when a scenario has DMA faults).
 ///
 /// A transfer the gate fails is a DMA fault like any other: the device handles it as §8 and §8.1 say.
 public protocol DMATransferGate: AnyObject {

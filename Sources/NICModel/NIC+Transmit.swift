@@ -70,7 +70,8 @@ extension NIC {
         }
         _counters.descriptorsFetched += UInt64(n)
         _counters.descriptorBatches += 1
-        let transfer = descriptorBusMemo.duration(bits: Int64(n * TxDescriptor.size) * 8)
+        // One read of 16·n bytes: its completions, each with its TLP overhead, cross the bus (datasheet §5).
+        let transfer = descriptorBusMemo.duration(bits: Int64(configuration.linkBytes(n * TxDescriptor.size)) * 8)
         dmaFreeAt = simulator.now + transfer
         // IOTLB misses (when an IOMMU sits in the path) lengthen this transfer's round trip.
         simulator.schedule(after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency(), target: id,
@@ -164,9 +165,11 @@ extension NIC {
         var length = 0
         var reportStatus = false
         var delayable = false
+        var reportSent = false
         for i in 0..<end {
             let d = txQueues[q].cached(i)
             if d.command.contains(.reportStatus) { reportStatus = true }
+            if d.command.contains(.reportPacketSent) { reportSent = true }
             if d.command.contains(.interruptDelay) { delayable = true }
             if i >= dataStart { length += Int(d.length) }
         }
@@ -196,11 +199,14 @@ extension NIC {
         var record = TxFrameRecord()
         record.firstDescriptor = firstDescriptor
         record.descriptorCount = UInt32(end)
-        record.reportStatus = reportStatus
+        record.reportStatus = reportStatus || reportSent
         record.delayable = delayable
+        record.completesOnWire = reportSent
         if let launch {
             record.launchDevice = launch
             record.launchTime = launchVirtualPicoseconds(launch)
+            // Done when the MAC sends or drops it, so that a late drop can still be reported (datasheet §4.5).
+            record.completesOnWire = true
         }
         guard problems.isEmpty else {
             txQueues[q].consumeCached(end)
@@ -208,12 +214,15 @@ extension NIC {
             record.completesPacket = true
             record.ready = true
             txQueues[q].append(record)
+            advanceCompletions(queue: q)
             return true
         }
 
         // Gather the buffers: straight into a frame, or into the staging area for segmentation.
         let frames = simulator.frames
         var gathered = 0
+        // Link bytes of the buffers' reads: each buffer is one read, its completions MPS-sized TLPs (datasheet §5).
+        var linkBytes = 0
         var frame = FrameHandle(rawValue: 0)
         if !segmenting { frame = frames.allocate() }
         for i in dataStart..<end {
@@ -233,6 +242,7 @@ extension NIC {
                 break
             }
             gathered += count
+            linkBytes += configuration.linkBytes(count)
         }
         if problems.isEmpty && !segmenting {
             frames.setLength(length, of: frame)
@@ -250,6 +260,7 @@ extension NIC {
             record.completesPacket = true
             record.ready = true
             txQueues[q].append(record)
+            advanceCompletions(queue: q)
             return true
         }
         if segmenting, let context {
@@ -263,7 +274,7 @@ extension NIC {
             txQueues[q].append(record)
             bufferedBytes += record.length
         }
-        let transfer = packetBusMemo.duration(bits: Int64(length) * 8)
+        let transfer = packetBusMemo.duration(bits: Int64(linkBytes) * 8)
         dmaFreeAt = simulator.now + transfer
         if simulator.tracer != nil {
             simulator.trace(name, "dma-read", [
@@ -417,17 +428,15 @@ extension NIC {
                 continue
             }
             if !r.errors.isEmpty || txQueues[q].dropRestOfPacket || r.redirected {
-                // Error packets (and the rest of a dropped late packet) complete in ring order without the wire.
-                var done = txQueues[q].popOldest()
+                // Error packets (and the rest of a dropped late packet) leave in ring order without the wire.
+                var (done, wasCompleted) = txQueues[q].popOldest()
                 if done.hasFrame {
                     simulator.frames.release(done.frame)
                     bufferedBytes -= done.length
                 }
                 if txQueues[q].dropRestOfPacket && !done.redirected { done.errors.insert(.late) }
-                if done.completesPacket {
-                    txQueues[q].dropRestOfPacket = false
-                    complete(done, queue: q)
-                }
+                if done.completesPacket { txQueues[q].dropRestOfPacket = false }
+                if !wasCompleted { advanceCompletions(queue: q, sent: done) }
                 step = 0
                 continue
             }
@@ -488,7 +497,7 @@ extension NIC {
             return
         }
         let q = macQueue
-        let r = txQueues[q].popOldest()
+        let (r, wasCompleted) = txQueues[q].popOldest()
         bufferedBytes -= r.length
         txQueues[q].framesSent += 1
         _counters.framesTransmitted += 1
@@ -496,35 +505,71 @@ extension NIC {
         statGoodPackets &+= 1
         statGoodOctets &+= UInt64(r.length)
         if let wireReference { wireReference.accept(r.frame, simulator: simulator) } else { simulator.frames.release(r.frame) }
-        if r.completesPacket { complete(r, queue: q) }
+        if !wasCompleted {
+            // A packet done on the wire (`RPS`, launch time) completes at its last frame's last bit.
+            advanceCompletions(queue: q, sent: r)
+        }
         macBusy = false
         macFreeAt = simulator.now + interPacketGap
         pumpTransmit()
     }
 
-    /// Writes status back for a finished packet, moves the head and raises the causes it earned.
-    func complete(_ r: TxFrameRecord, queue q: Int) {
+    /// Completes, in ring order, the packets of `queue` that are done: fetched into the packet buffer, or (for those
+    /// done on the wire) sent (datasheet §4.5).
+    /// `sent` is a frame done on the wire that just left (or was dropped); it completes first when it ends its packet.
+    /// The causes of all these completions are one report (datasheet §6.1: one event, one signal).
+    func advanceCompletions(queue q: Int, sent: TxFrameRecord? = nil) {
+        var report = CompletionReport()
+        if let sent, sent.completesPacket { complete(sent, queue: q, into: &report) }
+        while let r = txQueues[q].nextCompletable() {
+            if r.completesPacket { complete(r, queue: q, into: &report) }
+        }
+        guard !report.cause.isEmpty else { return }
+        // Masked causes stay in ICR without stopping the completion from being delayed.
+        let onlyDelayable = report.cause.intersection(interruptMask) == .txDescriptorWritten && report.delayable
+        signal(report.cause, path: report.cause.contains(.txDescriptorWritten) ? .transmit : .other,
+               delayable: onlyDelayable, queue: q)
+    }
+
+    /// The causes completions earned, and whether every write-back among them came from an `IDE` packet.
+    struct CompletionReport {
+        var cause = InterruptCause()
+        var delayable = true
+    }
+
+    /// A packet is done: moves the head past it, writes its status back (now, or held while WTHRESH > 0) and raises
+    /// the causes its write-backs earned (datasheet §4.5).
+    func complete(_ r: TxFrameRecord, queue q: Int, into report: inout CompletionReport) {
         let count = txQueues[q].ringCount
         guard count > 0 else { return }
         let last = (r.firstDescriptor + r.descriptorCount - 1) % count
         var cause = InterruptCause()
         var delayable = false
+        txQueues[q].head = (r.firstDescriptor + r.descriptorCount) % count
         if r.errors.subtracting(.late).isEmpty {
             if r.reportStatus {
-                writeStatus(TxStatus.descriptorDone.union(r.errors), queue: q, descriptor: last)
-                cause.insert(.txDescriptorWritten)
-                delayable = r.delayable
+                let n = txQueues[q].heldCount
+                txQueues[q].heldDescriptors[n] = last
+                txQueues[q].heldStatus[n] = TxStatus.descriptorDone.union(r.errors).rawValue
+                txQueues[q].heldCount = n + 1
+                if !r.delayable { txQueues[q].heldDelayable = false }
+                if n + 1 >= max(Int(txQueues[q].writeBackThreshold), 1) {
+                    delayable = txQueues[q].heldDelayable
+                    if flushWriteBacks(queue: q) { cause.insert(.txDescriptorWritten) }
+                }
             }
         } else {
-            // Errors are always reported, on the packet's last descriptor.
+            // Errors are always reported at once, on the packet's last descriptor (after what was held, in ring
+            // order), also with head write-back.
+            if flushWriteBacks(queue: q) { cause.insert(.txDescriptorWritten) }
             writeStatus(r.errors.union(.descriptorDone), queue: q, descriptor: last)
+            if let address = txQueues[q].headWriteBackAddress { writeHead(queue: q, to: address) }
             if r.errors.contains(.dmaError) { _counters.txDMAErrors += 1 }
             if r.errors.contains(.lengthError) { _counters.txLengthErrors += 1 }
             if r.errors.contains(.formatError) { _counters.txFormatErrors += 1 }
             statDescriptorErrors &+= 1
             cause.formUnion(r.reportStatus ? [.txDescriptorError, .txDescriptorWritten] : .txDescriptorError)
         }
-        txQueues[q].head = (r.firstDescriptor + r.descriptorCount) % count
         if simulator.tracer != nil {
             simulator.trace(name, "writeback", [
                 ("queue", .int(Int64(q))), ("descriptor", .int(Int64(last))), ("head", .int(Int64(txQueues[q].head))),
@@ -532,17 +577,57 @@ extension NIC {
             ])
             traceRing(q)
         }
-        if txQueues[q].head == txQueues[q].tail && txQueues[q].recordCount == 0 && txQueues[q].cacheCount == 0 {
+        if txQueues[q].head == txQueues[q].tail && txQueues[q].cacheCount == 0 && txQueues[q].cachePending == 0
+            && txQueues[q].completedRecords == txQueues[q].recordCount {
+            // Every descriptor the driver made ready is done: nothing stays held (datasheet §4.5).
             _counters.txRingEmptyEvents += 1
             cause.insert(.txQueueEmpty)
+            if txQueues[q].heldCount > 0 {
+                delayable = txQueues[q].heldDelayable
+                if flushWriteBacks(queue: q) { cause.insert(.txDescriptorWritten) }
+            }
         }
         // One event, one signal: causes that may not wait take the others along (datasheet §6).
-        if !cause.isEmpty {
-            // Masked causes stay in ICR without stopping the completion from being delayed.
-            let onlyDelayable = cause.intersection(interruptMask) == .txDescriptorWritten && delayable
-            signal(cause, path: cause.contains(.txDescriptorWritten) ? .transmit : .other, delayable: onlyDelayable,
-                   queue: q)
+        report.cause.formUnion(cause)
+        if cause.contains(.txDescriptorWritten) && !delayable { report.delayable = false }
+    }
+
+    /// Writes back every held completion of `queue`: the `STA` bytes of its held report points, or, with head
+    /// write-back enabled, the head index once. False when nothing was held.
+    func flushWriteBacks(queue q: Int) -> Bool {
+        let n = txQueues[q].heldCount
+        guard n > 0 else { return false }
+        if let address = txQueues[q].headWriteBackAddress {
+            writeHead(queue: q, to: address)
+        } else {
+            for i in 0..<n {
+                writeStatus(TxStatus(rawValue: txQueues[q].heldStatus[i]), queue: q,
+                            descriptor: txQueues[q].heldDescriptors[i])
+            }
         }
+        txQueues[q].heldCount = 0
+        txQueues[q].heldDelayable = true
+        return true
+    }
+
+    /// Writes back what every queue holds, because an interrupt is about to be owed or sent (datasheet §4.5);
+    /// true when something was written (a `TXDW` earned).
+    func flushAllWriteBacks() -> Bool {
+        var any = false
+        for q in txQueues.indices where txQueues[q].heldCount > 0 {
+            if flushWriteBacks(queue: q) { any = true }
+        }
+        return any
+    }
+
+    /// In MSI-X mode: writes back what the transmit queues IVAR maps to vector `v` hold; true when something was
+    /// written (a `TXDW` for that vector).
+    func flushWriteBacks(vector v: Int) -> Bool {
+        var any = false
+        for q in txQueues.indices where txQueues[q].heldCount > 0 && msix.queueVector(q, transmit: true) == v {
+            if flushWriteBacks(queue: q) { any = true }
+        }
+        return any
     }
 
     func writeStatus(_ status: TxStatus, queue q: Int, descriptor index: UInt32) {
@@ -553,6 +638,42 @@ extension NIC {
             _counters.descriptorsWrittenBack += 1
         } catch {
             // The ring itself is unreachable: nothing to write back to; the head still moves.
+        }
+    }
+
+    /// Head write-back: the queue's head index, 32 bits little-endian, at `address` (TDWBAL/TDWBAH, datasheet §2.2).
+    func writeHead(queue q: Int, to address: UInt64) {
+        do throws(MemoryFault) {
+            try admitTransfer(.writeBack, at: address, length: 4)
+            try dma.writeUInt32LE(PhysicalAddress(rawValue: address), txQueues[q].head)
+            _counters.descriptorsWrittenBack += 1
+        } catch {
+            // The address is unreachable: the write is lost; the head register still moves.
+        }
+    }
+}
+
+extension NIC {
+    /// Applies a write to a transmit queue's write-back settings (TXDCTL's `WTHRESH`, TDWBAL, TDWBAH); false when
+    /// `field` is another register. Lowering `WTHRESH` to what is already held writes it back at once.
+    func writeTransmitWriteBackRegister(queue q: Int, field: UInt32, _ value: UInt32) -> Bool {
+        switch field {
+        case NICRegister.QueueOffset.control:
+            txQueues[q].writeBackThreshold = (value & NICRegister.QueueOffset.writeBackThresholdMask)
+                >> NICRegister.QueueOffset.writeBackThresholdShift
+            if txQueues[q].heldCount > 0 && txQueues[q].heldCount >= Int(txQueues[q].writeBackThreshold) {
+                let delayable = txQueues[q].heldDelayable
+                if flushWriteBacks(queue: q) { signal(.txDescriptorWritten, path: .transmit, delayable: delayable, queue: q) }
+            }
+            return false
+        case NICRegister.QueueOffset.headWriteBackLow:
+            txQueues[q].headWriteBackLow = value & ~2
+            return true
+        case NICRegister.QueueOffset.headWriteBackHigh:
+            txQueues[q].headWriteBackHigh = value
+            return true
+        default:
+            return false
         }
     }
 }

@@ -12,7 +12,8 @@ public struct NICCounters: Hashable, Sendable {
     public var descriptorsFetched: UInt64 = 0
     /// Descriptor batches read from the TX rings (each one DMA round trip).
     public var descriptorBatches: UInt64 = 0
-    /// Descriptor status writes (`DD`) to host memory, transmit and receive.
+    /// Descriptor status writes (`DD`) to host memory, transmit and receive, and transmit head write-backs
+    /// (datasheet §4.5).
     public var descriptorsWrittenBack: UInt64 = 0
     /// Tail writes (doorbells) the device accepted.
     public var doorbells: UInt64 = 0
@@ -46,15 +47,21 @@ public struct NICCounters: Hashable, Sendable {
     public var launchTimedFrames: UInt64 = 0
     public var lateFrames: UInt64 = 0
     public var lateFramesDropped: UInt64 = 0
-    /// Times a transmit queue ran empty (head met tail with nothing in flight).
+    /// Times a transmit queue went idle: head met tail and every descriptor made ready was done (datasheet §4.5;
+    /// its last frames may still be in the packet buffer).
     public var txRingEmptyEvents: UInt64 = 0
     /// Frames received good and written to host memory.
     public var framesReceived: UInt64 = 0
     public var octetsReceived: UInt64 = 0
     /// Received frames dropped because the receiver was disabled.
     public var rxDroppedDisabled: UInt64 = 0
-    /// Received frames dropped because no receive descriptor was available (MPC).
+    /// Received frames dropped because the receive packet buffer had no room for them (MPC, datasheet §11.3).
     public var rxDroppedNoBuffer: UInt64 = 0
+    /// Received frames the destination address filter turned away (nicsim's own count, datasheet §11.4).
+    public var rxDroppedFiltered: UInt64 = 0
+    /// Received frames dropped when their turn for DMA came because their queue was disabled (RXDCTL.ENABLE
+    /// clear) or its ring too short ever to hold them (nicsim's own count, datasheet §11.3).
+    public var rxDroppedQueueUnusable: UInt64 = 0
     /// Received frames longer than the device accepts.
     public var rxDroppedOversize: UInt64 = 0
     /// Received frames whose buffers could not be written (DMA fault).
@@ -102,7 +109,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var id = ComponentID(rawValue: 0)
     /// Counts the device's resets (`CTRL.RST`): events scheduled before a reset carry the generation they were
     /// made in and are dropped after it.
-    public internal(set) var generation: UInt64 = 0
+    var generation: UInt64 = 0
 
     // Global registers.
     var transmitControl = TransmitControl()
@@ -158,9 +165,23 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var moderation = ModerationState()
     /// GPIE, EICR, EIMS, EIAC, EIAM, EITR, IVAR and the vectors' moderators (datasheet §6.3).
     var msix = ExtendedInterruptState()
+    // Receive address filter (datasheet §11.4): RAL/RAH pairs and the multicast table array.
+    // Fixed-size storage inside the NIC object: no allocation per NIC (the per-run malloc counts stay as they were).
+    var receiveAddressLow = InlineArray<16, UInt32>(repeating: 0)
+    var receiveAddressHigh = InlineArray<16, UInt32>(repeating: 0)
+    var multicastTable = InlineArray<128, UInt32>(repeating: 0)
+    // Receive packet buffer (datasheet §11.2): frames waiting for their DMA, oldest first, in a ring allocated once.
+    /// At most 1,536 frames wait: the default 48 KiB of the smallest frames (32 bytes each, §11.2).
+    var rxFIFO = InlineArray<1536, RxFIFOEntry>(repeating: RxFIFOEntry())
+    var rxFIFOStart = 0
+    var rxFIFOCount = 0
+    /// Bytes the waiting frames take in the packet buffer (the frame crossing the bus not included).
+    var rxFIFOBytes = 0
+    /// The frame whose DMA was issued last has crossed the bus then; until then its bytes stay in the buffer.
+    var rxBusFreeAt = SimTime.zero
+    var rxCrossingBytes = 0
+    var rxWakeScheduled = false
     // Match-action table and the frames it makes.
-    var receiveAddressLow: UInt32 = 0
-    var receiveAddressHigh: UInt32 = 0
     var policyTable = [PolicyEntry](repeating: PolicyEntry(), count: NICRegister.policyEntries)
     /// Valid match-action entries.
     var validPolicies = 0
@@ -170,6 +191,9 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     /// What sits on the bus between the device and host memory and sees each transfer first (a fault injector);
     /// none by default. Not device state: a reset keeps it.
     public var transferGate: (any DMATransferGate)?
+    /// What sits on the interrupt line between the device and ``interruptSink`` and sees each message first (a
+    /// fault injector); none by default. Not device state: a reset keeps it.
+    public var interruptGate: (any InterruptLineGate)?
 
     enum EventKind: UInt32 {
         case descriptorsArrived = 1
@@ -179,7 +203,10 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         case macWake = 5
         case receiveLanded = 6
         case moderationDeadline = 7
+        /// A message the ``interruptGate`` held back reaches the host.
+        case delayedMessage = 8
         case launchFetch = 9
+        case receiveWake = 10
     }
 
     /// Creates a NIC attached to host memory through `dma` and registers it with the simulator.
@@ -204,25 +231,31 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         self.interPacketGap = SimDuration.serialization(
             bits: Int64(EthernetFraming.interPacketGapBytes * 8), bitsPerSecond: configuration.lineRate)
         self.id = simulator.register(self, name: name)
+        loadStationAddress()
     }
 
     // MARK: Registers
 
     public func readRegister(_ offset: NICRegister) -> UInt32 {
         if let (queue, field) = queueRegister(offset, base: 0x3800, count: txQueues.count) {
-            return txQueues[queue].read(field)
+            switch field {
+            case NICRegister.QueueOffset.control:
+                return txQueues[queue].read(field) | txQueues[queue].writeBackThreshold << NICRegister.QueueOffset.writeBackThresholdShift
+            case NICRegister.QueueOffset.headWriteBackLow: return txQueues[queue].headWriteBackLow
+            case NICRegister.QueueOffset.headWriteBackHigh: return txQueues[queue].headWriteBackHigh
+            default: return txQueues[queue].read(field)
+            }
         }
         if let (queue, field) = queueRegister(offset, base: 0x2800, count: rxQueues.count) {
             return rxQueues[queue].read(field)
         }
         if let value = readPolicyRegister(offset) { return value }
+        if let value = readAddressFilter(offset) { return value }
         if let value = readStatistics(offset) { return value }
         if let value = readExtendedInterrupt(offset) { return value }
         if let value = readClockRegister(offset) { return value }
         switch offset {
         case .ctrl: return 0
-        case .ral: return receiveAddressLow
-        case .rah: return receiveAddressHigh
         case .status:
             let up: UInt32 = wire != nil && carrier ? DeviceStatus.linkUp.rawValue : 0
             let mbps = UInt32(clamping: configuration.lineRate / 1_000_000)
@@ -267,6 +300,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
 
     public func writeRegister(_ offset: NICRegister, _ value: UInt32) {
         if let (queue, field) = queueRegister(offset, base: 0x3800, count: txQueues.count) {
+            if writeTransmitWriteBackRegister(queue: queue, field: field, value) { return }
             guard txQueues[queue].write(field, value, directionEnabled: transmitControl.contains(.enable)) else {
                 return refuse()
             }
@@ -284,8 +318,11 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             guard rxQueues[queue].write(field, value, directionEnabled: receiveControl.contains(.enable)) else {
                 return refuse()
             }
+            // A new tail (or ring, or enable bit) may let the frame at the head of the packet buffer go.
+            pumpReceive()
             return
         }
+        if writeAddressFilter(offset, value) { return }
         if policyRegister(offset) != nil {
             if !writePolicyRegister(offset, value) { refuse() }
             return
@@ -293,8 +330,6 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         if writeExtendedInterrupt(offset, value) { return }
         if writeClockRegister(offset, value) { return }
         switch offset {
-        case .ral: receiveAddressLow = value
-        case .rah: receiveAddressHigh = value
         case .ctrl:
             if value & (1 << 26) != 0 { reset() }
         case .ctrlExt: extendedControl = ExtendedControl(rawValue: value).intersection(.autoMaskEnable)
@@ -318,7 +353,9 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         case .tctl:
             transmitControl = TransmitControl(rawValue: value)
             pumpTransmit()
-        case .rctl: receiveControl = ReceiveControl(rawValue: value)
+        case .rctl:
+            receiveControl = ReceiveControl(rawValue: value)
+            pumpReceive()
         case .ltctl:
             launchControl = value & LaunchTimeControl.stored.rawValue
             pumpTransmit()
@@ -332,9 +369,16 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         let raw = offset.rawValue
         guard raw >= base, raw < base + UInt32(count) * 0x100 else { return nil }
         let field = (raw - base) & 0xFF
-        guard [NICRegister.QueueOffset.baseLow, NICRegister.QueueOffset.baseHigh, NICRegister.QueueOffset.length,
-               NICRegister.QueueOffset.head, NICRegister.QueueOffset.tail, NICRegister.QueueOffset.control]
-            .contains(field) else { return nil }
+        switch field {
+        case NICRegister.QueueOffset.baseLow, NICRegister.QueueOffset.baseHigh, NICRegister.QueueOffset.length,
+             NICRegister.QueueOffset.head, NICRegister.QueueOffset.tail, NICRegister.QueueOffset.control:
+            break
+        case NICRegister.QueueOffset.headWriteBackLow, NICRegister.QueueOffset.headWriteBackHigh:
+            // Head write-back exists for transmit queues only.
+            guard base == 0x3800 else { return nil }
+        default:
+            return nil
+        }
         return (Int((raw - base) / 0x100), field)
     }
 
@@ -357,8 +401,14 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         }
         policyTable = [PolicyEntry](repeating: PolicyEntry(), count: NICRegister.policyEntries)
         validPolicies = 0
-        receiveAddressLow = 0
-        receiveAddressHigh = 0
+        for i in 0..<rxFIFOCount { simulator.frames.release(rxFIFO[(rxFIFOStart + i) % rxFIFO.count].frame) }
+        rxFIFOStart = 0
+        rxFIFOCount = 0
+        rxFIFOBytes = 0
+        rxBusFreeAt = .zero
+        rxCrossingBytes = 0
+        rxWakeScheduled = false
+        loadStationAddress()
         txQueues = (0..<configuration.transmitQueues).map { TxQueue(index: $0, configuration: configuration) }
         rxQueues = (0..<configuration.receiveQueues).map { RxQueue(index: $0) }
         transmitControl = []
@@ -414,7 +464,9 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             txQueues[Int(event.a)].batchArrived()
             pumpTransmit()
         case .packetFetched:
-            txQueues[Int(event.a & 0xFF)].packetArrived()
+            let q = Int(event.a & 0xFF)
+            txQueues[q].packetArrived()
+            advanceCompletions(queue: q)
             pumpTransmit()
         case .fetchSlot:
             fetchSlotScheduled = false
@@ -429,8 +481,13 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
                           descriptors: Int((event.a >> 40) & 0xFF), bufferSize: 2048 >> Int((event.a >> 48) & 3))
         case .moderationDeadline:
             moderationDeadline()
+        case .delayedMessage:
+            interruptSink?.interruptRaised(vector: Int(truncatingIfNeeded: event.a))
         case .launchFetch:
             launchFetchWoke(queue: Int(event.a & 0xFF))
+        case .receiveWake:
+            rxWakeScheduled = false
+            pumpReceive()
         }
     }
 }

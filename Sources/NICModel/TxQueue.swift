@@ -17,6 +17,9 @@ struct TxFrameRecord {
     var descriptorCount: UInt32 = 0
     var reportStatus = false
     var delayable = false
+    /// The packet is done at its last frame's last bit (`RPS`, or a launch time), not when it is in the packet
+    /// buffer (datasheet §4.5).
+    var completesOnWire = false
     var errors = TxStatus()
     /// A match-action redirect sent copies instead of this frame.
     var redirected = false
@@ -47,9 +50,25 @@ struct TxQueue: RingRegisters {
     var records: [TxFrameRecord]
     var recordStart = 0
     var recordCount = 0
+    /// The oldest `completedRecords` records are done (their packet completed at fetch, datasheet §4.5) and wait
+    /// only for the wire; they are always a prefix of the records.
+    var completedRecords = 0
     var dropRestOfPacket = false
     /// When a held launch-time fetch is due to wake (datasheet §10.3); ``SimTime/never`` when none is scheduled.
     var launchFetchWake = SimTime.never
+
+    // Write-back (datasheet §4.5): TXDCTL.WTHRESH and the head write-back address TDWBAL/TDWBAH.
+    var writeBackThreshold: UInt32 = 0
+    var headWriteBackLow: UInt32 = 0
+    var headWriteBackHigh: UInt32 = 0
+    /// Completed report points whose write-back is held on chip (WTHRESH > 0), oldest first: the ring index of the
+    /// packet's last descriptor, and its status. Room for the largest WTHRESH (31) and one more, inline (no heap
+    /// allocation per queue).
+    var heldDescriptors = InlineArray<32, UInt32>(repeating: 0)
+    var heldStatus = InlineArray<32, UInt8>(repeating: 0)
+    var heldCount = 0
+    /// Every held write-back came from a packet with `IDE` (so its `TXDW` may wait).
+    var heldDelayable = true
 
     init(index: Int, configuration: NICConfiguration) {
         self.index = index
@@ -85,7 +104,7 @@ struct TxQueue: RingRegisters {
     var recordsFree: Int { records.count - recordCount }
 
     mutating func moveHead(to value: UInt32, idle: Bool) -> Bool {
-        guard idle, cachePending == 0, recordCount == 0 else { return false }
+        guard idle, cachePending == 0, recordCount == 0, heldCount == 0 else { return false }
         head = value
         cacheRingIndex = value
         cacheCount = 0
@@ -132,11 +151,32 @@ struct TxQueue: RingRegisters {
 
     var oldest: TxFrameRecord? { recordCount > 0 ? records[recordStart] : nil }
 
-    mutating func popOldest() -> TxFrameRecord {
+    /// Removes the oldest record; `wasCompleted` tells whether its packet had already completed (at fetch).
+    mutating func popOldest() -> (record: TxFrameRecord, wasCompleted: Bool) {
         let r = records[recordStart]
         recordStart = Self.wrap(recordStart, 1, records.count)
         recordCount -= 1
+        if completedRecords > 0 {
+            completedRecords -= 1
+            return (r, true)
+        }
+        return (r, false)
+    }
+
+    /// The oldest record not yet completed, if it may complete now (it is fetched and not waiting for the wire),
+    /// marked completed; nil when the next one must wait.
+    mutating func nextCompletable() -> TxFrameRecord? {
+        guard completedRecords < recordCount else { return nil }
+        let r = records[Self.wrap(recordStart, completedRecords, records.count)]
+        guard r.ready, !r.completesOnWire || !r.errors.isEmpty else { return nil }
+        completedRecords += 1
         return r
+    }
+
+    /// The head write-back address (TDWBAH:TDWBAL with the enable bit and bit 1 cleared), when enabled.
+    var headWriteBackAddress: UInt64? {
+        guard headWriteBackLow & 1 != 0 else { return nil }
+        return UInt64(headWriteBackHigh) << 32 | UInt64(headWriteBackLow & ~3)
     }
 
     /// Marks the frames of the oldest packet still in flight as fetched.
@@ -157,7 +197,7 @@ struct TxQueue: RingRegisters {
     /// Releases every frame the queue holds (reset).
     mutating func releaseAll(_ frames: FrameStore) {
         while recordCount > 0 {
-            let r = popOldest()
+            let r = popOldest().record
             if r.hasFrame { frames.release(r.frame) }
         }
     }

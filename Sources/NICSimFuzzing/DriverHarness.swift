@@ -257,7 +257,9 @@ enum DriverHarness {
             if transmit {
                 nic.writeRegister(.tctl, TransmitControl.enable.rawValue)
             } else {
-                nic.writeRegister(.rctl, ReceiveControl.enable.rawValue | UInt32(input.below(4)) << 16)
+                // Promiscuous, so that every frame the input injects reaches the packet buffer and the rings.
+                nic.writeRegister(.rctl, ReceiveControl([.enable, .unicastPromiscuous, .multicastPromiscuous]).rawValue
+                                  | UInt32(input.below(4)) << 16)
             }
         }
 

@@ -20,7 +20,7 @@ import WireFormats
 /// ```swift
 /// let rig = try EmbeddedNIC()
 /// let machine = try rig.plug { try Driver(device: $0.device, memory: $0.memory, configuration: $0.configuration,
-///                                         maxFrameBytes: $0.maxFrameBytes, iommu: $0.iommu) }
+///                                         maxFrameBytes: $0.maxFrameBytes, iommu: $0.iommu, mapper: $0.mapper) }
 /// let (buffer, _) = try machine.buffer(4000, tag: 1)
 /// _ = try machine.host.write(socket: machine.socket,
 ///                            entries: [WriteVectorEntry(destination: machine.receiver(0), address: buffer, length: 4000)])
@@ -35,6 +35,9 @@ public final class EmbeddedNIC {
     public let memory: PhysicalMemory
     /// The IOMMU between the device and memory, when the rig was built with one.
     public let iommu: IOMMU?
+    /// The DMA mapping API a plugged driver maps through (``DriverContext/mapper``), with ``iommu`` only: built as
+    /// the world builds a machine's, with the deferred flush timer on the rig's clock.
+    public let mapper: DMAMapper?
     /// The device's memory access (through ``iommu`` when there is one).
     public let dma: DMAEngine
     /// The device.
@@ -46,13 +49,18 @@ public final class EmbeddedNIC {
     private var script: Script?
 
     /// A NIC with `configuration` on `memoryBytes` of host memory, behind an IOMMU with `iommu`'s settings when it is
-    /// not nil. `seed` seeds the simulator and the memory's frame placement, as the world's seed does.
+    /// not nil, whose mappings a driver makes with `invalidation` (strict, or Linux's deferred default). `seed`
+    /// seeds the simulator and the memory's frame placement, as the world's seed does.
     public init(configuration: NICConfiguration = NICConfiguration(), memoryBytes: Int = 64 << 20,
-                iommu: IOMMU.Configuration? = nil, seed: UInt64 = 1) {
-        simulator = Simulator(seed: seed, maxFrameBytes: max(1536, configuration.maxFrameBytes))
+                iommu: IOMMU.Configuration? = nil, invalidation: DMAMapper.Invalidation = .deferred, seed: UInt64 = 1) {
+        let simulator = Simulator(seed: seed, maxFrameBytes: max(1536, configuration.maxFrameBytes))
+        self.simulator = simulator
         memory = PhysicalMemory(size: UInt64(memoryBytes), seed: seed)
         self.iommu = iommu.map { IOMMU(configuration: $0) }
         dma = DMAEngine(memory: memory, iommu: self.iommu)
+        mapper = self.iommu.map {
+            DMAMapper(iommu: $0, invalidation: invalidation, simulator: simulator, name: "server.iommu.flush-queue")
+        }
         device = NIC(simulator: simulator, name: "nic", configuration: configuration, dma: dma)
         wire = Wire()
         interrupts = InterruptLine(simulator: simulator)
@@ -112,7 +120,9 @@ public final class EmbeddedNIC {
 
     // MARK: Host memory
 
-    /// `bytes` of physically contiguous memory; with an IOMMU, also mapped for the device at the same address.
+    /// `bytes` of physically contiguous memory; with an IOMMU, also mapped for the device at the same address (an
+    /// identity mapping written into the IOMMU directly, for a test that is the driver; it stays far below the IOVAs
+    /// ``mapper`` hands out, which start under 4 GiB and grow down).
     public func allocate(bytes: Int) throws(MemoryFault) -> PhysicalAddress {
         let address = try memory.allocateContiguous(bytes: bytes)
         try iommu?.map(iova: IOVirtualAddress(rawValue: address.rawValue), physical: address, length: bytes,
@@ -140,7 +150,7 @@ public final class EmbeddedNIC {
         configuration: DriverConfiguration = DriverConfiguration(), maxFrameBytes: Int? = nil,
         hostConfiguration: HostConfiguration = HostConfiguration(), _ make: (DriverContext) throws -> D
     ) throws -> EmbeddedHost<D> {
-        let context = DriverContext(machine: "server", device: device, memory: memory, iommu: iommu,
+        let context = DriverContext(machine: "server", device: device, memory: memory, iommu: iommu, mapper: mapper,
                                     configuration: configuration,
                                     maxFrameBytes: maxFrameBytes ?? device.configuration.maxFrameBytes,
                                     kind: .reference, napi: NAPISpec(), simulator: simulator)
@@ -156,7 +166,7 @@ public final class EmbeddedNIC {
         _ kind: DriverKind, configuration: DriverConfiguration = DriverConfiguration(), napi: NAPISpec = NAPISpec(),
         hostConfiguration: HostConfiguration = HostConfiguration()
     ) throws -> EmbeddedHost<any NetworkDriver> {
-        let context = DriverContext(machine: "server", device: device, memory: memory, iommu: iommu,
+        let context = DriverContext(machine: "server", device: device, memory: memory, iommu: iommu, mapper: mapper,
                                     configuration: configuration, maxFrameBytes: device.configuration.maxFrameBytes,
                                     kind: kind, napi: napi, simulator: simulator)
         let driver = try World.defaultDriverFactory(context)

@@ -8,6 +8,7 @@ struct ListLabs: ParsableCommand {
         commandName: "labs", abstract: "List the labs: guided experiments, each answering one question.")
 
     func run() throws {
+        if let error = Lab.catalogError { throw error }
         print("Labs: run one with `nicsim lab NAME` (from the repository root).\n")
         let width = Lab.all.map(\.name.count).max() ?? 0
         for group in Lab.Group.allCases {

@@ -311,7 +311,9 @@ struct Compare: ParsableCommand {
                 throw Failure(message: error.file.isEmpty ? "\(scenario): \(error.description)" : error.description)
             }
             let report = world.report(outcome: world.run())
-            variants.append(Comparison.Variant(label: Sweep.label(combination), report: report))
+            // A --set with one value is a fixed setting, not a dimension: it names no column (unless nothing varies).
+            let varying = combination.filter { o in dimensions.contains { $0.path == o.path && $0.values.count > 1 } }
+            variants.append(Comparison.Variant(label: Sweep.label(varying.isEmpty ? combination : varying), report: report))
         }
         let comparison = Comparison(scenario: name, variants: variants)
         let output = OutputFile.standardOutput()

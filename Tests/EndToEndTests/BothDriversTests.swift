@@ -78,3 +78,37 @@ struct BothDriversDontFragmentTests {
         #expect(frames.allSatisfy { $0.ipChecksumValid && $0.udpChecksumValid })
     }
 }
+
+/// The completion options of issue 17 item 3 (datasheet §4.5), from a scenario file: the reference driver's
+/// `report-sent` (`RPS`, done on the wire) and the NAPI driver's `head-write-back` (`TDWBAL`) deliver the same bytes
+/// as the defaults (done in the packet buffer, `DD` in descriptors).
+@Suite("Completion options with both drivers")
+struct CompletionOptionTests {
+    static func run(kind: DriverKind, options: Bool) throws -> Report {
+        let path = packageRoot.appendingPathComponent("Fixtures/scenarios/two-receivers.yaml").path
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        if options {
+            text = text.replacingOccurrences(
+                of: "    interrupts: per-write\n",
+                with: "    interrupts: per-packet\n    report-sent: true\n    head-write-back: true\n")
+        }
+        var spec = try ScenarioParser.parse(yaml: text, file: path)
+        #expect(spec.server.reportPacketSent == options)
+        #expect(spec.server.napi.headWriteBack == options)
+        spec.server.driverKind = kind
+        let world = try World(spec: spec)
+        return world.report(outcome: world.run())
+    }
+
+    @Test("report-sent and head-write-back deliver what the defaults deliver", arguments: [DriverKind.reference, .napi])
+    func sameBytes(kind: DriverKind) throws {
+        let plain = try Self.run(kind: .reference, options: false)
+        let withOptions = try Self.run(kind: kind, options: true)
+        #expect(withOptions.driverFault == nil, "\(withOptions.driverFault ?? "")")
+        #expect(plain.receivers.count == 2)
+        for (p, o) in zip(plain.receivers, withOptions.receivers) {
+            #expect(p.intact == true && o.intact == true)
+            #expect(o.digest == p.digest && o.payloadBytes == p.payloadBytes && o.datagrams == p.datagrams)
+        }
+    }
+}

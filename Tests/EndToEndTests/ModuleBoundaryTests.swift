@@ -58,4 +58,30 @@ struct ModuleBoundaryTests {
     func datasheetStandsAlone() throws {
         #expect(try Self.dependencies(of: "NICInterface").isEmpty)
     }
+
+    /// The three rooms of scenario handling (issue 18): the file format knows nothing of the world or the reports,
+    /// the world nothing of the reports.
+    @Test("the scenario file format imports only Yams, WireFormats and the platform")
+    func formatStandsAlone() throws {
+        let imports = try Self.imports(of: "ScenarioFormat")
+        #expect(imports.contains("Yams"))
+        // CYaml is libyaml as the Yams package ships it (the pre-scanners read its tokens).
+        #expect(imports.isSubset(of: ["Yams", "CYaml", "WireFormats", "Foundation", "Glibc", "Darwin"]), "\(imports)")
+        let manifest = try String(contentsOf: packageRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let target = try #require(manifest.components(separatedBy: ".target(").dropFirst().first {
+            $0.contains("name: \"ScenarioFormat\"")
+        })
+        let dependencies = target.prefix { $0 != "]" }
+        #expect(dependencies.contains("\"WireFormats\"") && dependencies.contains("Yams"))
+        let forbidden = ["SimCore", "\"ScenarioWorld\"", "\"ScenarioReports\"", "\"Scenarios\""]
+        #expect(forbidden.allSatisfy { !dependencies.contains($0) }, "\(dependencies)")
+    }
+
+    @Test("the world imports the format but not the reports; the reports import both")
+    func worldKnowsNoReport() throws {
+        let world = try Self.imports(of: "ScenarioWorld")
+        #expect(world.contains("ScenarioFormat") && !world.contains("ScenarioReports") && !world.contains("Scenarios"))
+        let reports = try Self.imports(of: "ScenarioReports")
+        #expect(reports.contains("ScenarioWorld") && reports.contains("ScenarioFormat") && !reports.contains("Scenarios"))
+    }
 }

@@ -190,11 +190,12 @@ struct AggregateTests {
         let r = try Self.firstBits(Self.spec(sequence))
         // Independent arithmetic from the documented defaults (CostModel, NICConfiguration, DriverConfiguration):
         // timer 1,500 + stack 2,070 + per send 1,065 + one descriptor 40 + copy of 1,000 B at 512/KiB (500)
-        // + doorbell 300 = 5,475 cycles at 3 GHz = 1,825 ns. Then one descriptor batch (500 ns + 16 B) and the
-        // 1,042-byte buffer (500 ns + 1,042 B) at 3,938 MB/s.
+        // + doorbell 300 = 5,475 cycles at 3 GHz = 1,825 ns. Then one descriptor batch (500 ns + 16 B in one
+        // completion TLP of 20 overhead bytes) and the 1,042-byte buffer (500 ns + 1,042 B in ⌈1,042 / 256⌉ = 5
+        // completions of 20 overhead bytes each, datasheet §5) at 3,938 MB/s.
         let cpu: Int64 = 5_475 * 1_000_000 / 3_000  // picoseconds
         let bus = { (bytes: Int64) in (bytes * 1_000_000_000_000 + 3_938_000_000 - 1) / 3_938_000_000 }
-        let fetch = 500_000 + bus(16) + 500_000 + bus(1042)
+        let fetch = 500_000 + bus(16 + 20) + 500_000 + bus(1042 + 5 * 20)
         // The first release shares its instant with the call: the call's own 630-cycle entry (210 ns) runs first.
         let syscall: Int64 = 630 * 1_000_000 / 3_000
         let expected = (0..<10).map { (Int64($0) * 100_000_000 + cpu + fetch + ($0 == 0 ? syscall : 0)) / 1_000 }

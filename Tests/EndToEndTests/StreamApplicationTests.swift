@@ -448,12 +448,12 @@ struct StreamApplicationTests {
                 simulator: simulator, host: host, streams: [.init(name: "a", source: ts, destination: to, rtp: true)],
                 configuration: .init(method: .aggregate(.launchTime)))
         }
-        #expect(throws: ScenarioError.self) {
+        #expect(throws: WorldError.self) {
             try StreamApplication(
                 simulator: simulator, host: host, streams: [.init(name: "a", source: ts, destination: to)],
                 configuration: .init(order: .streamMajor, method: .aggregate(.osQueue)))
         }
-        #expect(throws: ScenarioError.self) {
+        #expect(throws: WorldError.self) {
             try StreamApplication(
                 simulator: simulator, host: host, streams: [.init(name: "a", source: ts, destinations: [])])
         }
@@ -463,7 +463,7 @@ struct StreamApplicationTests {
             datagramSize: .transportPackets(8))
         let app = try StreamApplication(
             simulator: simulator, host: host, streams: [.init(name: "big", source: big, destination: to)])
-        #expect(throws: ScenarioError.self) { try app.start() }
+        #expect(throws: WorldError.self) { try app.start() }
         // Without a neighbour entry every write is refused and counted, nothing is sent.
         let lonely = try StreamApplication(
             simulator: simulator, host: host, name: "lonely", streams: [.init(name: "a", source: ts, destination: to)])

@@ -29,6 +29,7 @@ final class Rig {
     var simulator: Simulator { bench.simulator }
     var memory: PhysicalMemory { bench.memory }
     var iommu: IOMMU? { bench.iommu }
+    var mapper: DMAMapper? { bench.mapper }
     var dma: DMAEngine { bench.dma }
     var nic: NIC { bench.device }
     var driver: NAPIDriver { machine.driver }
@@ -38,11 +39,13 @@ final class Rig {
     var socket: Socket { machine.socket }
 
     init(driver configuration: DriverConfiguration = DriverConfiguration(receiveRingSize: 0),
-         napi: NAPIConfiguration = NAPIConfiguration(), iommu: Bool = false, seed: UInt64 = 1) throws {
-        bench = EmbeddedNIC(memoryBytes: 256 << 20, iommu: iommu ? IOMMU.Configuration() : nil, seed: seed)
+         napi: NAPIConfiguration = NAPIConfiguration(), iommu: Bool = false,
+         invalidation: DMAMapper.Invalidation = .deferred, seed: UInt64 = 1) throws {
+        bench = EmbeddedNIC(memoryBytes: 256 << 20, iommu: iommu ? IOMMU.Configuration() : nil,
+                            invalidation: invalidation, seed: seed)
         machine = try bench.plug(configuration: configuration, maxFrameBytes: 1514) { c in
             try NAPIDriver(device: c.device, memory: c.memory, configuration: c.configuration, napi: napi,
-                           maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
+                           maxFrameBytes: c.maxFrameBytes, iommu: c.iommu, mapper: c.mapper)
         }
     }
 

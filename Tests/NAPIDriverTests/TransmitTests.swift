@@ -44,7 +44,11 @@ struct Way: CustomTestStringConvertible, Sendable {
     var iommu: Bool
     var registered: Bool
     var order: PacketOrder
-    var testDescription: String { "\(path) \(segmentation) iommu=\(iommu) registered=\(registered) \(order)" }
+    /// Reclaim by head write-back (TDWBAL, datasheet §4.5) instead of `DD`.
+    var headWriteBack = false
+    var testDescription: String {
+        "\(path) \(segmentation) iommu=\(iommu) registered=\(registered) \(order)\(headWriteBack ? " head-write-back" : "")"
+    }
 }
 
 @Suite struct PathTests {
@@ -56,13 +60,17 @@ struct Way: CustomTestStringConvertible, Sendable {
         Way(path: .zeroCopy, segmentation: .nic, iommu: true, registered: true, order: .roundRobin),
         Way(path: .zeroCopy, segmentation: .driver, iommu: true, registered: false, order: .roundRobin),
         Way(path: .zeroCopy, segmentation: .driver, iommu: false, registered: true, order: .roundRobin),
+        Way(path: .zeroCopy, segmentation: .nic, iommu: false, registered: false, order: .roundRobin, headWriteBack: true),
+        Way(path: .copy, segmentation: .driver, iommu: true, registered: false, order: .destinationMajor,
+            headWriteBack: true),
     ]
 
     /// Every way of sending delivers the same payload bytes, with no device error, every write completed, every
     /// descriptor fetched reclaimed, and the IOMMU left with only the driver's own buffers and registered regions.
     @Test(arguments: ways) func everyWayDeliversTheSameBytes(_ way: Way) throws {
         let rig = try Rig(driver: DriverConfiguration(path: way.path, order: way.order, segmentation: way.segmentation,
-                                                      receiveRingSize: 0), iommu: way.iommu)
+                                                      receiveRingSize: 0),
+                          napi: NAPIConfiguration(headWriteBack: way.headWriteBack), iommu: way.iommu)
         var expected: [(SocketAddress, [UInt8])] = []
         var entries: [WriteVectorEntry] = []
         for i in 0..<3 {
@@ -89,6 +97,8 @@ struct Way: CustomTestStringConvertible, Sendable {
         #expect(work.descriptorsWritten == c.descriptorsFetched)
         #expect(work.descriptorsReclaimed == work.descriptorsWritten)
         #expect(work.segments == c.framesTransmitted)
+        // With head write-back the device writes heads, never `DD` (datasheet §4.5): every descriptor reclaimed above
+        // was reclaimed from the written head.
         if way.segmentation == .nic { #expect(work.sends < work.segments) } else { #expect(work.sends == work.segments) }
         if way.path == .copy {
             #expect(work.bytesCopied == 2 * UInt64(expected.reduce(0) { $0 + $1.1.count }))

@@ -16,7 +16,7 @@ struct ReferenceDriverTests {
     {
         try rig.plug(configuration: configuration) { c in
             try Driver(device: c.device, memory: c.memory, configuration: c.configuration,
-                       maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
+                       maxFrameBytes: c.maxFrameBytes, iommu: c.iommu, mapper: c.mapper)
         }
     }
 

@@ -37,9 +37,10 @@ struct DriverWatchdogTests {
             buffer = try space.allocate(bytes: 64 * 1472)
         }
 
-        /// Puts the scenarios' interrupt-line decorator between the device and the rig's line, losing every message.
+        /// Puts the scenarios' interrupt-line decorator on the device's line to the rig, losing every message.
         func loseEveryInterrupt() -> InterruptLineFaults {
-            let line = InterruptLineFaults(device: rig.device, host: rig.interrupts, simulator: rig.simulator)
+            let line = InterruptLineFaults()
+            rig.device.interruptGate = line
             line.setFault(line.add(NICInterruptFault(
                 effect: .lose, trigger: FaultTrigger(rule: .always, random: RandomStream(seed: 1, name: "i")))),
                           active: true)

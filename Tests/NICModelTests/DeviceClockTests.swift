@@ -151,8 +151,9 @@ struct DeviceClockTests {
 
     @Test("a FETCHTIME_DELTA shorter than the fetch makes the frame late by the difference")
     func lateFetchMakesALateFrame() throws {
-        // Delta 10 × 32 = 320 ns < the 500 ns round trip: fetch at 49,680 ns, frame ready 500 ns + 100 B / B
-        // later, sent at once then (the MAC is idle): late, LATEC 1.
+        // Delta 10 × 32 = 320 ns < the 500 ns round trip: fetch at 49,680 ns, frame ready 500 ns + (100 + 20) B / B
+        // later (one completion TLP of 20 overhead bytes, datasheet §5), sent at once then (the MAC is idle): late,
+        // LATEC 1.
         let bench = try Self.bench()
         let firstBits = FirstBitRecorder()
         bench.nic.transmitObserver = firstBits
@@ -163,7 +164,7 @@ struct DeviceClockTests {
         bench.doorbell()
         #expect(bench.run() == .idle)
         let c = bench.nic.configuration
-        let ready = SimTime.nanoseconds(49_680) + c.dmaReadLatency + picoseconds(Self.length, atPerSecond: c.dmaBytesPerSecond)
+        let ready = SimTime.nanoseconds(49_680) + c.dmaReadLatency + picoseconds(Self.length + 20, atPerSecond: c.dmaBytesPerSecond)
         #expect(firstBits.times == [ready])
         #expect(bench.read(.latec) == 1)
     }

@@ -136,3 +136,70 @@ struct InjectedFaultTests {
         #expect(second.errors.contains(.dmaError))
     }
 }
+
+/// A line that answers each message with the next verdict of a script (then delivers), and keeps the vectors it saw
+/// (the device sees only `InterruptLineGate`; the scenarios' fault injector is one such gate).
+final class ScriptedLine: InterruptLineGate {
+    var verdicts: [InterruptLineVerdict]
+    private(set) var seen: [Int] = []
+
+    init(_ verdicts: [InterruptLineVerdict]) { self.verdicts = verdicts }
+
+    func admit(vector: Int) -> InterruptLineVerdict {
+        seen.append(vector)
+        return verdicts.isEmpty ? .deliver : verdicts.removeFirst()
+    }
+}
+
+/// Datasheet §8.1: a message the interrupt line loses or holds back. The device counts what it sent; the gate on its
+/// line (`interruptGate`) decides what reaches the host, and when.
+@Suite("Interrupt messages the line loses or delays")
+struct InterruptLineGateTests {
+    /// Posts `count` one-descriptor packets with RS (one message each) and runs to the end.
+    static func send(_ count: Int, gate: ScriptedLine?) throws -> Bench {
+        let bench = try Bench(ringSize: 16)
+        bench.program()
+        bench.nic.interruptGate = gate
+        for k in 0..<count { try bench.post(packetBytes(count: 200, tag: k)) }
+        bench.doorbell()
+        bench.run()
+        return bench
+    }
+
+    @Test("a lost message never reaches the host; the device still counts it as sent")
+    func lost() throws {
+        let line = ScriptedLine([.deliver, .lose, .deliver, .lose])
+        let bench = try Self.send(4, gate: line)
+        let plain = try Self.send(4, gate: nil)
+        #expect(plain.interrupts.count == 4)
+        #expect(line.seen == [0, 0, 0, 0])
+        #expect(bench.nic.counters.interrupts == 4)
+        #expect(bench.interrupts.times == [plain.interrupts.times[0], plain.interrupts.times[2]])
+    }
+
+    @Test("a delayed message reaches the host exactly the delay later")
+    func delayed() throws {
+        let line = ScriptedLine([.delay(.microseconds(7)), .deliver, .delay(.microseconds(300))])
+        let bench = try Self.send(3, gate: line)
+        let plain = try Self.send(3, gate: nil)
+        #expect(plain.interrupts.count == 3)
+        let expected = [plain.interrupts.times[1], plain.interrupts.times[0] + .microseconds(7),
+                        plain.interrupts.times[2] + .microseconds(300)].sorted()
+        #expect(bench.interrupts.times == expected)
+    }
+
+    @Test("a held-back message is dropped when the device is reset before it arrives")
+    func resetDropsIt() throws {
+        let bench = try Bench(ringSize: 16)
+        bench.program()
+        bench.nic.interruptGate = ScriptedLine([.delay(.microseconds(100))])
+        try bench.post(packetBytes(count: 200, tag: 0))
+        bench.doorbell()
+        bench.run(until: SimTime.zero + .microseconds(50))
+        #expect(bench.nic.counters.interrupts == 1)
+        #expect(bench.interrupts.count == 0)
+        bench.write(.ctrl, 1 << 26)
+        bench.run()
+        #expect(bench.interrupts.count == 0)
+    }
+}

@@ -5,11 +5,34 @@ import Testing
 
 @Suite("Interrupts: causes, mask, read-to-clear")
 struct InterruptTests {
-    @Test("RS on every packet: one interrupt per packet, at its last bit", arguments: [1, 2, 7])
+    @Test("RS on every packet: one interrupt per packet, when it is in the packet buffer", arguments: [1, 2, 7])
     func everyPacket(count: Int) throws {
         let bench = try Bench()
+        let firstBits = FirstBitRecorder()
+        bench.nic.transmitObserver = firstBits
         bench.program(mask: .txDescriptorWritten)
         for i in 0..<count { try bench.post(packetBytes(count: 200 + 100 * i, tag: i), report: .last) }
+        bench.doorbell()
+        #expect(bench.run() == .idle)
+        #expect(bench.wire.times.count == count)
+        // Datasheet §4.5: each packet is done when its fetch completes, no later than its first bit (the MAC may
+        // still be busy with the one before), and well before its last bit; the first meets an idle MAC.
+        #expect(bench.interrupts.times.count == count)
+        #expect(bench.interrupts.times.first == firstBits.times.first)
+        for i in 0..<count {
+            #expect(bench.interrupts.times[i] <= firstBits.times[i])
+            #expect(bench.interrupts.times[i] < bench.wire.times[i])
+        }
+        #expect(bench.nic.counters.interrupts == UInt64(count))
+    }
+
+    @Test("RPS on every packet: one interrupt per packet, at its last bit", arguments: [1, 2, 7])
+    func everyPacketReportSent(count: Int) throws {
+        let bench = try Bench()
+        bench.program(mask: .txDescriptorWritten)
+        for i in 0..<count {
+            try bench.post(packetBytes(count: 200 + 100 * i, tag: i), report: .last, first: .reportPacketSent)
+        }
         bench.doorbell()
         #expect(bench.run() == .idle)
         #expect(bench.wire.times.count == count)
@@ -17,18 +40,27 @@ struct InterruptTests {
         #expect(bench.nic.counters.interrupts == UInt64(count))
     }
 
-    @Test("RS only on the last of N packets: exactly one interrupt, at the last packet's last bit",
-          arguments: [1, 2, 5, 15])
-    func lastOnly(count: Int) throws {
+    @Test("RS (RS|RPS) only on the last of N packets: exactly one interrupt, when it is in the packet buffer (on the wire)",
+          arguments: [1, 2, 5, 15], [false, true])
+    func lastOnly(count: Int, reportSent: Bool) throws {
         let bench = try Bench(ringSize: 32)
+        let firstBits = FirstBitRecorder()
+        bench.nic.transmitObserver = firstBits
         bench.program(mask: [.txDescriptorWritten, .txDescriptorError, .txQueueEmpty])
         for i in 0..<count {
-            try bench.post(packetBytes(count: 1000, tag: i), pieces: 1 + i % 2, report: i == count - 1 ? .last : .none)
+            try bench.post(packetBytes(count: 1000, tag: i), pieces: 1 + i % 2, report: i == count - 1 ? .last : .none,
+                           first: reportSent && i == count - 1 ? .reportPacketSent : [])
         }
         bench.doorbell()
         #expect(bench.run() == .idle)
         #expect(bench.wire.times.count == count)
-        #expect(bench.interrupts.times == [bench.wire.times.last])
+        if reportSent {
+            #expect(bench.interrupts.times == [bench.wire.times.last])
+        } else {
+            // Fetched no later than its first bit; TXQE comes with it (every descriptor is done, datasheet §6.1).
+            #expect(bench.interrupts.times.count == 1)
+            #expect(bench.interrupts.times[0] <= firstBits.times.last!)
+        }
         #expect(InterruptCause(rawValue: bench.read(.icr)) == [.txDescriptorWritten, .txQueueEmpty, .interruptAsserted])
     }
 

@@ -69,10 +69,11 @@ struct LaunchTimeTests {
         bench.doorbell()
         #expect(bench.run() == .idle)
         let c = bench.nic.configuration
-        // As without a launch time: one round trip for both descriptors, one for the buffer.
+        // As without a launch time: one round trip for both descriptors (32 bytes in one completion TLP: 32 + 20
+        // link bytes), one for the 100-byte buffer (one completion: 100 + 20).
         let sent = SimTime.microseconds(10) + c.dmaReadLatency * 2
-            + picoseconds(2 * TxDescriptor.size, atPerSecond: c.dmaBytesPerSecond)
-            + picoseconds(Self.length, atPerSecond: c.dmaBytesPerSecond)
+            + picoseconds(2 * TxDescriptor.size + 20, atPerSecond: c.dmaBytesPerSecond)
+            + picoseconds(Self.length + 20, atPerSecond: c.dmaBytesPerSecond)
         #expect(firstBits.times == [sent])
         #expect(bench.wire.frames.count == 1)
         // Datasheet §10 rule 3: a late packet that is sent is written back as any good packet.

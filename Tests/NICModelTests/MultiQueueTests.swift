@@ -42,8 +42,10 @@ struct MultiQueueTests {
         bench.doorbell()
         q1.doorbell()
         #expect(bench.run() == .idle)
-        let descriptor = picoseconds(TxDescriptor.size, atPerSecond: c.dmaBytesPerSecond)
-        let buffer = picoseconds(length, atPerSecond: c.dmaBytesPerSecond)
+        // Link bytes (datasheet §5): a descriptor is one completion TLP, 16 + 20 = 36 bytes (72 ns at 2 ns a byte);
+        // the 1,000-byte buffer ⌈1,000 / 256⌉ = 4 completions, 1,000 + 4 × 20 = 1,080 bytes (2,160 ns).
+        let descriptor = picoseconds(TxDescriptor.size + 20, atPerSecond: c.dmaBytesPerSecond)
+        let buffer = picoseconds(length + 4 * 20, atPerSecond: c.dmaBytesPerSecond)
         // Queue 0: its descriptor, then its buffer, each a round trip. Queue 1: its descriptor read is issued once
         // queue 0's descriptor bytes have crossed; its buffer read once queue 0's buffer bytes have.
         let first = SimTime.zero + c.dmaReadLatency * 2 + descriptor + buffer
@@ -62,8 +64,9 @@ struct MultiQueueTests {
         try q1.post(packetBytes(count: 1000, tag: 1))
         q1.doorbell()
         #expect(bench.run() == .idle)
+        // Descriptor 16 + 20 link bytes, buffer 1,000 + 4 × 20 (four completion TLPs): 1,116 bytes, 2,232 ns.
         #expect(firstBits.times == [SimTime.zero + c.dmaReadLatency * 2
-                                        + picoseconds(TxDescriptor.size + 1000, atPerSecond: c.dmaBytesPerSecond)])
+                                        + picoseconds(TxDescriptor.size + 20 + 1000 + 4 * 20, atPerSecond: c.dmaBytesPerSecond)])
     }
 
     @Test("N packets behind one doorbell cost one descriptor batch; N doorbells far apart cost N",

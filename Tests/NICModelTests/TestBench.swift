@@ -327,8 +327,10 @@ final class RxRingDriver {
         try bench.memory.write(descriptorAddress(index), from: bytes, at: 0, count: RxDescriptor.size)
     }
 
-    /// RDBAL/RDBAH/RDLEN, RDH = 0, RDT = `tail`, then RCTL = EN | BSIZE (`bufferSizeCode`: 0 = 2,048 … 3 = 256).
-    func program(tail: Int, bufferSizeCode: UInt32 = 0, enable: Bool = true, mask: InterruptCause = .rxTimer) {
+    /// RDBAL/RDBAH/RDLEN, RDH = 0, RDT = `tail`, then RCTL = EN | BSIZE (`bufferSizeCode`: 0 = 2,048 … 3 = 256)
+    /// | `filter` (by default promiscuous: UPE, MPE and BAM, so that any test frame passes the address filter).
+    func program(tail: Int, bufferSizeCode: UInt32 = 0, enable: Bool = true, mask: InterruptCause = .rxTimer,
+                 filter: ReceiveControl = [.unicastPromiscuous, .multicastPromiscuous, .broadcastAccept]) {
         bench.write(.rctl, 0)
         bench.write(.receiveQueue(0, NICRegister.QueueOffset.baseLow), UInt32(truncatingIfNeeded: ring.rawValue))
         bench.write(.receiveQueue(0, NICRegister.QueueOffset.baseHigh), UInt32(truncatingIfNeeded: ring.rawValue >> 32))
@@ -336,7 +338,7 @@ final class RxRingDriver {
         bench.write(.receiveQueue(0, NICRegister.QueueOffset.head), 0)
         bench.write(.receiveQueue(0, NICRegister.QueueOffset.tail), UInt32(tail))
         bench.write(.ims, mask.rawValue)
-        bench.write(.rctl, (enable ? ReceiveControl.enable.rawValue : 0) | bufferSizeCode << 16)
+        bench.write(.rctl, (enable ? ReceiveControl.enable.rawValue : 0) | bufferSizeCode << 16 | filter.rawValue)
     }
 
     func setTail(_ tail: Int) { bench.write(.receiveQueue(0, NICRegister.QueueOffset.tail), UInt32(tail)) }

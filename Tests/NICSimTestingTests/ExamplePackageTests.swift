@@ -13,6 +13,7 @@ struct ExamplePackageTests {
         // Kept between runs under the root package's own (ignored) .build folder, so only the first run compiles
         // nicsim's modules again.
         let scratch = packageRoot + "/.build/" + name
+        Self.forgetOwnModules(of: example, scratch: scratch)
         let swift = try #require(Self.locate("swift"), "the swift driver is not on PATH")
         let process = Process()
         // At the lowest CPU priority: the build runs beside suites that pace virtual time to the wall clock.
@@ -32,6 +33,25 @@ struct ExamplePackageTests {
         // Swift Testing's closing line: every one of the example's tests ran and passed.
         #expect(text.contains("Test run with \(tests) tests") && text.contains("passed"), "\(tail)")
         #expect(!text.contains("failed after"), "\(tail)")
+    }
+
+    /// Removes the compiled modules of the example's own targets from `scratch`, so that they are compiled again
+    /// against nicsim's modules as they are now. SwiftPM rebuilds a dependent module when the interface of what it
+    /// imports changes, not when only the layout of a type does (a struct of NICSimTesting that gained a stored
+    /// property somewhere inside): a kept example binary then crashes on the old layout. The example's own targets
+    /// are small; nicsim's modules stay built between runs.
+    static func forgetOwnModules(of example: String, scratch: String) {
+        let files = FileManager.default
+        let targets = ["Sources", "Tests"].flatMap { (try? files.contentsOfDirectory(atPath: example + "/" + $0)) ?? [] }
+        let platforms = (try? files.contentsOfDirectory(atPath: scratch)) ?? []
+        for platform in platforms {
+            let debug = scratch + "/" + platform + "/debug"
+            for target in targets {
+                for leftover in [target + ".build", "Modules/" + target + ".swiftmodule", target + ".swiftmodule"] {
+                    try? files.removeItem(atPath: debug + "/" + leftover)
+                }
+            }
+        }
     }
 
     static func locate(_ name: String) -> String? {

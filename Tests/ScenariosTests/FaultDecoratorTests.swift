@@ -5,7 +5,7 @@ import NetworkModel
 import Testing
 
 /// The decorators the world installs for a scenario's faults, each on its own: the DMA gate on a device's bus, the
-/// interrupt-line decorator between a device and its host, the frame filter on a link.
+/// interrupt-line decorator on a device's line to its host, the frame filter on a link.
 @Suite("Fault decorators")
 struct FaultDecoratorTests {
     static func trigger(_ rule: FaultTrigger.Rule, seed: UInt64 = 1, _ name: String = "t") -> FaultTrigger {
@@ -80,7 +80,8 @@ struct FaultDecoratorTests {
     @Test("lost interrupts: the device counts them as sent, the host hears none of them")
     func lostInterrupts() throws {
         let rig = EmbeddedNIC()
-        let line = InterruptLineFaults(device: rig.device, host: rig.interrupts, simulator: rig.simulator)
+        let line = InterruptLineFaults()
+        rig.device.interruptGate = line
         line.setFault(line.add(NICInterruptFault(effect: .lose, trigger: Self.trigger(.everyNth(2)))), active: true)
         try Self.send(4, on: rig)
         rig.runUntilIdle()
@@ -95,7 +96,8 @@ struct FaultDecoratorTests {
             let rig = EmbeddedNIC()
             var line: InterruptLineFaults?
             if late {
-                let l = InterruptLineFaults(device: rig.device, host: rig.interrupts, simulator: rig.simulator)
+                let l = InterruptLineFaults()
+                rig.device.interruptGate = l
                 l.setFault(l.add(NICInterruptFault(effect: .delay(.microseconds(microseconds)),
                                                    trigger: Self.trigger(.always))), active: true)
                 line = l
@@ -117,7 +119,8 @@ struct FaultDecoratorTests {
     @Test("a late interrupt is dropped when the device is reset before it arrives")
     func lateInterruptAcrossAReset() throws {
         let rig = EmbeddedNIC()
-        let line = InterruptLineFaults(device: rig.device, host: rig.interrupts, simulator: rig.simulator)
+        let line = InterruptLineFaults()
+        rig.device.interruptGate = line
         line.setFault(line.add(NICInterruptFault(effect: .delay(.microseconds(100)), trigger: Self.trigger(.always))),
                       active: true)
         try Self.send(1, on: rig)
@@ -132,7 +135,8 @@ struct FaultDecoratorTests {
     func seededProbability() throws {
         func heard(seed: UInt64) throws -> [SimTime] {
             let rig = EmbeddedNIC()
-            let line = InterruptLineFaults(device: rig.device, host: rig.interrupts, simulator: rig.simulator)
+            let line = InterruptLineFaults()
+            rig.device.interruptGate = line
             line.setFault(line.add(NICInterruptFault(
                 effect: .lose, trigger: Self.trigger(.probability(partsPerMillion: 500_000), seed: seed, "lost"))),
                           active: true)

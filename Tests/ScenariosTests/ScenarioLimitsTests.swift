@@ -2,7 +2,8 @@ import Foundation
 import NICSimTesting
 import Testing
 
-@testable import Scenarios
+@testable import ScenarioFormat
+import Scenarios
 
 @Suite("Scenario limits: asking for too much of the machine is refused")
 struct ScenarioLimitsTests {

@@ -1,5 +1,6 @@
 import Foundation
-@testable import Scenarios
+@testable import ScenarioFormat
+import Scenarios
 import Testing
 
 /// A scenario reads only files in its own folder unless the user allows more (issue 23, item 10).

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 import Yams
 
-@testable import Scenarios
+@testable import ScenarioFormat
+import Scenarios
 
 @Suite("Scenario parser: hostile input")
 struct ScenarioRobustnessTests {

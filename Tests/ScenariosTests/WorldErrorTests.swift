@@ -1,5 +1,7 @@
 import Foundation
-@testable import Scenarios
+@testable import ScenarioFormat
+@testable import ScenarioWorld
+import Scenarios
 import Testing
 
 /// Errors found while building the world name the scenario key and its line, and what the spec alone shows is
@@ -66,6 +68,32 @@ struct WorldErrorTests {
         let error = #expect(throws: WorldError.self) { _ = try World(spec: spec) }
         #expect(error?.key == "streams.list[1].file")
         #expect(error?.line == 7)
+    }
+
+    @Test("a stream file past the stream-bytes limit: the reader's error is located at the stream's file key")
+    func streamFilePastLimit() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nicsim-world-limit-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data(repeating: 0x47, count: 4096).write(to: folder.appendingPathComponent("big.ts"))
+        let text = "receivers:\n  - { name: rx1 }\nstreams:\n  list:\n    - { to: [rx1],\n        file: big.ts }\n"
+        var spec = try ScenarioParser.parse(yaml: text, file: folder.appendingPathComponent("s.yaml").path)
+        spec.limits.streamBytes = 1000
+        let error = #expect(throws: WorldError.self) { _ = try World(spec: spec) }
+        #expect(error?.key == "streams.list[0].file")
+        #expect(error?.line == 6)
+        #expect(error?.file.hasSuffix("s.yaml") == true)
+        #expect(error?.message.contains("past the limit") == true, "\(error?.message ?? "")")
+    }
+
+    @Test("what a part throws without knowing the scenario is placed by located(_:_:), message kept")
+    func locatedKeepsTheMessage() throws {
+        let spec = try ScenarioParser.parse(yaml: Self.manyReceivers(memory: true), file: "many.yaml")
+        let bare = WorldError(key: "", message: "media: expected at least one stream")
+        let placed = bare.located(spec, "streams", "server.memory")
+        // The file has no `streams` key: the first key it has is named.
+        #expect(placed.key == "server.memory" && placed.line == 3 && placed.file == "many.yaml")
+        #expect(placed.message == bare.message)
     }
 
     @Test("a spec built in code has no file: the error names the key alone; locations never affect equality")

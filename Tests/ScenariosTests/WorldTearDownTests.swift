@@ -2,7 +2,9 @@ import NICModel
 import NICSimTesting
 import Testing
 
-@testable import Scenarios
+@testable import ScenarioFormat
+@testable import ScenarioWorld
+import Scenarios
 
 @Suite("World tear-down")
 struct WorldTearDownTests {
