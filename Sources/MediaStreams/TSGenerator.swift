@@ -106,7 +106,7 @@ public struct TSGenerator: Sendable {
 
     /// Checks `configuration` and prepares the tables.
     ///
-    /// - Throws: ``MediaError/Code/invalidConfiguration`` when a rate is not positive or above
+    /// - Throws: `MediaError.Code.invalidConfiguration` when a rate is not positive or above
     ///   ``maximumBitsPerSecond``, the video rate exceeds the mux rate, an interval is not positive or above its
     ///   limit, the mux rate does not fit 2 packets into one PCR interval (150,400 b/s at the
     ///   default 20 ms; longer PCR intervals allow lower rates), or the PIDs are reserved or equal.

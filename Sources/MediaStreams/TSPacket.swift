@@ -69,9 +69,9 @@ public struct TSPacket: Hashable, Sendable {
 
     /// Decodes the packet at `offset` in `bytes`.
     ///
-    /// - Throws: ``MediaError`` with `offset` set to `offset` plus `streamOffset`: ``MediaError/Code/truncated``
-    ///   when fewer than 188 bytes remain, ``MediaError/Code/lostSync`` without the sync byte,
-    ///   ``MediaError/Code/reservedAdaptationFieldControl`` or ``MediaError/Code/badAdaptationField``.
+    /// - Throws: ``MediaError`` with `offset` set to `offset` plus `streamOffset`: `MediaError.Code.truncated`
+    ///   when fewer than 188 bytes remain, `MediaError.Code.lostSync` without the sync byte,
+    ///   `MediaError.Code.reservedAdaptationFieldControl` or `MediaError.Code.badAdaptationField`.
     /// - Parameters:
     ///   - bytes: the stream holding the packet.
     ///   - offset: where in `bytes` the packet starts.
