@@ -101,7 +101,10 @@ let package = Package(
         // Targets that import Scenarios also list the three rooms: SwiftPM rebuilds a target when a module it depends
         // on directly changes, and the umbrella's own module does not change when a room's does (a stale build
         // would keep an old layout of ScenarioSpec).
-        .target(name: "NICSimTesting", dependencies: ["Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "SimCore", "WireFormats"]),
+        .target(
+            name: "NICSimTesting",
+            dependencies: ["Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "SimCore", "WireFormats"]
+        ),
         // The labs' catalog (questions, commands, stated numbers) is data: Resources/labs.yaml, read with Yams.
         .target(
             name: "Labs",

@@ -131,7 +131,8 @@ struct RealLinuxLab {
         let ping = try Subprocess(ip, ["netns", "exec", namespace, tool("ping"), "-c", "3", "-i", "0.3", "-W", "1",
                                        Self.serverAddress], captureOutput: true)
         cleanup.add { ping.stop() }
-        notes.append("ran the scenario for \(SimDuration(rawValue: spec.duration ?? 0)) of wall-clock-paced time while Linux ran ping -c 3 \(Self.serverAddress)")
+        notes.append("ran the scenario for \(SimDuration(rawValue: spec.duration ?? 0)) of wall-clock-paced time "
+                     + "while Linux ran ping -c 3 \(Self.serverAddress)")
         let report = world.report(outcome: world.run())
         let pingOutput = ping.readOutput(milliseconds: 5_000)
         ping.stop()
