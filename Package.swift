@@ -151,7 +151,11 @@ let package = Package(
                 "HostOS", "NICSimTesting", "NICDriver", "NICModel", "NICInterface", "HostMemory", "SimCore", "WireFormats",
             ]
         ),
-        .testTarget(name: "NAPIDriverTests", dependencies: ["NAPIDriver", "NICSimTesting", "NICModel", "HostOS", "HostMemory", "SimCore", "WireFormats"]),
+        .testTarget(
+            name: "NAPIDriverTests",
+            dependencies: [
+                "NAPIDriver", "NICSimTesting", "NICModel", "HostOS", "HostMemory", "SimCore", "WireFormats",
+            ]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "WireFormats", "SimCore"]),
         .testTarget(name: "MediaStreamsTests", dependencies: ["MediaStreams", "WireFormats", "SimCore"]),
         .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", "Labs"]),

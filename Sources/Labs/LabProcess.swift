@@ -97,8 +97,9 @@ enum LabProcess {
         return (run.closureResult.result, program)
     }
 
-    /// Runs `executable` while `body` runs (with its process id), then stops it. Its standard input is a pipe that stays open until then
-    /// (vde_switch reads commands from it and would stop at end of file); its output is discarded.
+    /// Runs `executable` while `body` runs (with its process id), then stops it. Its standard input is a pipe that
+    /// stays open until then (vde_switch reads commands from it and would stop at end of file); its output is
+    /// discarded.
     static func whileRunning<Result: Sendable>(
         _ executable: String, _ arguments: [String], _ body: (_ pid: pid_t) async throws -> Result
     ) async throws -> Result {

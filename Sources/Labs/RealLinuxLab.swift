@@ -161,7 +161,8 @@ struct RealLinuxLab {
         // Linux pings the server while the world runs: ping starts first; it sends 3 pings, 0.3 s apart, waits 1 s
         // for each reply and ends by itself well within its 10-second bound.
         let ping = ["netns", "exec", namespace, tool("ping"), "-c", "3", "-i", "0.3", "-W", "1", Self.serverAddress]
-        notes.append("ran the scenario for \(SimDuration(rawValue: spec.duration ?? 0)) of wall-clock-paced time while Linux ran ping -c 3 \(Self.serverAddress)")
+        notes.append("ran the scenario for \(SimDuration(rawValue: spec.duration ?? 0)) of wall-clock-paced time "
+                     + "while Linux ran ping -c 3 \(Self.serverAddress)")
         let (report, pinged) = try await LabProcess.whileCapturing(ip, ping, timeout: .seconds(10)) {
             await LabProcess.onOwnThread { world.report(outcome: world.run()) }
         }

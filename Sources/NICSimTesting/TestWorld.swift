@@ -133,7 +133,8 @@ public struct TestWorld: Sendable {
             return copy.noting("write(\(bytes), to: \"\(receiver)\"): \(unknown(receiver))")
         }
         guard bytes >= 0, (0..<4096).contains(pageOffset) else {
-            return copy.noting("write(\(bytes), to: \"\(receiver)\", pageOffset: \(pageOffset)): bytes must be ≥ 0 and the offset 0…4095")
+            return copy.noting("write(\(bytes), to: \"\(receiver)\", pageOffset: \(pageOffset)): "
+                               + "bytes must be ≥ 0 and the offset 0…4095")
         }
         copy.spec.writes.entries.append(WriteEntrySpec(receiver: i, bytes: bytes, pageOffset: pageOffset))
         return copy

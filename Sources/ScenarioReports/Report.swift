@@ -351,7 +351,8 @@ extension World {
         guard outcome == .idle, spec.faults.isEmpty else { return nil }
         for m in machines where m.host.counters.writesCompleted < m.host.counters.writes {
             let missing = m.host.counters.writes - m.host.counters.writesCompleted
-            return "driver \(m.driver.kind) on \(m.host.name): \(missing) of \(m.host.counters.writes) writes never completed, and nothing was left to happen"
+            return "driver \(m.driver.kind) on \(m.host.name): \(missing) of \(m.host.counters.writes) writes "
+                + "never completed, and nothing was left to happen"
         }
         return nil
     }
@@ -620,7 +621,8 @@ extension Report {
         }
         if !expectations.isEmpty {
             let failed = failedExpectations.count
-            out += "\nExpectations (\(failed == 0 ? "all \(expectations.count) met" : "\(failed) of \(expectations.count) failed"))\n"
+            out += "\nExpectations ("
+                + "\(failed == 0 ? "all \(expectations.count) met" : "\(failed) of \(expectations.count) failed"))\n"
             out += table(["expectation", "measured", "result"], expectations.map { e in
                 [e.name, e.message.map { $0.hasPrefix("measured ") ? String($0.dropFirst(9)) : $0 }
                     ?? e.actual.map { ExpectationSpec.format($0, ExpectationMetric.named(String(e.name.prefix { $0 != " " && $0 != "." }))?.unit ?? .count) } ?? "-",

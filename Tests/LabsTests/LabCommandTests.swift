@@ -137,6 +137,7 @@ struct RealLinuxLabTests {
         let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
         #expect(!mounts.contains(namespace))
         #expect(!FileManager.default.fileExists(atPath: "/run/netns/" + namespace))
-        #expect(!FileManager.default.fileExists(atPath: URL(fileURLWithPath: switchPath).deletingLastPathComponent().path))
+        let switchFolder = URL(fileURLWithPath: switchPath).deletingLastPathComponent().path
+        #expect(!FileManager.default.fileExists(atPath: switchFolder))
     }
 }

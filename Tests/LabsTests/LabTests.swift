@@ -38,7 +38,10 @@ struct LabTests {
         let result = try await runner.run(lab)
         for m in result.measurements {
             let measured = m.measured
-            #expect(m.matches, "\(lab.name) \(m.number.id) (\(m.number.what), \(m.number.variant)): states \(m.number.statedText), measured \(measured.map(String.init) ?? "nothing")")
+            #expect(m.matches, """
+                \(lab.name) \(m.number.id) (\(m.number.what), \(m.number.variant)): states \(m.number.statedText), \
+                measured \(measured.map(String.init) ?? "nothing")
+                """)
         }
         #expect(result.allMatch)
         let text = result.text()
