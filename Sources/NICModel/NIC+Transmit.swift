@@ -38,7 +38,7 @@ extension NIC {
         // (No local copy of the queue: it would share the cache's storage and force a copy on the next write.)
         guard txQueues[q].usable, txQueues[q].cachePending == 0 else { return false }
         let cached = txQueues[q].cacheCount
-        let capacity = txQueues[q].cache.count
+        let capacity = txQueues[q].cache.capacity
         let n = min(capacity - cached, txQueues[q].available)
         // Fetch when the cache holds no whole packet or has fallen to half (the prefetch threshold).
         guard n > 0, cached < capacity / 2 || !txQueues[q].hasWholePacket else { return false }
@@ -58,7 +58,7 @@ extension NIC {
                 // The ring itself is unreadable here: this descriptor ends a packet with a DMA error.
                 d = TxDescriptor(bufferAddress: 0, length: 0, command: .endOfPacket, status: .dmaError)
             }
-            txQueues[q].setCached(cached + i, d)
+            txQueues[q].cache.append(d)
             index = index + 1 == count ? 0 : index + 1
         }
         txQueues[q].cachePending = n
@@ -155,7 +155,7 @@ extension NIC {
             // No end yet. It can never come if the cache is full, or if every descriptor of the ring is cached.
             let ringFull = txQueues[q].cachePending == 0 && txQueues[q].available == 0
                 && cached >= Int(txQueues[q].ringCount) - 1
-            guard cached == txQueues[q].cache.count || ringFull else { return false }
+            guard cached == txQueues[q].cache.capacity || ringFull else { return false }
             end = cached
             problems.insert(.formatError)
         }
@@ -406,10 +406,8 @@ extension NIC {
 
     /// Chooses the next frame for the wire, starting no earlier than `start`, queue by queue in turn.
     func startNextOnMAC(at start: SimTime) {
-        if hairpinCount > 0 {
-            let frame = hairpin[hairpinStart]
-            hairpinStart = (hairpinStart + 1) % hairpin.count
-            hairpinCount -= 1
+        if !hairpin.isEmpty {
+            let frame = hairpin.removeFirst()
             macBusy = true
             macQueue = -1
             macHairpinFrame = frame
@@ -493,7 +491,7 @@ extension NIC {
             macFreeAt = simulator.now + interPacketGap
             pumpTransmit()
             // Device-made frames go out whether or not the driver's transmitter is enabled.
-            if !macBusy && hairpinCount > 0 { startNextOnMAC(at: macFreeAt) }
+            if !macBusy && !hairpin.isEmpty { startNextOnMAC(at: macFreeAt) }
             return
         }
         let q = macQueue
@@ -578,7 +576,7 @@ extension NIC {
             traceRing(q)
         }
         if txQueues[q].head == txQueues[q].tail && txQueues[q].cacheCount == 0 && txQueues[q].cachePending == 0
-            && txQueues[q].completedRecords == txQueues[q].recordCount {
+            && txQueues[q].completedRecords == txQueues[q].records.count {
             // Every descriptor the driver made ready is done: nothing stays held (datasheet §4.5).
             _counters.txRingEmptyEvents += 1
             cause.insert(.txQueueEmpty)
