@@ -79,37 +79,6 @@ extension NIC {
         return true
     }
 
-    /// Buffers shorter than this get no host-cache hint from ``prefetchUpcoming(queue:)``: they are headers a
-    /// driver writes into its own slots in ring order, which the host's own prefetcher keeps warm, and each hint would
-    /// still cost a page-table and a frame-table look-up.
-    static let prefetchMinimumLength: UInt16 = 256
-
-    /// Host-cache hints for the packets after the one just read from `queue` (no simulated effect: nothing here
-    /// reads simulated memory through the bus, counts, faults or takes time). The next packet's buffers are
-    /// prefetched into the host's caches, and the page-table slots of the one after it, so that when their turns
-    /// come the emulator's translation and copy find their data near instead of waiting on main memory. With
-    /// thousands of destinations, each with its own buffer, the buffers are far out of cache (BENCHMARKS.md,
-    /// "Scaling"). Looks at most eight cached descriptors. (A third stage, prefetching the frame-table entries of
-    /// the packet after next, and a prefetch of the next event's registration in the event loop were tried: each
-    /// cost more than it saved.)
-    func prefetchUpcoming(queue q: Int) {
-        let cached = min(txQueues[q].cacheCount, 8)
-        var packet = 0
-        var i = 0
-        while i < cached {
-            let d = txQueues[q].cached(i)
-            i += 1
-            if d.length >= Self.prefetchMinimumLength && !d.command.contains(.extended) && !d.status.contains(.dmaError) {
-                let address = PhysicalAddress(rawValue: d.bufferAddress)
-                if packet == 0 { dma.prefetch(address, count: Int(d.length)) } else { dma.prefetchTranslation(address) }
-            }
-            if d.command.contains(.endOfPacket) {
-                packet += 1
-                if packet == 2 { return }
-            }
-        }
-    }
-
     /// Traces how many descriptors of transmit queue `q` the device owns (tail − head).
     func traceRing(_ q: Int) {
         let count = Int64(txQueues[q].ringCount)
@@ -253,7 +222,7 @@ extension NIC {
             }
         }
         txQueues[q].consumeCached(end)
-        if simulator.cacheHints { prefetchUpcoming(queue: q) }
+        prefetchUpcoming(queue: q)
         if !problems.isEmpty {
             if !segmenting { frames.release(frame) }
             record.errors = problems
