@@ -101,7 +101,15 @@ let package = Package(
         // Targets that import Scenarios also list the three rooms: SwiftPM rebuilds a target when a module it depends
         // on directly changes, and the umbrella's own module does not change when a room's does (a stale build
         // would keep an old layout of ScenarioSpec).
-        .target(name: "NICSimTesting", dependencies: ["Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "SimCore", "WireFormats"]),
+        // Test-suite helpers: TestWorld (a world in code) and EmbeddedNIC (a device, memory and interrupt line on a
+        // bench, driven in virtual time step by step, with any NetworkDriver plugged onto it).
+        .target(
+            name: "NICSimTesting",
+            dependencies: [
+                "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "SimCore", "WireFormats", "HostMemory",
+                "HostOS", "NICModel", "NICInterface",
+            ]
+        ),
         // The labs' catalog (questions, commands, stated numbers) is data: Resources/labs.yaml, read with Yams.
         .target(
             name: "Labs",
@@ -112,9 +120,8 @@ let package = Package(
         .target(
             name: "NICSimFuzzing",
             dependencies: [
-                "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "SimCore", "WireFormats", "HostMemory",
-                "NICModel", "MediaStreams", "VDEPort",
-                "NetworkModel",
+                "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", "SimCore", "WireFormats",
+                "HostMemory", "NICModel", "MediaStreams", "VDEPort", "NetworkModel",
             ]
         ),
         .executableTarget(
@@ -124,8 +131,20 @@ let package = Package(
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
         .testTarget(name: "HostMemoryTests", dependencies: ["HostMemory", "SimCore"]),
-        .testTarget(name: "NICModelTests", dependencies: ["NICModel", "NICDriver", "HostOS", "HostMemory", "WireFormats", "SimCore"]),
-        .testTarget(name: "NAPIDriverTests", dependencies: ["NAPIDriver", "NICModel", "HostOS", "HostMemory", "SimCore", "WireFormats"]),
+        // The device alone, driven by test-only drivers that write descriptors and registers themselves.
+        .testTarget(name: "NICModelTests", dependencies: ["NICModel", "HostMemory", "WireFormats", "SimCore"]),
+        // The reference driver and the OS on the embedded NIC rig (NICSimTesting's EmbeddedNIC).
+        .testTarget(
+            name: "NICDriverTests",
+            dependencies: ["NICDriver", "NICSimTesting", "NICModel", "HostOS", "HostMemory", "SimCore", "WireFormats"]
+        ),
+        .testTarget(
+            name: "HostOSTests",
+            dependencies: [
+                "HostOS", "NICSimTesting", "NICDriver", "NICModel", "NICInterface", "HostMemory", "SimCore", "WireFormats",
+            ]
+        ),
+        .testTarget(name: "NAPIDriverTests", dependencies: ["NAPIDriver", "NICSimTesting", "NICModel", "HostOS", "HostMemory", "SimCore", "WireFormats"]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "WireFormats", "SimCore"]),
         .testTarget(name: "MediaStreamsTests", dependencies: ["MediaStreams", "WireFormats", "SimCore"]),
         .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", "Labs"]),

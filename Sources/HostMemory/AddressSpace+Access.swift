@@ -11,15 +11,8 @@ extension AddressSpace {
     ) throws(MemoryFault) {
         let end = try validate(address.rawValue, length: count, writing: false)
         precondition(offset >= 0 && count <= destination.count - offset, "destination too small")
-        var current = address.rawValue
-        var done = 0
-        while current < end {
-            let within = current & Page.offsetMask
-            let chunk = Int(min(end - current, UInt64(Page.size) - within))
-            let physical = entry(forPage: current >> UInt64(Page.shift)).frameAddress | within
+        forEachPhysicalRun(from: address.rawValue, to: end) { physical, done, chunk in
             memory.readUnchecked(physical, count: chunk, into: &destination, at: offset + done)
-            done += chunk
-            current += UInt64(chunk)
         }
     }
 
@@ -35,15 +28,8 @@ extension AddressSpace {
     ) throws(MemoryFault) {
         let end = try validate(address.rawValue, length: count, writing: true)
         precondition(offset >= 0 && count <= source.count - offset, "source too small")
-        var current = address.rawValue
-        var done = 0
-        while current < end {
-            let within = current & Page.offsetMask
-            let chunk = Int(min(end - current, UInt64(Page.size) - within))
-            let physical = entry(forPage: current >> UInt64(Page.shift)).frameAddress | within
+        forEachPhysicalRun(from: address.rawValue, to: end) { physical, done, chunk in
             memory.writeUnchecked(physical, from: source, at: offset + done, count: chunk)
-            done += chunk
-            current += UInt64(chunk)
         }
     }
 
@@ -61,15 +47,8 @@ extension AddressSpace {
     {
         let end = try validate(address.rawValue, length: count, writing: false)
         try memory.check(destination, length: count)
-        var current = address.rawValue
-        var target = destination.rawValue
-        while current < end {
-            let within = current & Page.offsetMask
-            let chunk = min(end - current, UInt64(Page.size) - within)
-            let physical = entry(forPage: current >> UInt64(Page.shift)).frameAddress | within
-            memory.copyUnchecked(from: physical, to: target, count: Int(chunk))
-            current += chunk
-            target += chunk
+        forEachPhysicalRun(from: address.rawValue, to: end) { physical, done, chunk in
+            memory.copyUnchecked(from: physical, to: destination.rawValue + UInt64(done), count: chunk)
         }
     }
 
@@ -80,6 +59,21 @@ extension AddressSpace {
     @inlinable
     public func isMapped(_ address: VirtualAddress, length: Int, writable: Bool = false) -> Bool {
         (try? validate(address.rawValue, length: length, writing: writable)) != nil
+    }
+
+    /// Calls `body` for each piece of the validated virtual range [`start`, `end`) that lies in one page, in address
+    /// order: the piece's physical address, the bytes before it in the range, and its length.
+    @inlinable
+    func forEachPhysicalRun(from start: UInt64, to end: UInt64, _ body: (UInt64, Int, Int) -> Void) {
+        var current = start
+        var done = 0
+        while current < end {
+            let within = current & Page.offsetMask
+            let chunk = Int(min(end - current, UInt64(Page.size) - within))
+            body(entry(forPage: current >> UInt64(Page.shift)).frameAddress | within, done, chunk)
+            done += chunk
+            current += UInt64(chunk)
+        }
     }
 
     /// Checks a CPU access before any byte moves: the range, then every page's mapping, permission and frame.

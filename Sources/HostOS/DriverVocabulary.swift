@@ -59,13 +59,7 @@ public struct DestinationCounters: Hashable, Sendable {
 
 /// Why a write was refused before anything was posted.
 public struct DriverError: Error, Hashable, Sendable, CustomStringConvertible {
-    public struct Code: RawRepresentable, Hashable, Sendable {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public static let unknownDestination = Code(rawValue: "unknown destination")
-        public static let badLength = Code(rawValue: "bad length")
-        public static let translationFault = Code(rawValue: "translation fault")
-    }
+    public typealias Code = ErrorCode<DriverError>
     public var code: Code
     public var detail: String
     public init(_ code: Code, _ detail: String) {
@@ -111,4 +105,11 @@ public struct HardwarePolicy: Hashable, Sendable {
         h.combine(port)
         h.combine(targets.count)
     }
+}
+
+/// The codes of ``DriverError``.
+extension ErrorCode where Domain == DriverError {
+    public static var unknownDestination: Self { Self(rawValue: "unknown destination") }
+    public static var badLength: Self { Self(rawValue: "bad length") }
+    public static var translationFault: Self { Self(rawValue: "translation fault") }
 }

@@ -55,17 +55,7 @@ public struct HostCounters: Hashable, Sendable {
 
 /// Why the OS refused a system call. Nothing is sent when a call is refused.
 public struct HostError: Error, Hashable, Sendable, CustomStringConvertible {
-    public struct Code: RawRepresentable, Hashable, Sendable {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public static let unknownNeighbor = Code(rawValue: "no link-layer address for destination")
-        public static let badSocket = Code(rawValue: "bad socket")
-        public static let driverRefused = Code(rawValue: "driver refused the write")
-        public static let memory = Code(rawValue: "memory fault")
-        public static let badPolicy = Code(rawValue: "bad policy")
-        public static let badAggregate = Code(rawValue: "bad aggregate message")
-        public static let messageTooLong = Code(rawValue: "message too long")
-    }
+    public typealias Code = ErrorCode<HostError>
     public var code: Code
     public var detail: String
     public init(_ code: Code, _ detail: String) {
@@ -576,4 +566,15 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
         completionTotal = completionTotal + SimDuration(rawValue: simulator.now.rawValue - issued.rawValue)
         if let index = writeIndexByID.removeValue(forKey: id) { writeRecords[index].completed = simulator.now }
     }
+}
+
+/// The codes of ``HostError``.
+extension ErrorCode where Domain == HostError {
+    public static var unknownNeighbor: Self { Self(rawValue: "no link-layer address for destination") }
+    public static var badSocket: Self { Self(rawValue: "bad socket") }
+    public static var driverRefused: Self { Self(rawValue: "driver refused the write") }
+    public static var memory: Self { Self(rawValue: "memory fault") }
+    public static var badPolicy: Self { Self(rawValue: "bad policy") }
+    public static var badAggregate: Self { Self(rawValue: "bad aggregate message") }
+    public static var messageTooLong: Self { Self(rawValue: "message too long") }
 }

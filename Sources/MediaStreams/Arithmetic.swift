@@ -6,23 +6,27 @@
 @inlinable
 func mulDiv(_ a: Int64, _ b: Int64, _ c: Int64) -> Int64 {
     guard a > 0, b > 0, c > 0 else { return 0 }
-    let product = UInt64(a).multipliedFullWidth(by: UInt64(b))
-    let divisor = UInt64(c)
-    guard product.high < divisor else { return .max }
-    let quotient = divisor.dividingFullWidth(product).quotient
-    return quotient > UInt64(Int64.max) ? .max : Int64(quotient)
+    guard let division = fullWidthQuotient(a, b, c), division.quotient <= UInt64(Int64.max) else { return .max }
+    return Int64(division.quotient)
 }
 
 /// ⌈a × b / c⌉ with the same domain and clamping as ``mulDiv(_:_:_:)``.
 @inlinable
 func mulDivUp(_ a: Int64, _ b: Int64, _ c: Int64) -> Int64 {
     guard a > 0, b > 0, c > 0 else { return 0 }
+    guard let division = fullWidthQuotient(a, b, c) else { return .max }
+    let up = division.remainder == 0 ? division.quotient : division.quotient &+ 1
+    return up > UInt64(Int64.max) || up == 0 ? .max : Int64(up)
+}
+
+/// Quotient and remainder of a × b / c (all positive) through the 128-bit product; nil when the quotient does not
+/// fit 64 bits.
+@inlinable
+func fullWidthQuotient(_ a: Int64, _ b: Int64, _ c: Int64) -> (quotient: UInt64, remainder: UInt64)? {
     let product = UInt64(a).multipliedFullWidth(by: UInt64(b))
     let divisor = UInt64(c)
-    guard product.high < divisor else { return .max }
-    let (quotient, remainder) = divisor.dividingFullWidth(product)
-    let up = remainder == 0 ? quotient : quotient &+ 1
-    return up > UInt64(Int64.max) || up == 0 ? .max : Int64(up)
+    guard product.high < divisor else { return nil }
+    return divisor.dividingFullWidth(product)
 }
 
 /// Picoseconds in one second.

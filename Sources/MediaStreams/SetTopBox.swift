@@ -173,13 +173,7 @@ public final class SetTopBox: FrameSink {
         result.interarrivalJitter = SimDuration(rawValue: jitterScaled >> 4)
         result.interarrivalJitterTimestampUnits = UInt32(
             truncatingIfNeeded: mulDiv(jitterScaled >> 4, RTPPacketizer.clockRate, picosecondsPerSecond))
-        if intervalHasArrivals {
-            let delay = SimDuration(rawValue: saturatingSubtract(intervalMax, intervalMin))
-            result.mdiIntervals += 1
-            result.lastDelayFactor = delay
-            result.maxDelayFactor = max(result.maxDelayFactor, delay)
-            result.maxMediaPacketsLostPerInterval = max(result.maxMediaPacketsLostPerInterval, intervalLost)
-        }
+        closeMDIInterval(into: &result)
         return result
     }
 
@@ -412,18 +406,23 @@ public final class SetTopBox: FrameSink {
         }
         let length = configuration.mdiInterval.rawValue
         guard now.rawValue - start.rawValue >= length else { return }
-        if intervalHasArrivals {
-            let delay = SimDuration(rawValue: saturatingSubtract(intervalMax, intervalMin))
-            stored.mdiIntervals += 1
-            stored.lastDelayFactor = delay
-            stored.maxDelayFactor = max(stored.maxDelayFactor, delay)
-            stored.maxMediaPacketsLostPerInterval = max(stored.maxMediaPacketsLostPerInterval, intervalLost)
-        }
+        closeMDIInterval(into: &stored)
         let skipped = (now.rawValue - start.rawValue) / length
         intervalStart = SimTime(rawValue: start.rawValue + skipped * length)
         intervalBits = 0
         intervalLost = 0
         intervalHasArrivals = false
+    }
+
+    /// Counts the current interval, if a packet arrived in it, into `counters`: its delay factor (the spread of
+    /// the virtual buffer, RFC 4445) and its lost media packets.
+    private func closeMDIInterval(into counters: inout SetTopBoxCounters) {
+        guard intervalHasArrivals else { return }
+        let delay = SimDuration(rawValue: saturatingSubtract(intervalMax, intervalMin))
+        counters.mdiIntervals += 1
+        counters.lastDelayFactor = delay
+        counters.maxDelayFactor = max(counters.maxDelayFactor, delay)
+        counters.maxMediaPacketsLostPerInterval = max(counters.maxMediaPacketsLostPerInterval, intervalLost)
     }
 
     /// Adds one arrival of `bits` media bits to the current interval's virtual buffer (kept in picoseconds of

@@ -202,7 +202,7 @@ extension NIC {
             let chunk = min(bufferSize, length - written)
             var d = RxDescriptor(bufferAddress: 0, length: UInt16(chunk))
             do throws(MemoryFault) {
-                try injectDMAFault(.receive, at: descriptor, length: chunk)
+                try admitTransfer(.receive, at: descriptor, length: chunk)
                 let buffer = try dma.readUInt64LE(PhysicalAddress(rawValue: descriptor))
                 d.bufferAddress = buffer
                 try dma.write(PhysicalAddress(rawValue: buffer), from: frames.bytes, at: base + written, count: chunk)
@@ -218,7 +218,7 @@ extension NIC {
             }
             d.encode(into: &descriptorScratch, at: 0)
             do throws(MemoryFault) {
-                try injectDMAFault(.writeBack, at: descriptor &+ 8, length: 8)
+                try admitTransfer(.writeBack, at: descriptor &+ 8, length: 8)
                 try dma.write(PhysicalAddress(rawValue: descriptor &+ 8), from: descriptorScratch, at: 8, count: 8)
                 _counters.descriptorsWrittenBack += 1
             } catch {

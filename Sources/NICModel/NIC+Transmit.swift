@@ -50,7 +50,7 @@ extension NIC {
             let address = ringBase &+ UInt64(index) &* UInt64(TxDescriptor.size)
             var d: TxDescriptor
             do throws(MemoryFault) {
-                try injectDMAFault(.descriptorFetch, at: address, length: TxDescriptor.size)
+                try admitTransfer(.descriptorFetch, at: address, length: TxDescriptor.size)
                 try dma.read(PhysicalAddress(rawValue: address), count: TxDescriptor.size, into: &descriptorScratch, at: 0)
                 d = TxDescriptor(decoding: descriptorScratch, at: 0) ?? TxDescriptor(bufferAddress: 0, length: 0, command: [])
                 d.status = []
@@ -199,7 +199,7 @@ extension NIC {
             let count = Int(d.length)
             if count == 0 { continue }
             do throws(MemoryFault) {
-                try injectDMAFault(.payload, at: d.bufferAddress, length: count)
+                try admitTransfer(.payload, at: d.bufferAddress, length: count)
                 if segmenting {
                     try dma.read(PhysicalAddress(rawValue: d.bufferAddress), count: count, into: &staging, at: gathered)
                 } else {
@@ -600,7 +600,7 @@ extension NIC {
     func writeStatus(_ status: TxStatus, queue q: Int, descriptor index: UInt32) {
         let address = txQueues[q].ringBase &+ UInt64(index) &* UInt64(TxDescriptor.size) &+ UInt64(TxDescriptor.statusOffset)
         do throws(MemoryFault) {
-            try injectDMAFault(.writeBack, at: address, length: 1)
+            try admitTransfer(.writeBack, at: address, length: 1)
             try dma.writeUInt8(PhysicalAddress(rawValue: address), status.rawValue)
             _counters.descriptorsWrittenBack += 1
         } catch {
@@ -611,7 +611,7 @@ extension NIC {
     /// Head write-back: the queue's head index, 32 bits little-endian, at `address` (TDWBAL/TDWBAH, datasheet §2.2).
     func writeHead(queue q: Int, to address: UInt64) {
         do throws(MemoryFault) {
-            try injectDMAFault(.writeBack, at: address, length: 4)
+            try admitTransfer(.writeBack, at: address, length: 4)
             try dma.writeUInt32LE(PhysicalAddress(rawValue: address), txQueues[q].head)
             _counters.descriptorsWrittenBack += 1
         } catch {

@@ -68,12 +68,6 @@ public struct NICCounters: Hashable, Sendable {
     public var rxDMAErrors: UInt64 = 0
     /// Received frames with a bad IPv4 header or UDP checksum (delivered with the error bit).
     public var rxChecksumErrors: UInt64 = 0
-    /// DMA transfers an injected fault ended in a master abort (datasheet §8.1).
-    public var dmaFaultsInjected: UInt64 = 0
-    /// Interrupt messages an injected fault lost, and those it delivered late (datasheet §8.1); both are also
-    /// counted in ``interrupts``, which counts what the device sent.
-    public var interruptsLost: UInt64 = 0
-    public var interruptsDelayed: UInt64 = 0
     /// Times the link went down and came back up (each raised `LSC`, datasheet §6.1).
     public var linkDowns: UInt64 = 0
     public var linkUps: UInt64 = 0
@@ -113,6 +107,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     let simulator: Simulator
     let dma: DMAEngine
     var id = ComponentID(rawValue: 0)
+    /// Counts the device's resets (`CTRL.RST`): events scheduled before a reset carry the generation they were
+    /// made in and are dropped after it.
     var generation: UInt64 = 0
 
     // Global registers.
@@ -188,11 +184,12 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     /// Valid match-action entries.
     var validPolicies = 0
     var hairpin = Ring(capacity: 256, filler: FrameHandle(rawValue: 0))
-    // Injected faults (a test harness's, not device state: a reset keeps them).
-    var dmaFaults: [NICDMAFault] = []
-    var activeDMAFaults = 0
-    var interruptFaults: [NICInterruptFault] = []
-    var activeInterruptFaults = 0
+    /// What sits on the bus between the device and host memory and sees each transfer first (a fault injector);
+    /// none by default. Not device state: a reset keeps it.
+    public var transferGate: (any DMATransferGate)?
+    /// What sits on the interrupt line between the device and ``interruptSink`` and sees each message first (a
+    /// fault injector); none by default. Not device state: a reset keeps it.
+    public var interruptGate: (any InterruptLineGate)?
 
     enum EventKind: UInt32 {
         case descriptorsArrived = 1
@@ -202,7 +199,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         case macWake = 5
         case receiveLanded = 6
         case moderationDeadline = 7
-        case delayedInterrupt = 8
+        /// A message the ``interruptGate`` held back reaches the host.
+        case delayedMessage = 8
         case launchFetch = 9
         case receiveWake = 10
     }
@@ -473,8 +471,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
                           descriptors: Int((event.a >> 40) & 0xFF), bufferSize: 2048 >> Int((event.a >> 48) & 3))
         case .moderationDeadline:
             moderationDeadline()
-        case .delayedInterrupt:
-            interruptSink?.interruptRaised(vector: Int(event.a))
+        case .delayedMessage:
+            interruptSink?.interruptRaised(vector: Int(truncatingIfNeeded: event.a))
         case .launchFetch:
             launchFetchWoke(queue: Int(event.a & 0xFF))
         case .receiveWake:

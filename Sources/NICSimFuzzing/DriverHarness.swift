@@ -1,5 +1,6 @@
 import HostMemory
 import NICModel
+import NICSimTesting
 import SimCore
 
 /// An adversarial driver: the input is a program of register writes and reads through the NIC's register
@@ -49,25 +50,15 @@ enum DriverHarness {
         return list
     }()
 
-    /// The far end of the wire: checks and releases every frame.
-    final class Wire: FrameSink {
-        let maximumBytes: Int
-        var frames = 0
+    /// What the wire saw since frame `start` that no device may send: frames of 0 bytes or longer than the largest
+    /// (at most 4 reported).
+    static func wireViolations(_ wire: EmbeddedNIC.Wire, from start: Int, maximumBytes: Int) -> [String] {
         var violations: [String] = []
-        init(maximumBytes: Int) { self.maximumBytes = maximumBytes }
-        func accept(_ frame: FrameHandle, simulator: Simulator) {
-            let length = simulator.frames.length(of: frame)
-            if length < 1 || length > maximumBytes, violations.count < 4 {
-                violations.append("a frame of \(length) bytes reached the wire (largest \(maximumBytes))")
-            }
-            frames += 1
-            simulator.frames.release(frame)
+        for arrival in wire.arrivals[start...] where arrival.length < 1 || arrival.length > maximumBytes {
+            guard violations.count < 4 else { break }
+            violations.append("a frame of \(arrival.length) bytes reached the wire (largest \(maximumBytes))")
         }
-    }
-
-    final class Interrupts: InterruptSink {
-        var count = 0
-        func interruptRaised(vector: Int) { count += 1 }
+        return violations
     }
 
     static func run(_ bytes: [UInt8], _ outcome: inout FuzzOutcome) {
@@ -81,38 +72,38 @@ enum DriverHarness {
         let configuration = NICConfiguration(
             maxFrameBytes: maxFrame, transmitQueues: 1 + Int(setup >> 1) % 4, receiveQueues: 1 + Int(setup >> 3) % 4,
             descriptorCacheSize: setup & 0x20 == 0 ? 64 : 4)
-        let simulator = Simulator(seed: 1, maxFrameBytes: max(1536, maxFrame))
+        // The device on the embedded rig (NICSimTesting): the program is its driver.
+        let rig = EmbeddedNIC(configuration: configuration, memoryBytes: 16 << 20,
+                              iommu: setup & 0x40 != 0 ? IOMMU.Configuration(iotlbEntries: 8) : nil, seed: 1)
+        let simulator = rig.simulator
         defer { simulator.tearDown() }
         simulator.eventLimit = eventLimit
-        let memory = PhysicalMemory(size: 16 << 20, seed: 1)
-        let iommu = setup & 0x40 != 0 ? IOMMU(configuration: IOMMU.Configuration(iotlbEntries: 8)) : nil
-        let dma = DMAEngine(memory: memory, iommu: iommu)
-        let nic = NIC(simulator: simulator, name: "nic", configuration: configuration, dma: dma)
-        let wire = Wire(maximumBytes: maxFrame)
-        let interrupts = Interrupts()
-        nic.wire = wire
-        nic.interruptSink = interrupts
+        let nic = rig.device
+        let wire = rig.wire
+        wire.keepsBytes = false
         let region: PhysicalAddress
         do {
-            region = try memory.allocateContiguous(bytes: regionBytes)
-            _ = try memory.allocateFrame()  // one scattered page as well, somewhere below
-            try iommu?.map(iova: IOVirtualAddress(rawValue: region.rawValue), physical: region, length: regionBytes,
-                           writable: true)
+            // Identity-mapped for the device when there is an IOMMU.
+            region = try rig.allocate(bytes: regionBytes)
+            _ = try rig.memory.allocateFrame()  // one scattered page as well, somewhere below
         } catch {
             return ["the harness could not set up memory: \(error)"]
         }
-        var driver = Program(input: input, nic: nic, memory: memory, iommu: iommu, region: region, maxFrame: maxFrame)
+        var driver = Program(input: input, nic: nic, memory: rig.memory, iommu: rig.iommu, region: region,
+                             maxFrame: maxFrame)
         var violations: [String] = []
         var operations = 0
+        var checked = 0
         while !driver.input.isAtEnd, operations < maximumOperations, violations.isEmpty {
             operations += 1
             if let outcome = driver.step(simulator: simulator), outcome == .eventLimitReached {
                 violations.append("the device ran \(eventLimit) events without settling (it spins)")
             }
-            violations += wire.violations
+            violations += wireViolations(wire, from: checked, maximumBytes: maxFrame)
+            checked = wire.arrivals.count
             let transmitted = nic.counters.framesTransmitted
-            if UInt64(wire.frames) != transmitted {
-                violations.append("\(wire.frames) frames on the wire, the MAC counted \(transmitted)")
+            if UInt64(wire.arrivals.count) != transmitted {
+                violations.append("\(wire.arrivals.count) frames on the wire, the MAC counted \(transmitted)")
             }
         }
         let c = nic.counters
@@ -120,7 +111,7 @@ enum DriverHarness {
         outcome.counters["framesReceived"] = Int(c.framesReceived)
         outcome.counters["dmaErrors"] = Int(c.txDMAErrors + c.rxDMAErrors)
         outcome.counters["checksumsInserted"] = Int(c.checksumsInserted)
-        outcome.counters["interrupts"] = interrupts.count
+        outcome.counters["interrupts"] = rig.interrupts.count
         outcome.counters["operations"] = operations
         guard violations.isEmpty else { return violations }
         // A reset stops everything; the device then releases what it holds and goes quiet.
@@ -129,7 +120,7 @@ enum DriverHarness {
         if end != .idle { violations.append("after a reset the run ended \(end), not idle") }
         let live = simulator.frames.live
         if live != 0 { violations.append("\(live) frame slots still held after a reset") }
-        return violations + wire.violations
+        return violations + wireViolations(wire, from: checked, maximumBytes: maxFrame)
     }
 
     /// The program's state: where things are and how to pick operands.

@@ -21,8 +21,8 @@ public final class Link: EventHandler {
     public let propagationDelay: SimDuration
     /// Probability in [0, 1] that a frame is lost, independently per frame.
     public let lossProbability: Double
-    /// How many injected faults (``LinkFault``) are active now.
-    var activeFaults = 0
+    /// What may drop frames the link's own loss kept (a fault injector); none by default.
+    public var frameFilter: (any LinkFrameFilter)?
     var ab: Direction
     var ba: Direction
 
@@ -53,8 +53,6 @@ public final class Link: EventHandler {
     /// The attached sinks, held strongly (each direction calls its far sink through a ``FrameSinkReference``).
     private var sinkOwners: (a: FrameSink?, b: FrameSink?)
     private var random: RandomStream
-    /// Injected faults (``LinkFault``).
-    var faults: [LinkFault] = []
 
     /// One direction's per-frame state: where it delivers, serialization remembered for the last frame length,
     /// when the last frame was handed over, and its counters.
@@ -135,7 +133,7 @@ public final class Link: EventHandler {
         let firstBit = SimTime(rawValue: now.rawValue - direction.memo.duration(bits: bits).rawValue)
         let overlaps = firstBit < direction.lastHandOver
         let lost = lossProbability > 0 && random.nextUnit() < lossProbability
-        let faulted = !lost && activeFaults > 0 && faultDrops(fromA: fromA)
+        let faulted = !lost && frameFilter?.drops(fromA: fromA) == true
         direction.lastHandOver = now
         Self.countOffer(&direction.counters, length: length, overlaps: overlaps, lost: lost)
         if faulted { direction.counters.faultDrops += 1 }

@@ -13,7 +13,7 @@ public struct LinkDirectionCounters: Hashable, Sendable {
     public var deliveredBytes = 0
     /// Frames dropped by the link's random loss.
     public var lostFrames = 0
-    /// Frames dropped by an injected fault (``LinkFault``: the link down, a loss burst).
+    /// Frames dropped by the link's ``Link/frameFilter`` (an injected fault: the link down, a loss burst).
     public var faultDrops = 0
     /// Frames that reached the far side while no sink was attached there (released).
     public var undeliverableFrames = 0

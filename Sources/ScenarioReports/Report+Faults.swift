@@ -69,11 +69,11 @@ extension World {
     /// The host's fault and recovery counters.
     func hostFaultsReport(_ machine: EmulatedHost) -> Report.HostFaultsReport {
         let d = machine.driver.statistics
-        let n = machine.nic.counters
+        let n = faultInjector?.injected(on: machine.nic) ?? (interruptsLost: 0, interruptsDelayed: 0, dmaFaults: 0)
         let iommu = machine.dma.iommu?.counters
         return Report.HostFaultsReport(
             interruptsHandled: machine.host.counters.interruptsHandled, interruptsLost: n.interruptsLost,
-            interruptsDelayed: n.interruptsDelayed, dmaFaultsInjected: n.dmaFaultsInjected,
+            interruptsDelayed: n.interruptsDelayed, dmaFaultsInjected: n.dmaFaults,
             transmitErrorsSeen: d.transmitErrors, watchdogChecks: d.watchdogChecks,
             watchdogRecoveries: d.watchdogRecoveries, lostWriteBacks: d.lostWriteBacks,
             lostReceiveWriteBacks: d.lostReceiveWriteBacks, transmitHangs: d.transmitHangs,

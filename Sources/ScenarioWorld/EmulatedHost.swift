@@ -30,6 +30,22 @@ public struct DriverContext {
     public let napi: NAPISpec
     /// The run's simulator (for a driver's traces; a driver must not schedule events of its own).
     public let simulator: Simulator
+
+    /// A context for a driver built outside a world (a test rig, a harness).
+    public init(machine: String, device: any RegisterSpace, memory: PhysicalMemory, iommu: IOMMU?, mapper: DMAMapper?,
+                configuration: DriverConfiguration, maxFrameBytes: Int, kind: DriverKind = .reference,
+                napi: NAPISpec = NAPISpec(), simulator: Simulator) {
+        self.machine = machine
+        self.device = device
+        self.memory = memory
+        self.iommu = iommu
+        self.mapper = mapper
+        self.configuration = configuration
+        self.maxFrameBytes = maxFrameBytes
+        self.kind = kind
+        self.napi = napi
+        self.simulator = simulator
+    }
 }
 
 /// Builds a machine's driver. The scenario's `driver.kind` picks ``World/defaultDriverFactory``; a library user

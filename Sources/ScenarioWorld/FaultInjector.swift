@@ -5,19 +5,20 @@ import NetworkModel
 import ScenarioFormat
 import SimCore
 
-/// Runs a scenario's `faults`: installs each fault in the component it targets, opens and closes its window at
-/// its times, drives the faults that act on a clock (IOTLB flushes, extra write calls, the switch kill), and keeps
-/// what each one did for the report.
+/// Runs a scenario's `faults`: installs a decorator around each component a fault targets (a NIC's bus to memory,
+/// its interrupt line, a link: `FaultInjector+Decorators.swift`) and the fault in it, opens and closes its window
+/// at its times, drives the faults that act on a clock (IOTLB flushes, extra write calls, the switch kill), and
+/// keeps what each one did for the report. A component no fault targets gets no decorator.
 ///
 /// Every decision draws from a stream derived from the scenario's seed and the fault's position in the list, so
 /// the same scenario and seed inject the same faults into the same events.
 package final class FaultInjector: EventHandler {
     /// Where one fault lives once installed.
     enum Binding {
-        case dma(NIC, Int)
-        case interrupt(NIC, Int)
+        case dma(DMAFaultGate, Int)
+        case interrupt(InterruptLineFaults, Int)
         case iotlb(IOMMU)
-        case link(Link, Int)
+        case link(LinkFaultFilter, Int)
         case storm
         case vdeKill
         /// Nothing to act on (a spec built in code that the parser would have refused).
@@ -56,6 +57,10 @@ package final class FaultInjector: EventHandler {
     /// and come back (STATUS.LU, LSC); nil for other faults and for links without a NIC at the flapped end.
     private(set) var carriers: [NIC?] = []
     package var id = ComponentID(rawValue: 0)
+    /// The decorators installed, one per component at most, by the component they decorate.
+    private var gates: [ObjectIdentifier: DMAFaultGate] = [:]
+    private var lines: [ObjectIdentifier: InterruptLineFaults] = [:]
+    private var filters: [ObjectIdentifier: LinkFaultFilter] = [:]
 
     /// Installs every fault of `spec` (inactive until its window opens) and schedules its window.
     ///
@@ -90,12 +95,13 @@ package final class FaultInjector: EventHandler {
                     case .receive: kinds.insert(.receive)
                     }
                 }
-                bindings.append(.dma(machine.nic, machine.nic.addDMAFault(NICDMAFault(kinds: kinds, trigger: trigger))))
+                let gate = dmaGate(machine.nic)
+                bindings.append(.dma(gate, gate.add(NICDMAFault(kinds: kinds, trigger: trigger))))
             case .lostInterrupt, .lateInterrupt:
                 let effect: NICInterruptFault.Effect =
                     fault.kind == .lostInterrupt ? .lose : .delay(.picoseconds(fault.delay))
-                bindings.append(.interrupt(machine.nic, machine.nic.addInterruptFault(
-                    NICInterruptFault(effect: effect, trigger: trigger))))
+                let line = interruptLine(machine.nic)
+                bindings.append(.interrupt(line, line.add(NICInterruptFault(effect: effect, trigger: trigger))))
             case .iotlbMissStorm:
                 // The parser admits this kind only with an IOMMU; without one the fault has nothing to act on.
                 if let iommu = server.dma.iommu {
@@ -129,8 +135,9 @@ package final class FaultInjector: EventHandler {
                     carriers[i] = machine.nic
                 }
                 if let link {
-                    bindings.append(.link(link, link.addFault(LinkFault(model: model, directions: directions,
-                                                                         trigger: trigger))))
+                    let filter = frameFilter(link)
+                    bindings.append(.link(filter, filter.add(LinkFault(model: model, directions: directions,
+                                                                       trigger: trigger))))
                 } else {
                     bindings.append(.inert)
                     outcomes[i].note = "no such link"
@@ -162,6 +169,40 @@ package final class FaultInjector: EventHandler {
         }
     }
 
+    /// The decorator on `nic`'s bus to memory, installed at the first DMA fault that targets it.
+    private func dmaGate(_ nic: NIC) -> DMAFaultGate {
+        if let gate = gates[ObjectIdentifier(nic)] { return gate }
+        let gate = DMAFaultGate()
+        nic.transferGate = gate
+        gates[ObjectIdentifier(nic)] = gate
+        return gate
+    }
+
+    /// The decorator on `nic`'s interrupt line, installed at the first interrupt fault that targets it.
+    private func interruptLine(_ nic: NIC) -> InterruptLineFaults {
+        if let line = lines[ObjectIdentifier(nic)] { return line }
+        let line = InterruptLineFaults()
+        nic.interruptGate = line
+        lines[ObjectIdentifier(nic)] = line
+        return line
+    }
+
+    /// The decorator on `link`, installed at the first link fault that targets it.
+    private func frameFilter(_ link: Link) -> LinkFaultFilter {
+        if let filter = filters[ObjectIdentifier(link)] { return filter }
+        let filter = LinkFaultFilter()
+        link.frameFilter = filter
+        filters[ObjectIdentifier(link)] = filter
+        return filter
+    }
+
+    /// What the decorators on `nic` did: interrupt messages lost and delayed, DMA transfers failed (zero without a
+    /// decorator).
+    package func injected(on nic: NIC) -> (interruptsLost: UInt64, interruptsDelayed: UInt64, dmaFaults: UInt64) {
+        let line = lines[ObjectIdentifier(nic)]
+        return (line?.lost ?? 0, line?.delayed ?? 0, gates[ObjectIdentifier(nic)]?.injected ?? 0)
+    }
+
     /// The link a link fault targets, and whether its side A is the host's (else the switch's).
     static func link(for target: FaultSpec.Target, server: EmulatedHost, nodes: [World.ReceiverNode], links: [Link],
                      vdeLink: Link?) -> (Link?, Bool) {
@@ -191,10 +232,10 @@ package final class FaultInjector: EventHandler {
         guard outcomes[i].isOpen != open else { return }
         outcomes[i].isOpen = open
         switch bindings[i] {
-        case .dma(let nic, let k): nic.setDMAFault(k, active: open)
-        case .interrupt(let nic, let k): nic.setInterruptFault(k, active: open)
-        case .link(let link, let k):
-            link.setFault(k, active: open)
+        case .dma(let gate, let k): gate.setFault(k, active: open)
+        case .interrupt(let line, let k): line.setFault(k, active: open)
+        case .link(let filter, let k):
+            filter.setFault(k, active: open)
             carriers[i]?.setCarrier(!open)
         case .iotlb(let iommu):
             if specs[i].period != nil {
@@ -260,19 +301,19 @@ package final class FaultInjector: EventHandler {
     package func outcome(_ i: Int) -> Outcome {
         var o = outcomes[i]
         switch bindings[i] {
-        case .dma(let nic, let k):
-            if let f = nic.dmaFault(k) {
+        case .dma(let gate, let k):
+            if let f = gate.fault(k) {
                 o.examined = f.trigger.offered
                 o.injected = f.trigger.fired
             }
-        case .interrupt(let nic, let k):
-            if let f = nic.interruptFault(k) {
+        case .interrupt(let line, let k):
+            if let f = line.fault(k) {
                 o.examined = f.trigger.offered
                 o.injected = f.trigger.fired
                 o.addedDelay = f.addedDelay.rawValue
             }
-        case .link(let link, let k):
-            if let f = link.fault(k) {
+        case .link(let filter, let k):
+            if let f = filter.fault(k) {
                 o.examined = UInt64(f.offered)
                 o.injected = UInt64(f.dropped)
                 o.entriesDropped = UInt64(f.bursts)

@@ -18,6 +18,24 @@ let allowOutsidePathsHelp = ArgumentHelp(
         + "absolute paths, .. that climbs out, symbolic links that lead out. Off by default, so a scenario from "
         + "someone else reads only its own files.")
 
+/// The options that bound what a scenario may ask for, shared by `run` and `compare`: `--limit`,
+/// `--allow-vde-command` and `--allow-outside-paths`.
+struct ScenarioLimitOptions: ParsableArguments {
+    @Option(name: .customLong("limit"), help: limitHelp)
+    var limits: [String] = []
+
+    @Flag(name: .customLong("allow-vde-command"), help: allowVDECommandHelp)
+    var allowVDECommand = false
+
+    @Flag(name: .customLong("allow-outside-paths"), help: allowOutsidePathsHelp)
+    var allowOutsidePaths = false
+
+    /// The default limits with the options applied.
+    func scenarioLimits() throws(ScenarioError) -> ScenarioLimits {
+        try nicsim.scenarioLimits(limits, allowVDECommand: allowVDECommand, allowOutsidePaths: allowOutsidePaths)
+    }
+}
+
 /// The default limits with every `--limit NAME=VALUE` applied in order, `cmd://` VDE URLs allowed or not, and paths
 /// outside the scenario's folder allowed or not.
 func scenarioLimits(_ assignments: [String], allowVDECommand: Bool = false, allowOutsidePaths: Bool = false)

@@ -40,14 +40,7 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a scenario value: KEY=VALUE, KEY a dotted path (server.driver.order).")
     var overrides: [String] = []
 
-    @Option(name: .customLong("limit"), help: limitHelp)
-    var limits: [String] = []
-
-    @Flag(name: .customLong("allow-vde-command"), help: allowVDECommandHelp)
-    var allowVDECommand = false
-
-    @Flag(name: .customLong("allow-outside-paths"), help: allowOutsidePathsHelp)
-    var allowOutsidePaths = false
+    @OptionGroup var limitOptions: ScenarioLimitOptions
 
     @Option(help: "Attach the switch to a real network through this libvdeplug URL (vde:///tmp/sw, ptp:///tmp/p, tap://tap0 …); time is then paced to the wall clock.")
     var vde: String?
@@ -142,7 +135,7 @@ struct Run: ParsableCommand {
         do {
             spec = try ScenarioParser.parse(
                 contentsOf: scenario, overrides: parsed,
-                limits: scenarioLimits(limits, allowVDECommand: allowVDECommand, allowOutsidePaths: allowOutsidePaths))
+                limits: limitOptions.scenarioLimits())
         } catch {
             throw Failure(message: error.description)
         }
@@ -282,14 +275,7 @@ struct Compare: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: Run.ReportFormat = .text
 
-    @Option(name: .customLong("limit"), help: limitHelp)
-    var limits: [String] = []
-
-    @Flag(name: .customLong("allow-vde-command"), help: allowVDECommandHelp)
-    var allowVDECommand = false
-
-    @Flag(name: .customLong("allow-outside-paths"), help: allowOutsidePathsHelp)
-    var allowOutsidePaths = false
+    @OptionGroup var limitOptions: ScenarioLimitOptions
 
     func run() throws {
         let dimensions = try sweepDimensions(sets, command: "compare")
@@ -299,7 +285,7 @@ struct Compare: ParsableCommand {
             let spec: ScenarioSpec
             do {
                 spec = try ScenarioParser.parse(contentsOf: scenario, overrides: combination,
-                                                limits: scenarioLimits(limits, allowVDECommand: allowVDECommand, allowOutsidePaths: allowOutsidePaths))
+                                                limits: limitOptions.scenarioLimits())
             } catch {
                 throw Failure(message: error.description)
             }

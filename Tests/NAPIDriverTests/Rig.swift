@@ -2,39 +2,10 @@ import HostMemory
 import HostOS
 import NAPIDriver
 import NICModel
+import NICSimTesting
 import SimCore
 import Testing
 import WireFormats
-
-/// The wire's far end: keeps every frame's last-bit time and bytes.
-final class FrameSinkRecorder: FrameSink {
-    struct Arrival {
-        var time: SimTime
-        var bytes: [UInt8]
-    }
-    private(set) var arrivals: [Arrival] = []
-
-    func accept(_ frame: FrameHandle, simulator: Simulator) {
-        arrivals.append(Arrival(time: simulator.now, bytes: simulator.frames.contents(of: frame)))
-        simulator.frames.release(frame)
-    }
-
-    /// UDP payloads sent to `ip`:`port`, in wire order, joined.
-    func payload(to ip: IPv4Address, port: UInt16) -> [UInt8] {
-        var out: [UInt8] = []
-        for a in arrivals where a.bytes.count >= 42 {
-            let b = a.bytes
-            let dst = UInt32(b[30]) << 24 | UInt32(b[31]) << 16 | UInt32(b[32]) << 8 | UInt32(b[33])
-            let dport = UInt16(b[36]) << 8 | UInt16(b[37])
-            guard dst == ip.rawValue && dport == port else { continue }
-            let udpLength = Int(UInt16(b[38]) << 8 | UInt16(b[39]))
-            let header = b[23] == 17 && udpLength >= 8 ? 42 : 0
-            // With an RTP socket the 12-byte RTP header follows UDP; the tests that use RTP say so.
-            out += b[header..<(34 + udpLength)]
-        }
-        return out
-    }
-}
 
 /// Runs closures at chosen virtual times (a test's probe).
 final class Probe: EventHandler {
@@ -48,58 +19,41 @@ final class Probe: EventHandler {
     func handle(_ event: Event, simulator: Simulator) { actions[Int(event.a)]() }
 }
 
-/// A NIC, its memory (and IOMMU), the NAPI driver and a Host, the NIC's wire ending in a recorder: the minimal
-/// wiring `EmulatedHost` does, without links or a switch.
+/// The NAPI driver plugged onto NICSimTesting's embedded NIC rig, with the OS around it, under the names these tests
+/// use.
 final class Rig {
-    static let serverMAC = MACAddress(0x02, 0, 0, 0, 0, 1)
-    static let serverIP = IPv4Address(192, 0, 2, 1)
-    let simulator: Simulator
-    let memory: PhysicalMemory
-    let iommu: IOMMU?
-    let mapper: DMAMapper?
-    let dma: DMAEngine
-    let nic: NIC
-    let driver: NAPIDriver
-    let host: Host
-    let wire = FrameSinkRecorder()
-    let process: HostOS.Process
-    let socket: Socket
+    static let serverMAC = EmbeddedHost<NAPIDriver>.mac
+    static let serverIP = EmbeddedHost<NAPIDriver>.ip
+    let bench: EmbeddedNIC
+    let machine: EmbeddedHost<NAPIDriver>
+    var simulator: Simulator { bench.simulator }
+    var memory: PhysicalMemory { bench.memory }
+    var iommu: IOMMU? { bench.iommu }
+    var mapper: DMAMapper? { bench.mapper }
+    var dma: DMAEngine { bench.dma }
+    var nic: NIC { bench.device }
+    var driver: NAPIDriver { machine.driver }
+    var host: Host { machine.host }
+    var wire: EmbeddedNIC.Wire { bench.wire }
+    var process: HostOS.Process { machine.process }
+    var socket: Socket { machine.socket }
 
     init(driver configuration: DriverConfiguration = DriverConfiguration(receiveRingSize: 0),
          napi: NAPIConfiguration = NAPIConfiguration(), iommu: Bool = false,
          invalidation: DMAMapper.Invalidation = .deferred, seed: UInt64 = 1) throws {
-        let simulator = Simulator(seed: seed, maxFrameBytes: 1536)
-        self.simulator = simulator
-        memory = PhysicalMemory(size: 256 << 20, seed: seed)
-        self.iommu = iommu ? IOMMU() : nil
-        dma = DMAEngine(memory: memory, iommu: self.iommu)
-        nic = NIC(simulator: simulator, name: "nic", configuration: NICConfiguration(), dma: dma)
-        let mapper = self.iommu.map { DMAMapper(iommu: $0, invalidation: invalidation, simulator: simulator) }
-        self.mapper = mapper
-        driver = try NAPIDriver(device: nic, memory: memory, configuration: configuration, napi: napi,
-                                maxFrameBytes: 1514, mapper: mapper)
-        host = Host(simulator: simulator, name: "server", mac: Rig.serverMAC, ip: Rig.serverIP, memory: memory,
-                    driver: driver, configuration: HostConfiguration())
-        nic.interruptSink = host
-        nic.wire = wire
-        process = host.createProcess(name: "app")
-        socket = host.openSocket(process: process, port: 5004)
+        bench = EmbeddedNIC(memoryBytes: 256 << 20, iommu: iommu ? IOMMU.Configuration() : nil,
+                            invalidation: invalidation, seed: seed)
+        machine = try bench.plug(configuration: configuration, maxFrameBytes: 1514) { c in
+            try NAPIDriver(device: c.device, memory: c.memory, configuration: c.configuration, napi: napi,
+                           maxFrameBytes: c.maxFrameBytes, iommu: c.iommu, mapper: c.mapper)
+        }
     }
 
     /// Receiver `i`: 192.0.2.(10 + i), port 6000 + i, with a static neighbour entry.
-    func receiver(_ i: Int) -> SocketAddress {
-        let ip = IPv4Address(192, 0, 2, UInt8(10 + i))
-        host.addNeighbor(ip, mac: MACAddress(0x02, 0, 0, 0, 1, UInt8(i)))
-        return SocketAddress(ip: ip, port: UInt16(6000 + i))
-    }
+    func receiver(_ i: Int) -> SocketAddress { machine.receiver(i) }
 
     /// A buffer of `count` bytes in the application's memory, filled with a pattern tagged by `tag`.
-    func buffer(_ count: Int, tag: Int) throws -> (VirtualAddress, [UInt8]) {
-        let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ tag &* 131 &+ ($0 >> 8)) }
-        let address = try process.addressSpace.allocate(bytes: count, startOffset: 100 * tag % 4096)
-        try process.addressSpace.write(address, from: bytes, at: 0, count: count)
-        return (address, bytes)
-    }
+    func buffer(_ count: Int, tag: Int) throws -> (VirtualAddress, [UInt8]) { try machine.buffer(count, tag: tag) }
 
     func figure(_ name: String) -> UInt64 {
         driver.statistics.extra.first { $0.name == name }?.value ?? .max

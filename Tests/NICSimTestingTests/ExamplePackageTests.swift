@@ -47,8 +47,14 @@ struct ExamplePackageTests {
         for platform in platforms {
             let debug = scratch + "/" + platform + "/debug"
             for target in targets {
-                for leftover in [target + ".build", "Modules/" + target + ".swiftmodule", target + ".swiftmodule"] {
+                for leftover in ["Modules/" + target + ".swiftmodule", target + ".swiftmodule"] {
                     try? files.removeItem(atPath: debug + "/" + leftover)
+                }
+                // The target's objects go; its DerivedSources (the resource bundle accessor SwiftPM writes once
+                // when it plans the build) stay, or the next build stops with "missing inputs".
+                let build = debug + "/" + target + ".build"
+                for item in (try? files.contentsOfDirectory(atPath: build)) ?? [] where item != "DerivedSources" {
+                    try? files.removeItem(atPath: build + "/" + item)
                 }
             }
         }

@@ -2,6 +2,7 @@ import HostMemory
 import HostOS
 @testable import NICDriver
 import NICModel
+import NICSimTesting
 import SimCore
 import Testing
 import WireFormats
@@ -14,18 +15,11 @@ struct DriverReportSentTests {
     @Test("the report point carries RS, and RPS beside it when the driver is asked to report on the wire",
           arguments: [false, true])
     func reportSent(_ on: Bool) throws {
-        let simulator = Simulator(seed: 5)
-        let memory = PhysicalMemory(size: 64 << 20, seed: 5)
-        let nic = NIC(simulator: simulator, name: "nic", configuration: NICConfiguration(), dma: DMAEngine(memory: memory))
-        let wire = WireRecorder()
-        let firstBits = FirstBitRecorder()
-        let interrupts = InterruptRecorder(simulator: simulator)
-        nic.wire = wire
-        nic.transmitObserver = firstBits
-        nic.interruptSink = interrupts
+        let rig = EmbeddedNIC(seed: 5)
+        let memory = rig.memory
         var configuration = DriverConfiguration(ringSize: 16)
         configuration.reportPacketSent = on
-        let driver = try Driver(device: nic, memory: memory, configuration: configuration, maxFrameBytes: 1514)
+        let driver = try Driver(device: rig.device, memory: memory, configuration: configuration, maxFrameBytes: 1514)
         let space = AddressSpace(memory: memory, id: 1)
         let destination = driver.addDestination(HeaderTemplate(
             sourceMAC: MACAddress(rawValue: 0x0200_0000_0001), destinationMAC: MACAddress(rawValue: 0x0200_0000_0100),
@@ -39,7 +33,7 @@ struct DriverReportSentTests {
             driver.ringBase.advanced(by: Int(last) * TxDescriptor.size + 11)))
         #expect(command.contains([.endOfPacket, .reportStatus]))
         #expect(command.contains(.reportPacketSent) == on)
-        #expect(simulator.run() == .idle)
+        #expect(rig.runUntilIdle() == .idle)
         // (When the NIC reports the packet is checked at the NIC level: TimingTests, InterruptTests.)
     }
 }

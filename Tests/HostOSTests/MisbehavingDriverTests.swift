@@ -34,7 +34,7 @@ final class MisbehavingDriver: NetworkDriver {
 
     init(_ c: DriverContext, way: Way) throws {
         inner = try Driver(device: c.device, memory: c.memory, configuration: c.configuration,
-                           maxFrameBytes: c.maxFrameBytes, iommu: c.iommu)
+                           maxFrameBytes: c.maxFrameBytes, iommu: c.iommu, mapper: c.mapper)
         device = c.device
         self.way = way
     }

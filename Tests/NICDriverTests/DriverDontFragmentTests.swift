@@ -1,7 +1,6 @@
 import HostMemory
 import HostOS
 import NICDriver
-import NICModel
 import SimCore
 import Testing
 import WireFormats

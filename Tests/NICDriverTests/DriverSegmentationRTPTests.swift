@@ -1,19 +1,16 @@
 import HostMemory
 import HostOS
 import NICDriver
-import NICModel
+import NICSimTesting
 import SimCore
 import Testing
 import WireFormats
 
 /// Runs one multi-destination write through the reference driver and the NIC; returns the frames on the wire.
 func wireFrames(segmentation: SegmentationPlace, path: PayloadPath, sizes: [Int], rtp: Bool) throws -> [[UInt8]] {
-    let simulator = Simulator(seed: 3)
-    let memory = PhysicalMemory(size: 64 << 20, seed: 3)
-    let nic = NIC(simulator: simulator, name: "nic", configuration: NICConfiguration(), dma: DMAEngine(memory: memory))
-    let wire = WireRecorder()
-    nic.wire = wire
-    let driver = try Driver(device: nic, memory: memory,
+    let rig = EmbeddedNIC(seed: 3)
+    let memory = rig.memory
+    let driver = try Driver(device: rig.device, memory: memory,
                             configuration: DriverConfiguration(ringSize: 4096, path: path, segmentation: segmentation),
                             maxFrameBytes: 1514)
     let space = AddressSpace(memory: memory, id: 1)
@@ -33,8 +30,8 @@ func wireFrames(segmentation: SegmentationPlace, path: PayloadPath, sizes: [Int]
     }
     _ = try driver.accept(space: space, entries: entries)
     driver.ringDoorbell()
-    simulator.run()
-    return wire.frames
+    rig.runUntilIdle()
+    return rig.wire.frames
 }
 
 @Suite("Driver and NIC segmentation with an RTP layer")

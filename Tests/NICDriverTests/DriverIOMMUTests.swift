@@ -2,6 +2,7 @@ import HostMemory
 import HostOS
 @testable import NICDriver
 import NICModel
+import NICSimTesting
 import SimCore
 import Testing
 import WireFormats
@@ -11,33 +12,31 @@ import WireFormats
 /// 300, unmap 300, strict invalidation 2,000, translation hit 20 cycles).
 @Suite("Reference driver: the IOMMU's life cycle")
 struct DriverIOMMUTests {
+    /// The reference driver plugged onto the embedded rig behind an IOMMU, its mapper built as the world builds it.
     final class Rig {
-        let simulator = Simulator(seed: 9)
-        let memory = PhysicalMemory(size: 64 << 20, seed: 9)
-        let iommu = IOMMU()
+        let bench: EmbeddedNIC
+        let machine: EmbeddedHost<Driver>
+        let iommu: IOMMU
         let mapper: DMAMapper
-        let nic: NIC
-        let driver: Driver
-        let host: Host
-        let wire = WireRecorder()
-        let process: HostOS.Process
-        let socket: Socket
-        let to = SocketAddress(ip: IPv4Address(192, 0, 2, 10), port: 6000)
+        var nic: NIC { bench.device }
+        var driver: Driver { machine.driver }
+        var host: Host { machine.host }
+        var wire: EmbeddedNIC.Wire { bench.wire }
+        var process: HostOS.Process { machine.process }
+        var socket: Socket { machine.socket }
+        var simulator: Simulator { bench.simulator }
+        let to: SocketAddress
 
         init(path: PayloadPath, invalidation: DMAMapper.Invalidation) throws {
-            mapper = DMAMapper(iommu: iommu, invalidation: invalidation, simulator: simulator)
-            nic = NIC(simulator: simulator, name: "nic", configuration: NICConfiguration(),
-                      dma: DMAEngine(memory: memory, iommu: iommu))
-            driver = try Driver(device: nic, memory: memory,
-                                configuration: DriverConfiguration(path: path, receiveRingSize: 0),
-                                maxFrameBytes: 1514, mapper: mapper)
-            host = Host(simulator: simulator, name: "server", mac: MACAddress(0x02, 0, 0, 0, 0, 1),
-                        ip: IPv4Address(192, 0, 2, 1), memory: memory, driver: driver, configuration: HostConfiguration())
-            nic.interruptSink = host
-            nic.wire = wire
-            process = host.createProcess(name: "app")
-            socket = host.openSocket(process: process, port: 5004)
-            host.addNeighbor(to.ip, mac: MACAddress(0x02, 0, 0, 0, 1, 0))
+            bench = EmbeddedNIC(iommu: IOMMU.Configuration(), invalidation: invalidation, seed: 9)
+            iommu = try #require(bench.iommu)
+            mapper = try #require(bench.mapper)
+            machine = try bench.plug(configuration: DriverConfiguration(path: path, receiveRingSize: 0),
+                                     maxFrameBytes: 1514) { c in
+                try Driver(device: c.device, memory: c.memory, configuration: c.configuration,
+                           maxFrameBytes: c.maxFrameBytes, iommu: c.iommu, mapper: c.mapper)
+            }
+            to = machine.receiver(0)
         }
 
         /// `count` bytes of the application's memory, `offset` bytes into a page, filled with a pattern.

@@ -1,7 +1,7 @@
 import HostMemory
 import HostOS
 @testable import NICDriver
-import NICModel
+import NICSimTesting
 import SimCore
 import Testing
 import WireFormats
@@ -9,17 +9,16 @@ import WireFormats
 /// A NIC with the reference driver and one write of 200-byte datagrams to `destinations` destinations, sent again
 /// and again by the tests below.
 private struct QueueRig {
-    let simulator = Simulator(seed: 5)
-    let wire = WireRecorder()
+    let rig = EmbeddedNIC(seed: 5)
+    var simulator: Simulator { rig.simulator }
+    var wire: EmbeddedNIC.Wire { rig.wire }
     let driver: Driver
     let space: AddressSpace
     let entries: [WriteEntry]
 
     init(ringSize: Int, destinations: Int) throws {
-        let memory = PhysicalMemory(size: 64 << 20, seed: 5)
-        let nic = NIC(simulator: simulator, name: "nic", configuration: NICConfiguration(), dma: DMAEngine(memory: memory))
-        nic.wire = wire
-        driver = try Driver(device: nic, memory: memory, configuration: DriverConfiguration(ringSize: ringSize),
+        let memory = rig.memory
+        driver = try Driver(device: rig.device, memory: memory, configuration: DriverConfiguration(ringSize: ringSize),
                             maxFrameBytes: 1514)
         space = AddressSpace(memory: memory, id: 1)
         var entries: [WriteEntry] = []
