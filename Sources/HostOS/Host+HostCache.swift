@@ -2,7 +2,8 @@ import SimCore
 import WireFormats
 
 // Speed layer: a write to many destinations brings the table slot of the destination four entries ahead into the
-// host's caches while it looks up this one (``HostCache``), no simulated effect.
+// host's caches while it looks up this one (``HostCache``), no simulated effect. Measured only with every other
+// hint (NIC+HostCache.swift in NICModel): together 1.16x per packet at 10,000 destinations, hints on against off.
 extension Host {
     /// When the simulator gives hints (``Simulator/cacheHints``), prefetches the ``destinations`` slot of the plain
     /// UDP destination four messages after message `index`.
