@@ -433,7 +433,8 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
     /// The driver destination a socket's datagrams to `destination` use, once one was sent.
     public func destinationID(forSourcePort port: UInt16, destination: SocketAddress) -> DestinationID? {
         let packed = Self.packed(sourcePort: port, destination: destination)
-        return (destinations.value(for: packed) ?? rtpDestinations.value(for: packed)).map { DestinationID(rawValue: Int($0)) }
+        let known = destinations.value(for: packed) ?? rtpDestinations.value(for: packed)
+        return known.map { DestinationID(rawValue: Int($0)) }
     }
 
     func coreFor(_ process: Process) -> Int { process.id % configuration.cores }

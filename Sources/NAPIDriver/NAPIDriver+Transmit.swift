@@ -403,7 +403,8 @@ extension NAPIDriver {
     /// limit, and tells whether the queue must stop now: over its byte limit, or without room for the largest send.
     func recordPacket(_ ring: TransmitRing, writeSlot: Int, bytes: Int, report: Bool) -> Bool {
         if report { ring.reports.append(ring.packetTail) }
-        ring.packets.append(TransmitPacket(end: Int32(ring.next), write: Int32(writeSlot), bytes: Int32(clamping: bytes)))
+        let bytesOnWire = Int32(clamping: bytes)
+        ring.packets.append(TransmitPacket(end: Int32(ring.next), write: Int32(writeSlot), bytes: bytesOnWire))
         ring.limit.queue(bytes)
         return ring.limit.available < 0 || ring.free < largestSendDescriptors
     }

@@ -32,7 +32,9 @@ extension NIC {
         while i < cached {
             let d = txQueues[q].cached(i)
             i += 1
-            if d.length >= Self.prefetchMinimumLength && !d.command.contains(.extended) && !d.status.contains(.dmaError) {
+            if d.length >= Self.prefetchMinimumLength && !d.command.contains(.extended)
+                && !d.status.contains(.dmaError)
+            {
                 let address = PhysicalAddress(rawValue: d.bufferAddress)
                 if packet == 0 { dma.prefetch(address, count: Int(d.length)) } else { dma.prefetchTranslation(address) }
             }
