@@ -37,6 +37,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // `swift package generate-documentation`: the DocC catalogs built into a site (README, "Documentation").
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // The real-network lab's programs (vde_switch, vde_plug2tap, ip, ping), each run in a scope that stops it.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // Host-cache prefetch hints for the per-packet path (Swift has no prefetch of its own); see CPrefetch.h.
@@ -70,8 +74,8 @@ let package = Package(
             dependencies: ["NetworkModel", "SimCore", "CVDEPlug", .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: release
         ),
-        // Scenarios in three rooms (ARCHITECTURE.md). The file format: the spec, the parser, the YAML limits and
-        // pre-scanners, overrides; it knows no world and no report.
+        // Scenarios in three rooms (ARCHITECTURE.md). The file format: the spec, the parser, the YAML limits and the
+        // pre-scan, overrides; it knows no world and no report.
         .target(
             name: "ScenarioFormat",
             dependencies: ["WireFormats", .product(name: "Yams", package: "Yams")],
@@ -113,7 +117,10 @@ let package = Package(
         // The labs' catalog (questions, commands, stated numbers) is data: Resources/labs.yaml, read with Yams.
         .target(
             name: "Labs",
-            dependencies: ["Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "SimCore", "NetworkModel", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "SimCore", "NetworkModel",
+                .product(name: "Yams", package: "Yams"), .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
             resources: [.copy("Resources/labs.yaml")]
         ),
         // The fuzz harnesses: driven by libFuzzer from Fuzzers/ and by FuzzReplayTests over Fixtures/fuzz.
@@ -144,7 +151,11 @@ let package = Package(
                 "HostOS", "NICSimTesting", "NICDriver", "NICModel", "NICInterface", "HostMemory", "SimCore", "WireFormats",
             ]
         ),
-        .testTarget(name: "NAPIDriverTests", dependencies: ["NAPIDriver", "NICSimTesting", "NICModel", "HostOS", "HostMemory", "SimCore", "WireFormats"]),
+        .testTarget(
+            name: "NAPIDriverTests",
+            dependencies: [
+                "NAPIDriver", "NICSimTesting", "NICModel", "HostOS", "HostMemory", "SimCore", "WireFormats",
+            ]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "WireFormats", "SimCore"]),
         .testTarget(name: "MediaStreamsTests", dependencies: ["MediaStreams", "WireFormats", "SimCore"]),
         .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", "Labs"]),

@@ -71,7 +71,6 @@ public final class DMAEngine {
     /// ``iommu`` unretained, for the per-transfer path.
     @usableFromInline let unretainedIOMMU: Unmanaged<IOMMU>?
 
-
     /// Creates an engine that reaches `memory` directly or, when `iommu` is given, through it.
     ///
     /// - Parameters:

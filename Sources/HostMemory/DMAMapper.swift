@@ -29,7 +29,7 @@ import SimCore
 ///   Linux's ring of 256 slots keeps one empty and checks before it queues, so it flushes when the 256th unmap
 ///   arrives, nicsim when the 256th is queued (the same count of IOVAs per flush, less one).
 ///
-/// The timeout needs the simulator's clock: built without a ``SimCore/Simulator``, a deferred mapper flushes only
+/// The timeout needs the simulator's clock: built without a `Simulator`, a deferred mapper flushes only
 /// when its queue fills (or on ``flush()``).
 ///
 /// ## Work

@@ -71,7 +71,7 @@ public struct DriverConfiguration: Hashable, Sendable {
     public var moderation: ModerationRegisterValues
     /// Receive ring size in descriptors (a power of two from 8), or 0 for no receive ring.
     public var receiveRingSize: Int
-    /// How often the host runs the driver's watchdog (``Driver/watchdog()``) while the driver has work
+    /// How often the host runs the driver's watchdog (`Driver.watchdog()`) while the driver has work
     /// outstanding, in virtual time; zero (the default) runs none. Linux's e1000e re-arms its watchdog timer
     /// every 2 s (`e1000_watchdog_task` in drivers/net/ethernet/intel/e1000e/netdev.c); simulated runs last
     /// milliseconds, so a scenario chooses its own interval.

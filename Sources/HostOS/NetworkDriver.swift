@@ -109,7 +109,7 @@ public struct DriverReceipt: Hashable, Sendable {
     public var translationHits: UInt64 = 0
     public var translationMisses: UInt64 = 0
     /// IOMMU pages mapped and unmapped (``CostModel/iommuMap``, ``CostModel/iommuUnmap`` each): one per page of
-    /// every buffer mapped for a send or for good, and per page unmapped on completion (``HostMemory/DMAMapper``).
+    /// every buffer mapped for a send or for good, and per page unmapped on completion (`DMAMapper`).
     public var iommuMaps: UInt64 = 0
     public var iommuUnmaps: UInt64 = 0
     /// Page-selective IOTLB invalidations waited for, one per unmap in strict mode
@@ -136,7 +136,7 @@ public struct DriverReceipt: Hashable, Sendable {
 
     public init() {}
 
-    /// Adds the mapping work a ``HostMemory/DMAMapper`` did (``HostMemory/DMAMapper/takeWork()``).
+    /// Adds the mapping work a `DMAMapper` did (`DMAMapper.takeWork()`).
     public mutating func add(_ w: DMAMapper.Work) {
         iommuMaps &+= w.pagesMapped
         iommuUnmaps &+= w.pagesUnmapped

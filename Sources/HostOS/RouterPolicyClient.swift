@@ -1,7 +1,7 @@
 import SimCore
 import WireFormats
 
-/// The OS's side of the policy control protocol (NPCP, ``WireFormats/PolicyControlMessage``): it hands the
+/// The OS's side of the policy control protocol (NPCP, `PolicyControlMessage`): it hands the
 /// policies an application gives it to a router over the network (claims A5, A6), and later changes and removals
 /// the same way.
 ///

@@ -58,7 +58,8 @@ public struct LabResult: Sendable {
             }
         }
         if !lab.pictures.isEmpty {
-            out += "\nPictures: open the pages in a browser (charts of the ring, interrupts, switch queues, arrivals, one packet's way)\n"
+            out += "\nPictures: open the pages in a browser "
+                + "(charts of the ring, interrupts, switch queues, arrivals, one packet's way)\n"
             out += lab.pictures.map { shellLines($0) }.joined()
         }
         out += "\nTimeline: open the .pftrace at ui.perfetto.dev (a track per call, queue, port, link and receiver; arrows"

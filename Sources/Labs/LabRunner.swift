@@ -88,12 +88,15 @@ public struct LabRunner: Sendable {
     }
 
     /// Runs `lab` and measures every stated number.
-    public func run(_ lab: Lab) throws(LabError) -> LabResult {
+    ///
+    /// Asynchronous because the real-network lab runs programs (swift-subprocess) while its world runs; a
+    /// simulation lab runs on the calling task.
+    public func run(_ lab: Lab) async throws(LabError) -> LabResult {
         switch lab.kind {
         case .simulation:
             return try measure(lab, comparison: try compare(lab), linux: nil, notes: [])
         case .realLinux:
-            let outcome = try RealLinuxLab(lab: lab, scenario: scenarioPath(lab)).run()
+            let outcome = try await RealLinuxLab(lab: lab, scenario: scenarioPath(lab)).run()
             let comparison = Comparison(scenario: outcome.report.scenario,
                                         variants: [Comparison.Variant(label: "", report: outcome.report)])
             return try measure(lab, comparison: comparison, linux: outcome.linux, notes: outcome.notes)

@@ -54,58 +54,88 @@ struct RealLinuxLab {
         return folders.map { $0 + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    func run() throws(LabError) -> Outcome {
+    /// Runs the lab: everything it starts or creates is stopped and removed before it returns, also when it throws
+    /// or its task is cancelled.
+    func run() async throws(LabError) -> Outcome {
         let missing = Self.missingRequirements()
         guard missing.isEmpty else {
             throw LabError(.unavailable, "lab \(lab.name) needs a real Linux network stack it may change; missing:\n"
                            + missing.map { "  - " + $0 }.joined(separator: "\n"))
         }
-        let tool = { (name: String) in Self.locate(name) ?? name }
-        let ip = tool("ip")
-        var notes: [String] = []
-        let cleanup = Cleanup()
-        defer { cleanup.run() }
-
         // A vde_switch of our own in a fresh folder.
         var template = Array((NSTemporaryDirectory() + "nicsim-lab-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
             throw LabError(.environment, "cannot create a temporary folder: \(String(cString: strerror(errno)))")
         }
         let folder = String(cString: made)
-        cleanup.add { try? FileManager.default.removeItem(atPath: folder) }
-        let socketPath = folder + "/switch"
-        let vdeSwitch = try Subprocess(tool("vde_switch"), ["-s", socketPath])
-        cleanup.add { vdeSwitch.stop() }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !FileManager.default.fileExists(atPath: socketPath + "/ctl") {
-            guard ContinuousClock.now < deadline, vdeSwitch.isRunning else {
-                throw LabError(.environment, "vde_switch did not start (\(vdeSwitch.commandLine))")
-            }
-            usleep(10_000)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        do {
+            return try await run(in: folder)
+        } catch let error as LabError {
+            throw error
+        } catch {
+            throw LabError(.environment, "\(error)")
         }
-        usleep(50_000)  // the control socket exists at bind(); let the switch reach listen()
-        notes.append("started vde_switch -s \(socketPath)")
+    }
 
-        // A namespace with a tap device plugged into the switch, Linux at 192.0.2.1/24.
-        let namespace = "nicsim-lab-\(getpid())"
-        let tap = "lab0"
-        _ = try? Subprocess.run(ip, ["netns", "delete", namespace])
-        guard try Subprocess.run(ip, ["netns", "add", namespace]).status == 0 else {
-            throw LabError(.environment, "ip netns add \(namespace) failed")
+    /// The lab's steps, each program inside the scope of the one it needs (the switch, then the tap's plug), so
+    /// that they stop in the reverse order they started.
+    private func run(in folder: String) async throws -> Outcome {
+        let tool = { (name: String) in Self.locate(name) ?? name }
+        let ip = tool("ip")
+        let socketPath = folder + "/switch"
+        var notes: [String] = []
+        return try await LabProcess.whileRunning(tool("vde_switch"), ["-s", socketPath]) { _ in
+            let deadline = ContinuousClock.now + .seconds(5)
+            while !FileManager.default.fileExists(atPath: socketPath + "/ctl") {
+                guard ContinuousClock.now < deadline else {
+                    throw LabError(.environment, "vde_switch did not start (vde_switch -s \(socketPath))")
+                }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            // The control socket exists at bind(); let the switch reach listen().
+            try await Task.sleep(for: .milliseconds(50))
+            notes.append("started vde_switch -s \(socketPath)")
+
+            // A namespace with a tap device plugged into the switch, Linux at 192.0.2.1/24.
+            let namespace = "nicsim-lab-\(getpid())"
+            _ = try? await LabProcess.run(ip, ["netns", "delete", namespace])
+            guard try await LabProcess.run(ip, ["netns", "add", namespace]).status == 0 else {
+                throw LabError(.environment, "ip netns add \(namespace) failed")
+            }
+            notes.append("created network namespace \(namespace)")
+            let outcome: Result<Outcome, any Error>
+            do {
+                let plug = ["netns", "exec", namespace, tool("vde_plug2tap"), "-s", socketPath, Self.tap]
+                outcome = .success(try await LabProcess.whileRunning(ip, plug) { _ in
+                    try await runWithLinux(in: namespace, socketPath: socketPath, ip: ip, tool: tool, notes: notes)
+                })
+            } catch {
+                outcome = .failure(error)
+            }
+            _ = try? await LabProcess.run(ip, ["netns", "delete", namespace])
+            return try outcome.get()
         }
-        cleanup.add { _ = try? Subprocess.run(ip, ["netns", "delete", namespace]) }
-        notes.append("created network namespace \(namespace)")
-        let plug = try Subprocess(ip, ["netns", "exec", namespace, tool("vde_plug2tap"), "-s", socketPath, tap])
-        cleanup.add { plug.stop() }
+    }
+
+    /// The tap device inside the namespace.
+    static let tap = "lab0"
+
+    /// With the tap's plug running: the tap's address, Linux's socket, then the emulated world while Linux pings.
+    private func runWithLinux(in namespace: String, socketPath: String, ip: String, tool: (String) -> String,
+                              notes: [String]) async throws -> Outcome
+    {
+        var notes = notes
+        let tap = Self.tap
         var up = false
         for _ in 0..<100 where !up {
-            up = (try? Subprocess.run(ip, ["-n", namespace, "link", "show", tap]))?.status == 0
-            if !up { usleep(20_000) }
+            up = (try? await LabProcess.run(ip, ["-n", namespace, "link", "show", tap]))?.status == 0
+            if !up { try await Task.sleep(for: .milliseconds(20)) }
         }
         guard up else { throw LabError(.environment, "vde_plug2tap did not create \(tap) in \(namespace)") }
         for arguments in [["link", "set", "lo", "up"], ["link", "set", tap, "up"],
                           ["addr", "add", "\(Self.linuxAddress)/24", "dev", tap]] {
-            guard try Subprocess.run(ip, ["-n", namespace] + arguments).status == 0 else {
+            guard try await LabProcess.run(ip, ["-n", namespace] + arguments).status == 0 else {
                 throw LabError(.environment, "ip -n \(namespace) \(arguments.joined(separator: " ")) failed")
             }
         }
@@ -113,7 +143,7 @@ struct RealLinuxLab {
 
         // Linux's UDP socket, opened inside the namespace.
         let socket = try NamespaceSocket(namespace: namespace, address: Self.linuxAddress, port: Self.linuxPort)
-        cleanup.add { socket.close() }
+        defer { socket.close() }
         notes.append("bound a UDP socket to \(Self.linuxAddress):\(Self.linuxPort) inside the namespace")
 
         // The emulated world, its switch's VDE port on our switch, paced to the wall clock.
@@ -128,13 +158,15 @@ struct RealLinuxLab {
         } catch {
             throw LabError(.scenario, "\(error)")
         }
-        let ping = try Subprocess(ip, ["netns", "exec", namespace, tool("ping"), "-c", "3", "-i", "0.3", "-W", "1",
-                                       Self.serverAddress], captureOutput: true)
-        cleanup.add { ping.stop() }
-        notes.append("ran the scenario for \(SimDuration(rawValue: spec.duration ?? 0)) of wall-clock-paced time while Linux ran ping -c 3 \(Self.serverAddress)")
-        let report = world.report(outcome: world.run())
-        let pingOutput = ping.readOutput(milliseconds: 5_000)
-        ping.stop()
+        // Linux pings the server while the world runs: ping starts first; it sends 3 pings, 0.3 s apart, waits 1 s
+        // for each reply and ends by itself well within its 10-second bound.
+        let ping = ["netns", "exec", namespace, tool("ping"), "-c", "3", "-i", "0.3", "-W", "1", Self.serverAddress]
+        notes.append("ran the scenario for \(SimDuration(rawValue: spec.duration ?? 0)) of wall-clock-paced time "
+                     + "while Linux ran ping -c 3 \(Self.serverAddress)")
+        let (report, pinged) = try await LabProcess.whileCapturing(ip, ping, timeout: .seconds(10)) {
+            await LabProcess.onOwnThread { world.report(outcome: world.run()) }
+        }
+        let pingOutput = pinged.output
         let summary = pingOutput.split(separator: "\n").first { $0.contains("packets transmitted") }.map(String.init)
             ?? "no summary (ping printed: \(pingOutput.isEmpty ? "nothing" : pingOutput))"
         let replies = Self.received(inPingSummary: summary)
@@ -157,15 +189,6 @@ struct RealLinuxLab {
         let parts = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard let part = parts.first(where: { $0.hasSuffix("received") }) else { return 0 }
         return Int(part.split(separator: " ").first ?? "") ?? 0
-    }
-}
-
-/// Undo steps, run last first.
-final class Cleanup {
-    private var steps: [() -> Void] = []
-    func add(_ step: @escaping () -> Void) { steps.append(step) }
-    func run() {
-        while let step = steps.popLast() { step() }
     }
 }
 

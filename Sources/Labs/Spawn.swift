@@ -4,7 +4,8 @@ import Foundation
 /// signal dispositions and an empty signal mask: the child obeys SIGTERM even when the parent (a test runner, or
 /// `nicsim sweep` while it waits) blocks signals. Returns the child's pid and 0, or the `errno` of the failed spawn.
 ///
-/// The one process starter of the labs' `Subprocess` and of `nicsim sweep`'s children.
+/// The one hand-written process starter: `nicsim sweep`'s children (a synchronous poll loop over many children)
+/// and the VDE tests' `ChildProcess` (see there why); the real-network lab uses swift-subprocess (`LabProcess`).
 public func spawnWithDefaultSignals(_ executable: String, _ arguments: [String],
                                     actions: inout posix_spawn_file_actions_t) -> (pid: pid_t, error: Int32) {
     var attributes = posix_spawnattr_t()

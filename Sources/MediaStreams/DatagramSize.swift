@@ -18,7 +18,7 @@ public enum DatagramSize: Hashable, Sendable {
 
     /// Payload bytes per datagram for a transport stream (`transportStream` true) or opaque bytes.
     ///
-    /// - Throws: ``MediaError/Code/invalidConfiguration`` when the size is below one byte (one packet for a
+    /// - Throws: `MediaError.Code.invalidConfiguration` when the size is below one byte (one packet for a
     ///   transport stream), above ``maximumPayload``, or not a multiple of 188 for a transport stream.
     public func payloadBytes(transportStream: Bool) throws(MediaError) -> Int {
         let size: Int

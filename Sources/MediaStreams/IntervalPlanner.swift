@@ -61,7 +61,7 @@ public struct IntervalPlanner: Sendable {
 
     /// Plans `streams` with an interval chosen by `rule`.
     ///
-    /// - Throws: ``MediaError/Code/invalidConfiguration`` when there are no streams, the fixed interval or a
+    /// - Throws: `MediaError.Code.invalidConfiguration` when there are no streams, the fixed interval or a
     ///   bound is not positive, `minimum` exceeds `maximum`, or n is below 1.
     public init(streams: [StreamSource], rule: Rule = .standard) throws(MediaError) {
         self.streams = streams

@@ -7,7 +7,9 @@ public enum MediaInspector {
     /// The output is deterministic (PIDs in ascending order, fixed-point numbers) and ends with a newline.
     /// Anomalies (lost sync, continuity errors, a truncated last packet …) are listed with their byte offsets.
     ///
-    /// - Parameter name: the file name to print in the first line.
+    /// - Parameters:
+    ///   - bytes: the file's contents.
+    ///   - name: the file name to print in the first line.
     /// - Throws: ``MediaError`` when the bytes are empty, shorter than a packet, or not a transport stream.
     public static func inspect(bytes: [UInt8], name: String) throws(MediaError) -> String {
         let summary = try TSAnalyzer.analyze(bytes)

@@ -8,7 +8,7 @@ import WireFormats
 /// - Timestamps start at a random value and advance with the payload's due time in 90 kHz ticks:
 ///   initial + ⌊due × 90,000⌋ mod 2³² (RFC 2250: the target transmission time of the first byte of the
 ///   payload). ``timestamp(forPCR:)`` gives the same from a PCR (PCR / 300 is the 90 kHz base).
-/// - SSRC is fixed for the stream, drawn from a seeded ``RandomStream`` so that a run is reproducible.
+/// - SSRC is fixed for the stream, drawn from a seeded `RandomStream` so that a run is reproducible.
 /// - Marker bit rule (RFC 2250 §2.1, MP2T): M is 1 on the first packet after a timestamp discontinuity — a
 ///   switch of source or a clock jump, which the caller signals with `discontinuity` — and 0 on every other
 ///   packet, including the very first.
@@ -49,7 +49,7 @@ public struct RTPPacketizer: Hashable, Sendable {
         self.nextSequenceNumber = initialSequenceNumber
     }
 
-    /// The constant fields for a ``HeaderTemplate`` that renders this stream's headers.
+    /// The constant fields for a `HeaderTemplate` that renders this stream's headers.
     public var templateFields: HeaderTemplate.RTPFields {
         HeaderTemplate.RTPFields(payloadType: payloadType, ssrc: ssrc)
     }

@@ -131,7 +131,7 @@ public final class SetTopBox: FrameSink {
 
     /// Creates a box. It schedules no events, so it is not registered with a simulator.
     ///
-    /// - Throws: ``MediaError/Code/invalidConfiguration`` when the drain rate or MDI interval is not positive, the
+    /// - Throws: `MediaError.Code.invalidConfiguration` when the drain rate or MDI interval is not positive, the
     ///   start-up delay is negative, or the buffer holds no byte.
     public init(_ configuration: Configuration) throws(MediaError) {
         func invalid(_ message: String) -> MediaError {

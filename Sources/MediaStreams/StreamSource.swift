@@ -41,8 +41,8 @@ public struct StreamSource: Sendable {
     /// A transport stream timed by its PCRs, or by `declaredBitsPerSecond` when one is given.
     ///
     /// - Throws: ``MediaError`` when the bytes are not a transport stream (see
-    ///   ``TSAnalyzer/analyze(_:keepPCRTimeline:)``), ``MediaError/Code/missingPCR`` when no rate is declared and
-    ///   no PID carries two PCRs, or ``MediaError/Code/invalidConfiguration`` for a bad size or rate.
+    ///   ``TSAnalyzer/analyze(_:keepPCRTimeline:)``), `MediaError.Code.missingPCR` when no rate is declared and
+    ///   no PID carries two PCRs, or `MediaError.Code.invalidConfiguration` for a bad size or rate.
     public init(
         transportStream bytes: [UInt8], datagramSize: DatagramSize = .standard, declaredBitsPerSecond: Int64? = nil
     ) throws(MediaError) {
@@ -78,8 +78,11 @@ public struct StreamSource: Sendable {
 
     /// Opaque bytes (any file format) carried at a declared rate.
     ///
-    /// - Parameter bitsPerSecond: the rate the bytes are sent at, bits per second.
-    /// - Throws: ``MediaError/Code/invalidConfiguration`` for a rate below 1 b/s, a bad datagram size, or no bytes.
+    /// - Parameters:
+    ///   - bytes: the payload to carry, as is.
+    ///   - bitsPerSecond: the rate the bytes are sent at, bits per second.
+    ///   - datagramSize: how much of it each datagram carries.
+    /// - Throws: `MediaError.Code.invalidConfiguration` for a rate below 1 b/s, a bad datagram size, or no bytes.
     public init(opaque bytes: [UInt8], bitsPerSecond: Int64, datagramSize: DatagramSize = .mtu(1500, rtp: false))
         throws(MediaError)
     {

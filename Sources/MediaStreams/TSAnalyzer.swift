@@ -75,8 +75,8 @@ public struct TSAnalyzer: Sendable {
 
     /// Analyzes a whole file and checks that it is a transport stream.
     ///
-    /// - Throws: ``MediaError/Code/empty`` for no bytes; ``MediaError/Code/truncated`` when the input is shorter
-    ///   than one packet; ``MediaError/Code/notTransportStream`` when fewer than half the bytes lie in packets
+    /// - Throws: `MediaError.Code.empty` for no bytes; `MediaError.Code.truncated` when the input is shorter
+    ///   than one packet; `MediaError.Code.notTransportStream` when fewer than half the bytes lie in packets
     ///   (the message names the first place sync was expected and what was found there).
     public static func analyze(_ bytes: [UInt8], keepPCRTimeline: Bool = false) throws(MediaError) -> TSSummary {
         guard !bytes.isEmpty else {

@@ -3,7 +3,7 @@ import SimCore
 /// Generates a valid constant-bit-rate MPEG-2 transport stream of any length and rate, deterministically.
 ///
 /// The stream has one program: a PAT on PID 0, a PMT, and one elementary stream (by default H.264, stream type
-/// 0x1B, on PID 0x0100) whose PES payload is bytes from a seeded ``RandomStream`` — valid at the transport layer,
+/// 0x1B, on PID 0x0100) whose PES payload is bytes from a seeded `RandomStream` — valid at the transport layer,
 /// not decodable video. Packets are laid out slot by slot at the mux rate, byte `b` of the stream being due
 /// `b × 8 / rate` seconds after the first; each slot gets, in priority order:
 /// 1. a video packet carrying a PCR, when waiting one more slot would make the PCR interval exceed
@@ -106,7 +106,7 @@ public struct TSGenerator: Sendable {
 
     /// Checks `configuration` and prepares the tables.
     ///
-    /// - Throws: ``MediaError/Code/invalidConfiguration`` when a rate is not positive or above
+    /// - Throws: `MediaError.Code.invalidConfiguration` when a rate is not positive or above
     ///   ``maximumBitsPerSecond``, the video rate exceeds the mux rate, an interval is not positive or above its
     ///   limit, the mux rate does not fit 2 packets into one PCR interval (150,400 b/s at the
     ///   default 20 ms; longer PCR intervals allow lower rates), or the PIDs are reserved or equal.

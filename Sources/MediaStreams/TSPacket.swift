@@ -2,7 +2,7 @@
 ///
 /// A `TSPacket` is a decoded value, not a copy of the bytes: it records the header fields, the adaptation field
 /// (if any) and where in the packet the payload starts. Decoding never traps: ``decode(_:at:)`` returns nil and
-/// ``init(parsing:at:)`` throws a ``MediaError`` naming the offset and what was expected.
+/// ``init(parsing:at:streamOffset:)`` throws a ``MediaError`` naming the offset and what was expected.
 public struct TSPacket: Hashable, Sendable {
     /// Bytes in every transport stream packet.
     public static let size = 188
@@ -69,10 +69,13 @@ public struct TSPacket: Hashable, Sendable {
 
     /// Decodes the packet at `offset` in `bytes`.
     ///
-    /// - Throws: ``MediaError`` with `offset` set to `offset` plus `streamOffset`: ``MediaError/Code/truncated``
-    ///   when fewer than 188 bytes remain, ``MediaError/Code/lostSync`` without the sync byte,
-    ///   ``MediaError/Code/reservedAdaptationFieldControl`` or ``MediaError/Code/badAdaptationField``.
-    /// - Parameter streamOffset: added to `offset` in the error, for packets copied out of a larger file.
+    /// - Throws: ``MediaError`` with `offset` set to `offset` plus `streamOffset`: `MediaError.Code.truncated`
+    ///   when fewer than 188 bytes remain, `MediaError.Code.lostSync` without the sync byte,
+    ///   `MediaError.Code.reservedAdaptationFieldControl` or `MediaError.Code.badAdaptationField`.
+    /// - Parameters:
+    ///   - bytes: the stream holding the packet.
+    ///   - offset: where in `bytes` the packet starts.
+    ///   - streamOffset: added to `offset` in the error, for packets copied out of a larger file.
     public init(parsing bytes: [UInt8], at offset: Int, streamOffset: Int = 0) throws(MediaError) {
         switch Self.decodeChecked(bytes, at: offset) {
         case .success(let packet): self = packet

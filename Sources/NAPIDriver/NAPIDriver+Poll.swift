@@ -240,7 +240,7 @@ extension NAPIDriver {
     /// report point there without `DD` lost its write-back); counts a hang when a queue with work moved neither
     /// `TDH` nor its reclaim point since the previous run; posts waiting writes; cleans the receive ring unless a
     /// poll is scheduled (the poll owns it then); in MSI-X mode, unmasks every vector with no poll scheduled
-    /// (``reenableIdleVectors(_:)``).
+    /// (`reenableIdleVectors(_:)`).
     public func watchdog() -> DriverReceipt {
         var r = DriverReceipt()
         stats.watchdogChecks += 1

@@ -38,7 +38,7 @@ public final class NAPIDriver: NetworkDriver {
     var iommu: IOMMU? { mapper?.iommu }
     let maxFrameBytes: Int
     weak var delegate: (any DriverDelegate)?
-    /// The host's clock (set by whoever builds the machine): the driver reads only its ``SimCore/Simulator/now``,
+    /// The host's clock (set by whoever builds the machine): the driver reads only its `Simulator.now`,
     /// the host time launch times are given in, against which it reads the device clock to convert them (datasheet
     /// §10.4). Nil: device time is taken to be host time. Held strongly (the simulator's `tearDown()` breaks the
     /// cycle).
@@ -157,6 +157,8 @@ public final class NAPIDriver: NetworkDriver {
     /// - Parameters:
     ///   - device: The NIC's registers.
     ///   - memory: Host physical memory, for rings, buffers and descriptors.
+    ///   - configuration: The driver's choices (ring size, payload path, order, report policy, segmentation).
+    ///   - napi: The settings only this driver has (transmit queues, byte queue limits).
     ///   - maxFrameBytes: The largest frame the link carries (without FCS).
     ///   - iommu: The IOMMU between the device and memory, if any: the driver then maps every buffer it gives the
     ///     device, through a mapper of its own (deferred invalidation, no flush timeout) unless `mapper` is given.

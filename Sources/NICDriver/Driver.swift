@@ -6,18 +6,18 @@ import WireFormats
 
 /// The reference driver: owns the TX ring, turns multi-destination writes into descriptors, cleans completions.
 ///
-/// It knows the device only through ``RegisterSpace`` and the descriptor layout of the datasheet; it reaches
+/// It knows the device only through `RegisterSpace` and the descriptor layout of the datasheet; it reaches
 /// memory as the host CPU does (rings, headers and bounce buffers in physical memory it allocated; application
 /// data through the application's page table or the translation buffer).
 ///
-/// The driver does work when called and leaves pricing to the host: every ``HostOS/NetworkDriver`` call returns a
+/// The driver does work when called and leaves pricing to the host: every `NetworkDriver` call returns a
 /// receipt of what it did, which the host's cost model turns into cycles and virtual time. ``counters`` keep the
 /// driver's own running totals (its `ethtool -S`); each receipt is the change of those totals over one call.
 public final class Driver: NetworkDriver {
     public let kind = "reference"
     public let configuration: DriverConfiguration
     public internal(set) var counters = DriverCounters()
-    /// Per-destination counts, indexed by ``DestinationID/rawValue``.
+    /// Per-destination counts, indexed by `DestinationID.rawValue`.
     public private(set) var destinationCounters: [DestinationCounters] = []
     /// Told when a write has completed and when frames arrive (the OS, from ``attach(to:mac:)``).
     public weak var delegate: (any DriverDelegate)?
@@ -29,11 +29,11 @@ public final class Driver: NetworkDriver {
     ///
     /// Held strongly, as the host holds its simulator: a weak reference would give the simulator a side table, and
     /// every retain and release of it (several per packet across the model) would take the slow path. The cycle
-    /// this can close through the simulator's handlers is broken by ``SimCore/Simulator/tearDown()``.
+    /// this can close through the simulator's handlers is broken by `Simulator.tearDown()`.
     public var traceSimulator: Simulator?
     /// The component name in traces.
     public var traceName = "driver"
-    /// The host's clock (set by whoever builds the machine): the driver reads only its ``SimCore/Simulator/now``,
+    /// The host's clock (set by whoever builds the machine): the driver reads only its `Simulator.now`,
     /// the host time launch times are given in, against which it reads the device clock to convert them (datasheet
     /// §10.4). Nil: device time is taken to be host time. Held strongly, as ``traceSimulator`` is (no closure: a
     /// closure's context would be one more allocation per machine).

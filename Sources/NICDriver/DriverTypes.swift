@@ -2,7 +2,7 @@ import HostOS
 import SimCore
 
 /// Everything the reference driver did, counted since it was built: its own statistics. The OS sees the change of
-/// these over each call as that call's ``HostOS/DriverReceipt``.
+/// these over each call as that call's `DriverReceipt`.
 public struct DriverCounters: Hashable, Sendable {
     /// Write requests accepted.
     public var writes: UInt64 = 0

@@ -23,11 +23,11 @@ public struct NICCounters: Hashable, Sendable {
     public var interruptsWithTransmitCause: UInt64 = 0
     public var interruptsWithReceiveCause: UInt64 = 0
     public var interruptsWithErrorCause: UInt64 = 0
-    /// Packets completed with ``TxStatus/dmaError``.
+    /// Packets completed with `TxStatus.dmaError`.
     public var txDMAErrors: UInt64 = 0
-    /// Packets completed with ``TxStatus/lengthError``.
+    /// Packets completed with `TxStatus.lengthError`.
     public var txLengthErrors: UInt64 = 0
-    /// Packets completed with ``TxStatus/formatError``.
+    /// Packets completed with `TxStatus.formatError`.
     public var txFormatErrors: UInt64 = 0
     /// Register writes the device refused.
     public var registerErrors: UInt64 = 0
@@ -81,7 +81,7 @@ public struct NICCounters: Hashable, Sendable {
 /// engine with a descriptor cache, segmentation and checksum offload, launch time, interrupt moderation, a MAC.
 ///
 /// The device acts only on register writes, frames from the wire and its own events; it reaches host memory only
-/// through its ``HostMemory/DMAEngine`` and tells the host about progress only by writing descriptor status and sending
+/// through its `DMAEngine` and tells the host about progress only by writing descriptor status and sending
 /// interrupt messages. Everything it does is in the datasheet (`NICInterface.docc/Datasheet.md`, the datasheet module `NICInterface`).
 public final class NIC: RegisterSpace, FrameSink, EventHandler {
     public let configuration: NICConfiguration

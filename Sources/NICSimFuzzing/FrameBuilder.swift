@@ -67,7 +67,8 @@ struct FrameBuilder {
     }
 
     func ipv4(_ input: inout FuzzInput) -> [UInt8] {
-        let flags = input.u8()  // bit 0: keep the IP checksum, bit 1: keep the total length, bit 2: keep the UDP checksum
+        // bit 0: keep the IP checksum, bit 1: keep the total length, bit 2: keep the UDP checksum
+        let flags = input.u8()
         let options = flags & 0x08 != 0 ? input.below(11) * 4 : 0
         var header: [UInt8] = [0x45 + UInt8(options / 4), input.u8(), 0, 0, input.u8(), input.u8()]
         if flags & 0x10 != 0 {

@@ -179,10 +179,12 @@ public enum FuzzSeeds {
                     - { to: [box], from: relay, generate: { rate: 1Mbps } }
                 """),
             ("ways-of-sending", """
-                server: { driver: { mode: copy, order: interleaved, interrupts: per-packet, mtu: 9000, packet-size: 4000 } }
+                server: { driver: { mode: copy, order: interleaved, interrupts: per-packet, \
+                mtu: 9000, packet-size: 4000 } }
                 network: { switch: { port-buffer: 16KiB } }
                 receivers: [{ name: a, link: { rate: 100Mbps } }, { name: b, port: 7000 }]
-                writes: { count: 2, method: sendmmsg, batch: 3, entries: [{ to: a, size: 20000, offset: 4000 }, { to: b, size: 0 }] }
+                writes: { count: 2, method: sendmmsg, batch: 3, \
+                entries: [{ to: a, size: 20000, offset: 4000 }, { to: b, size: 0 }] }
                 limits: { events: 50000 }
                 """),
             ("overrides", """

@@ -13,9 +13,9 @@ import WireFormats
 /// (``advance(by:)``, ``advance(to:)``, ``runUntilIdle()``) and looks at what happened: the frames the device sent
 /// (``wire``), the interrupts it raised (``interrupts``), and what it wrote into memory (``readMemory(_:count:)``).
 ///
-/// Plug a driver onto it (``plug(hostConfiguration:_:)``) and the rig adds the OS: a `Host` that owns the driver,
+/// Plug a driver onto it (``plug(configuration:maxFrameBytes:hostConfiguration:_:)``) and the rig adds the OS: a `Host` that owns the driver,
 /// hears the interrupt line and prices each receipt with its `CostModel`. Any `NetworkDriver` fits, nicsim's or a
-/// researcher's own; it is built from the same ``DriverContext`` the world builds drivers from.
+/// researcher's own; it is built from the same `DriverContext` the world builds drivers from.
 ///
 /// ```swift
 /// let rig = try EmbeddedNIC()
@@ -35,7 +35,7 @@ public final class EmbeddedNIC {
     public let memory: PhysicalMemory
     /// The IOMMU between the device and memory, when the rig was built with one.
     public let iommu: IOMMU?
-    /// The DMA mapping API a plugged driver maps through (``DriverContext/mapper``), with ``iommu`` only: built as
+    /// The DMA mapping API a plugged driver maps through (`DriverContext.mapper`), with ``iommu`` only: built as
     /// the world builds a machine's, with the deferred flush timer on the rig's clock.
     public let mapper: DMAMapper?
     /// The device's memory access (through ``iommu`` when there is one).
@@ -161,7 +161,7 @@ public final class EmbeddedNIC {
         return EmbeddedHost(rig: self, driver: driver, host: host)
     }
 
-    /// Plugs the driver a scenario's `driver.kind` names (``World/defaultDriverFactory(_:)``).
+    /// Plugs the driver a scenario's `driver.kind` names (`World.defaultDriverFactory(_:)`).
     public func plug(
         _ kind: DriverKind, configuration: DriverConfiguration = DriverConfiguration(), napi: NAPISpec = NAPISpec(),
         hostConfiguration: HostConfiguration = HostConfiguration()

@@ -12,8 +12,24 @@ extension ScenarioSpec {
     /// A server at `serverRate` with one receiver per entry (or `receivers`, if more), each at `receiverRate`.
     ///
     /// - Parameters:
+    ///   - name: The scenario's name.
+    ///   - seed: The run's seed.
     ///   - entries: Bytes of each write entry; entry `i` goes to receiver `i % receivers`.
     ///   - pageOffsets: Where each entry's buffer starts in its first page (default 0).
+    ///   - receivers: How many receivers, if more than entries.
+    ///   - writes: How many writes the server makes.
+    ///   - interval: Time between writes, in virtual-time picoseconds.
+    ///   - mode: The driver's payload path.
+    ///   - order: The driver's transmit order.
+    ///   - interrupts: When the driver asks for a transmit interrupt.
+    ///   - registerBuffers: Whether the application registers its buffers (translation buffer).
+    ///   - serverRate: The server's link rate, bits per second.
+    ///   - receiverRate: Each receiver's link rate, bits per second.
+    ///   - mtu: The IP MTU in bytes.
+    ///   - packetSize: Datagram payload bytes, or nil for the largest the MTU allows.
+    ///   - txRing: Transmit ring size in descriptors.
+    ///   - portBuffer: The switch's output buffer per port, bytes.
+    ///   - memory: The server's physical memory, bytes.
     public static func testScenario(
         name: String = "test", seed: UInt64 = 1, entries: [Int], pageOffsets: [Int] = [],
         receivers: Int? = nil, writes: Int = 1, interval: Int64 = 1_000_000_000,

@@ -133,7 +133,8 @@ public struct TestWorld: Sendable {
             return copy.noting("write(\(bytes), to: \"\(receiver)\"): \(unknown(receiver))")
         }
         guard bytes >= 0, (0..<4096).contains(pageOffset) else {
-            return copy.noting("write(\(bytes), to: \"\(receiver)\", pageOffset: \(pageOffset)): bytes must be ≥ 0 and the offset 0…4095")
+            return copy.noting("write(\(bytes), to: \"\(receiver)\", pageOffset: \(pageOffset)): "
+                               + "bytes must be ≥ 0 and the offset 0…4095")
         }
         copy.spec.writes.entries.append(WriteEntrySpec(receiver: i, bytes: bytes, pageOffset: pageOffset))
         return copy
@@ -187,7 +188,7 @@ public struct TestWorld: Sendable {
     }
 
     /// Runs every machine's NIC with a driver of your own: `factory` builds it from the machine's device, memory and
-    /// settings (``DriverContext``), as the scenario's `driver.kind` would build one of nicsim's.
+    /// settings (`DriverContext`), as the scenario's `driver.kind` would build one of nicsim's.
     public func driver(_ factory: @escaping DriverFactory) -> TestWorld {
         var copy = self
         copy.options.driverFactory = factory

@@ -67,6 +67,8 @@ public final class EthernetSwitch: EventHandler {
     /// Creates a switch and registers it with `simulator`.
     ///
     /// - Parameters:
+    ///   - simulator: The simulator it runs in.
+    ///   - name: Component name (traces and reports).
     ///   - portCount: Number of ports (> 0).
     ///   - portRates: Egress rate of each port in bits per second, `portCount` entries, each > 0.
     ///   - bufferBytesPerPort: Output buffer per port in frame bytes (> 0).

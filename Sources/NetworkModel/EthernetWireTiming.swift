@@ -6,11 +6,11 @@ import WireFormats
 /// IEEE 802.3 (clause 3, MAC frame format; clause 4, inter-packet gap) puts around every frame an 8-byte
 /// preamble + start-of-frame delimiter in front, a 4-byte frame check sequence behind, and pads the frame to a
 /// minimum of 64 bytes including the FCS (60 without). Back-to-back frames are separated by an inter-frame gap of
-/// 96 bit times (12 byte times). A frame of `L` bytes as held in a ``SimCore/FrameStore`` (destination MAC up to
+/// 96 bit times (12 byte times). A frame of `L` bytes as held in a `FrameStore` (destination MAC up to
 /// the end of the payload, no FCS) therefore takes `(max(L, 60) + 4 + 8) × 8` bit times from its first preamble
 /// bit to its last FCS bit, and the next frame may start 96 bit times after that.
 public enum EthernetWireTiming {
-    /// Smallest frame on the wire, without the FCS, in bytes (``WireFormats/EthernetFraming``).
+    /// Smallest frame on the wire, without the FCS, in bytes (`EthernetFraming`).
     public static let minimumFrameBytes = EthernetFraming.minimumFrameBytes
     /// Frame check sequence, in bytes.
     public static let fcsBytes = EthernetFraming.fcsBytes

@@ -1,6 +1,6 @@
 /// The 64-bit FNV-1a hash (Fowler–Noll–Vo), computed incrementally over bytes.
 ///
-/// Offset basis 0xcbf29ce484222325, prime 0x100000001b3: the same function as ``SimCore/stableHash(_:)`` but fed
+/// Offset basis 0xcbf29ce484222325, prime 0x100000001b3: the same function as `stableHash(_:)` but fed
 /// with raw bytes, so a digest over several frames equals the digest over their concatenation. One multiply per byte,
 /// each waiting for the last: receivers digest with ``StripeHash64`` instead (report schema 3); FNV-1a stays for
 /// the labs that compare with what Linux received.

@@ -8,7 +8,7 @@ import SimCore
 /// ``attach(a:b:)``) exactly ``propagationDelay`` later, unless the loss stream drops it. Because the delay is the
 /// same for every frame, each direction stays in order.
 ///
-/// Loss draws from the random stream named after the link (``SimCore/Simulator/randomStream(named:)``), one draw
+/// Loss draws from the random stream named after the link (`Simulator.randomStream(named:)`), one draw
 /// per frame offered to either direction, only when ``lossProbability`` is above zero; same seed and name ⇒ the
 /// same frames lost.
 public final class Link: EventHandler {
@@ -74,6 +74,7 @@ public final class Link: EventHandler {
     /// Creates a link and registers it with `simulator`.
     ///
     /// - Parameters:
+    ///   - simulator: The simulator it runs in.
     ///   - name: Component and random-stream name.
     ///   - rateBitsPerSecond: Line rate in bits per second (> 0).
     ///   - propagationDelay: One-way delay in picoseconds of virtual time (≥ 0).

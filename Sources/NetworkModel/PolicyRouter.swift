@@ -114,6 +114,8 @@ public final class PolicyRouter: EventHandler {
     /// Creates a router, installs a connected route for each port's subnet, and registers it with `simulator`.
     ///
     /// - Parameters:
+    ///   - simulator: The simulator it runs in.
+    ///   - name: Component name (traces and reports).
     ///   - ports: One configuration per port (at least one); rates and buffers > 0, prefix lengths 0...32.
     ///   - forwardingLatency: Delay between a frame's last bit in and its forwarding decision (≥ 0).
     ///   - policyCapacity: Most policies active at once; storage is reserved up front.

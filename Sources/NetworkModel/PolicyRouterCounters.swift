@@ -6,7 +6,7 @@
 public struct PolicyRouterCounters: Hashable, Sendable {
     /// IPv4 packets queued on an egress port by routing: forwarded originals and policy copies alike.
     public var forwardedPackets = 0
-    /// NPCP messages (``WireFormats/PolicyControlMessage``) to the router's own address that it read and answered
+    /// NPCP messages (`PolicyControlMessage`) to the router's own address that it read and answered
     /// (set and remove each), those it answered with a nack, and those it could not read (dropped).
     public var controlMessages = 0
     public var controlRefused = 0

@@ -60,7 +60,6 @@ public struct ScenarioLimits: Hashable, Sendable {
     /// The default limits.
     public init() {}
 
-
     /// One limit: its name in `--limit NAME=VALUE` and in a scenario's `limits:` section, the property it sets,
     /// and whether its value is a size (`64GiB`) or a plain count.
     struct Entry: Sendable {

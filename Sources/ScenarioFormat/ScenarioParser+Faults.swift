@@ -73,7 +73,8 @@ extension ScenarioParser {
             break
         case (.dmaError, .receiver(let i)), (.lostInterrupt, .receiver(let i)), (.lateInterrupt, .receiver(let i)):
             guard spec.receivers[i].kind == .host else {
-                throw place.error("\(kind.rawValue) acts on a NIC: the server or a receiver of kind host; \(ScenarioNode.quoted(name)) has none")
+                throw place.error("\(kind.rawValue) acts on a NIC: the server or a receiver of kind host; "
+                                  + "\(ScenarioNode.quoted(name)) has none")
             }
         case (.iotlbMissStorm, .server):
             guard spec.server.nic.iommu != nil else {

@@ -496,7 +496,8 @@ extension ScenarioParser {
                 let name = try on.name()
                 if name != server.name {
                     guard let i = byName[name], receivers[i].kind == .host || receivers[i].kind == .router else {
-                        throw on.error("policies go on the server or on a receiver of kind host or router; \(ScenarioNode.quoted(name)) is neither")
+                        throw on.error("policies go on the server or on a receiver of kind host or router; "
+                                       + "\(ScenarioNode.quoted(name)) is neither")
                     }
                     host = i
                 }

@@ -64,7 +64,9 @@ import Yams
 ///
 /// Limits, checked before the YAML is composed so that hostile input stays cheap: at most
 /// ``maximumDocumentBytes`` bytes of UTF-8, collections nested at most ``maximumNestingDepth`` deep, also where
-/// aliases are expanded, and at most ``maximumExpandedNodes`` nodes after expanding aliases (no alias bombs).
+/// aliases are expanded, and at most ``maximumExpandedNodes`` nodes after expanding aliases (no alias bombs). The
+/// depth and alias checks read libyaml's events before Yams composes (`ScenarioYAMLPrescan`): they are what Yams
+/// cannot refuse cheaply; everything else about the YAML is Yams's to refuse.
 public enum ScenarioParser {
     /// The largest scenario file accepted, in bytes (1 MiB).
     public static let maximumDocumentBytes = 1 << 20
@@ -87,15 +89,11 @@ public enum ScenarioParser {
                 file: file, line: 1, column: 1,
                 message: "scenario is \(size) bytes, larger than the limit of 1 MiB (\(maximumDocumentBytes) bytes)")
         }
-        if let deep = ScenarioNestingScanner.firstLocation(deeperThan: maximumNestingDepth, in: text) {
-            throw ScenarioError(
-                file: file, line: deep.line, column: deep.column,
-                message: "nesting deeper than \(maximumNestingDepth) levels of mappings and sequences")
-        }
-        if let alias = ScenarioAliasScanner.firstProblem(
+        // The one pre-scan before Yams: nesting depth and alias expansion, which Yams cannot refuse cheaply.
+        if let problem = ScenarioYAMLPrescan.firstProblem(
             in: text, maximumDepth: maximumNestingDepth, maximumNodes: maximumExpandedNodes)
         {
-            throw ScenarioError(file: file, line: alias.line, column: alias.column, message: alias.message)
+            throw ScenarioError(file: file, line: problem.line, column: problem.column, message: problem.message)
         }
         let composed: Node?
         do {

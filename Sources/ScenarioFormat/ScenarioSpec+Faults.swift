@@ -33,7 +33,7 @@ public struct FaultSpec: Hashable, Sendable {
         case vde
     }
 
-    /// Which events of the window a fault acts on (see ``SimCore/FaultTrigger``).
+    /// Which events of the window a fault acts on (see `FaultTrigger`).
     public enum Trigger: Hashable, Sendable {
         case always
         case everyNth(Int)

@@ -189,13 +189,13 @@ public struct VDESpec: Hashable, Sendable {
     public var pollInterval: Int64 = 100_000_000
     /// Emulated hosts resolve unknown destinations by ARP (else only static entries).
     public var resolveByARP = true
-    /// Run the pacing thread under SCHED_FIFO with locked memory, when allowed (``RealTimePriority``).
+    /// Run the pacing thread under SCHED_FIFO with locked memory, when allowed (`RealTimePriority`).
     public var realTimePriority = false
     /// How long before a frame's due time the pacer stops sleeping and spins, picoseconds
-    /// (``RealTimePacer/Configuration/spinThresholdNanoseconds``).
+    /// (`RealTimePacer.Configuration.spinThresholdNanoseconds`).
     public var spinThreshold: Int64 = 50_000_000
     /// Lateness beyond which a frame counts as over the limit and the schedule slips, picoseconds
-    /// (``RealTimePacer/Configuration/catchUpLimitNanoseconds``).
+    /// (`RealTimePacer.Configuration.catchUpLimitNanoseconds`).
     public var catchUpLimit: Int64 = 1_000_000_000
     public init(url: String) { self.url = url }
 
@@ -276,7 +276,7 @@ public struct PolicySpec: Hashable, Sendable {
     /// Picoseconds after the start at which the policy is installed, and (if given) removed.
     public var installAt: Int64 = 0
     public var removeAt: Int64?
-    /// For a router's policy: the server's OS hands it over the network (NPCP, ``HostOS/RouterPolicyClient``)
+    /// For a router's policy: the server's OS hands it over the network (NPCP, `RouterPolicyClient`)
     /// instead of the scenario writing it into the router's table.
     public var viaNetwork = false
     public init(id: Int, host: Int?, direction: PolicyDirectionSpec, placement: PolicyPlacementSpec, matchIP: IPv4Address,

@@ -25,7 +25,7 @@ public enum CSVReport {
 
     /// One row per `interval` of virtual time from 0 to the end of the run: per receiver the datagrams and bytes
     /// that arrived in it; per switch port the largest queue occupancy in bytes; the server's largest transmit-ring
-    /// occupancy; and the interrupts sent. With a real-time VDE port (`pacing`, from ``RealTimePacer/series`` kept
+    /// occupancy; and the interrupts sent. With a real-time VDE port (`pacing`, from `RealTimePacer.series` kept
     /// at the same interval) six more columns: the frames paced in the interval, their lateness p50, p99, p99.9
     /// and max in nanoseconds, and the achieved rate in frames per second of wall time (empty in intervals
     /// without frames).

@@ -56,7 +56,8 @@ public enum Fingerprints {
     /// The table's text for `entries`.
     public static func table(_ entries: [Entry]) -> String {
         var out = "# Trajectory fingerprints of the shipped scenarios: path, fingerprint, events.\n"
-        out += "# Regenerate after an intended change of behaviour: swift run nicsim fingerprint --update Fixtures/fingerprints.tsv\n"
+        out += "# Regenerate after an intended change of behaviour: "
+            + "swift run nicsim fingerprint --update Fixtures/fingerprints.tsv\n"
         for e in entries.sorted(by: { $0.path < $1.path }) { out += "\(e.path)\t\(e.fingerprint)\t\(e.events)\n" }
         return out
     }

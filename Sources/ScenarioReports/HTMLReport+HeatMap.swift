@@ -28,7 +28,8 @@ extension HTMLReport {
         var body = ""
         for (k, row) in rows.enumerated() {
             let y = top + Double(k) * rowHeight
-            body += "<text x=\"\(r(labelWidth - 6))\" y=\"\(r(y + rowHeight - 4))\" text-anchor=\"end\" style=\"font-size:10px\">\(escape(row.label))</text>"
+            body += "<text x=\"\(r(labelWidth - 6))\" y=\"\(r(y + rowHeight - 4))\" text-anchor=\"end\" "
+                + "style=\"font-size:10px\">\(escape(row.label))</text>"
             // Runs of equal colour are one rectangle.
             var c = 0
             while c < heatColumns {
@@ -42,7 +43,9 @@ extension HTMLReport {
                       min(heatScale.count - 1, Int((w / max(peak, 1)) * Double(heatScale.count) - 1e-9)) == shade {
                     stop += 1
                 }
-                body += "<rect class=\"m\" x=\"\(r(labelWidth + Double(c) * columnWidth))\" y=\"\(r(y + 1))\" width=\"\(r(Double(stop - c) * columnWidth))\" height=\"\(r(rowHeight - 2))\" fill=\"\(heatScale[max(shade, 0)])\"/>"
+                body += "<rect class=\"m\" x=\"\(r(labelWidth + Double(c) * columnWidth))\" y=\"\(r(y + 1))\" "
+                    + "width=\"\(r(Double(stop - c) * columnWidth))\" height=\"\(r(rowHeight - 2))\" "
+                    + "fill=\"\(heatScale[max(shade, 0)])\"/>"
                 c = stop
             }
         }
@@ -96,7 +99,10 @@ extension HTMLReport {
         }
         let peak = Double(peaks.values.max() ?? 1)
         return heatMap("chart-switch", rows: rows, peak: peak, end: end, unit: "bytes queued",
-                       caption: "Bytes waiting in each of \(ports.count) switch output queues, one row per port, worst first (drops, then peak); each cell is the largest queue in its slice of time. A write that sends one destination's data back to back piles it up in that destination's port; interleaving keeps queues short.")
+                       caption: "Bytes waiting in each of \(ports.count) switch output queues, one row per port, "
+                           + "worst first (drops, then peak); each cell is the largest queue in its slice of time. "
+                           + "A write that sends one destination's data back to back piles it up in that "
+                           + "destination's port; interleaving keeps queues short.")
     }
 
     static func arrivalsHeatMap(_ report: Report, _ rec: RunRecorder, names: [String], end: Int64) -> String {
@@ -127,11 +133,14 @@ extension HTMLReport {
             return (order[a] ?? 0) < (order[b] ?? 0)
         }
         let rows = sorted.map { name in
-            HeatRow(label: "\(name): \(rec.arrivals[name]?.count ?? 0) datagrams, gap ≤ \(SimDuration(rawValue: gap[name] ?? 0))",
+            HeatRow(label: "\(name): \(rec.arrivals[name]?.count ?? 0) datagrams, "
+                        + "gap ≤ \(SimDuration(rawValue: gap[name] ?? 0))",
                     columns: columns[name] ?? [])
         }
         return heatMap("chart-arrivals", rows: rows, peak: peak, end: end, unit: "datagrams",
-                       caption: "Datagrams reaching each of \(names.count) receivers per slice of time, one row per receiver, worst first (largest gap between two datagrams, then fewest datagrams). Long gaps are what a set-top box's buffer has to bridge.")
+                       caption: "Datagrams reaching each of \(names.count) receivers per slice of time, "
+                           + "one row per receiver, worst first (largest gap between two datagrams, then fewest "
+                           + "datagrams). Long gaps are what a set-top box's buffer has to bridge.")
     }
 
     /// The link from a chart to the run's Perfetto trace.
@@ -144,11 +153,14 @@ extension HTMLReport {
         func html(_ window: Range<Int64>, tracks: String) -> String {
             let from = window.lowerBound / 1000, to = (window.upperBound + 999) / 1000
             guard let file else {
-                return "<p class=\"tl\">Timeline: virtual time \(from)–\(to) ns; write one with <code>\(escape(command ?? "nicsim run FILE --perfetto run.pftrace"))</code> (see below).</p>\n"
+                return "<p class=\"tl\">Timeline: virtual time \(from)–\(to) ns; write one with "
+                    + "<code>\(escape(command ?? "nicsim run FILE --perfetto run.pftrace"))</code> (see below).</p>\n"
             }
             let name = file.split(separator: "/").last.map(String.init) ?? file
-            let url = "https://ui.perfetto.dev/#!/?url=http://127.0.0.1:9001/\(percentEncoded(name))&visStart=\(from)&visEnd=\(to)"
-            return "<p class=\"tl\">Timeline: <a href=\"\(escape(url))\">open \(escape(name)) at \(from)–\(to) ns in Perfetto</a> (tracks: \(escape(tracks))).</p>\n"
+            let url = "https://ui.perfetto.dev/#!/?url=http://127.0.0.1:9001/\(percentEncoded(name))"
+                + "&visStart=\(from)&visEnd=\(to)"
+            return "<p class=\"tl\">Timeline: <a href=\"\(escape(url))\">"
+                + "open \(escape(name)) at \(from)–\(to) ns in Perfetto</a> (tracks: \(escape(tracks))).</p>\n"
         }
 
         /// How to open the trace without a network connection.
@@ -156,15 +168,17 @@ extension HTMLReport {
             let name = file.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? "run.pftrace"
             return """
                 <h2>Opening the timeline</h2>
-                <p>The Perfetto trace (\(escape(file ?? "not written with this page: add --perfetto run.pftrace to the run"))) holds every call, \
-                descriptor, DMA read, frame, queue and arrival of the run, with arrows that follow each datagram. To open it \
-                offline, load the Perfetto UI once (ui.perfetto.dev; it keeps working without a network afterwards, or run a \
-                copy built from github.com/google/perfetto), then drag <code>\(escape(name))</code> onto it, or use \
-                <em>Open trace file</em>, and go to the window printed under the chart. The links under the charts open the \
-                trace at that window when it is served from port 9001 of this machine with a CORS header that admits \
-                https://ui.perfetto.dev (Perfetto's <code>tools/open_trace_in_ui</code> script serves a file that way). Times \
-                in the trace are virtual nanoseconds from the start of the run; a window of a long run can be written \
-                alone with <code>--perfetto-window FROM..TO</code>.</p>
+                <p>The Perfetto trace \
+                (\(escape(file ?? "not written with this page: add --perfetto run.pftrace to the run"))) holds every \
+                call, descriptor, DMA read, frame, queue and arrival of the run, with arrows that follow each \
+                datagram. To open it offline, load the Perfetto UI once (ui.perfetto.dev; it keeps working without a \
+                network afterwards, or run a copy built from github.com/google/perfetto), then drag \
+                <code>\(escape(name))</code> onto it, or use <em>Open trace file</em>, and go to the window printed \
+                under the chart. The links under the charts open the trace at that window when it is served from port \
+                9001 of this machine with a CORS header that admits https://ui.perfetto.dev (Perfetto's \
+                <code>tools/open_trace_in_ui</code> script serves a file that way). Times in the trace are virtual \
+                nanoseconds from the start of the run; a window of a long run can be written alone with \
+                <code>--perfetto-window FROM..TO</code>.</p>
 
                 """
         }

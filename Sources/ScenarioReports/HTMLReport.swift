@@ -22,21 +22,26 @@ public enum HTMLReport {
             <style>
             body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:980px;color:#222;padding:0 12px}
             h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 6px;border-bottom:1px solid #ddd}
-            table{border-collapse:collapse;margin:6px 0} td,th{padding:2px 10px;text-align:right;border-bottom:1px solid #eee}
+            table{border-collapse:collapse;margin:6px 0} \
+            td,th{padding:2px 10px;text-align:right;border-bottom:1px solid #eee}
             td:first-child,th:first-child{text-align:left} .fail{color:#b00020;font-weight:600} .pass{color:#16794a}
             figure{margin:8px 0 18px} figcaption{color:#555;font-size:13px;margin-top:4px}
             svg{background:#fcfcfc;border:1px solid #e4e4e4} svg text{font:11px system-ui,sans-serif;fill:#333}
-            .tl{font-size:12px;margin:2px 0 0} .ax{stroke:#999;stroke-width:1} .grid{stroke:#eee;stroke-width:1} pre{background:#f6f6f6;padding:10px;overflow:auto;font-size:12px}
+            .tl{font-size:12px;margin:2px 0 0} .ax{stroke:#999;stroke-width:1} .grid{stroke:#eee;stroke-width:1} \
+            pre{background:#f6f6f6;padding:10px;overflow:auto;font-size:12px}
             </style></head><body>
             <h1>\(escape(report.scenario))</h1>
-            <p>seed \(report.seed) · virtual time \(SimDuration(rawValue: report.endTimePs)) · \(report.events) events · ended: \(escape(report.outcome)) · fingerprint <code>\(report.fingerprint)</code></p>
+            <p>seed \(report.seed) · virtual time \(SimDuration(rawValue: report.endTimePs)) · \
+            \(report.events) events · ended: \(escape(report.outcome)) · \
+            fingerprint <code>\(report.fingerprint)</code></p>
 
             """
         out += summary(report)
         if !report.expectations.isEmpty {
             out += "<h2>Expectations</h2>\n<table><tr><th>expectation</th><th>result</th><th>note</th></tr>\n"
             for e in report.expectations {
-                out += "<tr><td>\(escape(e.name))</td><td class=\"\(e.passed ? "pass" : "fail")\">\(e.passed ? "pass" : "FAIL")</td><td>\(escape(e.message ?? ""))</td></tr>\n"
+                out += "<tr><td>\(escape(e.name))</td><td class=\"\(e.passed ? "pass" : "fail")\">"
+                    + "\(e.passed ? "pass" : "FAIL")</td><td>\(escape(e.message ?? ""))</td></tr>\n"
             }
             out += "</table>\n"
         }
@@ -48,7 +53,8 @@ public enum HTMLReport {
         out += "<h2>Arrivals per destination</h2>\n" + arrivalsChart(report, recorder, end: report.endTimePs)
             + link.html(whole, tracks: "each receiver's arrivals")
         let journey = recorder.journey()
-        let journeyWindow = (journey.first?.time.rawValue ?? 0)..<max((journey.last?.time.rawValue ?? 0) + 1, (journey.first?.time.rawValue ?? 0) + 1)
+        let journeyStart = journey.first?.time.rawValue ?? 0
+        let journeyWindow = journeyStart..<max((journey.last?.time.rawValue ?? 0) + 1, journeyStart + 1)
         out += "<h2>One packet, from write call to receiver</h2>\n" + journeyChart(journey)
             + link.html(journeyWindow, tracks: "follow the flow arrows from the write call in server: calls")
         out += "<h2>Cycles by category</h2>\n" + cyclesChart(report)
@@ -56,23 +62,28 @@ public enum HTMLReport {
         if recorder.truncated {
             out += "<p><em>Long run: each series shows its first \(recorder.pointLimit) points.</em></p>\n"
         }
-        out += "<h2>Full report</h2>\n<details><summary>text report</summary><pre>\(escape(report.text()))</pre></details>\n"
+        out += "<h2>Full report</h2>\n<details><summary>text report</summary>"
+            + "<pre>\(escape(report.text()))</pre></details>\n"
         out += """
             <script>
             for (const f of document.querySelectorAll('figure[data-chart]')) {
               const s = f.querySelector('svg'); const b = s.getBoundingClientRect();
               // Labels that overlap another label, or stick out of the chart, make it unreadable: count them.
-              const boxes = [...s.querySelectorAll('text')].map(t => t.getBoundingClientRect()).filter(r => r.width > 0);
+              const boxes = [...s.querySelectorAll('text')].map(t => \
+            t.getBoundingClientRect()).filter(r => r.width > 0);
               let overlaps = 0, outside = 0;
               for (let i = 0; i < boxes.length; i++) {
                 const a = boxes[i];
-                if (a.left < b.left - 1 || a.right > b.right + 1 || a.top < b.top - 1 || a.bottom > b.bottom + 1) outside++;
+                if (a.left < b.left - 1 || a.right > b.right + 1 || \
+            a.top < b.top - 1 || a.bottom > b.bottom + 1) outside++;
                 for (let j = i + 1; j < boxes.length; j++) {
                   const c = boxes[j];
-                  if (a.left < c.right - 1 && c.left < a.right - 1 && a.top < c.bottom - 1 && c.top < a.bottom - 1) overlaps++;
+                  if (a.left < c.right - 1 && c.left < a.right - 1 && \
+            a.top < c.bottom - 1 && c.top < a.bottom - 1) overlaps++;
                 }
               }
-              f.setAttribute('data-rendered', Math.round(b.width) + 'x' + Math.round(b.height) + ' marks=' + s.querySelectorAll('.m').length
+              f.setAttribute('data-rendered', Math.round(b.width) + 'x' + Math.round(b.height) + \
+            ' marks=' + s.querySelectorAll('.m').length
                 + ' labels=' + boxes.length + ' overlaps=' + overlaps + ' outside=' + outside);
             }
             </script>
@@ -115,7 +126,9 @@ public enum HTMLReport {
     }
 
     static func figure(_ id: String, height: Double, caption: String, _ body: String) -> String {
-        "<figure data-chart=\"\(id)\" id=\"\(id)\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\">\(body)</svg><figcaption>\(caption)</figcaption></figure>\n"
+        "<figure data-chart=\"\(id)\" id=\"\(id)\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" "
+            + "height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\">\(body)</svg>"
+            + "<figcaption>\(caption)</figcaption></figure>\n"
     }
 
     static func empty(_ id: String, _ message: String) -> String {
@@ -182,7 +195,8 @@ public enum HTMLReport {
             s += "<text x=\"\(left - 6)\" y=\"\(r(v == 0 ? y - 2 : y + 4))\" text-anchor=\"end\">\(format(v))</text>"
         }
         s += "<line class=\"ax\" x1=\"\(left)\" x2=\"\(left)\" y1=\"\(f.top)\" y2=\"\(f.top + f.height)\"/>"
-        s += "<line class=\"ax\" x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(f.top + f.height)\" y2=\"\(f.top + f.height)\"/>"
+        s += "<line class=\"ax\" x1=\"\(left)\" x2=\"\(width - right)\" "
+            + "y1=\"\(f.top + f.height)\" y2=\"\(f.top + f.height)\"/>"
         // The value's name inside the plot's top left corner, clear of the tick labels left of the axis.
         s += "<text x=\"\(left + 6)\" y=\"\(r(f.top + 10))\">\(escape(valueLabel))</text>"
         if showTime {
@@ -240,7 +254,8 @@ public enum HTMLReport {
             body += "<text x=\"\(r(f.x(t)))\" y=\"\(laneTop + 62)\" text-anchor=\"middle\">\(label)</text>"
         }
         let caption = "Descriptors the NIC owns on transmit queue 0 (tail − head, ring of \(rec.txRingSize)); peak \(Int(peak)). "
-            + "Below: \(rec.interrupts.count) interrupt messages (red) and \(rec.handlerRuns.count) handler runs (green). "
+            + "Below: \(rec.interrupts.count) interrupt messages (red) and "
+            + "\(rec.handlerRuns.count) handler runs (green). "
             + "Each fall of the ring line is a write-back; interrupts come when moderation lets them."
         return figure("chart-tx-ring", height: laneTop + 70, caption: escape(caption), body)
     }
@@ -280,7 +295,8 @@ public enum HTMLReport {
             }
         }
         return figure("chart-switch", height: 236, caption: legend
-            + "<br>Bytes waiting in each output queue. A write that sends one destination's data back to back piles it up in that destination's port; interleaving keeps queues short.", body)
+            + "<br>Bytes waiting in each output queue. A write that sends one destination's data back to back "
+            + "piles it up in that destination's port; interleaving keeps queues short.", body)
     }
 
     static func arrivalsChart(_ report: Report, _ rec: RunRecorder, end: Int64) -> String {
@@ -311,7 +327,8 @@ public enum HTMLReport {
             body += ticks((rec.arrivals[name] ?? []).map(\.time), f, y0: y + 2, y1: y + rowHeight - 4, colour: colour)
             let a = rec.arrivals[name] ?? []
             let largest = gaps[name]?.map(\.1).max() ?? 0
-            captionRows += "<span style=\"color:\(colour)\">■</span> \(escape(name)): \(a.count) datagrams, largest gap \(SimDuration(rawValue: Int64(largest))) &nbsp; "
+            captionRows += "<span style=\"color:\(colour)\">■</span> \(escape(name)): \(a.count) datagrams, "
+                + "largest gap \(SimDuration(rawValue: Int64(largest))) &nbsp; "
         }
         let gapTop = rasterTop + Double(names.count) * rowHeight + 18
         let gf = Frame(t0: 0, t1: t1, v1: maxGap, top: gapTop, height: 150)
@@ -328,7 +345,8 @@ public enum HTMLReport {
             if !d.isEmpty { body += "<path class=\"m\" d=\"\(d)\" stroke=\"\(colour)\" stroke-width=\"2.5\"/>" }
         }
         return figure("chart-arrivals", height: gapTop + 150 + 22, caption: captionRows
-            + "<br>Top: each tick is a datagram reaching its receiver. Bottom: the gap before each datagram; long gaps are what a set-top box's buffer has to bridge.", body)
+            + "<br>Top: each tick is a datagram reaching its receiver. Bottom: the gap before each datagram; "
+            + "long gaps are what a set-top box's buffer has to bridge.", body)
     }
 
     static func journeyChart(_ steps: [RunRecorder.Step]) -> String {
@@ -348,18 +366,22 @@ public enum HTMLReport {
         for (i, step) in steps.enumerated() {
             let x = laneX(step.lane), y = top + Double(i) * rowHeight + 10
             if let (px, py) = previous {
-                body += "<path class=\"m\" d=\"M\(r(px)) \(r(py)) L\(r(x)) \(r(y))\" stroke=\"#888\" stroke-width=\"1.2\" fill=\"none\"/>"
+                body += "<path class=\"m\" d=\"M\(r(px)) \(r(py)) L\(r(x)) \(r(y))\" "
+                    + "stroke=\"#888\" stroke-width=\"1.2\" fill=\"none\"/>"
             }
-            body += "<circle class=\"m\" cx=\"\(r(x))\" cy=\"\(r(y))\" r=\"5\" fill=\"\(palette[(lanes.firstIndex(of: step.lane) ?? 0) % palette.count])\"/>"
+            body += "<circle class=\"m\" cx=\"\(r(x))\" cy=\"\(r(y))\" r=\"5\" "
+                + "fill=\"\(palette[(lanes.firstIndex(of: step.lane) ?? 0) % palette.count])\"/>"
             let elapsed = SimDuration(rawValue: step.time.rawValue - first.time.rawValue)
             let anchor = x > width / 2 ? "end" : "start"
             let dx = x > width / 2 ? -10.0 : 10.0
-            body += "<text x=\"\(r(x + dx))\" y=\"\(r(y + 4))\" text-anchor=\"\(anchor)\">+\(elapsed): \(escape(step.what))</text>"
+            body += "<text x=\"\(r(x + dx))\" y=\"\(r(y + 4))\" text-anchor=\"\(anchor)\">"
+                + "+\(elapsed): \(escape(step.what))</text>"
             previous = (x, y)
         }
         let total = SimDuration(rawValue: (steps.last?.time.rawValue ?? 0) - first.time.rawValue)
         return figure("chart-journey", height: height,
-                      caption: "The first UDP frame the server sent, from its write call to its receiver: \(total) in all. Times are after the call.", body)
+                      caption: "The first UDP frame the server sent, from its write call to its receiver: "
+                          + "\(total) in all. Times are after the call.", body)
     }
 
     static func cyclesChart(_ report: Report) -> String {
@@ -375,8 +397,10 @@ public enum HTMLReport {
             let w = max(1, Double(row.value) / peak * barMax)
             let share = Double(row.value) / Double(h.cyclesTotal) * 100
             body += "<text x=\"\(labelWidth - 8)\" y=\"\(r(y + 14))\" text-anchor=\"end\">\(escape(row.key))</text>"
-            body += "<rect class=\"m\" x=\"\(labelWidth)\" y=\"\(r(y + 3))\" width=\"\(r(w))\" height=\"15\" fill=\"\(palette[0])\"/>"
-            body += "<text x=\"\(r(labelWidth + w + 6))\" y=\"\(r(y + 14))\">\(row.value) (\(trimmed((share * 10).rounded() / 10)) %)</text>"
+            body += "<rect class=\"m\" x=\"\(labelWidth)\" y=\"\(r(y + 3))\" width=\"\(r(w))\" height=\"15\" "
+                + "fill=\"\(palette[0])\"/>"
+            body += "<text x=\"\(r(labelWidth + w + 6))\" y=\"\(r(y + 14))\">"
+                + "\(row.value) (\(trimmed((share * 10).rounded() / 10)) %)</text>"
         }
         return figure("chart-cycles", height: 20 + Double(rows.count) * rowHeight,
                       caption: "Where the server's \(h.cyclesTotal) CPU cycles went, by cost-model category.", body)

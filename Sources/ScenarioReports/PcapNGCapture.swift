@@ -8,7 +8,7 @@ import WireFormats
 /// the server's NIC (first bit on the wire), one per switch port's egress (last bit out), one per receiver (last
 /// bit in), and one for the VDE port (both directions). Timestamps are virtual time in nanoseconds. Each packet
 /// carries a comment naming the write call (the driver's write id), the destination, the segment index within the
-/// packet and the descriptor indices it came from, found by a ``DatagramTracker`` that reads the run's trace.
+/// packet and the descriptor indices it came from, found by a `DatagramTracker` that reads the run's trace.
 ///
 /// Written to its file in 1 MiB pieces while the run goes; a failed write is kept in ``failure``.
 public final class PcapNGCapture: Tracer {

@@ -18,7 +18,7 @@ import WireFormats
 ///
 /// Flow arrows follow each datagram: the write call to the first descriptor of each of its packets (one chain per
 /// write), each packet from its first descriptor through its DMA read to its frames on the wire, and each frame
-/// from the wire through its switch queue and egress to its receiver (``DatagramTracker``).
+/// from the wire through its switch queue and egress to its receiver (`DatagramTracker`).
 ///
 /// Time: virtual picoseconds become trace nanoseconds (rounded down). ``window`` keeps only events inside it (the
 /// counters' values are repeated at its start). Counters follow ``counterInterval``: a change is written at once

@@ -24,9 +24,9 @@ public struct Report: Codable, Hashable, Sendable {
     /// Why the run ended: `idle`, `duration`, `stopped`, `event-limit`, `interrupted` (a signal).
     public var outcome: String
     /// The algorithm of the receivers' payload digests (`receivers[].digest`, `expectedDigest`): `stripe64`
-    /// (``NetworkModel/StripeHash64``), from schema 4; FNV-1a 64 before.
+    /// (`StripeHash64`), from schema 4; FNV-1a 64 before.
     public var digestAlgorithm: String? = StripeHash64.algorithm
-    /// The run's trajectory fingerprint: a 64-bit digest of every event handled, hex (``SimCore/Simulator/fingerprint``).
+    /// The run's trajectory fingerprint: a 64-bit digest of every event handled, hex (`Simulator.fingerprint`).
     public var fingerprint: String
     /// What a driver did wrong, when one did: the run ended there (outcome `stopped`, or `idle` with writes a driver
     /// never completed) and `nicsim run` exits with status 2. Absent when every driver behaved.
@@ -351,7 +351,8 @@ extension World {
         guard outcome == .idle, spec.faults.isEmpty else { return nil }
         for m in machines where m.host.counters.writesCompleted < m.host.counters.writes {
             let missing = m.host.counters.writes - m.host.counters.writesCompleted
-            return "driver \(m.driver.kind) on \(m.host.name): \(missing) of \(m.host.counters.writes) writes never completed, and nothing was left to happen"
+            return "driver \(m.driver.kind) on \(m.host.name): \(missing) of \(m.host.counters.writes) writes "
+                + "never completed, and nothing was left to happen"
         }
         return nil
     }
@@ -620,7 +621,8 @@ extension Report {
         }
         if !expectations.isEmpty {
             let failed = failedExpectations.count
-            out += "\nExpectations (\(failed == 0 ? "all \(expectations.count) met" : "\(failed) of \(expectations.count) failed"))\n"
+            out += "\nExpectations ("
+                + "\(failed == 0 ? "all \(expectations.count) met" : "\(failed) of \(expectations.count) failed"))\n"
             out += table(["expectation", "measured", "result"], expectations.map { e in
                 [e.name, e.message.map { $0.hasPrefix("measured ") ? String($0.dropFirst(9)) : $0 }
                     ?? e.actual.map { ExpectationSpec.format($0, ExpectationMetric.named(String(e.name.prefix { $0 != " " && $0 != "." }))?.unit ?? .count) } ?? "-",

@@ -122,7 +122,8 @@ public final class RunRecorder: Tracer {
         if let i = call {
             let r = pathRecords[i]
             steps.append(Step(lane: "application", time: r.time,
-                              what: "\(r.text("call") ?? "write") call: \(r.int("messages") ?? 0) messages, \(r.int("bytes") ?? 0) bytes"))
+                              what: "\(r.text("call") ?? "write") call: \(r.int("messages") ?? 0) messages, "
+                                  + "\(r.int("bytes") ?? 0) bytes"))
         }
         if let i = write {
             var r = pathRecords[i]
@@ -137,7 +138,9 @@ public final class RunRecorder: Tracer {
                 }
             }
             steps.append(Step(lane: "driver", time: r.time,
-                              what: prefix + "descriptor \(r.int("index") ?? 0) written: buffer \(r.fields.first { $0.name == "buffer" }?.value.description ?? "?"), \(r.int("length") ?? 0) bytes"))
+                              what: prefix + "descriptor \(r.int("index") ?? 0) written: buffer "
+                                  + "\(r.fields.first { $0.name == "buffer" }?.value.description ?? "?"), "
+                                  + "\(r.int("length") ?? 0) bytes"))
         }
         if let i = doorbell {
             steps.append(Step(lane: "driver", time: pathRecords[i].time, what: "doorbell: tail = \(pathRecords[i].int("tail") ?? 0)"))
@@ -145,12 +148,14 @@ public final class RunRecorder: Tracer {
         if let i = fetch {
             let r = pathRecords[i]
             steps.append(Step(lane: "NIC", time: r.time,
-                              what: "descriptors \(r.int("first") ?? 0)…\((r.int("first") ?? 0) + (r.int("count") ?? 1) - 1) fetched by DMA"))
+                              what: "descriptors \(r.int("first") ?? 0)…"
+                                  + "\((r.int("first") ?? 0) + (r.int("count") ?? 1) - 1) fetched by DMA"))
         }
         if let i = dma {
             let r = pathRecords[i]
             steps.append(Step(lane: "NIC", time: r.time,
-                              what: "payload read by DMA: \(r.int("bytes") ?? 0) bytes from \(r.fields.first { $0.name == "address" }?.value.description ?? "?")"))
+                              what: "payload read by DMA: \(r.int("bytes") ?? 0) bytes from "
+                                  + "\(r.fields.first { $0.name == "address" }?.value.description ?? "?")"))
         }
         steps.append(Step(lane: "NIC", time: wire.time, what: "first bit on the wire: \(wire.int("bytes") ?? 0)-byte frame to \(to)"))
         var after = wireIndex + 1

@@ -21,7 +21,7 @@ public struct Sweep: Codable, Hashable, Sendable {
             self.values = values
         }
 
-        /// The key as the path ``ScenarioOverride`` takes.
+        /// The key as the path `ScenarioOverride` takes.
         public var path: [String] { key.split(separator: ".", omittingEmptySubsequences: false).map(String.init) }
     }
 

@@ -48,7 +48,7 @@ public struct DriverContext {
     }
 }
 
-/// Builds a machine's driver. The scenario's `driver.kind` picks ``World/defaultDriverFactory``; a library user
+/// Builds a machine's driver. The scenario's `driver.kind` picks ``World/defaultDriverFactory(_:)``; a library user
 /// brings a driver of their own through ``World/Options/driverFactory``.
 public typealias DriverFactory = (DriverContext) throws -> any NetworkDriver
 

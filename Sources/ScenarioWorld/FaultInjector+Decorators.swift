@@ -12,12 +12,12 @@ import SimCore
 // faults lived inside the device and the link.
 
 /// A fault injected into a device's DMA transfers: while active, each transfer of the chosen kinds is offered to
-/// the trigger, and a transfer the trigger picks ends in a master abort (``HostMemory/MemoryFault/Code/masterAbort``),
+/// the trigger, and a transfer the trigger picks ends in a master abort (`MemoryFault.Code.masterAbort`),
 /// which the device handles as any DMA fault (datasheet §8, §8.1).
 public struct NICDMAFault: Sendable {
     /// The transfers it can hit.
     public var kinds: DMATransferKinds
-    /// Which of them it hits; ``SimCore/FaultTrigger/fired`` counts the transfers failed.
+    /// Which of them it hits; `FaultTrigger.fired` counts the transfers failed.
     public var trigger: FaultTrigger
     /// Whether it acts now (the scenario's window).
     public internal(set) var isActive = false
@@ -40,7 +40,7 @@ public struct NICInterruptFault: Sendable {
     }
     /// What happens to a picked message.
     public var effect: Effect
-    /// Which messages it acts on; ``SimCore/FaultTrigger/fired`` counts them.
+    /// Which messages it acts on; `FaultTrigger.fired` counts them.
     public var trigger: FaultTrigger
     /// Whether it acts now (the scenario's window).
     public internal(set) var isActive = false
@@ -53,7 +53,7 @@ public struct NICInterruptFault: Sendable {
     }
 }
 
-/// The decorator on a NIC's bus to memory: the NIC offers it each DMA transfer (``NICModel/DMATransferGate``), and it
+/// The decorator on a NIC's bus to memory: the NIC offers it each DMA transfer (`DMATransferGate`), and it
 /// fails those its active faults pick.
 public final class DMAFaultGate: DMATransferGate {
     private(set) var faults: [NICDMAFault] = []
@@ -97,7 +97,7 @@ public final class DMAFaultGate: DMATransferGate {
 }
 
 /// The decorator on a NIC's interrupt line: the device offers it each message it sends
-/// (``NICModel/InterruptLineGate``), and it loses or delays those its active faults pick. A late message travels as
+/// (`InterruptLineGate`), and it loses or delays those its active faults pick. A late message travels as
 /// the device's own event, so the device drops it when it is reset meanwhile, as it drops its other events.
 public final class InterruptLineFaults: InterruptLineGate {
     private(set) var faults: [NICInterruptFault] = []
@@ -146,8 +146,8 @@ public final class InterruptLineFaults: InterruptLineGate {
     }
 }
 
-/// A fault injected into a ``NetworkModel/Link``: while active, frames offered to the chosen directions are dropped at
-/// the link (released, counted in ``NetworkModel/LinkDirectionCounters/faultDrops``) by one of three models.
+/// A fault injected into a `Link`: while active, frames offered to the chosen directions are dropped at
+/// the link (released, counted in `LinkDirectionCounters.faultDrops`) by one of three models.
 ///
 /// A frame the link's own random loss already dropped is not offered to its faults.
 public struct LinkFault: Sendable {
@@ -237,7 +237,7 @@ public struct LinkFault: Sendable {
     }
 }
 
-/// The decorator on a link: the link offers it each frame its own loss kept (``NetworkModel/LinkFrameFilter``), and it
+/// The decorator on a link: the link offers it each frame its own loss kept (`LinkFrameFilter`), and it
 /// drops those its active faults pick.
 public final class LinkFaultFilter: LinkFrameFilter {
     private(set) var faults: [LinkFault] = []

@@ -8,28 +8,28 @@ import WireFormats
 /// A media server application (B2–B4, B11–B14): it plays several streams from one host, gathering the data of
 /// all of them that falls due in each send interval into one system call.
 ///
-/// **Streams.** Each ``Stream`` is a ``MediaStreams/StreamSource`` (a transport stream from a file or from
-/// ``MediaStreams/TSGenerator``, timed by its PCRs; or opaque bytes at a declared rate, B14), the destinations it
+/// **Streams.** Each ``Stream`` is a `StreamSource` (a transport stream from a file or from
+/// `TSGenerator`, timed by its PCRs; or opaque bytes at a declared rate, B14), the destinations it
 /// goes to, and whether its datagrams carry an RTP header (RFC 3550/2250).
 ///
 /// **Memory.** ``start(at:)`` copies each stream's bytes once into one buffer of the application's own address
-/// space (``HostMemory/AddressSpace/allocate(bytes:startOffset:writable:)``) and, with
+/// space (`AddressSpace.allocate(bytes:startOffset:writable:)`) and, with
 /// ``Configuration/registerBuffers`` on a zero-copy driver, registers the buffer with the driver's translation
 /// buffer (B5/B6). Every later write points into these buffers: no payload byte is copied by the application, and
 /// none by the CPU on a zero-copy driver (B1).
 ///
-/// **Intervals.** An ``MediaStreams/IntervalPlanner`` cuts stream time into intervals `[k × I, (k + 1) × I)` and
+/// **Intervals.** An `IntervalPlanner` cuts stream time into intervals `[k × I, (k + 1) × I)` and
 /// assigns each datagram to the interval holding its due time; I follows ``Configuration/rule`` — see
-/// ``MediaStreams/IntervalPlanner/Rule`` for the rule and why (by default the time the slowest stream takes to
+/// `IntervalPlanner.Rule` for the rule and why (by default the time the slowest stream takes to
 /// fill 4 datagrams, rounded up to a microsecond and clamped to [1 ms, 100 ms]). At the start of each interval,
 /// `start + k × I` of virtual time (a simulator event), the application makes one call holding every datagram of
 /// every stream due in the interval, one entry per datagram and destination, so that each datagram keeps its
 /// transport-packet alignment (7 × 188 = 1,316 bytes by default) and its own RTP timestamp:
-/// - ``Method/write``: one multi-destination write (``HostOS/Host/write(socket:entries:)``, B1–B4); the data
+/// - ``Method/write``: one multi-destination write (`Host.write(socket:entries:)`, B1–B4); the data
 ///   leaves as one burst, up to one interval before it is due. Entries are ordered by ``Configuration/order``.
-///   With RTP, each entry's timestamp is ``MediaStreams/RTPPacketizer/timestamp(forDueTime:)`` of its datagram.
-/// - ``Method/aggregate(_:)``: one aggregate message (``HostOS/Host/sendAggregate(socket:_:)``, A7–A11) with
-///   ``HostOS/AggregateTiming/relative`` stamps: each datagram's delay after the call is its due time minus the
+///   With RTP, each entry's timestamp is `RTPPacketizer.timestamp(forDueTime:)` of its datagram.
+/// - ``Method/aggregate(_:)``: one aggregate message (`Host.sendAggregate(socket:_:)`, A7–A11) with
+///   `AggregateTiming.relative` stamps: each datagram's delay after the call is its due time minus the
 ///   interval's start (media timing as video-to-message information, A11). The OS's timed queue or the NIC's
 ///   launch time then releases each datagram at its due time — paced instead of a burst. The OS refuses stamps that
 ///   do not increase, so datagrams due at the same instant (two streams, or one stream to several destinations)
@@ -94,7 +94,7 @@ public final class StreamApplication: EventHandler {
 
     /// How the application sends.
     public struct Configuration: Hashable, Sendable {
-        /// How the interval is chosen (``MediaStreams/IntervalPlanner/Rule``).
+        /// How the interval is chosen (`IntervalPlanner.Rule`).
         public var rule: IntervalPlanner.Rule
         /// The order of a write's entries (``Method/write`` only; aggregates are always in due-time order).
         public var order: Order

@@ -18,7 +18,7 @@ import WireFormats
 /// Everything a scenario builds: the server (application, OS, driver, NIC), a switch, links and receivers —
 /// plain listeners, set-top boxes, or full emulated hosts that can relay.
 ///
-/// Build it with ``init(spec:options:)``, then ``run()``; read counters from its parts or ask for a ``Report``.
+/// Build it with ``init(spec:options:)``, then ``run()``; read counters from its parts or ask for a `Report`.
 public final class World {
     public let spec: ScenarioSpec
     public let simulator: Simulator
@@ -43,7 +43,7 @@ public final class World {
     public let buffers: [VirtualAddress]
     /// The bytes the application put in each buffer, in entry order (kept only when asked for).
     public let bufferContents: [[UInt8]]
-    /// Per receiver: the length and payload digest (``NetworkModel/StripeHash64``) of what should arrive, or nil when policies make the
+    /// Per receiver: the length and payload digest (`StripeHash64`) of what should arrive, or nil when policies make the
     /// order of arrival depend on timing.
     /// Computed when first asked for (it digests every byte the writes send).
     public private(set) lazy var expectedStreams: [(bytes: Int, digest: UInt64)?] =
@@ -56,7 +56,7 @@ public final class World {
     package let faultInjector: FaultInjector?
     /// The media application on the server, when the scenario has streams from it.
     public var streamApplication: StreamApplication? { streamApplications.first { $0.host === server.host } }
-    /// The server's NPCP clients (``HostOS/RouterPolicyClient``) by router receiver index, for policies with
+    /// The server's NPCP clients (`RouterPolicyClient`) by router receiver index, for policies with
     /// `via: network`.
     public var policyClients: [Int: RouterPolicyClient] { application.policyClients }
     /// Every media application: one per server that plays streams (B47).
@@ -102,14 +102,14 @@ public final class World {
         public var recordInterruptTimes = false
         /// Stop after this many events.
         public var eventLimit: UInt64 = 2_000_000_000
-        /// Receives the run's trace records from the start (``TraceWriter``, ``RunRecorder``, or a ``TraceFanOut``).
+        /// Receives the run's trace records from the start (`TraceWriter`, `RunRecorder`, or a `TraceFanOut`).
         public var tracer: (any Tracer)?
-        /// Host-cache prefetch hints (``Simulator/cacheHints``): nil (the default) turns them on for worlds of at
+        /// Host-cache prefetch hints (`Simulator.cacheHints`): nil (the default) turns them on for worlds of at
         /// least ``cacheHintReceivers`` receivers, where per-destination state outgrows the host's caches. Hints
         /// change speed only, never a result.
         public var cacheHints: Bool?
         /// With a real-time VDE port: also keep the pacing lateness per interval of virtual time
-        /// (``RealTimePacer/series``, for `--csv-interval`).
+        /// (`RealTimePacer.series`, for `--csv-interval`).
         public var pacingSeriesInterval: SimDuration?
         /// Where a real-time run says that it fell behind the wall clock or caught up again, and that real-time
         /// priority was refused (one line each, no newline; the command line prints them on standard error).
@@ -119,7 +119,7 @@ public final class World {
         /// 512 KiB second-level cache.
         public static let cacheHintReceivers = 256
         /// Builds every machine's driver instead of the one the scenario's `driver.kind` names: how a driver from
-        /// another package runs a scenario file (nil: ``World/defaultDriverFactory``).
+        /// another package runs a scenario file (nil: ``World/defaultDriverFactory(_:)``).
         public var driverFactory: DriverFactory?
         public init() {}
     }
@@ -128,7 +128,7 @@ public final class World {
     /// (for example buffers larger than the server's memory), naming the key and, for a spec read from a file, its
     /// line; what can be known from the spec alone (``preflight(_:)``) is refused before anything is built.
     ///
-    /// The parts are built in a fixed order (``WorldBuilder``): the switch, the server, the receivers in order,
+    /// The parts are built in a fixed order (`WorldBuilder`): the switch, the server, the receivers in order,
     /// the VDE port, the capture, the application and its buffers, the faults, the media applications.
     public init(spec: ScenarioSpec, options: Options = Options()) throws(WorldError) {
         try World.preflight(spec)
@@ -220,7 +220,7 @@ public final class World {
         return outcome
     }
 
-    /// What ``RealTimePriority/enable()`` got for the last ``run()``: "granted" or "refused: …"; nil when the
+    /// What `RealTimePriority.enable()` got for the last ``run()``: "granted" or "refused: …"; nil when the
     /// scenario did not ask for it.
     public private(set) var realTimePriority: String?
 

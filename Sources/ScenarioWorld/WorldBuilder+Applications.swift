@@ -32,7 +32,8 @@ extension WorldBuilder {
                 try process.addressSpace.write(address, from: data, at: 0, count: data.count)
             } catch {
                 throw WorldError(spec, "server.memory", "writes.entries", "writes",
-                                 message: "server memory (\(spec.server.memoryBytes) bytes) cannot hold the application's buffers: \(error)")
+                                 message: "server memory (\(spec.server.memoryBytes) bytes) cannot hold "
+                                     + "the application's buffers: \(error)")
             }
             if spec.server.registerBuffers && spec.server.driverMode == .zeroCopy && entry.bytes > 0
                 && spec.writes.method == .multiWrite {

@@ -5,8 +5,8 @@ import ScenarioFormat
 /// transport stream).
 ///
 /// Every such error names the scenario key that caused it and, for a scenario read from a file, the file, line and
-/// column of that key (from ``ScenarioSpec/locations``); a spec built in code has no file, and the error then
-/// names the key alone. ``description`` has the compiler form of ``ScenarioError``:
+/// column of that key (from `ScenarioSpec.locations`); a spec built in code has no file, and the error then
+/// names the key alone. ``description`` has the compiler form of `ScenarioError`:
 /// `s.yaml:3:11: server.memory: 64MiB cannot hold the application's buffers (…)`.
 public struct WorldError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The scenario file, or empty for a spec built in code.

@@ -1,4 +1,4 @@
-/// The outcome of ``VDEConnection/blast(count:frameLength:)``.
+/// The outcome of ``VDEConnection/blast(count:frameLength:waitForRoom:)``.
 public struct BlastResult: Hashable, Sendable {
     /// Frames the loop tried to send.
     public var attempted: Int

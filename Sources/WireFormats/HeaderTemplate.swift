@@ -72,6 +72,12 @@ public struct HeaderTemplate: Sendable {
     /// Builds the template for one destination.
     ///
     /// - Parameters:
+    ///   - sourceMAC: Ethernet source address.
+    ///   - destinationMAC: Ethernet destination address.
+    ///   - sourceIP: IPv4 source address.
+    ///   - destinationIP: IPv4 destination address.
+    ///   - sourcePort: UDP source port.
+    ///   - destinationPort: UDP destination port.
     ///   - ttl: IPv4 time to live in hops.
     ///   - tos: IPv4 type of service byte.
     ///   - dontFragment: IPv4 DF flag.
@@ -163,11 +169,14 @@ public struct HeaderTemplate: Sendable {
     /// 0xFFFF (RFC 768). The `headerLength` bytes at `offset` must exist; the payload need not.
     ///
     /// - Parameters:
+    ///   - bytes: the buffer the header is written into.
+    ///   - offset: where in `bytes` the header starts (its Ethernet destination).
     ///   - payloadLength: bytes after the header, at most `maximumPayloadLength`.
     ///   - identification: IPv4 identification field.
     ///   - rtpSequence: RTP sequence number (ignored without RTP).
     ///   - rtpTimestamp: RTP timestamp in the payload type's clock ticks (ignored without RTP).
     ///   - rtpMarker: RTP marker bit (ignored without RTP).
+    ///   - checksum: how the UDP checksum field is filled.
     @inlinable
     public func render(
         into bytes: inout [UInt8], at offset: Int, payloadLength: Int, identification: UInt16,

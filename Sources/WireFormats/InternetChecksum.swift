@@ -128,7 +128,11 @@ public struct InternetChecksum: Sendable {
     /// The UDP/TCP-over-IPv4 pseudo-header sum (source, destination, zero and protocol, length), for seeding an
     /// accumulator before adding the transport header and payload.
     ///
-    /// - Parameter length: the UDP length field (header plus payload, bytes).
+    /// - Parameters:
+    ///   - source: the IPv4 source address.
+    ///   - destination: the IPv4 destination address.
+    ///   - protocolNumber: the IPv4 protocol (17 for UDP).
+    ///   - length: the UDP length field (header plus payload, bytes).
     @inlinable
     public static func pseudoHeader(
         source: IPv4Address, destination: IPv4Address, protocolNumber: UInt8, length: UInt16

@@ -45,13 +45,16 @@ struct Fingerprint: ParsableCommand {
                 do { now = try Fingerprints.measure(path: e.path) } catch { throw Failure(message: error.description) }
                 if now != e {
                     changed += 1
-                    print("CHANGED \(e.path): \(e.fingerprint) (\(e.events) events) -> \(now.fingerprint) (\(now.events) events)")
+                    print("CHANGED \(e.path): \(e.fingerprint) (\(e.events) events) "
+                          + "-> \(now.fingerprint) (\(now.events) events)")
                 } else {
                     print("same    \(e.path)")
                 }
             }
             if changed > 0 {
-                FileHandle.standardError.write(Data("nicsim: \(changed) fingerprint(s) changed; if intended, run nicsim fingerprint --update \(check)\n".utf8))
+                let message = "nicsim: \(changed) fingerprint(s) changed; if intended, "
+                    + "run nicsim fingerprint --update \(check)\n"
+                FileHandle.standardError.write(Data(message.utf8))
                 Foundation.exit(1)
             }
             return

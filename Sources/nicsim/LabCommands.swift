@@ -28,7 +28,7 @@ struct ListLabs: ParsableCommand {
 /// `nicsim lab NAME`: runs one lab and explains what to look at.
 ///
 /// Exit status: 0 when every number the lab states was measured, 1 when one differs, 2 when the lab cannot run.
-struct RunLab: ParsableCommand {
+struct RunLab: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab", abstract: "Run one lab: its question, the command, what to look at, and the numbers.",
         discussion: "`nicsim labs` lists them. The real-network lab (vde-linux) needs root and vde2.")
@@ -39,12 +39,12 @@ struct RunLab: ParsableCommand {
     @Option(help: "The folder with the lab scenarios (default: Fixtures/labs of the repository).")
     var fixtures: String?
 
-    func run() throws {
+    func run() async throws {
         let result: LabResult
         do {
             let lab = try LabRunner.lab(named: name)
             let runner = try LabRunner.locateFixtures(explicit: fixtures)
-            result = try runner.run(lab)
+            result = try await runner.run(lab)
         } catch {
             throw Failure(message: error.message)
         }

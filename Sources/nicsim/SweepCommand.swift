@@ -9,8 +9,12 @@ struct SweepCommand: ParsableCommand {
         abstract: "Run every combination of some scenario values, each with several seeds, on every core.",
         discussion: """
             Example: 2 modes × 3 write counts × 2 seeds = 12 runs on every core, results in out/sweep:
-              nicsim sweep FILE --set server.driver.mode=copy,zero-copy --set writes.count=1,2,3 --seeds 2 --out out/sweep
-            Each run is its own `nicsim run` process. OUT gets sweep.json (what was swept), results.jsonl (one line per run: variant, seed, status, figures, report), summary.csv and summary.html, all sorted by run, so --jobs and --shard never change their bytes. Rerunning the command skips the runs already in OUT. See `nicsim sweep start --help` for every option.
+              nicsim sweep FILE --set server.driver.mode=copy,zero-copy --set writes.count=1,2,3 \
+            --seeds 2 --out out/sweep
+            Each run is its own `nicsim run` process. OUT gets sweep.json (what was swept), results.jsonl (one line \
+            per run: variant, seed, status, figures, report), summary.csv and summary.html, all sorted by run, so \
+            --jobs and --shard never change their bytes. Rerunning the command skips the runs already in OUT. See \
+            `nicsim sweep start --help` for every option.
             """,
         subcommands: [SweepStart.self, SweepMerge.self],
         defaultSubcommand: SweepStart.self)
@@ -25,7 +29,9 @@ struct SweepStart: ParsableCommand {
         commandName: "start",
         abstract: "Run a sweep (the default: `nicsim sweep FILE …` is `nicsim sweep start FILE …`).",
         discussion: """
-            Exit status: 0 when every run ended with its expectations met; 1 when some run failed, was killed or had a failed expectation (each is recorded in results.jsonl and listed); 2 for bad input; 130 or 143 when SIGINT or SIGTERM stopped the sweep (the runs that ended are kept; rerun to resume).
+            Exit status: 0 when every run ended with its expectations met; 1 when some run failed, was killed or had a \
+            failed expectation (each is recorded in results.jsonl and listed); 2 for bad input; 130 or 143 when SIGINT \
+            or SIGTERM stopped the sweep (the runs that ended are kept; rerun to resume).
             """)
 
     @Argument(help: "The scenario file (YAML).")
@@ -141,7 +147,8 @@ struct SweepMerge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
         abstract: "Combine the output directories of a sweep's shards into the files a whole run would write.",
-        discussion: "The result is byte-identical to running the whole product in one place. Exit status: 0 all runs ended well, 1 some did not, 2 a shard is missing or the directories hold different sweeps.")
+        discussion: "The result is byte-identical to running the whole product in one place. Exit status: 0 all runs "
+            + "ended well, 1 some did not, 2 a shard is missing or the directories hold different sweeps.")
 
     @Argument(help: "The shards' output directories.")
     var directories: [String]

@@ -37,7 +37,8 @@ extension SweepStart {
         let partition = slurmPartition.map { "#SBATCH --partition=\($0)\n" } ?? ""
         let header = """
             # Written by `nicsim sweep --slurm`: \(sweep.scenario), \(runs) runs
-            # (\(sweep.variantCount) variants × \(sweep.seeds) seeds) in \(count) shards. Submit everything with `bash \(q(dir + "/submit.sh"))`.
+            # (\(sweep.variantCount) variants × \(sweep.seeds) seeds) in \(count) shards. \
+            Submit everything with `bash \(q(dir + "/submit.sh"))`.
             #
             # Paths: the nicsim binary, the scenario file and this directory must be visible at the same path on every
             # node (shared storage). Where the binary is not, build one that needs no Swift libraries on the nodes,
@@ -102,7 +103,8 @@ extension SweepStart {
         for script in ["sweep.sbatch", "merge.sbatch", "submit.sh"] { chmod(dir + "/" + script, 0o755) }
         try SweepOutput.create(dir + "/logs")
         print("""
-            Slurm job written for \(runs) runs in \(count) array tasks (\(slurmCPUs) CPU\(slurmCPUs == 1 ? "" : "s"), \(slurmMemory), \(slurmTime) each):
+            Slurm job written for \(runs) runs in \(count) array tasks (\(slurmCPUs) CPU\(slurmCPUs == 1 ? "" : "s"), \
+            \(slurmMemory), \(slurmTime) each):
               \(dir)/sweep.sbatch   the job array (sbatch --array=1-\(count)), one shard per task
               \(dir)/merge.sbatch   the merge, a job that depends on the array
               \(dir)/submit.sh      submits both

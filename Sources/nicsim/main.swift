@@ -42,22 +42,35 @@ struct Run: ParsableCommand {
 
     @OptionGroup var limitOptions: ScenarioLimitOptions
 
-    @Option(help: "Attach the switch to a real network through this libvdeplug URL (vde:///tmp/sw, ptp:///tmp/p, tap://tap0 …); time is then paced to the wall clock.")
+    @Option(help: ArgumentHelp(
+        "Attach the switch to a real network through this libvdeplug URL (vde:///tmp/sw, ptp:///tmp/p, tap://tap0 …); "
+            + "time is then paced to the wall clock."))
     var vde: String?
 
-    @Flag(name: .customLong("real-time-priority"), help: "With a real-time VDE port: run the pacing thread under SCHED_FIFO with locked memory (mlockall) when allowed (root or CAP_SYS_NICE); otherwise say why and pace at normal priority. Same as network.vde.real-time-priority: true.")
+    @Flag(name: .customLong("real-time-priority"), help: ArgumentHelp(
+        "With a real-time VDE port: run the pacing thread under SCHED_FIFO with locked memory (mlockall) when allowed "
+            + "(root or CAP_SYS_NICE); otherwise say why and pace at normal priority. Same as "
+            + "network.vde.real-time-priority: true."))
     var realTimePriority = false
 
-    @Option(help: "Write a Perfetto trace of the run (open it at ui.perfetto.dev): tracks per machine, queue, port, link and receiver, counters, and flow arrows per datagram.")
+    @Option(help: ArgumentHelp(
+        "Write a Perfetto trace of the run (open it at ui.perfetto.dev): tracks per machine, queue, port, link and "
+            + "receiver, counters, and flow arrows per datagram."))
     var perfetto: String?
 
-    @Option(name: .customLong("perfetto-window"), help: "With --perfetto: keep only events from FROM to TO of virtual time (e.g. 1ms..2ms; either side may be empty).")
+    @Option(name: .customLong("perfetto-window"), help: ArgumentHelp(
+        "With --perfetto: keep only events from FROM to TO of virtual time (e.g. 1ms..2ms; either side may be empty)."))
     var perfettoWindow: String?
 
-    @Option(name: .customLong("perfetto-counter-interval"), help: "With --perfetto: at most two points per counter track per interval of virtual time (e.g. 10us); 0, the default, keeps every change.")
+    @Option(name: .customLong("perfetto-counter-interval"), help: ArgumentHelp(
+        "With --perfetto: at most two points per counter track per interval of virtual time (e.g. 10us); 0, the "
+            + "default, keeps every change."))
     var perfettoCounterInterval: String?
 
-    @Option(help: "Write a pcapng capture with one interface per capture point (server NIC, each switch port's egress, each receiver, the VDE port) and a comment per frame naming its write call, destination, segment and descriptors.")
+    @Option(help: ArgumentHelp(
+        "Write a pcapng capture with one interface per capture point (server NIC, each switch port's egress, each "
+            + "receiver, the VDE port) and a comment per frame naming its write call, destination, segment and "
+            + "descriptors."))
     var pcapng: String?
 
     @Option(help: "Write one self-contained HTML page with SVG charts of the run to this file.")
@@ -72,7 +85,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Print an event trace (time, component, what happened, descriptor indices, addresses) before the report.")
     var trace = false
 
-    @Option(name: .customLong("trace-format"), help: "Trace format: text (readable lines) or jsonl (one JSON object per line; the report then goes to standard error).")
+    @Option(name: .customLong("trace-format"), help: ArgumentHelp(
+        "Trace format: text (readable lines) or jsonl (one JSON object per line; the report then goes to standard "
+            + "error)."))
     var traceFormat: TraceWriter.Format = .text
 
     @Option(name: .customLong("trace-file"), help: "Write the trace to this file instead of standard output (implies --trace).")
@@ -243,7 +258,9 @@ struct Run: ParsableCommand {
         if let fault = report.driverFault { throw Failure(message: "\(scenario): \(fault); report and outputs written") }
         if outcome == .interrupted {
             let signal = StopSignals.received
-            FileHandle.standardError.write(Data("nicsim: stopped by signal \(signal) at virtual time \(world.simulator.now); report and outputs written\n".utf8))
+            let message = "nicsim: stopped by signal \(signal) at virtual time \(world.simulator.now); "
+                + "report and outputs written\n"
+            FileHandle.standardError.write(Data(message.utf8))
             Foundation.exit(128 + signal)
         }
         let failed = report.failedExpectations
@@ -325,9 +342,20 @@ struct Failure: Error {
     }
 }
 
+/// Runs an asynchronous command (`nicsim lab`: the real-network lab runs its programs with swift-subprocess). A
+/// function of its own: in top-level code the compiler picks `ParsableCommand`'s synchronous `run()` instead.
+func runAsynchronous(_ command: some AsyncParsableCommand) async throws {
+    var command = command
+    try await command.run()
+}
+
 do {
     var command = try NICSim.parseAsRoot()
-    try command.run()
+    if let lab = command as? any AsyncParsableCommand {
+        try await runAsynchronous(lab)
+    } else {
+        try command.run()
+    }
 } catch let failure as Failure {
     FileHandle.standardError.write(Data("nicsim: \(failure.message)\n".utf8))
     exit(failure.status)

@@ -65,7 +65,7 @@ struct ModuleBoundaryTests {
     func formatStandsAlone() throws {
         let imports = try Self.imports(of: "ScenarioFormat")
         #expect(imports.contains("Yams"))
-        // CYaml is libyaml as the Yams package ships it (the pre-scanners read its tokens).
+        // CYaml is libyaml as the Yams package ships it (the YAML pre-scan reads its events).
         #expect(imports.isSubset(of: ["Yams", "CYaml", "WireFormats", "Foundation", "Glibc", "Darwin"]), "\(imports)")
         let manifest = try String(contentsOf: packageRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
         let target = try #require(manifest.components(separatedBy: ".target(").dropFirst().first {

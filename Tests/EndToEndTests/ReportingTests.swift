@@ -27,7 +27,10 @@ struct ReportingTests {
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         let goldenLines = expected.split(separator: "\n", omittingEmptySubsequences: false)
         for (i, (a, b)) in zip(lines, goldenLines).enumerated() where a != b {
-            Issue.record("line \(i + 1) differs:\n  got:    \(a)\n  golden: \(b)\n(NICSIM_UPDATE_GOLDEN=1 rewrites the file after an intended change)")
+            Issue.record("""
+                line \(i + 1) differs:\n  got:    \(a)\n  golden: \(b)\n(NICSIM_UPDATE_GOLDEN=1 rewrites the file \
+                after an intended change)
+                """)
             break
         }
         #expect(lines.count == goldenLines.count)
@@ -204,7 +207,9 @@ struct ReportingTests {
         // What the page's own script measured after layout: each chart's drawn size and how many marks it holds.
         var rendered: [String: (width: Int, height: Int, marks: Int)] = [:]
         var unreadable: [String] = []
-        let pattern = try NSRegularExpression(pattern: #"data-chart="([a-z-]+)" id="[a-z-]+" data-rendered="(\d+)x(\d+) marks=(\d+) labels=\d+ overlaps=(\d+) outside=(\d+)""#)
+        let pattern = try NSRegularExpression(
+            pattern: #"data-chart="([a-z-]+)" id="[a-z-]+" data-rendered="(\d+)x(\d+) "#
+                + #"marks=(\d+) labels=\d+ overlaps=(\d+) outside=(\d+)""#)
         for m in pattern.matches(in: dom.stdout, range: NSRange(dom.stdout.startIndex..., in: dom.stdout)) {
             let s = (1...6).map { String(dom.stdout[Range(m.range(at: $0), in: dom.stdout)!]) }
             rendered[s[0]] = (Int(s[1]) ?? 0, Int(s[2]) ?? 0, Int(s[3]) ?? 0)
@@ -327,12 +332,16 @@ struct ReportingTests {
         let shipped = Fingerprints.shippedScenarios(root: root)
         let listed = Set(table.map(\.path))
         let missing = shipped.filter { !listed.contains($0) }
-        #expect(missing.isEmpty, "scenarios without a fingerprint: \(missing); run: swift run nicsim fingerprint --update Fixtures/fingerprints.tsv")
+        #expect(missing.isEmpty, """
+            scenarios without a fingerprint: \(missing); \
+            run: swift run nicsim fingerprint --update Fixtures/fingerprints.tsv
+            """)
         for entry in table {
             let now = try Fingerprints.measure(path: entry.path, root: root)
             #expect(now == entry, """
-                \(entry.path): the trajectory changed (\(entry.fingerprint), \(entry.events) events -> \(now.fingerprint), \
-                \(now.events) events). If the change is intended, run: swift run nicsim fingerprint --update Fixtures/fingerprints.tsv
+                \(entry.path): the trajectory changed (\(entry.fingerprint), \(entry.events) events -> \
+                \(now.fingerprint), \(now.events) events). If the change is intended, run: \
+                swift run nicsim fingerprint --update Fixtures/fingerprints.tsv
                 """)
         }
     }

@@ -25,7 +25,8 @@ private func perfettoProtosAvailable() -> Bool {
 /// A scenario like interleaving.yaml with `count` receivers, written to a temporary file.
 func manyReceiverScenario(_ count: Int) throws -> URL {
     var text = "name: receivers-\(count)\nseed: 7\nserver:\n  link: { rate: 10Gbps, delay: 500ns }\n"
-        + "  driver: { order: interleaved, interrupts: per-write }\nnetwork:\n  switch: { port-buffer: 256KiB }\nreceivers:\n"
+        + "  driver: { order: interleaved, interrupts: per-write }\n"
+        + "network:\n  switch: { port-buffer: 256KiB }\nreceivers:\n"
     for i in 1...count { text += "  - { name: rx\(i) }\n" }
     text += "writes:\n  count: 1\n  entries:\n    - { to: all, size: 14720 }\n"
     let file = temporaryFile("receivers-\(count).yaml")
@@ -155,7 +156,10 @@ struct TimelineTests {
         #expect(missing.status == 3 && missing.stderr.contains("/nonexistent-dir/x.pftrace"))
     }
 
-    @Test("capinfos and tshark read the pcapng: one interface per capture point, counts equal the report's, a comment on every frame")
+    @Test("""
+        capinfos and tshark read the pcapng: one interface per capture point, counts equal the report's, \
+        a comment on every frame
+        """)
     func pcapng() throws {
         let capinfos = "/usr/bin/capinfos", tshark = "/usr/bin/tshark"
         guard toolAvailable(FileManager.default.isExecutableFile(atPath: capinfos)
@@ -218,7 +222,8 @@ struct TimelineTests {
             "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=2000", "--dump-dom", page.absoluteString,
         ])
         let pattern = try NSRegularExpression(
-            pattern: #"data-chart="([a-z-]+)" id="[a-z-]+" data-rendered="(\d+)x(\d+) marks=(\d+) labels=(\d+) overlaps=(\d+) outside=(\d+)""#)
+            pattern: #"data-chart="([a-z-]+)" id="[a-z-]+" data-rendered="(\d+)x(\d+) "#
+                + #"marks=(\d+) labels=(\d+) overlaps=(\d+) outside=(\d+)""#)
         var charts: [String: [Int]] = [:]
         for m in pattern.matches(in: dom.stdout, range: NSRange(dom.stdout.startIndex..., in: dom.stdout)) {
             charts[String(dom.stdout[Range(m.range(at: 1), in: dom.stdout)!])] =

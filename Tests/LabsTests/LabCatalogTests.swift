@@ -31,7 +31,8 @@ struct LabCatalogTests {
           observe: ["{n}"]
           answer: "A"
           numbers:
-            - { id: n, what: "cycles", variant: copy, metric: "host server cyclesTotal", stated: 12, tolerance: "within 3" }
+            - { id: n, what: "cycles", variant: copy, metric: "host server cyclesTotal", stated: 12, \
+        tolerance: "within 3" }
             - { id: m, what: "peak", variant: zero-copy, metric: "switch-peak", stated: 7 }
         """
 

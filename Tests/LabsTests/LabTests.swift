@@ -34,11 +34,14 @@ struct LabTests {
     }
 
     @Test("the lab's numbers are measured as stated, and its text prints them", arguments: simulationLabs)
-    func numbers(lab: Lab) throws {
-        let result = try runner.run(lab)
+    func numbers(lab: Lab) async throws {
+        let result = try await runner.run(lab)
         for m in result.measurements {
             let measured = m.measured
-            #expect(m.matches, "\(lab.name) \(m.number.id) (\(m.number.what), \(m.number.variant)): states \(m.number.statedText), measured \(measured.map(String.init) ?? "nothing")")
+            #expect(m.matches, """
+                \(lab.name) \(m.number.id) (\(m.number.what), \(m.number.variant)): states \(m.number.statedText), \
+                measured \(measured.map(String.init) ?? "nothing")
+                """)
         }
         #expect(result.allMatch)
         let text = result.text()
@@ -60,12 +63,12 @@ struct LabTests {
     }
 
     @Test("a stated number that the run does not give is reported, not hidden")
-    func mismatch() throws {
+    func mismatch() async throws {
         var lab = try #require(Lab.all.first { $0.name == "interleaving" })
         lab.numbers[0].stated += 1
         lab.numbers[1].tolerance = .within(0)
         lab.numbers[2].metric = .receiver("nobody", .datagrams)
-        let result = try runner.run(lab)
+        let result = try await runner.run(lab)
         #expect(!result.allMatch)
         #expect(result.measurements.map(\.matches) == [false, true, false] + Array(repeating: true, count: lab.numbers.count - 3))
         #expect(result.text().contains("2 of \(lab.numbers.count) numbers differ from what this lab states."))

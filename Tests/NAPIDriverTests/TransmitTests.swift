@@ -47,7 +47,8 @@ struct Way: CustomTestStringConvertible, Sendable {
     /// Reclaim by head write-back (TDWBAL, datasheet §4.5) instead of `DD`.
     var headWriteBack = false
     var testDescription: String {
-        "\(path) \(segmentation) iommu=\(iommu) registered=\(registered) \(order)\(headWriteBack ? " head-write-back" : "")"
+        "\(path) \(segmentation) iommu=\(iommu) registered=\(registered) \(order)"
+            + (headWriteBack ? " head-write-back" : "")
     }
 }
 

@@ -32,7 +32,6 @@ final class FailingBus: DMATransferGate {
 /// is. The faults come from outside the device, through its `transferGate`.
 @Suite("DMA transfers the bus fails")
 struct InjectedFaultTests {
-
     /// Posts `count` one-descriptor packets with RS and rings the doorbell.
     static func postPackets(_ bench: Bench, count: Int) throws {
         for k in 0..<count { try bench.post(packetBytes(count: 200, tag: k)) }

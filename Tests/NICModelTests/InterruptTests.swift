@@ -40,7 +40,10 @@ struct InterruptTests {
         #expect(bench.nic.counters.interrupts == UInt64(count))
     }
 
-    @Test("RS (RS|RPS) only on the last of N packets: exactly one interrupt, when it is in the packet buffer (on the wire)",
+    @Test("""
+        RS (RS|RPS) only on the last of N packets: exactly one interrupt, when it is in the packet buffer \
+        (on the wire)
+        """,
           arguments: [1, 2, 5, 15], [false, true])
     func lastOnly(count: Int, reportSent: Bool) throws {
         let bench = try Bench(ringSize: 32)

@@ -129,9 +129,12 @@ func report(_ title: String, _ figures: [Figure]) {
         let wholeRatio = f.wholeRunNanosecondsPerPacket / wholeBase
         worst = max(worst, ratio)
         worstWhole = max(worstWhole, wholeRatio)
-        print("  \(f.label.padding(toLength: 18, withPad: " ", startingAt: 0)) packets \(String(f.packets).padding(toLength: 8, withPad: " ", startingAt: 0)) "
-              + "\(String(format: "%7.0f", f.nanosecondsPerPacket)) ns/packet   \(String(format: "%.2f", ratio))x of the smallest case"
-              + "   (whole run, warm-up included: \(String(format: "%.0f", f.wholeRunNanosecondsPerPacket)) ns, \(String(format: "%.2f", wholeRatio))x)")
+        print("  \(f.label.padding(toLength: 18, withPad: " ", startingAt: 0)) "
+              + "packets \(String(f.packets).padding(toLength: 8, withPad: " ", startingAt: 0)) "
+              + "\(String(format: "%7.0f", f.nanosecondsPerPacket)) ns/packet   "
+              + "\(String(format: "%.2f", ratio))x of the smallest case"
+              + "   (whole run, warm-up included: \(String(format: "%.0f", f.wholeRunNanosecondsPerPacket)) ns, "
+              + "\(String(format: "%.2f", wholeRatio))x)")
     }
     print("  largest / smallest case: \(String(format: "%.2f", worst))x in steady state (target: at most 1.5x); "
           + "\(String(format: "%.2f", worstWhole))x over the whole run")
@@ -165,11 +168,13 @@ if let i = arguments.firstIndex(of: "--profile"), i + 1 < arguments.count, let n
     guard outcome == .idle else { fail("run ended with \(outcome)") }
     let packets = WholePathWorkload.packets(world)
     func ns(_ d: Duration) -> Double { Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) * 1e-9 }
-    print("first write: \(firstPackets) packets, \(String(format: "%.0f", ns(t1 - t0) / Double(max(1, firstPackets)))) ns/packet")
+    print("first write: \(firstPackets) packets, "
+          + "\(String(format: "%.0f", ns(t1 - t0) / Double(max(1, firstPackets)))) ns/packet")
     let host = world.server.host
     print("driver: \(host.counters.writes) writes, at most \(world.driver.statistics.peakQueuedWrites) queued at once, "
           + "\(host.driverWork.ringFullStalls) ring-full stalls")
-    print("steady: \(packets - firstPackets) packets, \(String(format: "%.0f", ns(t2 - t1) / Double(max(1, packets - firstPackets)))) ns/packet")
+    print("steady: \(packets - firstPackets) packets, "
+          + "\(String(format: "%.0f", ns(t2 - t1) / Double(max(1, packets - firstPackets)))) ns/packet")
     exit(0)
 }
 
@@ -207,7 +212,8 @@ if !quick {
     let pair = measure([Case(label: largest.label + ", hints on", spec: largest.spec, cacheHints: true),
                         Case(label: largest.label + ", hints off", spec: largest.spec, cacheHints: false)],
                        runs: runs)
-    print("  host-cache hints (Simulator.cacheHints) at \(largest.label): on \(String(format: "%.0f", pair[0].nanosecondsPerPacket)) ns/packet, "
+    print("  host-cache hints (Simulator.cacheHints) at \(largest.label): "
+          + "on \(String(format: "%.0f", pair[0].nanosecondsPerPacket)) ns/packet, "
           + "off \(String(format: "%.0f", pair[1].nanosecondsPerPacket)) ns/packet (off / on = "
           + "\(String(format: "%.2f", pair[1].nanosecondsPerPacket / pair[0].nanosecondsPerPacket))x)")
 }

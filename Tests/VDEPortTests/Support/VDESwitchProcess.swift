@@ -1,4 +1,4 @@
-@testable import Labs
+import Labs
 import Foundation
 
 /// A vde_switch of the test's own, in a fresh temporary directory, run as a child process.
