@@ -161,19 +161,6 @@ public final class IOMMU {
         return (iova.rawValue >> UInt64(Page.shift), (end - 1) >> UInt64(Page.shift))
     }
 
-    // MARK: Host-cache hints
-
-    /// The page-table entry of device page `page` as the table holds it now, or nil when the page is unmapped: a
-    /// look that changes nothing (no IOTLB fill or reordering, no counters, no faults), for host-cache hints.
-    func peekEntry(page: UInt64) -> PageTableEntry? {
-        table[page].map { PageTableEntry(rawValue: $0) }
-    }
-
-    /// Hints to the processor that the page table will be walked for device page `page` soon. Changes nothing.
-    public func prefetchEntry(page: UInt64) {
-        table.prefetch(page)
-    }
-
     // MARK: IOTLB invalidation
 
     /// Drops the IOTLB entries of every I/O virtual page that [`iova`, `iova + length`) touches and returns how

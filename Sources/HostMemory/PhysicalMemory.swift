@@ -1,9 +1,5 @@
 import SimCore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Sparse physical memory: a physical address space of ``size`` bytes, backed by 4 KiB frames handed out by a
 /// frame allocator.
 ///
@@ -51,9 +47,9 @@ public final class PhysicalMemory {
 
     @usableFromInline var directory: [Int32]
     @usableFromInline var slots: [Int32] = []
-    /// The 4 KiB of each frame that has been written, in order of first write; owned here and freed in `deinit`.
-    /// Raw pointers rather than arrays: reaching a frame's bytes then costs no reference counting.
-    @usableFromInline var storage: [UnsafeMutableRawPointer] = []
+    /// The host bytes of each frame that has been written, in order of first write (``FrameBackingStore``: the
+    /// emulator's memory layout, apart from the model); owned here and freed in `deinit`.
+    @usableFromInline var storage = FrameBackingStore()
     @usableFromInline var _framesInUse = 0
 
     // MARK: Allocator state
@@ -92,50 +88,8 @@ public final class PhysicalMemory {
         self.directory = Array(repeating: -1, count: groups)
     }
 
-    // MARK: Backing store
-    //
-    // Written frames get their 4 KiB from arenas of the host's memory that double from 64 KiB to 2 MiB. The 2 MiB
-    // arenas are 2 MiB-aligned and advised for transparent huge pages, so a world with thousands of buffers reaches
-    // them through a few host TLB entries instead of one per frame, and a small world still costs only 64 KiB.
-    //
-    // Frames lie one cache line more than 4 KiB apart (a colour per frame, as slab allocators colour their
-    // objects). Packed at 4 KiB, the first bytes of every frame would share the same few sets of the host's caches
-    // (a set is chosen by address bits that repeat every 4 KiB in the first-level cache), so a world whose thousands
-    // of buffers all start on a page boundary would stream its payloads through those sets alone, evicting the
-    // emulator's own state that happens to map there. A 2 MiB arena then holds 504 frames.
-
-    var arenas: [UnsafeMutableRawPointer] = []
-    var arenaNext: UnsafeMutableRawPointer?
-    var arenaFramesLeft = 0
-    var nextArenaPages = 16
-    static let largestArenaPages = 512
-    /// Host bytes from one frame's storage to the next within an arena: 4 KiB and one cache line.
-    static let frameStride = Page.size + 64
-
     deinit {
-        for arena in arenas { arena.deallocate() }
-    }
-
-    /// Storage for one more frame (4 KiB) from the current arena, starting a new arena when it is used up.
-    func takeFrameStorage() -> UnsafeMutableRawPointer {
-        if arenaFramesLeft == 0 {
-            let pages = nextArenaPages
-            let bytes = pages * Page.size
-            let huge = pages == Self.largestArenaPages
-            let arena = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: huge ? bytes : Page.size)
-            #if canImport(Glibc)
-            // Only advice: without transparent huge pages the arena is ordinary memory.
-            if huge { _ = madvise(arena, bytes, MADV_HUGEPAGE) }
-            #endif
-            arenas.append(arena)
-            arenaNext = arena
-            arenaFramesLeft = bytes / Self.frameStride
-            nextArenaPages = min(pages * 2, Self.largestArenaPages)
-        }
-        let frame = arenaNext!
-        arenaNext = frame + Self.frameStride
-        arenaFramesLeft -= 1
-        return frame
+        storage.deallocate()
     }
 
     // MARK: Frame table lookups
@@ -172,33 +126,9 @@ public final class PhysicalMemory {
     @usableFromInline
     func materialize(slotIndex: Int) -> Int {
         precondition(slots[slotIndex] == Self.zeroSlot, "writing a frame that was never allocated")
-        let index = storage.count
-        let frame = takeFrameStorage()
-        frame.initializeMemory(as: UInt8.self, repeating: 0, count: Page.size)
-        storage.append(frame)
+        let index = storage.addZeroedFrame()
         slots[slotIndex] = Int32(index)
         return index
-    }
-
-    // MARK: Host-cache hints
-
-    /// Hints to the processor that the bytes of [`address`, `address + count`) will be read soon, so a transfer a
-    /// little later finds them in its caches instead of waiting on main memory for each line. Frames that were
-    /// never allocated, or never written, and addresses past the end are skipped: a hint has no simulated effect,
-    /// throws nothing and counts nothing. At most 64 KiB are hinted.
-    public func prefetch(_ address: UInt64, count: Int) {
-        guard count > 0, address < size else { return }
-        var current = address
-        let end = address + UInt64(min(count, 1 << 16, Int(size - address)))
-        while current < end {
-            let within = Int(current & Page.offsetMask)
-            let chunk = min(Int(end - current), Page.size - within)
-            let index = slot(ofFrame: Int(current >> UInt64(Page.shift)))
-            if index >= 0 {
-                HostCache.prefetch(UnsafeRawPointer(storage[Int(index)] + within), byteCount: chunk)
-            }
-            current += UInt64(chunk)
-        }
     }
 
     // MARK: Range check

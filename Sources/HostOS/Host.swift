@@ -175,9 +175,11 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
     var sockets: [(process: Int, port: UInt16)] = []
     var socketRTP: [HeaderTemplate.RTPFields?] = []
     var neighbors: [IPv4Address: MACAddress] = [:]
-    var destinations: [DestinationKey: DestinationID] = [:]
-    /// Plain UDP entries of `destinations` by (IPv4 address, port, source port) packed in 64 bits.
-    var destinationCache = IntegerTable(capacity: 0)
+    /// The driver destinations of plain UDP datagrams, by (IPv4 address, port, source port) packed in 64 bits
+    /// (``packed(sourcePort:destination:)``).
+    var destinations = IntegerTable(capacity: 0)
+    /// The driver destinations of RTP datagrams, by the same key.
+    var rtpDestinations = IntegerTable(capacity: 0)
     /// Policies by id, in the order they were first installed.
     var policies: [(id: Int, policy: Policy)] = []
     /// Counters per policy id.
@@ -211,19 +213,6 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
     /// they have grown to the largest write).
     var messageScratch: [OutMessage] = []
     var entryScratch: [WriteEntry] = []
-
-    struct DestinationKey: Hashable {
-        var sourcePort: UInt16
-        var destination: SocketAddress
-        var rtp: Bool
-
-        /// One 64-bit word and one bit: a single hasher round instead of one per field (looked up per entry of
-        /// every write).
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(UInt64(destination.ip.rawValue) << 32 | UInt64(destination.port) << 16 | UInt64(sourcePort))
-            hasher.combine(rtp)
-        }
-    }
 
     /// One message on its way to the driver.
     struct OutMessage {
@@ -369,11 +358,7 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
         let start = max(simulator.now, coreBusyUntil[core])
         do throws(HostError) {
             for (i, e) in expanded.enumerated() {
-                // Many destinations: bring a later one's cache slot near while this one is looked up (a host-cache
-                // hint, no simulated effect).
-                if simulator.cacheHints && rtp == nil && i + 4 < expanded.count {
-                    destinationCache.prefetch(Self.packed(sourcePort: sourcePort, destination: expanded[i + 4].destination))
-                }
+                prefetchDestination(after: i, of: expanded, sourcePort: sourcePort, rtp: rtp)
                 let destination = try destinationID(sourcePort: sourcePort, destination: e.destination, rtp: rtp)
                 entryScratch.append(WriteEntry(destination: destination, address: e.address, length: e.length,
                                                launchTime: e.launch, rtpTimestamp: e.rtpTimestamp))
@@ -419,13 +404,9 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
     func destinationID(sourcePort: UInt16, destination: SocketAddress, rtp: HeaderTemplate.RTPFields? = nil)
         throws(HostError) -> DestinationID
     {
-        // Plain UDP destinations are found by one multiply in `destinationCache`; the dictionary is the record.
         let packed = Self.packed(sourcePort: sourcePort, destination: destination)
-        if rtp == nil, let cached = destinationCache.value(for: packed) { return DestinationID(rawValue: Int(cached)) }
-        let key = DestinationKey(sourcePort: sourcePort, destination: destination, rtp: rtp != nil)
-        if let id = destinations[key] {
-            if rtp == nil { cacheDestination(packed, id) }
-            return id
+        if let known = (rtp == nil ? destinations : rtpDestinations).value(for: packed) {
+            return DestinationID(rawValue: Int(known))
         }
         guard let mac = neighbors[destination.ip] else {
             throw HostError(.unknownNeighbor, "\(destination.ip) has no neighbour entry")
@@ -434,33 +415,26 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
                                       destinationIP: destination.ip, sourcePort: sourcePort,
                                       destinationPort: destination.port, rtp: rtp)
         let id = driver.addDestination(template)
-        destinations[key] = id
-        if rtp == nil { cacheDestination(packed, id) }
+        // New destinations only (never per packet): a full table doubles.
+        if rtp == nil {
+            destinations.insertGrowing(Int32(id.rawValue), for: packed)
+        } else {
+            rtpDestinations.insertGrowing(Int32(id.rawValue), for: packed)
+        }
         return id
     }
 
-    /// The key of a plain UDP destination in `destinationCache`: address, port and source port in 64 bits.
+    /// The key of a destination in ``destinations`` and ``rtpDestinations``: address, port and source port in 64
+    /// bits.
     static func packed(sourcePort: UInt16, destination: SocketAddress) -> UInt64 {
         UInt64(destination.ip.rawValue) << 32 | UInt64(destination.port) << 16 | UInt64(sourcePort)
     }
 
-    /// Enters a plain UDP destination in `destinationCache`, doubling the cache when it is full (only when a
-    /// destination is new, never per packet).
-    func cacheDestination(_ packed: UInt64, _ id: DestinationID) {
-        if destinationCache.count == destinationCache.capacity {
-            var bigger = IntegerTable(capacity: max(64, 2 * destinationCache.capacity))
-            for (key, known) in destinations where !key.rtp {
-                bigger.set(Int32(known.rawValue), for: Self.packed(sourcePort: key.sourcePort, destination: key.destination))
-            }
-            destinationCache = bigger
-        }
-        destinationCache.set(Int32(id.rawValue), for: packed)
-    }
-
     /// The driver destination a socket's datagrams to `destination` use, once one was sent.
     public func destinationID(forSourcePort port: UInt16, destination: SocketAddress) -> DestinationID? {
-        destinations[DestinationKey(sourcePort: port, destination: destination, rtp: false)]
-            ?? destinations[DestinationKey(sourcePort: port, destination: destination, rtp: true)]
+        let packed = Self.packed(sourcePort: port, destination: destination)
+        let known = destinations.value(for: packed) ?? rtpDestinations.value(for: packed)
+        return known.map { DestinationID(rawValue: Int($0)) }
     }
 
     func coreFor(_ process: Process) -> Int { process.id % configuration.cores }

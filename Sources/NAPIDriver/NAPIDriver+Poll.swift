@@ -83,9 +83,8 @@ extension NAPIDriver {
             }
             bytes = reclaim(ring, before: Int(head) & ring.mask, &r)
         }
-        while ring.headWriteBack == nil && ring.reportHead < ring.reportTail {
-            let packet = ring.reportPacket[ring.reportHead & ring.mask]
-            let last = (Int(ring.packetEnd[packet & ring.mask]) - 1) & ring.mask
+        while ring.headWriteBack == nil, let packet = ring.reports.first {
+            let last = (Int(ring.packet(packet).end) - 1) & ring.mask
             guard status(ring, last).contains(.descriptorDone) else { break }
             bytes += reclaim(ring, through: packet, &r)
         }
@@ -108,8 +107,8 @@ extension NAPIDriver {
     /// boundary). Returns the bytes reclaimed.
     func reclaim(_ ring: TransmitRing, before head: Int, _ r: inout DriverReceipt) -> Int {
         var bytes = 0
-        while ring.packetHead < ring.packetTail {
-            let end = Int(ring.packetEnd[ring.packetHead & ring.mask])
+        while let oldest = ring.packets.first {
+            let end = Int(oldest.end)
             let distance = (end - ring.clean) & ring.mask
             guard distance > 0 && distance <= (head - ring.clean) & ring.mask else { break }
             bytes += reclaim(ring, through: ring.packetHead, &r)
@@ -121,9 +120,8 @@ extension NAPIDriver {
     /// writes whose last packet this was completed. Returns the bytes reclaimed.
     func reclaim(_ ring: TransmitRing, through last: Int, _ r: inout DriverReceipt) -> Int {
         var bytes = 0
-        while ring.packetHead <= last && ring.packetHead < ring.packetTail {
-            let p = ring.packetHead & ring.mask
-            let end = Int(ring.packetEnd[p])
+        while ring.packetHead <= last, let p = ring.packets.first {
+            let end = Int(p.end)
             let lastDescriptor = (end - 1) & ring.mask
             if !status(ring, lastDescriptor).isDisjoint(with: [.dmaError, .lengthError, .formatError]) {
                 stats.transmitErrors += 1
@@ -135,8 +133,8 @@ extension NAPIDriver {
                 i = (i + 1) & ring.mask
             }
             ring.clean = end
-            bytes += Int(ring.packetBytes[p])
-            let slot = Int(ring.packetWrite[p])
+            bytes += Int(p.bytes)
+            let slot = Int(p.write)
             if slot >= 0 {
                 writeOutstanding[slot] -= 1
                 if writeOutstanding[slot] == 0 && writeUnposted[slot] == 0 {
@@ -144,11 +142,10 @@ extension NAPIDriver {
                     freeWriteSlot(slot)
                 }
             }
+            ring.packets.removeFirst()
             ring.packetHead += 1
         }
-        while ring.reportHead < ring.reportTail && ring.reportPacket[ring.reportHead & ring.mask] < ring.packetHead {
-            ring.reportHead += 1
-        }
+        while let report = ring.reports.first, report < ring.packetHead { ring.reports.removeFirst() }
         return bytes
     }
 
@@ -253,13 +250,12 @@ extension NAPIDriver {
             let head = Int(read(.transmitQueue(ring.index, NICRegister.QueueOffset.head), &r)) & ring.mask
             var bytes = 0
             let reach = (head - ring.clean) & ring.mask
-            while ring.packetHead < ring.packetTail {
-                let end = Int(ring.packetEnd[ring.packetHead & ring.mask])
+            while let oldest = ring.packets.first {
+                let end = Int(oldest.end)
                 let distance = (end - ring.clean) & ring.mask
                 guard distance > 0 && distance <= reach else { break }
                 let packet = ring.packetHead
-                let isReport = ring.reportHead < ring.reportTail
-                    && ring.reportPacket[ring.reportHead & ring.mask] == packet
+                let isReport = ring.reports.first == packet
                 // With head write-back no `DD` is written: a report point the written head had not passed lost it.
                 if isReport && (ring.headWriteBack != nil || !status(ring, (end - 1) & ring.mask).contains(.descriptorDone)) {
                     stats.lostWriteBacks += 1

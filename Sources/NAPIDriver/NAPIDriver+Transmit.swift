@@ -402,15 +402,9 @@ extension NAPIDriver {
     /// Records a packet just written (ending at the ring's software tail), charges its bytes to the queue's
     /// limit, and tells whether the queue must stop now: over its byte limit, or without room for the largest send.
     func recordPacket(_ ring: TransmitRing, writeSlot: Int, bytes: Int, report: Bool) -> Bool {
-        let p = ring.packetTail & ring.mask
-        ring.packetEnd[p] = Int32(ring.next)
-        ring.packetWrite[p] = Int32(writeSlot)
-        ring.packetBytes[p] = Int32(clamping: bytes)
-        if report {
-            ring.reportPacket[ring.reportTail & ring.mask] = ring.packetTail
-            ring.reportTail += 1
-        }
-        ring.packetTail += 1
+        if report { ring.reports.append(ring.packetTail) }
+        let bytesOnWire = Int32(clamping: bytes)
+        ring.packets.append(TransmitPacket(end: Int32(ring.next), write: Int32(writeSlot), bytes: bytesOnWire))
         ring.limit.queue(bytes)
         return ring.limit.available < 0 || ring.free < largestSendDescriptors
     }

@@ -1,4 +1,5 @@
 import HostMemory
+import SimCore
 
 /// One transmit queue as the driver keeps it: the descriptor ring in host memory (datasheet §2.2, §4), a 2 KiB
 /// driver buffer per descriptor slot (headers and copied frames), the packets on the ring in order, the report
@@ -26,17 +27,12 @@ final class TransmitRing {
     var slotMapAddress: [UInt64]
     var slotMapLength: [Int]
 
-    /// Packets on the ring, oldest first, as a ring of records numbered by `packetHead ..< packetTail`: the
-    /// descriptor index after the packet's last, its write slot (−1 for a frame of the OS), its bytes on the wire.
-    var packetEnd: [Int32]
-    var packetWrite: [Int32]
-    var packetBytes: [Int32]
+    /// Packets on the ring, oldest first; they are numbered in the order they were written, the oldest here being
+    /// number ``packetHead``.
+    var packets: Ring<TransmitPacket>
     var packetHead = 0
-    var packetTail = 0
-    /// Packet numbers that carry `RS`, oldest first (`reportHead ..< reportTail`).
-    var reportPacket: [Int]
-    var reportHead = 0
-    var reportTail = 0
+    /// Numbers of the packets that carry `RS`, oldest first (none below ``packetHead``).
+    var reports: Ring<Int>
 
     var limit: ByteQueueLimit
     /// Stopped: the ring lacks room for the largest send, or the byte limit is exceeded. Posting skips the queue
@@ -61,20 +57,30 @@ final class TransmitRing {
         deviceBase = base.rawValue
         slotMapAddress = Array(repeating: 0, count: count)
         slotMapLength = Array(repeating: 0, count: count)
-        packetEnd = Array(repeating: 0, count: count)
-        packetWrite = Array(repeating: -1, count: count)
-        packetBytes = Array(repeating: 0, count: count)
-        reportPacket = Array(repeating: 0, count: count)
+        packets = Ring(capacity: count, filler: TransmitPacket(end: 0, write: -1, bytes: 0))
+        reports = Ring(capacity: count, filler: 0)
     }
 
     /// Descriptors handed to the device and not yet reclaimed (posted or waiting for the doorbell).
     var used: Int { (next - clean) & mask }
     /// Descriptors the driver may still fill: one stays free (§4.1).
     var free: Int { count - 1 - used }
-    var packetsOutstanding: Int { packetTail - packetHead }
+    var packetsOutstanding: Int { packets.count }
+    /// The number the next packet written gets.
+    var packetTail: Int { packetHead + packets.count }
+    /// The packet numbered `number` (``packetHead`` ..< ``packetTail``).
+    func packet(_ number: Int) -> TransmitPacket { packets[number - packetHead] }
 
     func descriptorAddress(_ i: Int) -> PhysicalAddress { base.advanced(by: (i & mask) * 16) }
     func slotBuffer(_ i: Int) -> PhysicalAddress { buffers.advanced(by: (i & mask) * slotBytes) }
+}
+
+/// A packet on a transmit ring: the descriptor index after its last, its write slot (−1 for a frame of the OS),
+/// its bytes on the wire.
+struct TransmitPacket {
+    var end: Int32
+    var write: Int32
+    var bytes: Int32
 }
 
 /// The receive ring of queue 0 (datasheet §3.3, §11.2): descriptors and a 2 KiB buffer each (`RCTL.BSIZE` = 00).

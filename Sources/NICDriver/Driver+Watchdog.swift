@@ -64,16 +64,15 @@ extension Driver {
         // posted (a device gone wrong) is ignored.
         guard done > 0, done <= posted - reclaimed else { return head }
         let end = reclaimed + done
-        while reportCount > 0 && reportQueue[reportHead] < end {
+        while let index = reportQueue.first, index < end {
             // Report points behind a lost one may have their DD: only those without it were lost.
-            let status = reportStatus(reportQueue[reportHead])
+            let status = reportStatus(index)
             if !status.contains(.descriptorDone) {
                 counters.lostWriteBacks += 1
             } else if !status.isDisjoint(with: [.dmaError, .lengthError, .formatError]) {
                 counters.transmitErrors += 1
             }
-            reportHead = (reportHead + 1) & (ringSize - 1)
-            reportCount -= 1
+            reportQueue.removeFirst()
         }
         counters.descriptorsReclaimed += done
         unmapReclaimed(from: reclaimed, to: end)

@@ -82,9 +82,7 @@ public final class Driver: NetworkDriver {
     var doorbellPosted: UInt64 = 0
     var lastPostedHasReport = true
     /// Absolute indices of descriptors posted with report-status, oldest first.
-    var reportQueue: [UInt64]
-    var reportHead = 0
-    var reportCount = 0
+    var reportQueue: Ring<UInt64>
 
     var queued: [WriteState] = []
     var queuedHead = 0
@@ -154,7 +152,7 @@ public final class Driver: NetworkDriver {
         self.bounceSlotBytes = (maxFrameBytes + 63) & ~63
         // Bounce buffers back the copy path and the frames the host sends as they are (ARP, ICMP replies).
         self.bounceBase = try memory.allocateContiguous(bytes: ringSize * bounceSlotBytes)
-        self.reportQueue = Array(repeating: 0, count: ringSize)
+        self.reportQueue = Ring(capacity: ringSize, filler: 0)
         self.pieces.reserveCapacity(64)
         try memory.fill(ringBase, count: ringSize * TxDescriptor.size, value: 0)
         let receiveRing = configuration.receiveRingSize
@@ -473,8 +471,7 @@ public final class Driver: NetworkDriver {
     var freeDescriptors: Int { ringSize - 1 - Int(posted - reclaimed) }
 
     func reclaim() {
-        while reportCount > 0 {
-            let index = reportQueue[reportHead]
+        while let index = reportQueue.first {
             let address = PhysicalAddress(rawValue: ringBase.rawValue + (index & UInt64(ringSize - 1)) * UInt64(TxDescriptor.size)
                                           + UInt64(TxDescriptor.statusOffset))
             let status: TxStatus
@@ -488,8 +485,7 @@ public final class Driver: NetworkDriver {
             counters.descriptorsReclaimed += index + 1 - reclaimed
             unmapReclaimed(from: reclaimed, to: index + 1)
             reclaimed = index + 1
-            reportHead = (reportHead + 1) & (ringSize - 1)
-            reportCount -= 1
+            reportQueue.removeFirst()
         }
         reportCompletedWrites()
     }
@@ -787,8 +783,7 @@ public final class Driver: NetworkDriver {
     }
 
     func enqueueReport(_ index: UInt64) {
-        reportQueue[(reportHead + reportCount) & (ringSize - 1)] = index
-        reportCount += 1
+        reportQueue.append(index)
     }
 
     /// Sets report-status on the newest posted descriptor if it lacks it (it is not yet visible to the device).

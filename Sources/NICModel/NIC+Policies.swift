@@ -130,13 +130,12 @@ extension NIC {
 
     /// Queues a device-made frame for the wire ahead of the descriptor queues; drops it when the queue is full.
     func enqueueHairpin(_ frame: FrameHandle) {
-        guard hairpinCount < hairpin.count else {
+        guard !hairpin.isFull else {
             _counters.hairpinDrops += 1
             simulator.frames.release(frame)
             return
         }
-        hairpin[(hairpinStart + hairpinCount) % hairpin.count] = frame
-        hairpinCount += 1
+        hairpin.append(frame)
         if !macBusy { startNextOnMAC(at: max(simulator.now, macFreeAt)) }
     }
 }

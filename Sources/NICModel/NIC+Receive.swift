@@ -79,7 +79,7 @@ extension NIC {
             return
         }
         let stored = Self.packetBufferBytes(frameLength: length)
-        guard rxPacketBufferUsed + stored <= configuration.rxPacketBufferBytes, rxFIFOCount < rxFIFO.count else {
+        guard rxPacketBufferUsed + stored <= configuration.rxPacketBufferBytes, !rxFIFO.isFull else {
             // The packet buffer overflows: the frame is missed (8254x RXO, MPC).
             _counters.rxDroppedNoBuffer += 1
             statMissedPackets &+= 1
@@ -87,9 +87,7 @@ extension NIC {
             signal(.rxOverrun, path: .other, delayable: false)
             return
         }
-        rxFIFO[(rxFIFOStart + rxFIFOCount) % rxFIFO.count] = RxFIFOEntry(frame: frame, queue: receiveQueue(for: frame),
-                                                                         stored: stored)
-        rxFIFOCount += 1
+        rxFIFO.append(RxFIFOEntry(frame: frame, queue: receiveQueue(for: frame), stored: stored))
         rxFIFOBytes += stored
         pumpReceive()
     }
@@ -99,7 +97,7 @@ extension NIC {
     /// when the previous one's bytes have crossed the bus (§5), so frames land in arrival order.
     func pumpReceive() {
         let frames = simulator.frames
-        while rxFIFOCount > 0 {
+        while let entry = rxFIFO.first {
             let now = simulator.now
             if now < rxBusFreeAt {
                 if !rxWakeScheduled {
@@ -109,7 +107,6 @@ extension NIC {
                 }
                 return
             }
-            let entry = rxFIFO[rxFIFOStart]
             let q = entry.queue
             let length = frames.length(of: entry.frame)
             let bufferSize = receiveControl.bufferSize
@@ -156,9 +153,7 @@ extension NIC {
     }
 
     private func popReceiveFIFO() {
-        rxFIFOBytes -= rxFIFO[rxFIFOStart].stored
-        rxFIFOStart = (rxFIFOStart + 1) % rxFIFO.count
-        rxFIFOCount -= 1
+        rxFIFOBytes -= rxFIFO.removeFirst().stored
     }
 
     /// Queue 0, or with MRQC the flow hash of an IPv4/UDP frame over the enabled queues (datasheet §11).

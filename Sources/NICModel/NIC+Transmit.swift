@@ -38,7 +38,7 @@ extension NIC {
         // (No local copy of the queue: it would share the cache's storage and force a copy on the next write.)
         guard txQueues[q].usable, txQueues[q].cachePending == 0 else { return false }
         let cached = txQueues[q].cacheCount
-        let capacity = txQueues[q].cache.count
+        let capacity = txQueues[q].cache.capacity
         let n = min(capacity - cached, txQueues[q].available)
         // Fetch when the cache holds no whole packet or has fallen to half (the prefetch threshold).
         guard n > 0, cached < capacity / 2 || !txQueues[q].hasWholePacket else { return false }
@@ -58,7 +58,7 @@ extension NIC {
                 // The ring itself is unreadable here: this descriptor ends a packet with a DMA error.
                 d = TxDescriptor(bufferAddress: 0, length: 0, command: .endOfPacket, status: .dmaError)
             }
-            txQueues[q].setCached(cached + i, d)
+            txQueues[q].cache.append(d)
             index = index + 1 == count ? 0 : index + 1
         }
         txQueues[q].cachePending = n
@@ -77,37 +77,6 @@ extension NIC {
         simulator.schedule(after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency(), target: id,
                            kind: EventKind.descriptorsArrived.rawValue, a: UInt64(q), b: generation)
         return true
-    }
-
-    /// Buffers shorter than this get no host-cache hint from ``prefetchUpcoming(queue:)``: they are headers a
-    /// driver writes into its own slots in ring order, which the host's own prefetcher keeps warm, and each hint would
-    /// still cost a page-table and a frame-table look-up.
-    static let prefetchMinimumLength: UInt16 = 256
-
-    /// Host-cache hints for the packets after the one just read from `queue` (no simulated effect: nothing here
-    /// reads simulated memory through the bus, counts, faults or takes time). The next packet's buffers are
-    /// prefetched into the host's caches, and the page-table slots of the one after it, so that when their turns
-    /// come the emulator's translation and copy find their data near instead of waiting on main memory. With
-    /// thousands of destinations, each with its own buffer, the buffers are far out of cache (BENCHMARKS.md,
-    /// "Scaling"). Looks at most eight cached descriptors. (A third stage, prefetching the frame-table entries of
-    /// the packet after next, and a prefetch of the next event's registration in the event loop were tried: each
-    /// cost more than it saved.)
-    func prefetchUpcoming(queue q: Int) {
-        let cached = min(txQueues[q].cacheCount, 8)
-        var packet = 0
-        var i = 0
-        while i < cached {
-            let d = txQueues[q].cached(i)
-            i += 1
-            if d.length >= Self.prefetchMinimumLength && !d.command.contains(.extended) && !d.status.contains(.dmaError) {
-                let address = PhysicalAddress(rawValue: d.bufferAddress)
-                if packet == 0 { dma.prefetch(address, count: Int(d.length)) } else { dma.prefetchTranslation(address) }
-            }
-            if d.command.contains(.endOfPacket) {
-                packet += 1
-                if packet == 2 { return }
-            }
-        }
     }
 
     /// Traces how many descriptors of transmit queue `q` the device owns (tail − head).
@@ -155,7 +124,7 @@ extension NIC {
             // No end yet. It can never come if the cache is full, or if every descriptor of the ring is cached.
             let ringFull = txQueues[q].cachePending == 0 && txQueues[q].available == 0
                 && cached >= Int(txQueues[q].ringCount) - 1
-            guard cached == txQueues[q].cache.count || ringFull else { return false }
+            guard cached == txQueues[q].cache.capacity || ringFull else { return false }
             end = cached
             problems.insert(.formatError)
         }
@@ -253,7 +222,7 @@ extension NIC {
             }
         }
         txQueues[q].consumeCached(end)
-        if simulator.cacheHints { prefetchUpcoming(queue: q) }
+        prefetchUpcoming(queue: q)
         if !problems.isEmpty {
             if !segmenting { frames.release(frame) }
             record.errors = problems
@@ -406,10 +375,8 @@ extension NIC {
 
     /// Chooses the next frame for the wire, starting no earlier than `start`, queue by queue in turn.
     func startNextOnMAC(at start: SimTime) {
-        if hairpinCount > 0 {
-            let frame = hairpin[hairpinStart]
-            hairpinStart = (hairpinStart + 1) % hairpin.count
-            hairpinCount -= 1
+        if !hairpin.isEmpty {
+            let frame = hairpin.removeFirst()
             macBusy = true
             macQueue = -1
             macHairpinFrame = frame
@@ -493,7 +460,7 @@ extension NIC {
             macFreeAt = simulator.now + interPacketGap
             pumpTransmit()
             // Device-made frames go out whether or not the driver's transmitter is enabled.
-            if !macBusy && hairpinCount > 0 { startNextOnMAC(at: macFreeAt) }
+            if !macBusy && !hairpin.isEmpty { startNextOnMAC(at: macFreeAt) }
             return
         }
         let q = macQueue
@@ -578,7 +545,7 @@ extension NIC {
             traceRing(q)
         }
         if txQueues[q].head == txQueues[q].tail && txQueues[q].cacheCount == 0 && txQueues[q].cachePending == 0
-            && txQueues[q].completedRecords == txQueues[q].recordCount {
+            && txQueues[q].completedRecords == txQueues[q].records.count {
             // Every descriptor the driver made ready is done: nothing stays held (datasheet §4.5).
             _counters.txRingEmptyEvents += 1
             cause.insert(.txQueueEmpty)

@@ -172,9 +172,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var multicastTable = InlineArray<128, UInt32>(repeating: 0)
     // Receive packet buffer (datasheet §11.2): frames waiting for their DMA, oldest first, in a ring allocated once.
     /// At most 1,536 frames wait: the default 48 KiB of the smallest frames (32 bytes each, §11.2).
-    var rxFIFO = InlineArray<1536, RxFIFOEntry>(repeating: RxFIFOEntry())
-    var rxFIFOStart = 0
-    var rxFIFOCount = 0
+    var rxFIFO = Ring(capacity: 1536, filler: RxFIFOEntry())
     /// Bytes the waiting frames take in the packet buffer (the frame crossing the bus not included).
     var rxFIFOBytes = 0
     /// The frame whose DMA was issued last has crossed the bus then; until then its bytes stay in the buffer.
@@ -185,9 +183,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     var policyTable = [PolicyEntry](repeating: PolicyEntry(), count: NICRegister.policyEntries)
     /// Valid match-action entries.
     var validPolicies = 0
-    var hairpin = [FrameHandle](repeating: FrameHandle(rawValue: 0), count: 256)
-    var hairpinStart = 0
-    var hairpinCount = 0
+    var hairpin = Ring(capacity: 256, filler: FrameHandle(rawValue: 0))
     /// What sits on the bus between the device and host memory and sees each transfer first (a fault injector);
     /// none by default. Not device state: a reset keeps it.
     public var transferGate: (any DMATransferGate)?
@@ -394,16 +390,10 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             // The hairpin frame on the wire is dropped with the rest.
             simulator.frames.release(macHairpinFrame)
         }
-        while hairpinCount > 0 {
-            simulator.frames.release(hairpin[hairpinStart])
-            hairpinStart = (hairpinStart + 1) % hairpin.count
-            hairpinCount -= 1
-        }
+        while !hairpin.isEmpty { simulator.frames.release(hairpin.removeFirst()) }
         policyTable = [PolicyEntry](repeating: PolicyEntry(), count: NICRegister.policyEntries)
         validPolicies = 0
-        for i in 0..<rxFIFOCount { simulator.frames.release(rxFIFO[(rxFIFOStart + i) % rxFIFO.count].frame) }
-        rxFIFOStart = 0
-        rxFIFOCount = 0
+        while !rxFIFO.isEmpty { simulator.frames.release(rxFIFO.removeFirst().frame) }
         rxFIFOBytes = 0
         rxBusFreeAt = .zero
         rxCrossingBytes = 0

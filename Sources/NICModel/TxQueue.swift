@@ -36,9 +36,9 @@ struct TxQueue: RingRegisters {
     var enabled: Bool
     var framesSent: UInt64 = 0
 
-    // Descriptor cache: `cache[(cacheStart + i) % capacity]` holds ring descriptor `cacheRingIndex + i`.
-    var cache: [TxDescriptor]
-    var cacheStart = 0
+    /// Descriptor cache: `cache[i]` holds ring descriptor `cacheRingIndex + i`, the arrived ones first, then those
+    /// still in flight.
+    var cache: Ring<TxDescriptor>
     /// Descriptors in the cache that have arrived.
     var cacheCount = 0
     /// Descriptors requested and still in flight (they follow the arrived ones).
@@ -46,10 +46,8 @@ struct TxQueue: RingRegisters {
     /// Ring index of the oldest cached descriptor (the next one to process).
     var cacheRingIndex: UInt32 = 0
 
-    // Frames fetched, oldest first.
-    var records: [TxFrameRecord]
-    var recordStart = 0
-    var recordCount = 0
+    /// Frames fetched, oldest first.
+    var records: Ring<TxFrameRecord>
     /// The oldest `completedRecords` records are done (their packet completed at fetch, datasheet §4.5) and wait
     /// only for the wire; they are always a prefix of the records.
     var completedRecords = 0
@@ -73,13 +71,13 @@ struct TxQueue: RingRegisters {
     init(index: Int, configuration: NICConfiguration) {
         self.index = index
         self.enabled = index == 0
-        self.cache = Array(repeating: TxDescriptor(bufferAddress: 0, length: 0, command: []),
-                           count: configuration.descriptorCacheSize)
+        self.cache = Ring(capacity: configuration.descriptorCacheSize,
+                          filler: TxDescriptor(bufferAddress: 0, length: 0, command: []))
         var n = 16
         while n < configuration.maxSegments + configuration.txPacketBufferBytes / EthernetFraming.minimumFrameBytes + 2 {
             n <<= 1
         }
-        self.records = Array(repeating: TxFrameRecord(), count: n)
+        self.records = Ring(capacity: n, filler: TxFrameRecord())
     }
 
     /// The ring is programmed consistently: a length, and head, tail and cache inside it.
@@ -101,13 +99,14 @@ struct TxQueue: RingRegisters {
         if value - count < count { return value - count }
         return value % count
     }
-    var recordsFree: Int { records.count - recordCount }
+    var recordsFree: Int { records.free }
 
     mutating func moveHead(to value: UInt32, idle: Bool) -> Bool {
-        guard idle, cachePending == 0, recordCount == 0, heldCount == 0 else { return false }
+        guard idle, cachePending == 0, records.isEmpty, heldCount == 0 else { return false }
         head = value
         cacheRingIndex = value
         cacheCount = 0
+        cache.removeAll()
         return true
     }
 
@@ -128,13 +127,11 @@ struct TxQueue: RingRegisters {
     }
 
     /// The cached descriptor `i` places after the oldest.
-    func cached(_ i: Int) -> TxDescriptor { cache[Self.wrap(cacheStart, i, cache.count)] }
-
-    mutating func setCached(_ i: Int, _ d: TxDescriptor) { cache[Self.wrap(cacheStart, i, cache.count)] = d }
+    func cached(_ i: Int) -> TxDescriptor { cache[i] }
 
     /// Drops the `n` oldest cached descriptors (their packet was taken).
     mutating func consumeCached(_ n: Int) {
-        cacheStart = Self.wrap(cacheStart, n, cache.count)
+        cache.removeFirst(n)
         cacheCount -= n
         cacheRingIndex = (cacheRingIndex + UInt32(n)) % ringCount
     }
@@ -144,18 +141,13 @@ struct TxQueue: RingRegisters {
         cachePending = 0
     }
 
-    mutating func append(_ r: TxFrameRecord) {
-        records[Self.wrap(recordStart, recordCount, records.count)] = r
-        recordCount += 1
-    }
+    mutating func append(_ r: TxFrameRecord) { records.append(r) }
 
-    var oldest: TxFrameRecord? { recordCount > 0 ? records[recordStart] : nil }
+    var oldest: TxFrameRecord? { records.first }
 
     /// Removes the oldest record; `wasCompleted` tells whether its packet had already completed (at fetch).
     mutating func popOldest() -> (record: TxFrameRecord, wasCompleted: Bool) {
-        let r = records[recordStart]
-        recordStart = Self.wrap(recordStart, 1, records.count)
-        recordCount -= 1
+        let r = records.removeFirst()
         if completedRecords > 0 {
             completedRecords -= 1
             return (r, true)
@@ -166,8 +158,8 @@ struct TxQueue: RingRegisters {
     /// The oldest record not yet completed, if it may complete now (it is fetched and not waiting for the wire),
     /// marked completed; nil when the next one must wait.
     mutating func nextCompletable() -> TxFrameRecord? {
-        guard completedRecords < recordCount else { return nil }
-        let r = records[Self.wrap(recordStart, completedRecords, records.count)]
+        guard completedRecords < records.count else { return nil }
+        let r = records[completedRecords]
         guard r.ready, !r.completesOnWire || !r.errors.isEmpty else { return nil }
         completedRecords += 1
         return r
@@ -181,8 +173,7 @@ struct TxQueue: RingRegisters {
 
     /// Marks the frames of the oldest packet still in flight as fetched.
     mutating func packetArrived() {
-        for i in 0..<recordCount {
-            let k = Self.wrap(recordStart, i, records.count)
+        for k in 0..<records.count {
             if records[k].ready { continue }
             records[k].ready = true
             if records[k].completesPacket { return }
@@ -191,12 +182,12 @@ struct TxQueue: RingRegisters {
 
     /// Lets `body` change every fetched frame in place, oldest first.
     mutating func forEachRecord(_ body: (inout TxFrameRecord) -> Void) {
-        for i in 0..<recordCount { body(&records[Self.wrap(recordStart, i, records.count)]) }
+        for i in 0..<records.count { body(&records[i]) }
     }
 
     /// Releases every frame the queue holds (reset).
     mutating func releaseAll(_ frames: FrameStore) {
-        while recordCount > 0 {
+        while !records.isEmpty {
             let r = popOldest().record
             if r.hasFrame { frames.release(r.frame) }
         }

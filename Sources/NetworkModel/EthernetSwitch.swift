@@ -51,7 +51,7 @@ public final class EthernetSwitch: EventHandler {
     }
 
     private var globalCounters = SwitchCounters()
-    private var table: MACTable
+    var table: MACTable
     private var ports: [SwitchPort] = []
     /// The same ports, unretained, as the per-frame path uses them (`ports` owns them for the switch's lifetime).
     private var unretainedPorts: [Unmanaged<SwitchPort>] = []
@@ -175,14 +175,7 @@ public final class EthernetSwitch: EventHandler {
         }
     }
 
-    private static let ethernetHeaderBytes = 14
-
-    /// Prefetches the MAC-table slot that forwarding `frame` will read (``FrameSink/prefetch(for:to:simulator:)``).
-    func prefetchLookup(of frame: FrameHandle, simulator: Simulator) {
-        let frames = simulator.frames
-        guard frames.length(of: frame) >= Self.ethernetHeaderBytes else { return }
-        table.prefetch(Self.macAddress(frames.bytes, frames.offset(of: frame)))
-    }
+    static let ethernetHeaderBytes = 14
 
     private func forward(_ frame: FrameHandle, from ingress: Int, simulator: Simulator) {
         let frames = simulator.frames
@@ -248,7 +241,7 @@ public final class EthernetSwitch: EventHandler {
 
     /// The 48-bit address at `offset`, first byte on the wire most significant (as `MACAddress.rawValue`).
     @inline(__always)
-    private static func macAddress(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
+    static func macAddress(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
         var value: UInt64 = 0
         for i in 0..<6 { value = value << 8 | UInt64(bytes[offset + i]) }
         return value

@@ -23,8 +23,8 @@ public final class Link: EventHandler {
     public let lossProbability: Double
     /// What may drop frames the link's own loss kept (a fault injector); none by default.
     public var frameFilter: (any LinkFrameFilter)?
-    private var ab: Direction
-    private var ba: Direction
+    var ab: Direction
+    var ba: Direction
 
     /// The name the link is registered under; also names its random stream.
     public let name: String
@@ -56,7 +56,7 @@ public final class Link: EventHandler {
 
     /// One direction's per-frame state: where it delivers, serialization remembered for the last frame length,
     /// when the last frame was handed over, and its counters.
-    private struct Direction {
+    struct Direction {
         var sink: FrameSinkReference?
         var memo: SerializationMemo
         var lastHandOver = SimTime(rawValue: .min)
@@ -145,24 +145,7 @@ public final class Link: EventHandler {
         simulator.schedule(
             after: propagationDelay, target: id, kind: fromA ? Kind.arriveAtB : Kind.arriveAtA,
             a: UInt64(frame.rawValue))
-        // The far side takes the frame after the propagation delay (a host-cache hint, no simulated effect).
-        if simulator.cacheHints { direction.sink?.prefetch(for: frame, simulator: simulator) }
-    }
-
-    /// Prefetches the state ``carry(_:fromA:simulator:)`` reads for frames entering on side A (`fromA`) or B: the
-    /// link's first cache line (delay and loss probability) and the direction's state.
-    fileprivate func prefetchDirection(fromA: Bool) {
-        HostCache.prefetch(object: Unmanaged<AnyObject>.passUnretained(self), byteCount: 64)
-        if fromA {
-            withUnsafePointer(to: &ab) { HostCache.prefetch($0, byteCount: MemoryLayout<Direction>.size) }
-        } else {
-            withUnsafePointer(to: &ba) { HostCache.prefetch($0, byteCount: MemoryLayout<Direction>.size) }
-        }
-    }
-
-    /// ``prefetchDirection(fromA:)`` on `link`, reached unretained.
-    fileprivate static func prefetchDirection(on link: Unmanaged<AnyObject>, fromA: Bool) {
-        link._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Link.self).prefetchDirection(fromA: fromA) }
+        direction.sink?.prefetch(for: frame, simulator: simulator)
     }
 
     private static func countOffer(_ counters: inout LinkDirectionCounters, length: Int, overlaps: Bool, lost: Bool) {

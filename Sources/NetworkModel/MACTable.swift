@@ -6,7 +6,7 @@ import SimCore
 /// allocate; when the table is full, new addresses are not learned (their frames keep being flooded), as in
 /// hardware with a fixed table. Entries do not age.
 struct MACTable {
-    private var ports: IntegerTable
+    var ports: IntegerTable
     /// Entries the table can hold.
     let capacity: Int
 
@@ -22,11 +22,6 @@ struct MACTable {
     /// The port `address` was learned on, if any.
     func port(of address: UInt64) -> Int? {
         ports.value(for: address).map { Int($0) }
-    }
-
-    /// Hints that `address` will be looked up soon (a host-cache prefetch of its slot; changes nothing).
-    func prefetch(_ address: UInt64) {
-        ports.prefetch(address)
     }
 
     enum Outcome: Equatable {

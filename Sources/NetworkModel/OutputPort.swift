@@ -102,9 +102,7 @@ class OutputPort {
         let lastBit = firstBit + lastBitMemo.duration(bits: EthernetWireTiming.bitsToLastBit(frameLength: length))
         busy = true
         simulator.schedule(at: lastBit, target: element, kind: lastBitKind, a: UInt64(head.rawValue), b: UInt64(index))
-        // The sink takes the frame when its last bit has left: let it bring what it will touch into the host's
-        // caches meanwhile (no simulated effect).
-        if simulator.cacheHints { sinkReference?.prefetch(for: head, simulator: simulator) }
+        sinkReference?.prefetch(for: head, simulator: simulator)
     }
 
     /// The head frame's last bit has left: it leaves the buffer and goes to the egress sink.

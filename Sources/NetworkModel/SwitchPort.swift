@@ -18,13 +18,4 @@ final class SwitchPort: OutputPort, FrameSink {
         let index = self.index
         owner._withUnsafeGuaranteedRef { $0.receive(frame, on: index, simulator: simulator) }
     }
-
-    /// A frame is on its way in: the switch prefetches the MAC-table slot of its destination (a host-cache hint).
-    static func prefetch(for frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
-        sink._withUnsafeGuaranteedRef { port in
-            unsafeDowncast(port, to: SwitchPort.self).owner._withUnsafeGuaranteedRef {
-                $0.prefetchLookup(of: frame, simulator: simulator)
-            }
-        }
-    }
 }

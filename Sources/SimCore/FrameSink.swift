@@ -22,16 +22,12 @@ public protocol FrameSink: AnyObject {
     /// type stands for) a little later, after a serialization or propagation delay: the sink prefetches into the
     /// host's caches what accepting it will touch (``HostCache``). No simulated effect, nothing counted. The
     /// default prefetches the first cache lines of the sink object; a switch port prefetches its MAC-table slot for
-    /// the frame's destination, a link the state of the direction the frame will take.
+    /// the frame's destination, a link the state of the direction the frame will take (FrameSink+HostCache.swift).
     static func prefetch(for frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator)
 }
 
 extension FrameSink {
     public var directReference: FrameSinkReference? { nil }
-
-    public static func prefetch(for frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
-        HostCache.prefetch(object: sink)
-    }
 
     @inlinable
     public static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
@@ -70,13 +66,6 @@ public struct FrameSinkReference {
     @inlinable
     public func accept(_ frame: FrameHandle, simulator: Simulator) {
         type.accept(frame, to: object, simulator: simulator)
-    }
-
-    /// Tells the sink that `frame` will reach it a little later (``FrameSink/prefetch(for:to:simulator:)``): a
-    /// host-cache hint with no simulated effect.
-    @inlinable
-    public func prefetch(for frame: FrameHandle, simulator: Simulator) {
-        type.prefetch(for: frame, to: object, simulator: simulator)
     }
 }
 

@@ -77,6 +77,17 @@ public struct IntegerTable: Sendable {
         return true
     }
 
+    /// Stores `value` for `key`, first doubling the table (to at least 64 keys) when `key` is new and the table is
+    /// full: for tables that grow with what a run meets (a host's destinations), never on a per-packet path.
+    public mutating func insertGrowing(_ value: Int32, for key: UInt64) {
+        if slot(of: key) == nil && used == capacity {
+            var bigger = IntegerTable(capacity: max(64, 2 * capacity))
+            for slot in slots where slot.occupied { bigger.set(slot.value, for: slot.key) }
+            self = bigger
+        }
+        set(value, for: key)
+    }
+
     /// Removes `key`; returns its value, or nil when it was not there.
     @discardableResult
     public mutating func remove(_ key: UInt64) -> Int32? {

@@ -85,4 +85,15 @@ struct ReservedSequenceTests {
         #expect(eager.count == 40)
         #expect(lazy == eager)
     }
+
+    @Test("insertGrowing doubles a full table and keeps every key")
+    func insertGrowingKeepsKeys() {
+        var table = IntegerTable(capacity: 0)
+        for k in 0..<1_000 { table.insertGrowing(Int32(k), for: UInt64(k) &* 0x9E37_79B9) }
+        #expect(table.count == 1_000)
+        #expect(table.capacity >= 1_000)
+        for k in 0..<1_000 where table.value(for: UInt64(k) &* 0x9E37_79B9) != Int32(k) { Issue.record("key \(k)") }
+        table.insertGrowing(-1, for: 0)  // an update never grows
+        #expect(table.value(for: 0) == -1 && table.count == 1_000)
+    }
 }
