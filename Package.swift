@@ -54,13 +54,19 @@ let package = Package(
         .target(name: "HostMemory", dependencies: ["SimCore"], swiftSettings: release),
         // The datasheet as code: what a driver needs of the device, and nothing of its implementation.
         .target(name: "NICInterface", swiftSettings: release),
-        .target(name: "NICModel", dependencies: ["NICInterface", "SimCore", "HostMemory", "WireFormats"], swiftSettings: release),
+        .target(
+            name: "NICModel", dependencies: ["NICInterface", "SimCore", "HostMemory", "WireFormats"],
+            swiftSettings: release),
         // The OS owns the driver interface (NetworkDriver) and depends on no driver; drivers implement it.
         .target(name: "HostOS", dependencies: ["HostMemory", "SimCore", "WireFormats"], swiftSettings: release),
-        .target(name: "NICDriver", dependencies: ["NICInterface", "HostOS", "HostMemory", "WireFormats", "SimCore"], swiftSettings: release),
+        .target(
+            name: "NICDriver", dependencies: ["NICInterface", "HostOS", "HostMemory", "WireFormats", "SimCore"],
+            swiftSettings: release),
         // A second driver, NAPI-style (interrupt masks, polls with a budget, xmit_more, BQL, several queues), written
         // from the datasheet alone: it imports NICInterface and never NICModel or NICDriver.
-        .target(name: "NAPIDriver", dependencies: ["NICInterface", "HostOS", "HostMemory", "WireFormats", "SimCore"], swiftSettings: release),
+        .target(
+            name: "NAPIDriver", dependencies: ["NICInterface", "HostOS", "HostMemory", "WireFormats", "SimCore"],
+            swiftSettings: release),
         .target(name: "NetworkModel", dependencies: ["SimCore", "WireFormats"], swiftSettings: release),
         .target(
             name: "MediaStreams",
@@ -71,7 +77,9 @@ let package = Package(
         .systemLibrary(name: "CVDEPlug", providers: [.apt(["libvdeplug-dev"])]),
         .target(
             name: "VDEPort",
-            dependencies: ["NetworkModel", "SimCore", "CVDEPlug", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            dependencies: [
+                "NetworkModel", "SimCore", "CVDEPlug", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
             swiftSettings: release
         ),
         // Scenarios in three rooms (ARCHITECTURE.md). The file format: the spec, the parser, the YAML limits and the
@@ -85,7 +93,8 @@ let package = Package(
         .target(
             name: "ScenarioWorld",
             dependencies: [
-                "ScenarioFormat", "SimCore", "WireFormats", "HostMemory", "NICModel", "NICDriver", "NAPIDriver", "HostOS",
+                "ScenarioFormat", "SimCore", "WireFormats", "HostMemory", "NICModel", "NICDriver", "NAPIDriver",
+                "HostOS",
                 "NetworkModel", "MediaStreams", "VDEPort",
             ],
             swiftSettings: release
@@ -110,7 +119,8 @@ let package = Package(
         .target(
             name: "NICSimTesting",
             dependencies: [
-                "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "SimCore", "WireFormats", "HostMemory",
+                "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "SimCore", "WireFormats",
+                "HostMemory",
                 "HostOS", "NICModel", "NICInterface",
             ]
         ),
@@ -127,13 +137,17 @@ let package = Package(
         .target(
             name: "NICSimFuzzing",
             dependencies: [
-                "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", "SimCore", "WireFormats",
+                "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", "SimCore",
+                "WireFormats",
                 "HostMemory", "NICModel", "MediaStreams", "VDEPort", "NetworkModel",
             ]
         ),
         .executableTarget(
             name: "nicsim",
-            dependencies: ["Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "Labs", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "Labs",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
@@ -148,7 +162,8 @@ let package = Package(
         .testTarget(
             name: "HostOSTests",
             dependencies: [
-                "HostOS", "NICSimTesting", "NICDriver", "NICModel", "NICInterface", "HostMemory", "SimCore", "WireFormats",
+                "HostOS", "NICSimTesting", "NICDriver", "NICModel", "NICInterface", "HostMemory", "SimCore",
+                "WireFormats",
             ]
         ),
         .testTarget(
@@ -158,13 +173,37 @@ let package = Package(
             ]),
         .testTarget(name: "NetworkModelTests", dependencies: ["NetworkModel", "WireFormats", "SimCore"]),
         .testTarget(name: "MediaStreamsTests", dependencies: ["MediaStreams", "WireFormats", "SimCore"]),
-        .testTarget(name: "VDEPortTests", dependencies: ["VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", "Labs"]),
-        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", .product(name: "Yams", package: "Yams")]),
+        .testTarget(
+            name: "VDEPortTests",
+            dependencies: [
+                "VDEPort", "NetworkModel", "SimCore", "WireFormats", "Scenarios", "ScenarioFormat", "ScenarioWorld",
+                "ScenarioReports", "NICSimTesting", "Labs",
+            ]),
+        .testTarget(
+            name: "ScenariosTests",
+            dependencies: [
+                "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         // The process helpers the two test targets that start `nicsim` share.
         .target(name: "CommandTestSupport", path: "Tests/CommandTestSupport"),
-        .testTarget(name: "EndToEndTests", dependencies: ["Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", "WireFormats", "CommandTestSupport"]),
-        .testTarget(name: "NICSimTestingTests", dependencies: ["NICSimTesting", "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "SimCore", "HostOS", "NICDriver", "HostMemory", "WireFormats", "NICInterface"]),
-        .testTarget(name: "LabsTests", dependencies: ["Labs", "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "CommandTestSupport"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "NICSimTesting", "WireFormats",
+                "CommandTestSupport",
+            ]),
+        .testTarget(
+            name: "NICSimTestingTests",
+            dependencies: [
+                "NICSimTesting", "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "SimCore", "HostOS",
+                "NICDriver", "HostMemory", "WireFormats", "NICInterface",
+            ]),
+        .testTarget(
+            name: "LabsTests",
+            dependencies: [
+                "Labs", "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "CommandTestSupport",
+            ]),
         .testTarget(name: "FuzzReplayTests", dependencies: ["NICSimFuzzing"]),
     ]
 )

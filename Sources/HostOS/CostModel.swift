@@ -76,10 +76,12 @@ public struct CostModel: Hashable, Sendable {
     /// memory, not checked against the paper.
     public var iotlbFlush: Int64 = 2_000
 
-    public init(syscall: Int64 = 630, stackPerMessage: Int64 = 2_070, contextSwitch: Int64 = 3_000, perPacket: Int64 = 1_065,
-                perDescriptor: Int64 = 40, copyPerKiB: Int64 = 512, pageWalk: Int64 = 384,
-                translationHit: Int64 = 20, pinPage: Int64 = 1_000, doorbell: Int64 = 300,
-                registerRead: Int64 = 1_500, interrupt: Int64 = 2_000, perReclaimedDescriptor: Int64 = 20) {
+    public init(
+        syscall: Int64 = 630, stackPerMessage: Int64 = 2_070, contextSwitch: Int64 = 3_000, perPacket: Int64 = 1_065,
+        perDescriptor: Int64 = 40, copyPerKiB: Int64 = 512, pageWalk: Int64 = 384,
+        translationHit: Int64 = 20, pinPage: Int64 = 1_000, doorbell: Int64 = 300,
+        registerRead: Int64 = 1_500, interrupt: Int64 = 2_000, perReclaimedDescriptor: Int64 = 20
+    ) {
         self.syscall = syscall
         self.stackPerMessage = stackPerMessage
         self.contextSwitch = contextSwitch
@@ -134,15 +136,19 @@ public struct CycleAccount: Hashable, Sendable {
 
     /// All categories added up.
     public var total: Int64 {
-        syscall + stack + policy + timer + contextSwitch + driver + descriptors + copy + translation + pinning + doorbell
+        syscall + stack + policy + timer + contextSwitch + driver + descriptors + copy + translation + pinning
+            + doorbell
             + interrupt
     }
 
     /// Category names and values in report order.
     public var categories: [(name: String, cycles: Int64)] {
-        [("syscall", syscall), ("stack", stack), ("policy", policy), ("timer", timer), ("context-switch", contextSwitch), ("driver", driver), ("descriptors", descriptors),
-         ("copy", copy), ("translation", translation), ("pinning", pinning), ("doorbell", doorbell),
-         ("interrupt", interrupt)]
+        [
+            ("syscall", syscall), ("stack", stack), ("policy", policy), ("timer", timer),
+            ("context-switch", contextSwitch), ("driver", driver), ("descriptors", descriptors),
+            ("copy", copy), ("translation", translation), ("pinning", pinning), ("doorbell", doorbell),
+            ("interrupt", interrupt),
+        ]
     }
 
     public static func += (a: inout CycleAccount, b: CycleAccount) {

@@ -79,7 +79,8 @@ public struct HardwarePolicy: Hashable, Sendable {
     public var onTransmit: Bool
     /// Send only the copies (else the original goes on too).
     public var redirect: Bool
-    /// At most as many targets as the device's match-action entry holds (8 on the nicsim NIC): address, port and the MAC to send to.
+    /// At most as many targets as the device's match-action entry holds (8 on the nicsim NIC): address, port and the
+    /// MAC to send to.
     public var targets: [(ip: IPv4Address, port: UInt16, mac: MACAddress)]
 
     public init(destination: IPv4Address, port: UInt16, source: IPv4Address? = nil, onReceive: Bool, onTransmit: Bool,

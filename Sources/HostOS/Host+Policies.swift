@@ -62,7 +62,9 @@ extension Host {
 
     /// Rewrites outgoing messages per transmit policies: redirect replaces the destination by the targets,
     /// replicate adds them. The copies share the application's buffer (no byte is copied).
-    func applyTransmitPolicies(_ messages: [OutMessage], sourcePort: UInt16, account: inout CycleAccount) -> [OutMessage] {
+    func applyTransmitPolicies(_ messages: [OutMessage], sourcePort: UInt16, account: inout CycleAccount)
+        -> [OutMessage]
+    {
         guard hasOSPolicies else { return messages }
         var out: [OutMessage] = []
         out.reserveCapacity(messages.count)
@@ -114,7 +116,9 @@ extension Host {
         let source = SocketAddress(ip: view.ip.source, port: view.udp.sourcePort)
         guard let (id, p) = policy(.receive, destination: destination, source: source) else { return false }
         policyCounters[id, default: PolicyCounters()].matched += 1
-        if p.action.keepsOriginal { deliverLocally(port: view.udp.destinationPort, bytes: view.payloadLength, account: &account) }
+        if p.action.keepsOriginal {
+            deliverLocally(port: view.udp.destinationPort, bytes: view.payloadLength, account: &account)
+        }
         for target in p.action.targets {
             switch target {
             case .local(let port):

@@ -174,8 +174,10 @@ extension Host {
     /// Broadcasts "who has `target`?" (RFC 826).
     func sendARPRequest(for target: IPv4Address) {
         EthernetHeader(destination: .broadcast, source: mac, etherType: .arp).encode(into: &replyScratch, at: 0)
-        ARPPacket(operation: .request, senderMAC: mac, senderIP: ip, targetMAC: MACAddress(rawValue: 0), targetIP: target)
-            .encode(into: &replyScratch, at: EthernetHeader.size)
+        ARPPacket(
+            operation: .request, senderMAC: mac, senderIP: ip, targetMAC: MACAddress(rawValue: 0), targetIP: target
+        )
+        .encode(into: &replyScratch, at: EthernetHeader.size)
         let n = EthernetHeader.size + ARPPacket.size
         for i in n..<EthernetFraming.minimumFrameBytes { replyScratch[i] = 0 }
         counters.arpRequestsSent += 1

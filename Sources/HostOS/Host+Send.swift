@@ -104,7 +104,9 @@ extension Host {
         guard !messages.isEmpty else { throw HostError(.badAggregate, "sendmmsg with no messages") }
         for m in messages { try checkDatagram(m.length) }
         counters.syscalls += 1
-        if simulator.tracer != nil { traceCall("sendmmsg", messages: messages.count, bytes: messages.reduce(0) { $0 + $1.length }) }
+        if simulator.tracer != nil {
+            traceCall("sendmmsg", messages: messages.count, bytes: messages.reduce(0) { $0 + $1.length })
+        }
         var account = CycleAccount()
         account.syscall = configuration.costs.syscall
         account.stack = Int64(messages.count) * configuration.costs.stackPerMessage
@@ -116,7 +118,8 @@ extension Host {
     func checkDatagram(_ length: Int) throws(HostError) {
         let limit = driver.configuration.packetSize - IPv4Header.minimumSize - UDPHeader.size
         guard length >= 0 && length <= limit else {
-            throw HostError(.messageTooLong, "\(length) bytes do not fit one \(driver.configuration.packetSize)-byte packet")
+            throw HostError(
+                .messageTooLong, "\(length) bytes do not fit one \(driver.configuration.packetSize)-byte packet")
         }
     }
 
@@ -139,9 +142,14 @@ extension Host {
                 throw HostError(.memory, "message at \(e.address) + \(e.length) is not mapped")
             }
         }
-        if let policy = aggregate.policy { try setPolicy(id: aggregate.policyID, policy) } else { counters.syscalls += 1 }
+        if let policy = aggregate.policy {
+            try setPolicy(id: aggregate.policyID, policy)
+        } else {
+            counters.syscalls += 1
+        }
         if simulator.tracer != nil {
-            traceCall("aggregate", messages: aggregate.entries.count, bytes: aggregate.entries.reduce(0) { $0 + $1.length })
+            traceCall(
+                "aggregate", messages: aggregate.entries.count, bytes: aggregate.entries.reduce(0) { $0 + $1.length })
         }
         var account = CycleAccount()
         account.syscall = configuration.costs.syscall
@@ -190,10 +198,14 @@ extension Host {
         case .immediate:
             return Array(repeating: nil, count: n)
         case .range(let start, let end):
-            guard end > start else { throw HostError(.badAggregate, "the time range ends (\(end)) before it starts (\(start))") }
+            guard end > start else {
+                throw HostError(.badAggregate, "the time range ends (\(end)) before it starts (\(start))")
+            }
             guard start >= now else { throw HostError(.badAggregate, "the time range starts before the call") }
             let span = (end - start).rawValue
-            times = (0..<n).map { start + SimDuration(rawValue: span / Int64(n) * Int64($0) + span % Int64(n) * Int64($0) / Int64(n)) }
+            times = (0..<n).map {
+                start + SimDuration(rawValue: span / Int64(n) * Int64($0) + span % Int64(n) * Int64($0) / Int64(n))
+            }
         case .absolute:
             times = a.entries.map { SimTime(rawValue: $0.stamp) }
         case .sequence(let period):
@@ -218,9 +230,13 @@ extension Host {
         }
         for (k, t) in times.enumerated() {
             guard let t else { continue }
-            guard t >= now else { throw HostError(.badAggregate, "message \(k) is stamped \(t), before the call (\(now))") }
+            guard t >= now else {
+                throw HostError(.badAggregate, "message \(k) is stamped \(t), before the call (\(now))")
+            }
             if k > 0, let previous = times[k - 1], t <= previous {
-                throw HostError(.badAggregate, "overlapping time stamps: message \(k) (\(t)) does not come after message \(k - 1) (\(previous))")
+                throw HostError(
+                    .badAggregate,
+                    "overlapping time stamps: message \(k) (\(t)) does not come after message \(k - 1) (\(previous))")
             }
         }
         return times

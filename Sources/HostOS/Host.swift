@@ -12,7 +12,8 @@ public struct HostConfiguration: Hashable, Sendable {
     /// Core that runs the NIC's interrupt handler.
     public var interruptCore: Int
 
-    public init(cores: Int = 1, clockHz: Int64 = 3_000_000_000, costs: CostModel = CostModel(), interruptCore: Int = 0) {
+    public init(cores: Int = 1, clockHz: Int64 = 3_000_000_000, costs: CostModel = CostModel(), interruptCore: Int = 0)
+    {
         precondition(cores >= 1 && clockHz > 0)
         self.cores = cores
         self.clockHz = clockHz
@@ -261,7 +262,8 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
 
     /// Starts a process with an empty address space.
     public func createProcess(name: String) -> Process {
-        let p = Process(id: processes.count, name: name, addressSpace: AddressSpace(memory: memory, id: processes.count))
+        let p = Process(
+            id: processes.count, name: name, addressSpace: AddressSpace(memory: memory, id: processes.count))
         processes.append(p)
         return p
     }
@@ -309,7 +311,9 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
     public func write(socket: Socket, entries: [WriteVectorEntry]) throws(HostError) -> WriteID {
         let (process, sourcePort) = try socketOwner(socket)
         counters.syscalls += 1
-        if simulator.tracer != nil { traceCall("write", messages: entries.count, bytes: entries.reduce(0) { $0 + $1.length }) }
+        if simulator.tracer != nil {
+            traceCall("write", messages: entries.count, bytes: entries.reduce(0) { $0 + $1.length })
+        }
         var account = CycleAccount()
         account.syscall = configuration.costs.syscall
         // One pass through the stack per entry (destination lookup, header template).
@@ -494,7 +498,9 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
             counters.interruptsMerged += 1
             return
         }
-        if v >= interruptWaiting.count { interruptWaiting += Array(repeating: false, count: v + 1 - interruptWaiting.count) }
+        if v >= interruptWaiting.count {
+            interruptWaiting += Array(repeating: false, count: v + 1 - interruptWaiting.count)
+        }
         interruptWaiting[v] = true
         let start = max(simulator.now, coreBusyUntil[configuration.interruptCore])
         simulator.schedule(at: start, target: id, kind: EventKind.interrupt.rawValue, a: UInt64(v))

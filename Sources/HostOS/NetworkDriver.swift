@@ -183,9 +183,11 @@ public struct DriverReceipt: Hashable, Sendable {
     /// 65,535 per send), no transient pin without a walk.
     public var isPlausible: Bool {
         let limit: UInt64 = 1 << 48
-        let all = [sends, segments, descriptorsWritten, descriptorsReclaimed, doorbells, registerWrites, registerReads,
-                   pageWalks, pagesPinned, transientPins, translationHits, translationMisses, iommuMaps, iommuUnmaps,
-                   iotlbInvalidations, iotlbFlushes, bytesCopied, framesDelivered, receiveBuffersRefilled, ringFullStalls]
+        let all = [
+            sends, segments, descriptorsWritten, descriptorsReclaimed, doorbells, registerWrites, registerReads,
+            pageWalks, pagesPinned, transientPins, translationHits, translationMisses, iommuMaps, iommuUnmaps,
+            iotlbInvalidations, iotlbFlushes, bytesCopied, framesDelivered, receiveBuffersRefilled, ringFullStalls,
+        ]
         return all.allSatisfy { $0 < limit } && segments <= sends &* 65_535 && transientPins <= pageWalks
     }
 }

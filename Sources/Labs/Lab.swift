@@ -174,8 +174,9 @@ public struct Lab: Sendable, Identifiable {
             return "swift run nicsim run \(scenarioPath)" + sets + v.map { " --set " + $0 }.joined()
                 + " --html \(name)\(tag.isEmpty ? "" : "-" + tag).html"
         }
-        lines.append("swift run nicsim run \(scenarioPath)" + sets + (variants.first ?? []).map { " --set " + $0 }.joined()
-            + " --trace | head -40")
+        lines.append(
+            "swift run nicsim run \(scenarioPath)" + sets + (variants.first ?? []).map { " --set " + $0 }.joined()
+                + " --trace | head -40")
         return lines
     }
 

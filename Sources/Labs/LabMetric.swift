@@ -158,9 +158,12 @@ public enum LabMetric: Sendable, Hashable {
     /// How the metric's value reads.
     public var unit: Unit {
         switch self {
-        case .host(_, .meanWriteCompletionPs), .receiver(_, .arrivalSpreadPs), .setTopBoxes(.maxDelayFactorPs): .picoseconds
+        case .host(_, .meanWriteCompletionPs), .receiver(_, .arrivalSpreadPs), .setTopBoxes(.maxDelayFactorPs):
+            .picoseconds
         case .host(_, .cyclesTotal), .host(_, .cyclesPerDatagram), .cycles: .cycles
-        case .host(_, .cpuCopiedBytes), .host(_, .linkBytesOut), .switchPeak, .receiver(_, .payloadBytes), .linux(.bytes): .bytes
+        case .host(_, .cpuCopiedBytes), .host(_, .linkBytesOut), .switchPeak, .receiver(_, .payloadBytes),
+            .linux(.bytes):
+            .bytes
         default: .count
         }
     }

@@ -62,7 +62,8 @@ public struct LabResult: Sendable {
                 + "(charts of the ring, interrupts, switch queues, arrivals, one packet's way)\n"
             out += lab.pictures.map { shellLines($0) }.joined()
         }
-        out += "\nTimeline: open the .pftrace at ui.perfetto.dev (a track per call, queue, port, link and receiver; arrows"
+        out +=
+            "\nTimeline: open the .pftrace at ui.perfetto.dev (a track per call, queue, port, link and receiver; arrows"
             + " follow each datagram) and the .pcapng in Wireshark (a comment on every frame)\n"
         out += shellLines(lab.timeline)
         out += "\nWhat to look at\n"

@@ -73,8 +73,9 @@ public struct LabRunner: Sendable {
         let built = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Fixtures/labs").path
         if isLabFolder(built) { return LabRunner(fixtures: built) }
-        throw LabError(.fixturesMissing,
-                       "cannot find the lab scenarios (Fixtures/labs): run from the nicsim repository or pass --fixtures DIR")
+        throw LabError(
+            .fixturesMissing,
+            "cannot find the lab scenarios (Fixtures/labs): run from the nicsim repository or pass --fixtures DIR")
     }
 
     /// The lab named `name`.
@@ -139,7 +140,9 @@ public struct LabRunner: Sendable {
         var measurements: [LabResult.Measurement] = []
         for number in lab.numbers {
             guard let variant = comparison.variants.first(where: { $0.label == number.variant }) else {
-                throw LabError(.scenario, "\(lab.name): number \(number.id) names variant \"\(number.variant)\", which the lab does not run")
+                throw LabError(
+                    .scenario,
+                    "\(lab.name): number \(number.id) names variant \"\(number.variant)\", which the lab does not run")
             }
             let value = number.metric.value(in: variant.report, linux: linux)
             measurements.append(LabResult.Measurement(number: number, measured: value))

@@ -153,7 +153,8 @@ struct RealLinuxLab {
         options.keepBufferContents = true
         do {
             spec = try ScenarioParser.parse(
-                contentsOf: scenario, overrides: [ScenarioOverride(path: ["network", "vde", "url"], value: "vde://" + socketPath)])
+                contentsOf: scenario,
+                overrides: [ScenarioOverride(path: ["network", "vde", "url"], value: "vde://" + socketPath)])
             world = try World(spec: spec, options: options)
         } catch {
             throw LabError(.scenario, "\(error)")
@@ -236,7 +237,9 @@ final class NamespaceSocket {
             throw LabError(.environment, "bad address \(address)")
         }
         let bound = withUnsafePointer(to: &sin) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0 else {
             let reason = String(cString: strerror(errno))

@@ -257,7 +257,9 @@ extension NAPIDriver {
                 let packet = ring.packetHead
                 let isReport = ring.reports.first == packet
                 // With head write-back no `DD` is written: a report point the written head had not passed lost it.
-                if isReport && (ring.headWriteBack != nil || !status(ring, (end - 1) & ring.mask).contains(.descriptorDone)) {
+                if isReport
+                    && (ring.headWriteBack != nil || !status(ring, (end - 1) & ring.mask).contains(.descriptorDone))
+                {
                     stats.lostWriteBacks += 1
                 }
                 bytes += reclaim(ring, through: packet, &r)

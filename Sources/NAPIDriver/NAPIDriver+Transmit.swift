@@ -44,9 +44,11 @@ extension NAPIDriver {
                                                     into: &rangeScratch)
                 if !registered { r.translationMisses += 1 }
             }
-            entries.append(PendingEntry(destination: e.destination.rawValue, queue: d.queue, address: e.address.rawValue,
-                                        length: e.length, launchTime: e.launchTime, rtpTimestamp: e.rtpTimestamp ?? 0,
-                                        registered: registered))
+            entries.append(
+                PendingEntry(
+                    destination: e.destination.rawValue, queue: d.queue, address: e.address.rawValue,
+                    length: e.length, launchTime: e.launchTime, rtpTimestamp: e.rtpTimestamp ?? 0,
+                    registered: registered))
             writeUnposted[slot] += 1
             writeQueueLeft[slot * 8 + d.queue] += 1
         }
@@ -271,9 +273,12 @@ extension NAPIDriver {
             let lastPiece = pieceScratch.count - 1
             let registered = entries[e].registered
             let headerDevice = sendAddress(ring, headerBuffer.rawValue, length: header, &r)
-            writeDescriptor(ring, TxDescriptor(bufferAddress: headerDevice, length: UInt16(clamping: header),
-                                               command: command.union(checksum.command).union(lastPiece < 0 ? lastCommand(report) : []),
-                                               checksumStart: checksum.start, checksumOffset: checksum.offset), &r)
+            writeDescriptor(
+                ring,
+                TxDescriptor(
+                    bufferAddress: headerDevice, length: UInt16(clamping: header),
+                    command: command.union(checksum.command).union(lastPiece < 0 ? lastCommand(report) : []),
+                    checksumStart: checksum.start, checksumOffset: checksum.offset), &r)
             for (k, piece) in pieceScratch.enumerated() {
                 let device = sendAddress(ring, piece.address, length: piece.length, registered: registered, &r)
                 writeDescriptor(ring, TxDescriptor(bufferAddress: device, length: UInt16(clamping: piece.length),
@@ -346,7 +351,8 @@ extension NAPIDriver {
 
     /// Appends the payload pieces of `count` bytes at `offset` into entry `e` to `pieceScratch`: by lookup in the
     /// translation buffer for a registered region (B5/B6), else by walking the page table page by page, each page
-    /// pinned for this send (and, behind an IOMMU, mapped when its descriptor is written). False when a page is no longer mapped.
+    /// pinned for this send (and, behind an IOMMU, mapped when its descriptor is written). False when a page is no
+    /// longer mapped.
     func translatePayload(entry e: Int, offset: Int, count: Int, slot: Int, _ r: inout DriverReceipt) -> Bool {
         guard let space = writeSpaces[slot] else { return false }
         let start = entries[e].address + UInt64(offset)

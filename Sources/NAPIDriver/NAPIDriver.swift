@@ -194,7 +194,8 @@ public final class NAPIDriver: NetworkDriver {
         case .nic:
             // Context + header + payload pieces: a chunk of c bytes spans at most ⌈c / 4096⌉ + 1 pages.
             let payloadDescriptors = max(1, descriptorBudget - 3)
-            chunkLimitBytes = max(1, (payloadDescriptors - (configuration.path == .copy ? 0 : 1)) * payloadPerDescriptor)
+            chunkLimitBytes = max(
+                1, (payloadDescriptors - (configuration.path == .copy ? 0 : 1)) * payloadPerDescriptor)
             largestSendDescriptors = descriptorBudget
         }
         var rings: [TransmitRing] = []
@@ -344,7 +345,9 @@ public final class NAPIDriver: NetworkDriver {
     /// queue number when the queue counts agree.
     public static func flowHash(_ t: HeaderTemplate) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for w in [t.sourceIP.rawValue, t.destinationIP.rawValue, UInt32(t.sourcePort) << 16 | UInt32(t.destinationPort)] {
+        for w in [
+            t.sourceIP.rawValue, t.destinationIP.rawValue, UInt32(t.sourcePort) << 16 | UInt32(t.destinationPort),
+        ] {
             h = (h ^ UInt64(w)) &* 0x0000_0100_0000_01B3
         }
         return h

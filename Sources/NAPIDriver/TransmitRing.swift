@@ -46,7 +46,8 @@ final class TransmitRing {
     /// The head word's device address (its IOVA with an IOMMU, else ``headWriteBack``'s physical address).
     var deviceHeadWriteBack: UInt64 = 0
 
-    init(index: Int, base: PhysicalAddress, count: Int, buffers: PhysicalAddress, slotBytes: Int, limit: ByteQueueLimit) {
+    init(index: Int, base: PhysicalAddress, count: Int, buffers: PhysicalAddress, slotBytes: Int, limit: ByteQueueLimit)
+    {
         self.index = index
         self.base = base
         self.count = count

@@ -83,8 +83,9 @@ extension Driver {
 
     /// The status byte of the descriptor at absolute index `index`, as the device left it.
     func reportStatus(_ index: UInt64) -> TxStatus {
-        let address = PhysicalAddress(rawValue: ringBase.rawValue + (index % UInt64(ringSize)) * UInt64(TxDescriptor.size)
-                                      + UInt64(TxDescriptor.statusOffset))
+        let address = PhysicalAddress(
+            rawValue: ringBase.rawValue + (index % UInt64(ringSize)) * UInt64(TxDescriptor.size)
+                + UInt64(TxDescriptor.statusOffset))
         do throws(MemoryFault) {
             return TxStatus(rawValue: try memory.readUInt8(address))
         } catch {

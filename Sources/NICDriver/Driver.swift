@@ -156,8 +156,9 @@ public final class Driver: NetworkDriver {
         self.pieces.reserveCapacity(64)
         try memory.fill(ringBase, count: ringSize * TxDescriptor.size, value: 0)
         let receiveRing = configuration.receiveRingSize
-        precondition(receiveRing == 0 || (receiveRing >= 8 && receiveRing <= 65_536 && receiveRing & (receiveRing - 1) == 0),
-                     "receive ring size must be 0 or a power of two from 8")
+        precondition(
+            receiveRing == 0 || (receiveRing >= 8 && receiveRing <= 65_536 && receiveRing & (receiveRing - 1) == 0),
+            "receive ring size must be 0 or a power of two from 8")
         self.receiveRingSize = receiveRing
         self.receiveScratch = [UInt8](repeating: 0, count: max(maxFrameBytes, Driver.receiveBufferBytes))
         if receiveRing > 0 {
@@ -172,7 +173,8 @@ public final class Driver: NetworkDriver {
         ringDevice = try mapForDevice(ringBase, bytes: ringSize * TxDescriptor.size)
         if receiveRingSize > 0 {
             receiveRingDevice = try mapForDevice(receiveRingBase, bytes: receiveRingSize * RxDescriptor.size)
-            receiveBufferDevice = try mapForDevice(receiveBufferBase, bytes: receiveRingSize * Driver.receiveBufferBytes)
+            receiveBufferDevice = try mapForDevice(
+                receiveBufferBase, bytes: receiveRingSize * Driver.receiveBufferBytes)
         }
         try postReceiveBuffers()
         program()
@@ -195,8 +197,10 @@ public final class Driver: NetworkDriver {
         writeRegister(.rxft, m.rxft)
         var causes: InterruptCause = [.txDescriptorWritten, .txDescriptorError, .linkStatusChange]
         if receiveRingSize > 0 {
-            writeRegister(.receiveQueue(0, NICRegister.QueueOffset.baseLow), UInt32(truncatingIfNeeded: receiveRingDevice))
-            writeRegister(.receiveQueue(0, NICRegister.QueueOffset.baseHigh), UInt32(truncatingIfNeeded: receiveRingDevice >> 32))
+            writeRegister(
+                .receiveQueue(0, NICRegister.QueueOffset.baseLow), UInt32(truncatingIfNeeded: receiveRingDevice))
+            writeRegister(
+                .receiveQueue(0, NICRegister.QueueOffset.baseHigh), UInt32(truncatingIfNeeded: receiveRingDevice >> 32))
             writeRegister(.receiveQueue(0, NICRegister.QueueOffset.length), UInt32(receiveRingSize * RxDescriptor.size))
             writeRegister(.receiveQueue(0, NICRegister.QueueOffset.head), 0)
             // Every descriptor but one is the device's: the ring is full when tail is one behind head.
@@ -405,11 +409,14 @@ public final class Driver: NetworkDriver {
                 } catch {
                     preconditionFailure("the driver's own receive ring is unreadable: \(error)")
                 }
-                guard let d = RxDescriptor(decoding: receiveDescriptor, at: 0), d.status.contains(.descriptorDone) else { break }
+                guard let d = RxDescriptor(decoding: receiveDescriptor, at: 0), d.status.contains(.descriptorDone)
+                else { break }
                 let chunk = min(Int(d.length), Driver.receiveBufferBytes, receiveScratch.count - length)
                 do throws(MemoryFault) {
-                    try memory.read(PhysicalAddress(rawValue: receiveBufferBase.rawValue + UInt64(index * Driver.receiveBufferBytes)),
-                                    count: chunk, into: &receiveScratch, at: length)
+                    try memory.read(
+                        PhysicalAddress(
+                            rawValue: receiveBufferBase.rawValue + UInt64(index * Driver.receiveBufferBytes)),
+                        count: chunk, into: &receiveScratch, at: length)
                 } catch {
                     preconditionFailure("the driver's own receive buffers are unreadable: \(error)")
                 }
@@ -428,8 +435,9 @@ public final class Driver: NetworkDriver {
                 let buffer = receiveBufferDevice + UInt64(index * Driver.receiveBufferBytes)
                 RxDescriptor(bufferAddress: buffer).encode(into: &receiveDescriptor, at: 0)
                 do throws(MemoryFault) {
-                    try memory.write(PhysicalAddress(rawValue: receiveRingBase.rawValue + UInt64(index * RxDescriptor.size)),
-                                     from: receiveDescriptor, at: 0, count: RxDescriptor.size)
+                    try memory.write(
+                        PhysicalAddress(rawValue: receiveRingBase.rawValue + UInt64(index * RxDescriptor.size)),
+                        from: receiveDescriptor, at: 0, count: RxDescriptor.size)
                 } catch {
                     preconditionFailure("the driver's own receive ring is unwritable: \(error)")
                 }
@@ -472,8 +480,9 @@ public final class Driver: NetworkDriver {
 
     func reclaim() {
         while let index = reportQueue.first {
-            let address = PhysicalAddress(rawValue: ringBase.rawValue + (index & UInt64(ringSize - 1)) * UInt64(TxDescriptor.size)
-                                          + UInt64(TxDescriptor.statusOffset))
+            let address = PhysicalAddress(
+                rawValue: ringBase.rawValue + (index & UInt64(ringSize - 1)) * UInt64(TxDescriptor.size)
+                    + UInt64(TxDescriptor.statusOffset))
             let status: TxStatus
             do throws(MemoryFault) {
                 status = TxStatus(rawValue: try memory.readUInt8(address))
@@ -530,7 +539,9 @@ public final class Driver: NetworkDriver {
     func post() {
         guard !linkDown else { return }
         while queuedHead < queued.count {
-            if let simulator = traceSimulator, simulator.tracer != nil { traceWrite("write-posting", queued[queuedHead].id, simulator) }
+            if let simulator = traceSimulator, simulator.tracer != nil {
+                traceWrite("write-posting", queued[queuedHead].id, simulator)
+            }
             guard postPackets(of: &queued[queuedHead]) else {
                 // Ring full: make sure the device will report the last descriptor so the driver gets it back.
                 counters.ringFullStalls += 1
@@ -634,9 +645,10 @@ public final class Driver: NetworkDriver {
             // Linux sets DF on a UDP datagram only when the whole write would have fit the MTU in one datagram
             // (__ip_make_skb: skb->len <= mtu; REFERENCE.md, "How Linux's UDP GSO cuts a datagram"), so the
             // datagrams cut from a larger write, by this driver or by the NIC from this header, carry no DF.
-            writePacket(destination: destination, space: w.space, address: address, payload: payload, segments: segments,
-                        path: w.path, launch: launch, rtpTimestamp: entry.rtpTimestamp ?? 0,
-                        dontFragment: entry.length <= mss, registered: registered)
+            writePacket(
+                destination: destination, space: w.space, address: address, payload: payload, segments: segments,
+                path: w.path, launch: launch, rtpTimestamp: entry.rtpTimestamp ?? 0,
+                dontFragment: entry.length <= mss, registered: registered)
             queuedEntries[k].started = true
             queuedEntries[k].sent = sent + payload
             if sent + payload >= entry.length { w.remainingEntries -= 1 }
@@ -687,23 +699,27 @@ public final class Driver: NetworkDriver {
                     // Launch times are whole nanoseconds of device time, rounded up so a frame never leaves early.
                     nanoseconds = deviceLaunchNanoseconds(forHost: launch)
                 }
-                var context = TxContextDescriptor(launchTimeNanoseconds: nanoseconds, headerLength: UInt8(headerLength),
-                                                  ipOffset: UInt8(templates[destination].ipHeaderOffset),
-                                                  udpOffset: UInt8(templates[destination].udpHeaderOffset), flags: flags,
-                                                  mss: UInt16(maxPayload(for: DestinationID(rawValue: destination)))).asDescriptor
+                var context = TxContextDescriptor(
+                    launchTimeNanoseconds: nanoseconds, headerLength: UInt8(headerLength),
+                    ipOffset: UInt8(templates[destination].ipHeaderOffset),
+                    udpOffset: UInt8(templates[destination].udpHeaderOffset), flags: flags,
+                    mss: UInt16(maxPayload(for: DestinationID(rawValue: destination)))
+                ).asDescriptor
                 context.command.formUnion(command)
                 try writeDescriptor(context)
                 checksum = []
             }
-            let header = PhysicalAddress(rawValue: headerBase.rawValue + UInt64(Int(posted & UInt64(ringSize - 1)) * Driver.headerSlotBytes))
+            let header = PhysicalAddress(
+                rawValue: headerBase.rawValue + UInt64(Int(posted & UInt64(ringSize - 1)) * Driver.headerSlotBytes))
             switch (path, nicSegments) {
             case (.copy, false):
                 // One bounce buffer holds header and payload: one descriptor per packet.
                 let slot = PhysicalAddress(rawValue: bounceBase.rawValue + UInt64(firstIndex * bounceSlotBytes))
                 try memory.write(slot, from: headerScratch, at: 0, count: headerLength)
                 if payload > 0 {
-                    try space.copy(from: address, toPhysical: PhysicalAddress(rawValue: slot.rawValue + UInt64(headerLength)),
-                                   count: payload)
+                    try space.copy(
+                        from: address, toPhysical: PhysicalAddress(rawValue: slot.rawValue + UInt64(headerLength)),
+                        count: payload)
                 }
                 counters.bytesCopied += UInt64(payload)
                 try writeDescriptor(TxDescriptor(bufferAddress: sendAddress(slot, length: headerLength + payload),
@@ -719,8 +735,10 @@ public final class Driver: NetworkDriver {
                 var done = 0
                 while done < payload {
                     let n = min(bounceSlotBytes, payload - done)
-                    let slot = PhysicalAddress(rawValue: bounceBase.rawValue + (posted & UInt64(ringSize - 1)) * UInt64(bounceSlotBytes))
-                    try space.copy(from: VirtualAddress(rawValue: address.rawValue + UInt64(done)), toPhysical: slot, count: n)
+                    let slot = PhysicalAddress(
+                        rawValue: bounceBase.rawValue + (posted & UInt64(ringSize - 1)) * UInt64(bounceSlotBytes))
+                    try space.copy(
+                        from: VirtualAddress(rawValue: address.rawValue + UInt64(done)), toPhysical: slot, count: n)
                     done += n
                     try writeDescriptor(TxDescriptor(bufferAddress: sendAddress(slot, length: n), length: UInt16(n),
                                                      command: done == payload ? command.union(last) : command))
@@ -728,10 +746,11 @@ public final class Driver: NetworkDriver {
                 counters.bytesCopied += UInt64(payload)
             case (.zeroCopy, _):
                 try memory.write(header, from: headerScratch, at: 0, count: headerLength)
-                var d = TxDescriptor(bufferAddress: sendAddress(header, length: headerLength),
-                                     length: UInt16(headerLength),
-                                     command: command.union(checksum), checksumStart: UInt8(templates[destination].udpHeaderOffset),
-                                     checksumOffset: UInt8(templates[destination].udpChecksumOffset))
+                var d = TxDescriptor(
+                    bufferAddress: sendAddress(header, length: headerLength),
+                    length: UInt16(headerLength),
+                    command: command.union(checksum), checksumStart: UInt8(templates[destination].udpHeaderOffset),
+                    checksumOffset: UInt8(templates[destination].udpChecksumOffset))
                 if pieces.isEmpty { d.command.formUnion(last) }
                 try writeDescriptor(d)
                 for (k, piece) in pieces.enumerated() {
@@ -767,10 +786,13 @@ public final class Driver: NetworkDriver {
                     ("launch-ns", .int(Int64(truncatingIfNeeded: c.launchTimeNanoseconds))),
                 ])
             } else {
-                simulator.trace(traceName, "descriptor-write", [
-                    ("index", .int(Int64(index))), ("buffer", .address(d.bufferAddress)), ("length", .int(Int64(d.length))),
-                    ("eop", .int(d.command.contains(.endOfPacket) ? 1 : 0)),
-                ])
+                simulator.trace(
+                    traceName, "descriptor-write",
+                    [
+                        ("index", .int(Int64(index))), ("buffer", .address(d.bufferAddress)),
+                        ("length", .int(Int64(d.length))),
+                        ("eop", .int(d.command.contains(.endOfPacket) ? 1 : 0)),
+                    ])
             }
         }
         lastPostedHasReport = d.command.contains(.reportStatus)

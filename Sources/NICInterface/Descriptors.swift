@@ -32,10 +32,12 @@ public struct TxStatus: OptionSet, Hashable, Sendable {
     public static let dmaError = TxStatus(rawValue: 1 << 4)
     /// `LENE` (nicsim's own, on a reserved bit): the packet was longer than the device's largest frame, or empty.
     public static let lengthError = TxStatus(rawValue: 1 << 5)
-    /// `FMTE` (nicsim's own, on a reserved bit): the descriptor was malformed (checksum offsets outside the packet, a context descriptor with
+    /// `FMTE` (nicsim's own, on a reserved bit): the descriptor was malformed (checksum offsets outside the packet, a
+    /// context descriptor with
     /// impossible header lengths, a packet without end-of-packet that fills the descriptor cache or the ring).
     public static let formatError = TxStatus(rawValue: 1 << 6)
-    /// `LATE` (nicsim's own, on a reserved bit): the packet was dropped because its launch time had passed (`LTCTL.DROPLATE` set). Packets sent
+    /// `LATE` (nicsim's own, on a reserved bit): the packet was dropped because its launch time had passed
+    /// (`LTCTL.DROPLATE` set). Packets sent
     /// late are counted (LATEC) but not marked.
     public static let late = TxStatus(rawValue: 1 << 7)
 }
@@ -141,7 +143,8 @@ public struct TxContextFlags: OptionSet, Hashable, Sendable {
 /// | 8 | `HDRLEN`: bytes of headers (Ethernet through UDP, and RTP with `RTP`) at the start of the packet |
 /// | 9 | `IPCSS`: offset of the IPv4 header |
 /// | 10 | `TUCSS`: offset of the UDP header |
-/// | 11 | `CMD`: `DEXT` set (this is what marks a context descriptor); `RS` and `IDE` count for the packet; `EOP` here is a format error |
+/// | 11 | `CMD`: `DEXT` set (this is what marks a context descriptor); `RS` and `IDE` count for the packet; `EOP` here
+/// is a format error |
 /// | 12 | `STA`: written back with `DD` only when the packet completes with an error on this descriptor |
 /// | 13 | flags: ``TxContextFlags`` |
 /// | 14–15 | `MSS`: payload bytes per segment (with `TSE`) |

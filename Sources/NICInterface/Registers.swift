@@ -10,7 +10,8 @@ public struct NICRegister: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let ctrl = NICRegister(rawValue: 0x0000)
     /// Device status (RO). Bit 1 `LU` link up; bits 31:16 hold the link rate in Mb/s.
     public static let status = NICRegister(rawValue: 0x0008)
-    /// Extended device control (RW). Bit 27 `IAME` enables interrupt acknowledge auto-mask (``iam``); only it is stored.
+    /// Extended device control (RW). Bit 27 `IAME` enables interrupt acknowledge auto-mask (``iam``); only it is
+    /// stored.
     public static let ctrlExt = NICRegister(rawValue: 0x0018)
     /// Interrupt cause read (read-to-clear). Bits are ``InterruptCause``; bit 31 `INT_ASSERTED` reads 1 while a
     /// cause enabled in IMS is pending.
@@ -34,7 +35,8 @@ public struct NICRegister: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let tdlen = NICRegister(rawValue: 0x3808)
     /// TX descriptor head (RO for the driver): index of the next descriptor the device will complete.
     public static let tdh = NICRegister(rawValue: 0x3810)
-    /// TX descriptor tail (RW): index one past the last descriptor the driver has made ready. Writing it is the doorbell.
+    /// TX descriptor tail (RW): index one past the last descriptor the driver has made ready. Writing it is the
+    /// doorbell.
     public static let tdt = NICRegister(rawValue: 0x3818)
     /// Good packets transmitted count (RO, clear-on-read).
     public static let gptc = NICRegister(rawValue: 0x4080)
@@ -44,7 +46,8 @@ public struct NICRegister: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let gotch = NICRegister(rawValue: 0x4094)
     /// Transmit descriptor errors (RO, clear-on-read): packets completed with an error status (nicsim-specific).
     public static let tdec = NICRegister(rawValue: 0x40F8)
-    /// Register-access errors (RO, clear-on-read): writes the device refused, e.g. a tail beyond the ring (nicsim-specific).
+    /// Register-access errors (RO, clear-on-read): writes the device refused, e.g. a tail beyond the ring
+    /// (nicsim-specific).
     public static let raec = NICRegister(rawValue: 0x40FC)
 
     /// Interrupt throttling (RW): minimum interval between interrupts in 256 ns units (bits 15:0); 0 = off.

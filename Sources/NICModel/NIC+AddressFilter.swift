@@ -24,7 +24,8 @@ extension NIC {
         let m = mac.rawValue
         receiveAddressLow[0] = UInt32(truncatingIfNeeded: (m >> 40) & 0xFF | (m >> 24) & 0xFF00 | (m >> 8) & 0xFF_0000
                                       | (m << 8) & 0xFF00_0000)
-        receiveAddressHigh[0] = UInt32(truncatingIfNeeded: (m >> 8) & 0xFF | (m << 8) & 0xFF00) | NICRegister.addressValid
+        receiveAddressHigh[0] =
+            UInt32(truncatingIfNeeded: (m >> 8) & 0xFF | (m << 8) & 0xFF00) | NICRegister.addressValid
     }
 
     /// RAL/RAH entry `n` (as `(n, isHigh)`) or MTA register `n` (as `(n + 16, false)`), when `offset` is one.

@@ -38,8 +38,10 @@ struct ModerationState {
 extension NIC {
     func applyModerationRegisters() {
         let r = moderationRegisters
-        moderation.paths[0].settings = .fromRegisters(itr: 0, packetDelay: r.tidv, absoluteDelay: r.tadv, frameThreshold: r.txft)
-        moderation.paths[1].settings = .fromRegisters(itr: 0, packetDelay: r.rdtr, absoluteDelay: r.radv, frameThreshold: r.rxft)
+        moderation.paths[0].settings = .fromRegisters(
+            itr: 0, packetDelay: r.tidv, absoluteDelay: r.tadv, frameThreshold: r.txft)
+        moderation.paths[1].settings = .fromRegisters(
+            itr: 0, packetDelay: r.rdtr, absoluteDelay: r.radv, frameThreshold: r.rxft)
         moderation.vector.settings = .fromRegisters(itr: r.itr, packetDelay: 0, absoluteDelay: 0, frameThreshold: 0)
         scheduleModeration()
     }
@@ -75,7 +77,9 @@ extension NIC {
     /// Path `p`'s interrupt is owed: its held causes appear in ICR and the vector decides when the message goes.
     func owe(_ p: Int, _ now: SimTime) {
         // Transmit write-backs held under WTHRESH go out with the interrupt (datasheet §4.5).
-        if p == InterruptPath.transmit.rawValue && flushAllWriteBacks() { moderation.held[p].insert(.txDescriptorWritten) }
+        if p == InterruptPath.transmit.rawValue && flushAllWriteBacks() {
+            moderation.held[p].insert(.txDescriptorWritten)
+        }
         moderation.forwarded[p] = true
         interruptCause.formUnion(moderation.held[p])
         moderation.held[p] = []
@@ -129,7 +133,9 @@ extension NIC {
         } else {
             moderation.vector.fired(at: now)
             _counters.interrupts += 1
-            if !interruptCause.isDisjoint(with: [.txDescriptorWritten, .txQueueEmpty]) { _counters.interruptsWithTransmitCause += 1 }
+            if !interruptCause.isDisjoint(with: [.txDescriptorWritten, .txQueueEmpty]) {
+                _counters.interruptsWithTransmitCause += 1
+            }
             if !interruptCause.isDisjoint(with: [.rxTimer, .rxOverrun, .rxDescriptorsExhausted]) {
                 _counters.interruptsWithReceiveCause += 1
             }

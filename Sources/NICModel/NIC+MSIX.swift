@@ -168,7 +168,9 @@ extension NIC {
         _counters.interrupts += 1
         let causes = msix.routed[v]
         msix.routed[v] = []
-        if !causes.isDisjoint(with: [.txDescriptorWritten, .txQueueEmpty]) { _counters.interruptsWithTransmitCause += 1 }
+        if !causes.isDisjoint(with: [.txDescriptorWritten, .txQueueEmpty]) {
+            _counters.interruptsWithTransmitCause += 1
+        }
         if !causes.isDisjoint(with: [.rxTimer, .rxOverrun, .rxDescriptorsExhausted]) {
             _counters.interruptsWithReceiveCause += 1
         }
@@ -176,7 +178,8 @@ extension NIC {
         if msix.autoClear & bit != 0 { msix.cause &= ~bit }
         if msix.control.contains(.extendedAutoMask) && msix.autoMask & bit != 0 { msix.mask &= ~bit }
         if simulator.tracer != nil {
-            simulator.trace(name, "interrupt", [("vector", .int(Int64(v))), ("causes", .address(UInt64(causes.rawValue)))])
+            simulator.trace(
+                name, "interrupt", [("vector", .int(Int64(v))), ("causes", .address(UInt64(causes.rawValue)))])
         }
         deliverInterrupt(vector: v)
     }

@@ -79,8 +79,11 @@ extension NIC {
     func matchPolicy(frame: FrameHandle, receive: Bool) -> Int? {
         guard hasPolicies else { return nil }
         let frames = simulator.frames
-        guard let view = UDPDatagramView(parsing: frames.bytes, at: frames.offset(of: frame), length: frames.length(of: frame)),
-              view.ipChecksumValid, view.udpChecksumValid else { return nil }
+        guard
+            let view = UDPDatagramView(
+                parsing: frames.bytes, at: frames.offset(of: frame), length: frames.length(of: frame)),
+            view.ipChecksumValid, view.udpChecksumValid
+        else { return nil }
         for (i, e) in policyTable.enumerated() where e.valid && (receive ? e.onReceive : e.onTransmit) {
             guard e.matchIP == view.ip.destination.rawValue, e.port == view.udp.destinationPort else { continue }
             if e.sourceIP != 0 && e.sourceIP != view.ip.source.rawValue { continue }

@@ -161,7 +161,9 @@ extension NIC {
         guard multiQueueReceive & 1 != 0 else { return 0 }
         let frames = simulator.frames
         let base = frames.offset(of: frame)
-        guard let view = UDPDatagramView(parsing: frames.bytes, at: base, length: frames.length(of: frame)) else { return 0 }
+        guard let view = UDPDatagramView(parsing: frames.bytes, at: base, length: frames.length(of: frame)) else {
+            return 0
+        }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for word in [UInt64(view.ip.source.rawValue), UInt64(view.ip.destination.rawValue),
                      UInt64(view.udp.sourcePort) << 16 | UInt64(view.udp.destinationPort)] {
@@ -194,7 +196,9 @@ extension NIC {
             if !view.udpChecksumValid { errors.insert(.l4Checksum) }
         }
         var sum = InternetChecksum()
-        if length > EthernetHeader.size { sum.add(frames.bytes, from: base + EthernetHeader.size, count: length - EthernetHeader.size) }
+        if length > EthernetHeader.size {
+            sum.add(frames.bytes, from: base + EthernetHeader.size, count: length - EthernetHeader.size)
+        }
         var index = rxQueues[q].head
         var written = 0
         for k in 0..<needed {

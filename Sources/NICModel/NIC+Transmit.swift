@@ -51,8 +51,11 @@ extension NIC {
             var d: TxDescriptor
             do throws(MemoryFault) {
                 try admitTransfer(.descriptorFetch, at: address, length: TxDescriptor.size)
-                try dma.read(PhysicalAddress(rawValue: address), count: TxDescriptor.size, into: &descriptorScratch, at: 0)
-                d = TxDescriptor(decoding: descriptorScratch, at: 0) ?? TxDescriptor(bufferAddress: 0, length: 0, command: [])
+                try dma.read(
+                    PhysicalAddress(rawValue: address), count: TxDescriptor.size, into: &descriptorScratch, at: 0)
+                d =
+                    TxDescriptor(decoding: descriptorScratch, at: 0)
+                    ?? TxDescriptor(bufferAddress: 0, length: 0, command: [])
                 d.status = []
             } catch {
                 // The ring itself is unreadable here: this descriptor ends a packet with a DMA error.
@@ -158,7 +161,9 @@ extension NIC {
         }
         if problems.isEmpty {
             guard txQueues[q].recordsFree >= segments else { return false }
-            guard bufferedBytes == 0 || bufferedBytes + length <= configuration.txPacketBufferBytes else { return false }
+            guard bufferedBytes == 0 || bufferedBytes + length <= configuration.txPacketBufferBytes else {
+                return false
+            }
         } else {
             guard txQueues[q].recordsFree >= 1 else { return false }
         }
@@ -215,8 +220,12 @@ extension NIC {
         }
         if problems.isEmpty && !segmenting {
             frames.setLength(length, of: frame)
-            if first.command.contains(.insertChecksum) || (context.map { !$0.flags.isDisjoint(with: [.ipChecksum, .udpChecksum]) } ?? false) {
-                if !offloadChecksums(frame: frame, length: length, legacy: dataStart == 0 ? first : nil, context: context) {
+            if first.command.contains(.insertChecksum)
+                || (context.map { !$0.flags.isDisjoint(with: [.ipChecksum, .udpChecksum]) } ?? false)
+            {
+                if !offloadChecksums(
+                    frame: frame, length: length, legacy: dataStart == 0 ? first : nil, context: context)
+                {
                     problems.insert(.formatError)
                 }
             }
@@ -286,7 +295,8 @@ extension NIC {
     }
 
     /// Computes the checksums a packet asked for, in the frame's bytes.
-    func offloadChecksums(frame: FrameHandle, length: Int, legacy: TxDescriptor?, context: TxContextDescriptor?) -> Bool {
+    func offloadChecksums(frame: FrameHandle, length: Int, legacy: TxDescriptor?, context: TxContextDescriptor?) -> Bool
+    {
         let frames = simulator.frames
         let base = frames.offset(of: frame)
         if let d = legacy, d.command.contains(.insertChecksum) {
@@ -300,7 +310,8 @@ extension NIC {
         if let c = context {
             if c.flags.contains(.ipChecksum) { insertIPChecksum(&frames.bytes, ip: base + Int(c.ipOffset)) }
             if c.flags.contains(.udpChecksum) {
-                insertUDPChecksum(&frames.bytes, ip: base + Int(c.ipOffset), udp: base + Int(c.udpOffset), end: base + length)
+                insertUDPChecksum(
+                    &frames.bytes, ip: base + Int(c.ipOffset), udp: base + Int(c.udpOffset), end: base + length)
             }
         }
         return true
@@ -455,7 +466,11 @@ extension NIC {
             _counters.octetsTransmitted += UInt64(length)
             statGoodPackets &+= 1
             statGoodOctets &+= UInt64(length)
-            if let wireReference { wireReference.accept(frame, simulator: simulator) } else { simulator.frames.release(frame) }
+            if let wireReference {
+                wireReference.accept(frame, simulator: simulator)
+            } else {
+                simulator.frames.release(frame)
+            }
             macBusy = false
             macFreeAt = simulator.now + interPacketGap
             pumpTransmit()
@@ -471,7 +486,11 @@ extension NIC {
         _counters.octetsTransmitted += UInt64(r.length)
         statGoodPackets &+= 1
         statGoodOctets &+= UInt64(r.length)
-        if let wireReference { wireReference.accept(r.frame, simulator: simulator) } else { simulator.frames.release(r.frame) }
+        if let wireReference {
+            wireReference.accept(r.frame, simulator: simulator)
+        } else {
+            simulator.frames.release(r.frame)
+        }
         if !wasCompleted {
             // A packet done on the wire (`RPS`, launch time) completes at its last frame's last bit.
             advanceCompletions(queue: q, sent: r)
@@ -598,7 +617,8 @@ extension NIC {
     }
 
     func writeStatus(_ status: TxStatus, queue q: Int, descriptor index: UInt32) {
-        let address = txQueues[q].ringBase &+ UInt64(index) &* UInt64(TxDescriptor.size) &+ UInt64(TxDescriptor.statusOffset)
+        let address =
+            txQueues[q].ringBase &+ UInt64(index) &* UInt64(TxDescriptor.size) &+ UInt64(TxDescriptor.statusOffset)
         do throws(MemoryFault) {
             try admitTransfer(.writeBack, at: address, length: 1)
             try dma.writeUInt8(PhysicalAddress(rawValue: address), status.rawValue)
@@ -630,7 +650,9 @@ extension NIC {
                 >> NICRegister.QueueOffset.writeBackThresholdShift
             if txQueues[q].heldCount > 0 && txQueues[q].heldCount >= Int(txQueues[q].writeBackThreshold) {
                 let delayable = txQueues[q].heldDelayable
-                if flushWriteBacks(queue: q) { signal(.txDescriptorWritten, path: .transmit, delayable: delayable, queue: q) }
+                if flushWriteBacks(queue: q) {
+                    signal(.txDescriptorWritten, path: .transmit, delayable: delayable, queue: q)
+                }
             }
             return false
         case NICRegister.QueueOffset.headWriteBackLow:

@@ -82,7 +82,8 @@ public struct NICCounters: Hashable, Sendable {
 ///
 /// The device acts only on register writes, frames from the wire and its own events; it reaches host memory only
 /// through its `DMAEngine` and tells the host about progress only by writing descriptor status and sending
-/// interrupt messages. Everything it does is in the datasheet (`NICInterface.docc/Datasheet.md`, the datasheet module `NICInterface`).
+/// interrupt messages. Everything it does is in the datasheet (`NICInterface.docc/Datasheet.md`, the datasheet module
+/// `NICInterface`).
 public final class NIC: RegisterSpace, FrameSink, EventHandler {
     public let configuration: NICConfiguration
     public let name: String
@@ -236,7 +237,8 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         if let (queue, field) = queueRegister(offset, base: 0x3800, count: txQueues.count) {
             switch field {
             case NICRegister.QueueOffset.control:
-                return txQueues[queue].read(field) | txQueues[queue].writeBackThreshold << NICRegister.QueueOffset.writeBackThresholdShift
+                return txQueues[queue].read(field) | txQueues[queue].writeBackThreshold
+                    << NICRegister.QueueOffset.writeBackThresholdShift
             case NICRegister.QueueOffset.headWriteBackLow: return txQueues[queue].headWriteBackLow
             case NICRegister.QueueOffset.headWriteBackHigh: return txQueues[queue].headWriteBackHigh
             default: return txQueues[queue].read(field)
@@ -467,8 +469,9 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
             macWakeScheduled = .never
             pumpTransmit()
         case .receiveLanded:
-            receiveLanded(frame: FrameHandle(rawValue: UInt32(truncatingIfNeeded: event.a)), queue: Int((event.a >> 32) & 0xFF),
-                          descriptors: Int((event.a >> 40) & 0xFF), bufferSize: 2048 >> Int((event.a >> 48) & 3))
+            receiveLanded(
+                frame: FrameHandle(rawValue: UInt32(truncatingIfNeeded: event.a)), queue: Int((event.a >> 32) & 0xFF),
+                descriptors: Int((event.a >> 40) & 0xFF), bufferSize: 2048 >> Int((event.a >> 48) & 3))
         case .moderationDeadline:
             moderationDeadline()
         case .delayedMessage:

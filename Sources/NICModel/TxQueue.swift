@@ -74,7 +74,8 @@ struct TxQueue: RingRegisters {
         self.cache = Ring(capacity: configuration.descriptorCacheSize,
                           filler: TxDescriptor(bufferAddress: 0, length: 0, command: []))
         var n = 16
-        while n < configuration.maxSegments + configuration.txPacketBufferBytes / EthernetFraming.minimumFrameBytes + 2 {
+        while n < configuration.maxSegments + configuration.txPacketBufferBytes / EthernetFraming.minimumFrameBytes + 2
+        {
             n <<= 1
         }
         self.records = Ring(capacity: n, filler: TxFrameRecord())

@@ -112,7 +112,12 @@ public enum FuzzSeeds {
         ]
         // The first byte picks the world: 0 for MTU 1500, 1 for the jumbo world.
         return seeds.map { ($0.name, [0x00] + $0.bytes) }
-            + [("jumbo-to-the-relay", [0x01, 0x00, 0x10] + [UInt8(jumbo.count & 0xFF), UInt8(jumbo.count >> 8)] + jumbo)]
+            + [
+                (
+                    "jumbo-to-the-relay",
+                    [0x01, 0x00, 0x10] + [UInt8(jumbo.count & 0xFF), UInt8(jumbo.count >> 8)] + jumbo
+                )
+            ]
     }
 
     // MARK: - Transport streams
@@ -211,7 +216,9 @@ public enum FuzzSeeds {
         init(setup: UInt8) { bytes = [setup] }
 
         mutating func u16(_ value: Int) { bytes += [UInt8(value & 0xFF), UInt8((value >> 8) & 0xFF)] }
-        mutating func u32(_ value: UInt32) { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: value >> (8 * UInt32(i)))) } }
+        mutating func u32(_ value: UInt32) {
+            for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: value >> (8 * UInt32(i)))) }
+        }
 
         /// An address inside the region, `offset` bytes from its start (choice 4 of 10, then below(region)).
         mutating func regionAddress(_ offset: Int) {

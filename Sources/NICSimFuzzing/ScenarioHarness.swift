@@ -52,7 +52,9 @@ enum ScenarioHarness {
         outcome.counters["parsed"] = 1
         if spec.limits.events > limits.events { return ["the scenario raised its own event limit"] }
         guard spec.network.vde == nil else { return [] }
-        if let streams = spec.streams, streams.list.contains(where: { if case .file = $0.source { true } else { false } }) {
+        if let streams = spec.streams,
+            streams.list.contains(where: { if case .file = $0.source { true } else { false } })
+        {
             return []
         }
         var reports: [String] = []

@@ -13,7 +13,8 @@ import WireFormats
 /// (``advance(by:)``, ``advance(to:)``, ``runUntilIdle()``) and looks at what happened: the frames the device sent
 /// (``wire``), the interrupts it raised (``interrupts``), and what it wrote into memory (``readMemory(_:count:)``).
 ///
-/// Plug a driver onto it (``plug(configuration:maxFrameBytes:hostConfiguration:_:)``) and the rig adds the OS: a `Host` that owns the driver,
+/// Plug a driver onto it (``plug(configuration:maxFrameBytes:hostConfiguration:_:)``) and the rig adds the OS: a `Host`
+/// that owns the driver,
 /// hears the interrupt line and prices each receipt with its `CostModel`. Any `NetworkDriver` fits, nicsim's or a
 /// researcher's own; it is built from the same `DriverContext` the world builds drivers from.
 ///
@@ -23,7 +24,8 @@ import WireFormats
 ///                                         maxFrameBytes: $0.maxFrameBytes, iommu: $0.iommu, mapper: $0.mapper) }
 /// let (buffer, _) = try machine.buffer(4000, tag: 1)
 /// _ = try machine.host.write(socket: machine.socket,
-///                            entries: [WriteVectorEntry(destination: machine.receiver(0), address: buffer, length: 4000)])
+///                            entries: [WriteVectorEntry(destination: machine.receiver(0), address: buffer, length:
+///                            4000)])
 /// rig.runUntilIdle()
 /// #expect(rig.wire.frames.count == 3)
 /// #expect(rig.interrupts.count >= 1)

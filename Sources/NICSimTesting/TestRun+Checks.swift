@@ -32,7 +32,8 @@ extension TestRun {
         {
             Check("\(name) in \(expected.lowerBound)…\(expected.upperBound)") { run in
                 let value = actual(run)
-                return expected.contains(value) ? nil : "expected \(expected.lowerBound)…\(expected.upperBound), got \(value)"
+                return expected.contains(value)
+                    ? nil : "expected \(expected.lowerBound)…\(expected.upperBound), got \(value)"
             }
         }
 
@@ -87,7 +88,9 @@ extension TestRun {
             Check("interrupt times = \(times)") { run in
                 let actual = run.interruptTimes
                 guard actual != times else { return nil }
-                if actual.count != times.count { return "expected \(times.count) interrupts, got \(actual.count): \(actual)" }
+                if actual.count != times.count {
+                    return "expected \(times.count) interrupts, got \(actual.count): \(actual)"
+                }
                 let i = zip(actual, times).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? 0
                 return "interrupt \(i + 1) at \(actual[i]), expected \(times[i])"
             }
@@ -106,7 +109,9 @@ extension TestRun {
         public static func systemCalls(_ count: Int) -> Check { Check.count("system calls", count) { $0.systemCalls } }
 
         /// The server's CPU copied `bytes` payload bytes (0: zero-copy).
-        public static func cpuCopiedBytes(_ bytes: Int) -> Check { Check.count("CPU-copied bytes", bytes) { $0.cpuCopiedBytes } }
+        public static func cpuCopiedBytes(_ bytes: Int) -> Check {
+            Check.count("CPU-copied bytes", bytes) { $0.cpuCopiedBytes }
+        }
 
         /// The server spent `range` cycles per frame transmitted.
         public static func cyclesPerDatagram(_ range: ClosedRange<Int>) -> Check {
@@ -129,7 +134,8 @@ extension TestRun {
         public static func peakOccupancy(atMost bytes: Int) -> Check {
             Check("every switch port's peak ≤ \(bytes) bytes") { run in
                 let over = run.report.switchPorts.filter { $0.peakOccupancyBytes > bytes }
-                return over.isEmpty ? nil : over.map { "\($0.peer) peaked at \($0.peakOccupancyBytes)" }.joined(separator: ", ")
+                return over.isEmpty
+                    ? nil : over.map { "\($0.peer) peaked at \($0.peakOccupancyBytes)" }.joined(separator: ", ")
             }
         }
 

@@ -11,7 +11,8 @@ import SimCore
 /// #expect(run.interrupts == 1)
 /// ```
 ///
-/// ``TestRun/verify(_:)-(TestRun.Check...)`` checks several things at once and throws one error that lists every mismatch. The full
+/// ``TestRun/verify(_:)-(TestRun.Check...)`` checks several things at once and throws one error that lists every
+/// mismatch. The full
 /// ``report`` and the ``world`` itself (NIC, driver, switch, receivers) are there for anything else.
 public struct TestRun {
     /// The world after the run: every component with its counters.

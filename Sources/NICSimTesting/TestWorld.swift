@@ -66,7 +66,9 @@ public struct TestWorld: Sendable {
     public init(contentsOf path: String, overrides: [String] = []) throws(Error) {
         var parsed: [ScenarioOverride] = []
         for text in overrides {
-            guard let o = ScenarioOverride(text) else { throw Error(problems: ["override \(text): expected KEY=VALUE"]) }
+            guard let o = ScenarioOverride(text) else {
+                throw Error(problems: ["override \(text): expected KEY=VALUE"])
+            }
             parsed.append(o)
         }
         do {
@@ -126,7 +128,8 @@ public struct TestWorld: Sendable {
     // MARK: What the server writes
 
     /// Adds an entry to every write call: `bytes` for `receiver`, from a buffer that starts `pageOffset` bytes
-    /// into its first page. The entries of one call go out in the order the driver chooses (``driver(kind:mode:order:interrupts:registerBuffers:packetSize:)``).
+    /// into its first page. The entries of one call go out in the order the driver chooses
+    /// (``driver(kind:mode:order:interrupts:registerBuffers:packetSize:)``).
     public func write(_ bytes: Int, to receiver: String, pageOffset: Int = 0) -> TestWorld {
         var copy = self
         guard let i = spec.receivers.firstIndex(where: { $0.name == receiver }) else {
@@ -242,7 +245,9 @@ public struct TestWorld: Sendable {
         policy(flow, to: targets, redirect: false, placement: placement)
     }
 
-    private func policy(_ flow: String, to targets: [String], redirect: Bool, placement: PolicyPlacementSpec) -> TestWorld {
+    private func policy(_ flow: String, to targets: [String], redirect: Bool, placement: PolicyPlacementSpec)
+        -> TestWorld
+    {
         var copy = self
         let verb = redirect ? "redirect" : "replicate"
         guard let f = spec.receivers.first(where: { $0.name == flow }) else {
@@ -325,6 +330,7 @@ public struct TestWorld: Sendable {
 
     private func unknown(_ name: String) -> String {
         let names = spec.receivers.map(\.name)
-        return "no receiver named \"\(name)\" (" + (names.isEmpty ? "none yet" : "receivers: " + names.joined(separator: ", ")) + ")"
+        return "no receiver named \"\(name)\" ("
+            + (names.isEmpty ? "none yet" : "receivers: " + names.joined(separator: ", ")) + ")"
     }
 }

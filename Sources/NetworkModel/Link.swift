@@ -164,7 +164,9 @@ public final class Link: EventHandler {
         // this link).
         let sink = event.kind == Kind.arriveAtB ? Self.count(length, on: &ab) : Self.count(length, on: &ba)
         if let sink {
-            if let o = event.kind == Kind.arriveAtB ? observerAtB : observerAtA { o.observe(frame, at: simulator.now, simulator: simulator) }
+            if let o = event.kind == Kind.arriveAtB ? observerAtB : observerAtA {
+                o.observe(frame, at: simulator.now, simulator: simulator)
+            }
             sink.accept(frame, simulator: simulator)
         } else {
             simulator.frames.release(frame)

@@ -124,7 +124,8 @@ extension PolicyRouter {
         if frames.bytes[ip + RouterFrame.protocolOffset] == IPv4Header.udpProtocolNumber,
             RouterFrame.get32(frames.bytes, ip + RouterFrame.destinationOffset) == port.address.rawValue,
             totalLength - ihl >= RouterFrame.udpHeaderBytes,
-            RouterFrame.get16(frames.bytes, ip + ihl + RouterFrame.udpDestinationPortOffset) == PolicyControlMessage.port
+            RouterFrame.get16(frames.bytes, ip + ihl + RouterFrame.udpDestinationPortOffset)
+                == PolicyControlMessage.port
         {
             return answerControl(frame, start: start, ihl: ihl, totalLength: totalLength, on: port, simulator)
         }

@@ -123,26 +123,31 @@ public struct ExpectationMetric: Sendable {
     ]
 
     static let networkMetrics: [ExpectationMetric] = [
-        ExpectationMetric(name: "switch-peak", unit: .bytes,
-                          summary: "largest switch output-queue occupancy (any port, or the port to the peer named after the dot)",
-                          qualifies: .port),
-        ExpectationMetric(name: "switch-drops", unit: .count, summary: "frames the switch dropped (all ports, or one)",
-                          qualifies: .port),
+        ExpectationMetric(
+            name: "switch-peak", unit: .bytes,
+            summary: "largest switch output-queue occupancy (any port, or the port to the peer named after the dot)",
+            qualifies: .port),
+        ExpectationMetric(
+            name: "switch-drops", unit: .count, summary: "frames the switch dropped (all ports, or one)",
+            qualifies: .port),
     ]
 
     static func receiver(_ name: String, _ unit: Unit, _ summary: String, max: Bool = false) -> ExpectationMetric {
-        ExpectationMetric(name: name, unit: unit,
-                          summary: summary + (max ? " (largest over receivers, or one receiver)" : " (sum over receivers, or one receiver)"),
-                          qualifies: .receiver)
+        ExpectationMetric(
+            name: name, unit: unit,
+            summary: summary
+                + (max ? " (largest over receivers, or one receiver)" : " (sum over receivers, or one receiver)"),
+            qualifies: .receiver)
     }
 
     static let receiverMetrics: [ExpectationMetric] = [
         receiver("datagrams", .count, "UDP datagrams received"),
         receiver("payload-bytes", .bytes, "payload bytes received"),
         receiver("bad-checksums", .count, "datagrams with a bad IP or UDP checksum"),
-        ExpectationMetric(name: "intact", unit: .yesNo,
-                          summary: "every receiver whose stream the scenario fixes got it byte for byte (or one receiver)",
-                          qualifies: .receiver),
+        ExpectationMetric(
+            name: "intact", unit: .yesNo,
+            summary: "every receiver whose stream the scenario fixes got it byte for byte (or one receiver)",
+            qualifies: .receiver),
         receiver("underflows", .count, "set-top box buffer underflows"),
         receiver("overflows", .count, "set-top box buffer overflows"),
         receiver("continuity-errors", .count, "MPEG-TS continuity-counter errors"),
@@ -194,7 +199,8 @@ extension ExpectationSpec {
             case .yesNo: hint = "true or false"
             case .count, .ratio: hint = "a number"
             }
-            throw node.error("expected \(hint) after the comparison for \(metric.name), got \(ScenarioNode.quoted(boundText))")
+            throw node.error(
+                "expected \(hint) after the comparison for \(metric.name), got \(ScenarioNode.quoted(boundText))")
         }
         return ExpectationSpec(metric: metric.name, qualifier: qualifier, comparison: comparison, bound: bound,
                                boundText: boundText, line: line)
@@ -228,7 +234,8 @@ extension String {
 
 extension ScenarioParser {
     /// Decodes the `expect:` mapping: figure names (optionally `.QUALIFIER`) to bounds.
-    static func decodeExpectations(_ node: ScenarioNode, spec: ScenarioSpec) throws(ScenarioError) -> [ExpectationSpec] {
+    static func decodeExpectations(_ node: ScenarioNode, spec: ScenarioSpec) throws(ScenarioError) -> [ExpectationSpec]
+    {
         if node.isNull { return [] }
         guard case .mapping(let mapping) = node.node else {
             throw node.expected("a mapping of figure names to bounds, such as { interrupts-per-write: 1 }")
@@ -250,7 +257,9 @@ extension ScenarioParser {
             if parts.count == 1, case .mapping(let perName) = value {
                 for (nameNode, bound) in perName {
                     let nameField = ScenarioNode(file: node.file, path: child.path, node: nameNode, keyMark: nil)
-                    guard case .scalar(let nameScalar) = nameNode else { throw nameField.error("expected a name as a key") }
+                    guard case .scalar(let nameScalar) = nameNode else {
+                        throw nameField.error("expected a name as a key")
+                    }
                     items.append((nameScalar.string, nameField,
                                   ScenarioNode(file: node.file, path: child.childPath(nameScalar.string), node: bound,
                                                keyMark: nameNode.mark)))
@@ -268,7 +277,8 @@ extension ScenarioParser {
                     case .host: names = [spec.server.name] + spec.receivers.filter { $0.kind == .host }.map(\.name)
                     }
                     guard names.contains(q) else {
-                        throw item.keyField.error("\(metric.name).\(q): no such name; expected one of: " + names.joined(separator: ", "))
+                        throw item.keyField.error(
+                            "\(metric.name).\(q): no such name; expected one of: " + names.joined(separator: ", "))
                     }
                 }
                 let full = item.qualifier.map { "\(metric.name).\($0)" } ?? metric.name

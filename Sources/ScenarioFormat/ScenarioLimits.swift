@@ -13,7 +13,8 @@
 /// | name | what it bounds | default |
 /// |---|---|---|
 /// | `memory` | physical memory of all emulated machines together (server + 64 MiB per `host` receiver) | 128 GiB |
-/// | `buffers` | the application's buffers: the sum of the write entries' sizes (filled and kept in real memory) | 1 GiB |
+/// | `buffers` | the application's buffers: the sum of the write entries' sizes (filled and kept in real memory) | 1
+/// GiB |
 /// | `traffic` | bytes the writes send: `writes.count` × buffers | 64 GiB |
 /// | `events` | events one run handles before it stops (outcome `event-limit`) | 2,000,000,000 |
 /// | `hosts` | emulated machines with a NIC, driver and OS: the server and every `host` receiver | 256 |

@@ -52,7 +52,8 @@ extension ScenarioParser {
         } else {
             switch kind {
             case .linkFlap, .lossBurst:
-                throw f.owner.error("\(kind.rawValue) needs target: the link's end, the server's name, a receiver's name or vde")
+                throw f.owner.error(
+                    "\(kind.rawValue) needs target: the link's end, the server's name, a receiver's name or vde")
             case .vdeSwitchKill: name = "vde"
             default: name = spec.server.name
             }
@@ -66,7 +67,8 @@ extension ScenarioParser {
         } else if let i = spec.receivers.firstIndex(where: { $0.name == name }) {
             target = .receiver(i)
         } else {
-            throw place.error("unknown target \(ScenarioNode.quoted(name)); expected \(spec.server.name), vde or a receiver's name")
+            throw place.error(
+                "unknown target \(ScenarioNode.quoted(name)); expected \(spec.server.name), vde or a receiver's name")
         }
         switch (kind, target) {
         case (.dmaError, .server), (.lostInterrupt, .server), (.lateInterrupt, .server):
@@ -118,10 +120,13 @@ extension ScenarioParser {
         }
         switch fault.kind {
         case .vdeSwitchKill:
-            if let end = f["until"] ?? f["for"] { throw end.error("vde-switch-kill happens at one instant: give at only") }
+            if let end = f["until"] ?? f["for"] {
+                throw end.error("vde-switch-kill happens at one instant: give at only")
+            }
         case .ringFullStorm:
             guard fault.end != nil else {
-                throw f.owner.error("ring-full-storm needs the end of its window (until or for) to spread its calls over")
+                throw f.owner.error(
+                    "ring-full-storm needs the end of its window (until or for) to spread its calls over")
             }
         default: break
         }
@@ -165,18 +170,23 @@ extension ScenarioParser {
         if fault.kind == .lossBurst {
             if let ge = f["gilbert-elliott"] {
                 for key in ["burst", "every", "probability"] {
-                    if let other = f[key] { throw other.error("\(key) is for fixed bursts; a gilbert-elliott channel has its own probabilities") }
+                    if let other = f[key] {
+                        throw other.error(
+                            "\(key) is for fixed bursts; a gilbert-elliott channel has its own probabilities")
+                    }
                 }
                 let g = try ge.mapping(allowed: ["p", "r", "loss-in-good", "loss-in-bad"])
                 var model = FaultSpec.GilbertElliott(
                     goodToBad: try g.required("p", "the probability of moving from good to bad, like 1%").probability(),
-                    badToGood: try g.required("r", "the probability of moving from bad to good, like 30%").probability())
+                    badToGood: try g.required("r", "the probability of moving from bad to good, like 30%").probability()
+                )
                 model.lossInGood = try g["loss-in-good"]?.probability() ?? model.lossInGood
                 model.lossInBad = try g["loss-in-bad"]?.probability() ?? model.lossInBad
                 fault.gilbertElliott = model
             } else {
                 guard f["every"] != nil || f["probability"] != nil else {
-                    throw f.owner.error("loss-burst needs every: N or probability: P (when a burst starts), or gilbert-elliott")
+                    throw f.owner.error(
+                        "loss-burst needs every: N or probability: P (when a burst starts), or gilbert-elliott")
                 }
                 fault.burst = Int(try f["burst"]?.integer(in: 1...1_000_000) ?? 1)
             }
@@ -216,8 +226,10 @@ extension ScenarioNode {
             scale = 10_000
         }
         let parts = digits.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let whole = parts.first, !whole.isEmpty, whole.count <= 7, whole.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let wholeValue = UInt64(whole) else { return nil }
+        guard let whole = parts.first, !whole.isEmpty, whole.count <= 7,
+            whole.allSatisfy({ $0.isASCII && $0.isNumber }),
+            let wholeValue = UInt64(whole)
+        else { return nil }
         var value = wholeValue * scale
         if parts.count == 2 {
             let fraction = parts[1]

@@ -64,7 +64,8 @@ private struct LimitCheck {
                     + "user allows it (nicsim run --allow-vde-command), or connect through a vde_switch (vde://)")
         }
         let receivers = spec.receivers
-        try require("receivers", Int64(receivers.count), at: root.child("receivers"), what: "\(receivers.count) receivers")
+        try require(
+            "receivers", Int64(receivers.count), at: root.child("receivers"), what: "\(receivers.count) receivers")
 
         // Hosts: the server, then every `host` receiver in order; the first one past the limit is the culprit.
         let hostIndices = receivers.indices.filter { receivers[$0].kind == .host }
@@ -79,7 +80,8 @@ private struct LimitCheck {
         let memory = Int64(clamping: spec.server.memoryBytes).addingReportingOverflow(hostMemory)
         try require(
             "memory", memory.overflow ? .max : memory.partialValue,
-            at: root.child("server")?.child("memory") ?? hostIndices.first.flatMap { root.child("receivers")?.item($0) },
+            at: root.child("server")?.child("memory")
+                ?? hostIndices.first.flatMap { root.child("receivers")?.item($0) },
             what: "the machines' memory adds up to \(size(memory.overflow ? .max : memory.partialValue)) (server "
                 + "\(size(Int64(clamping: spec.server.memoryBytes))), \(hostIndices.count) hosts of "
                 + "\(size(ScenarioParser.hostReceiverMemory)))")

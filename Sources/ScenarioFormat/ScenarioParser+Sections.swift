@@ -27,7 +27,8 @@ extension ScenarioParser {
 
     static func decodeScenario(_ root: ScenarioNode, defaultName: String) throws(ScenarioError) -> ScenarioSpec {
         let top = try root.mapping(allowed: [
-            "name", "seed", "duration", "server", "network", "receivers", "writes", "policies", "streams", "expect", "faults", "limits",
+            "name", "seed", "duration", "server", "network", "receivers", "writes", "policies", "streams", "expect",
+            "faults", "limits",
         ])
         let name = try top["name"]?.name() ?? defaultName
         let seed = try top["seed"]?.unsignedInteger() ?? 1
@@ -94,14 +95,16 @@ extension ScenarioParser {
         var nicSpec = NICSpec()
         if let ring = nic?["rx-ring"] {
             let what = "0 (no receive ring) or a power of two from 8 to 65536"
-            guard let value = try? ring.integer(in: 0...65536), value == 0 || (value >= 8 && value & (value - 1) == 0) else {
+            guard let value = try? ring.integer(in: 0...65536), value == 0 || (value >= 8 && value & (value - 1) == 0)
+            else {
                 throw ring.expected(what)
             }
             nicSpec.rxRingSize = Int(value)
         }
         nicSpec.segmentation = try nic?["segmentation"]?.choice(SegmentationSpec.self) ?? .driver
         if let dma = try nic?["dma"]?.mapping(allowed: ["latency", "bandwidth"]) {
-            nicSpec.dmaLatency = try dma["latency"]?.duration(in: 0...oneSecond, bounds: "0 to 1s") ?? nicSpec.dmaLatency
+            nicSpec.dmaLatency =
+                try dma["latency"]?.duration(in: 0...oneSecond, bounds: "0 to 1s") ?? nicSpec.dmaLatency
             nicSpec.dmaBitsPerSecond =
                 try dma["bandwidth"]?.rate(in: 1_000_000...10_000_000_000_000, bounds: "1Mbps to 10000Gbps")
                 ?? nicSpec.dmaBitsPerSecond
@@ -118,7 +121,8 @@ extension ScenarioParser {
                 guard text == "lru" || text == "fifo" else { throw policy.expected("lru or fifo") }
                 iommu.fifo = text == "fifo"
             }
-            iommu.missLatency = try m["miss-latency"]?.duration(in: 0...oneSecond, bounds: "0 to 1s") ?? iommu.missLatency
+            iommu.missLatency =
+                try m["miss-latency"]?.duration(in: 0...oneSecond, bounds: "0 to 1s") ?? iommu.missLatency
             if let mode = m["invalidation"] {
                 let text = try mode.name()
                 guard let parsed = IOMMUInvalidation(rawValue: text) else { throw mode.expected("strict or deferred") }
@@ -211,12 +215,14 @@ extension ScenarioParser {
             var vde = VDESpec(url: try v.required("url", "a libvdeplug URL such as vde:///tmp/switch").name())
             vde.rate = try v["rate"]?.rate(in: 1_000_000...100_000_000_000, bounds: "1Mbps to 100Gbps") ?? vde.rate
             vde.realTime = try v["real-time"]?.bool() ?? true
-            vde.pollInterval = try v["poll"]?.duration(in: 1_000_000...oneSecond, bounds: "1us to 1s") ?? vde.pollInterval
+            vde.pollInterval =
+                try v["poll"]?.duration(in: 1_000_000...oneSecond, bounds: "1us to 1s") ?? vde.pollInterval
             vde.resolveByARP = try v["arp"]?.bool() ?? true
             vde.realTimePriority = try v["real-time-priority"]?.bool() ?? false
             vde.spinThreshold = try v["spin"]?.duration(in: 0...1_000_000_000, bounds: "0 to 1ms") ?? vde.spinThreshold
             vde.catchUpLimit =
-                try v["catch-up-limit"]?.duration(in: 1_000_000...10 * oneSecond, bounds: "1us to 10s") ?? vde.catchUpLimit
+                try v["catch-up-limit"]?.duration(in: 1_000_000...10 * oneSecond, bounds: "1us to 10s")
+                ?? vde.catchUpLimit
             network.vde = vde
         }
         return network
@@ -232,8 +238,10 @@ extension ScenarioParser {
         var indexByIP: [IPv4Address: Int] = [:]
         var indexByMAC: [MACAddress: Int] = [:]
         for (index, item) in items.enumerated() {
-            let fields = try item.mapping(allowed: ["name", "ip", "mac", "port", "link", "kind", "sockets", "set-top-box",
-                                                    "driver"])
+            let fields = try item.mapping(allowed: [
+                "name", "ip", "mac", "port", "link", "kind", "sockets", "set-top-box",
+                "driver",
+            ])
 
             let nameNode = fields["name"]
             let name = try nameNode?.name() ?? "rx\(index + 1)"
@@ -284,13 +292,20 @@ extension ScenarioParser {
             var receiver = ReceiverSpec(name: name, mac: mac, ip: ip, port: port, link: link)
             receiver.kind = try fields["kind"]?.choice(ReceiverKind.self) ?? .datagram
             if let driverNode = fields["driver"] {
-                guard receiver.kind == .host else { throw driverNode.error("a driver runs receivers of kind host only") }
+                guard receiver.kind == .host else {
+                    throw driverNode.error("a driver runs receivers of kind host only")
+                }
                 (receiver.driverKind, receiver.napi) = try decodeDriverKind(
-                    try driverNode.mapping(allowed: ["kind", "budget", "tx-queues", "bql", "vectors", "head-write-back"]))
+                    try driverNode.mapping(allowed: [
+                        "kind", "budget", "tx-queues", "bql", "vectors", "head-write-back",
+                    ]))
             }
             if let socketsNode = fields["sockets"] {
-                guard receiver.kind == .host else { throw socketsNode.error("sockets are bound on receivers of kind host") }
-                receiver.sockets = try socketsNode.sequence(count: 0...64, of: "ports").map { node throws(ScenarioError) in
+                guard receiver.kind == .host else {
+                    throw socketsNode.error("sockets are bound on receivers of kind host")
+                }
+                receiver.sockets = try socketsNode.sequence(count: 0...64, of: "ports").map {
+                    node throws(ScenarioError) in
                     try node.port()
                 }
             }
@@ -302,8 +317,10 @@ extension ScenarioParser {
                 var spec = SetTopBoxSpec()
                 spec.rateBitsPerSecond = try box["rate"]?.rate(in: 1_000...100_000_000_000, bounds: "1Kbps to 100Gbps")
                     ?? spec.rateBitsPerSecond
-                spec.startupDelay = try box["startup-delay"]?.duration(in: 0...oneHour, bounds: "0 to 1h") ?? spec.startupDelay
-                spec.bufferBytes = Int(try box["buffer"]?.size(in: 188...gibibyte, bounds: "188B to 1GiB") ?? Int64(spec.bufferBytes))
+                spec.startupDelay =
+                    try box["startup-delay"]?.duration(in: 0...oneHour, bounds: "0 to 1h") ?? spec.startupDelay
+                spec.bufferBytes = Int(
+                    try box["buffer"]?.size(in: 188...gibibyte, bounds: "188B to 1GiB") ?? Int64(spec.bufferBytes))
                 spec.rtp = try box["rtp"]?.bool() ?? false
                 if let payload = box["payload"] {
                     let text = try payload.name()
@@ -375,13 +392,16 @@ extension ScenarioParser {
             timing.spacing = try (t["spacing"] ?? t["period"])?.duration(in: 1...oneHour, bounds: "1ps to 1h") ?? 0
             if let delivery = t["delivery"] {
                 let text = try delivery.name()
-                guard text == "os-queue" || text == "launch-time" else { throw delivery.expected("os-queue or launch-time") }
+                guard text == "os-queue" || text == "launch-time" else {
+                    throw delivery.expected("os-queue or launch-time")
+                }
                 timing.launchTime = text == "launch-time"
             }
             switch timing.kind {
             case .range where timing.over == 0:
                 throw timingNode.error("timing kind range needs over: DURATION (the range's length)")
-            case .sequence where timing.spacing == 0, .relative where timing.spacing == 0, .absolute where timing.spacing == 0:
+            case .sequence where timing.spacing == 0, .relative where timing.spacing == 0,
+                .absolute where timing.spacing == 0:
                 throw timingNode.error("timing kind \(timing.kind.rawValue) needs spacing: DURATION (or period:)")
             default: break
             }
@@ -412,20 +432,28 @@ extension ScenarioParser {
         }
         if let method = f["method"] {
             let text = try method.name()
-            guard text == "multi-write" || text == "aggregate" else { throw method.expected("multi-write or aggregate") }
+            guard text == "multi-write" || text == "aggregate" else {
+                throw method.expected("multi-write or aggregate")
+            }
             spec.aggregate = text == "aggregate"
         }
         if let delivery = f["delivery"] {
             let text = try delivery.name()
-            guard text == "launch-time" || text == "os-queue" else { throw delivery.expected("launch-time or os-queue") }
+            guard text == "launch-time" || text == "os-queue" else {
+                throw delivery.expected("launch-time or os-queue")
+            }
             spec.launchTime = text == "launch-time"
         }
         spec.duration = try f["duration"]?.duration(in: 1...oneDay, bounds: "1ps to 1 day")
         var byName: [String: Int] = [:]
         for (i, r) in receivers.enumerated() { byName[r.name] = i }
         let folder = (file as NSString).deletingLastPathComponent
-        for (k, item) in try f.required("list", "a list of streams").sequence(count: 1...256, of: "streams").enumerated() {
-            let s = try item.mapping(allowed: ["name", "to", "from", "generate", "file", "format", "rate", "rtp", "datagram"])
+        for (k, item) in try f.required("list", "a list of streams").sequence(count: 1...256, of: "streams")
+            .enumerated()
+        {
+            let s = try item.mapping(allowed: [
+                "name", "to", "from", "generate", "file", "format", "rate", "rtp", "datagram",
+            ])
             let name = try s["name"]?.name() ?? "stream\(k + 1)"
             var destinations: [Int] = []
             for t in try s.required("to", "a list of receiver names").sequence(count: 1...4096, of: "destinations") {
@@ -521,9 +549,13 @@ extension ScenarioParser {
             let source = try match["from"]?.ipv4Address()
             let actionNode = try f.required("action", "redirect or replicate")
             let action = try actionNode.name()
-            guard action == "redirect" || action == "replicate" else { throw actionNode.expected("redirect or replicate") }
+            guard action == "redirect" || action == "replicate" else {
+                throw actionNode.expected("redirect or replicate")
+            }
             var targets: [PolicyTargetSpec] = []
-            for t in try f.required("targets", "a list of receiver names, IP:PORT or local:PORT").sequence(count: 1...8, of: "targets") {
+            for t in try f.required("targets", "a list of receiver names, IP:PORT or local:PORT").sequence(
+                count: 1...8, of: "targets")
+            {
                 let text = try t.name()
                 if text.hasPrefix("local:") {
                     guard let p = UInt16(text.dropFirst(6)), p > 0 else { throw t.expected("local:PORT") }
@@ -534,20 +566,25 @@ extension ScenarioParser {
                           let p = UInt16(text[text.index(after: colon)...]), p > 0 {
                     targets.append(.remote(ip: a, port: p))
                 } else {
-                    throw t.error("unknown target \(ScenarioNode.quoted(text)); expected a receiver name, IP:PORT or local:PORT")
+                    throw t.error(
+                        "unknown target \(ScenarioNode.quoted(text)); expected a receiver name, IP:PORT or local:PORT")
                 }
             }
             if let h = host, receivers[h].kind == .router {
                 guard direction == .receive, placement == .os,
                       !targets.contains(where: { if case .local = $0 { return true } else { return false } }) else {
-                    throw item.error("a router's policies act on what it receives, to remote targets (direction: receive)")
+                    throw item.error(
+                        "a router's policies act on what it receives, to remote targets (direction: receive)")
                 }
             }
-            if placement == .nic && targets.contains(where: { if case .local = $0 { return true } else { return false } }) {
+            if placement == .nic
+                && targets.contains(where: { if case .local = $0 { return true } else { return false } })
+            {
                 throw item.error("a policy in the NIC cannot deliver to local sockets; use placement: os")
             }
-            var spec = PolicySpec(id: id, host: host, direction: direction, placement: placement, matchIP: ip,
-                                  matchPort: port, matchSource: source, redirect: action == "redirect", targets: targets)
+            var spec = PolicySpec(
+                id: id, host: host, direction: direction, placement: placement, matchIP: ip,
+                matchPort: port, matchSource: source, redirect: action == "redirect", targets: targets)
             if let via = f["via"] {
                 let text = try via.name()
                 guard text == "network" || text == "direct" else { throw via.expected("network or direct") }

@@ -279,8 +279,10 @@ public struct PolicySpec: Hashable, Sendable {
     /// For a router's policy: the server's OS hands it over the network (NPCP, `RouterPolicyClient`)
     /// instead of the scenario writing it into the router's table.
     public var viaNetwork = false
-    public init(id: Int, host: Int?, direction: PolicyDirectionSpec, placement: PolicyPlacementSpec, matchIP: IPv4Address,
-                matchPort: UInt16, matchSource: IPv4Address?, redirect: Bool, targets: [PolicyTargetSpec]) {
+    public init(
+        id: Int, host: Int?, direction: PolicyDirectionSpec, placement: PolicyPlacementSpec, matchIP: IPv4Address,
+        matchPort: UInt16, matchSource: IPv4Address?, redirect: Bool, targets: [PolicyTargetSpec]
+    ) {
         self.id = id
         self.host = host
         self.direction = direction

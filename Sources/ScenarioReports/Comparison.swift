@@ -27,7 +27,9 @@ public struct Comparison: Codable, Hashable, Sendable {
     public static func combinations(_ sets: [(path: [String], values: [String])]) -> [[ScenarioOverride]] {
         var result: [[ScenarioOverride]] = [[]]
         for set in sets {
-            result = result.flatMap { prefix in set.values.map { prefix + [ScenarioOverride(path: set.path, value: $0)] } }
+            result = result.flatMap { prefix in
+                set.values.map { prefix + [ScenarioOverride(path: set.path, value: $0)] }
+            }
         }
         return result
     }

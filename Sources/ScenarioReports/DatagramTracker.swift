@@ -52,7 +52,9 @@ final class DatagramTracker {
     private var nextFlow: UInt64 = 1
 
     /// Flow ids: the high bits tell a write call's chain (1), a packet's (2) and a datagram's (3) apart.
-    static func writeFlow(machine: Int, write: Int64) -> UInt64 { 1 << 62 | UInt64(machine) << 40 | UInt64(truncatingIfNeeded: write) }
+    static func writeFlow(machine: Int, write: Int64) -> UInt64 {
+        1 << 62 | UInt64(machine) << 40 | UInt64(truncatingIfNeeded: write)
+    }
 
     func newFlow(kind: UInt64) -> UInt64 {
         defer { nextFlow += 1 }
@@ -81,7 +83,8 @@ final class DatagramTracker {
         // Mutated in place: a copy of the sender would copy its packet table on every descriptor.
         var opens = false
         if senders[machine]?.openPacket == nil {
-            let opened = Packet(write: senders[machine]?.currentWrite ?? 0, flow: newFlow(kind: 2), first: index, last: index)
+            let opened = Packet(
+                write: senders[machine]?.currentWrite ?? 0, flow: newFlow(kind: 2), first: index, last: index)
             senders[machine]?.openPacket = opened
             opens = true
         }

@@ -44,7 +44,9 @@ public enum Fingerprints {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let cells = trimmed.split(separator: "\t").map(String.init)
-            guard cells.count == 3, cells[1].count == 16, UInt64(cells[1], radix: 16) != nil, let events = UInt64(cells[2]) else {
+            guard cells.count == 3, cells[1].count == 16, UInt64(cells[1], radix: 16) != nil,
+                let events = UInt64(cells[2])
+            else {
                 throw ScenarioError(file: file, line: n + 1, column: 1,
                                     message: "expected PATH<TAB>16-hex-digit fingerprint<TAB>event count")
             }
@@ -72,7 +74,8 @@ public enum Fingerprints {
             guard item.hasSuffix(".yaml"), !item.contains("bad/"), !item.hasPrefix("fuzz/"),
                   !item.contains("example-package/"), !item.contains("driver-package/") else { continue }
             let path = "Fixtures/" + item
-            guard let text = try? String(contentsOfFile: root + "/" + path, encoding: .utf8), !text.contains("vde:") else { continue }
+            guard let text = try? String(contentsOfFile: root + "/" + path, encoding: .utf8), !text.contains("vde:")
+            else { continue }
             guard (try? ScenarioParser.parse(yaml: text, file: path)) != nil else { continue }
             paths.append(path)
         }

@@ -19,7 +19,9 @@ extension HTMLReport {
     }
 
     /// Rows on a shared time axis from 0 to `end` ps, coloured against `peak`; the labels sit left of the plot.
-    static func heatMap(_ id: String, rows: [HeatRow], peak: Double, end: Int64, unit: String, caption: String) -> String {
+    static func heatMap(_ id: String, rows: [HeatRow], peak: Double, end: Int64, unit: String, caption: String)
+        -> String
+    {
         let labelWidth = 250.0
         let rowHeight = rows.count > 30 ? 14.0 : 18.0
         let top = 8.0
@@ -50,7 +52,8 @@ extension HTMLReport {
             }
         }
         let axisY = top + Double(rows.count) * rowHeight
-        body += "<line class=\"ax\" x1=\"\(labelWidth)\" x2=\"\(width - right)\" y1=\"\(r(axisY))\" y2=\"\(r(axisY))\"/>"
+        body +=
+            "<line class=\"ax\" x1=\"\(labelWidth)\" x2=\"\(width - right)\" y1=\"\(r(axisY))\" y2=\"\(r(axisY))\"/>"
         let f = Frame(t0: 0, t1: Double(max(end, 1)), v1: 1, top: 0, height: 1)
         for (t, label) in timeTicks(0, Double(max(end, 1))) {
             let x = labelWidth + (f.x(t) - left) / (width - left - right) * plotWidth
@@ -186,7 +189,9 @@ extension HTMLReport {
         func percentEncoded(_ s: String) -> String {
             var out = ""
             for b in s.utf8 {
-                if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x2E || b == 0x5F {
+                if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D
+                    || b == 0x2E || b == 0x5F
+                {
                     out.unicodeScalars.append(Unicode.Scalar(b))
                 } else {
                     let hex = String(b, radix: 16, uppercase: true)

@@ -96,11 +96,13 @@ public enum HTMLReport {
     static func summary(_ r: Report) -> String {
         var rows: [(String, String)] = []
         if let h = r.hosts.first {
-            rows += [("write calls (completed)", "\(h.writes) (\(h.writesCompleted))"), ("system calls", "\(h.syscalls)"),
-                     ("descriptors written", "\(h.descriptorsWritten)"), ("frames transmitted", "\(h.framesTransmitted)"),
-                     ("interrupts", "\(h.interrupts)"), ("CPU cycles", "\(h.cyclesTotal)"),
-                     ("CPU-copied bytes", "\(h.cpuCopiedBytes)"),
-                     ("mean write completion", SimDuration(rawValue: h.meanWriteCompletionPs).description)]
+            rows += [
+                ("write calls (completed)", "\(h.writes) (\(h.writesCompleted))"), ("system calls", "\(h.syscalls)"),
+                ("descriptors written", "\(h.descriptorsWritten)"), ("frames transmitted", "\(h.framesTransmitted)"),
+                ("interrupts", "\(h.interrupts)"), ("CPU cycles", "\(h.cyclesTotal)"),
+                ("CPU-copied bytes", "\(h.cpuCopiedBytes)"),
+                ("mean write completion", SimDuration(rawValue: h.meanWriteCompletionPs).description),
+            ]
         }
         rows.append(("switch peak (bytes)", "\(r.switchPorts.map(\.peakOccupancyBytes).max() ?? 0)"))
         rows.append(("switch drops", "\(r.switchPorts.reduce(0) { $0 + $1.drops })"))
@@ -121,7 +123,9 @@ public enum HTMLReport {
     struct Frame {
         var t0: Double, t1: Double, v1: Double
         var top: Double, height: Double
-        func x(_ t: Double) -> Double { HTMLReport.left + (t - t0) / max(t1 - t0, 1) * (HTMLReport.width - HTMLReport.left - HTMLReport.right) }
+        func x(_ t: Double) -> Double {
+            HTMLReport.left + (t - t0) / max(t1 - t0, 1) * (HTMLReport.width - HTMLReport.left - HTMLReport.right)
+        }
         func y(_ v: Double) -> Double { top + height - v / max(v1, 1) * height }
     }
 
@@ -247,13 +251,15 @@ public enum HTMLReport {
         // The interrupt timeline under the ring, on the same time axis.
         body += "<text x=\"6\" y=\"\(laneTop + 12)\">interrupts</text>"
         body += "<text x=\"6\" y=\"\(laneTop + 40)\">handler</text>"
-        body += "<line class=\"ax\" x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(laneTop + 22)\" y2=\"\(laneTop + 22)\"/>"
+        body +=
+            "<line class=\"ax\" x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(laneTop + 22)\" y2=\"\(laneTop + 22)\"/>"
         body += ticks(rec.interrupts, f, y0: laneTop, y1: laneTop + 20, colour: palette[1])
         body += ticks(rec.handlerRuns, f, y0: laneTop + 28, y1: laneTop + 46, colour: palette[2])
         for (t, label) in timeTicks(f.t0, f.t1) {
             body += "<text x=\"\(r(f.x(t)))\" y=\"\(laneTop + 62)\" text-anchor=\"middle\">\(label)</text>"
         }
-        let caption = "Descriptors the NIC owns on transmit queue 0 (tail − head, ring of \(rec.txRingSize)); peak \(Int(peak)). "
+        let caption =
+            "Descriptors the NIC owns on transmit queue 0 (tail − head, ring of \(rec.txRingSize)); peak \(Int(peak)). "
             + "Below: \(rec.interrupts.count) interrupt messages (red) and "
             + "\(rec.handlerRuns.count) handler runs (green). "
             + "Each fall of the ring line is a write-back; interrupts come when moderation lets them."
@@ -385,8 +391,12 @@ public enum HTMLReport {
     }
 
     static func cyclesChart(_ report: Report) -> String {
-        guard let h = report.hosts.first, h.cyclesTotal > 0 else { return empty("chart-cycles", "The server spent no cycles.") }
-        let rows = h.cycles.filter { $0.value > 0 }.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+        guard let h = report.hosts.first, h.cyclesTotal > 0 else {
+            return empty("chart-cycles", "The server spent no cycles.")
+        }
+        let rows = h.cycles.filter { $0.value > 0 }.sorted {
+            $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key)
+        }
         let rowHeight = 22.0
         let labelWidth = 170.0
         let barMax = width - labelWidth - 150

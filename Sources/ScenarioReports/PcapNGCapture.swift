@@ -158,7 +158,8 @@ public final class PcapNGCapture: Tracer {
             } else {
                 let desc = r.int("descriptor") ?? -1
                 let p = tracker.packet(machine: machine, descriptor: desc)
-                let span = p.map { $0.first == $0.last ? "descriptor \($0.first)" : "descriptors \($0.first)-\($0.last)" }
+                let span =
+                    p.map { $0.first == $0.last ? "descriptor \($0.first)" : "descriptors \($0.first)-\($0.last)" }
                     ?? "descriptor \(desc)"
                 writePending(comment: "\(r.int("bytes") ?? 0)-byte frame, \(span), queue \(q)"
                              + (p.map { $0.write > 0 ? ", write call \($0.write)" : "" } ?? ""))

@@ -76,7 +76,8 @@ public final class PerfettoTrace: Tracer {
         var rates = [spec.server.name: spec.server.link.rate]
         for r in spec.receivers where r.kind == .host { rates[r.name] = r.link.rate }
         serverRates = rates
-        portRates = [spec.server.link.rate] + spec.receivers.map(\.link.rate) + (spec.network.vde.map { [$0.rate] } ?? [])
+        portRates =
+            [spec.server.link.rate] + spec.receivers.map(\.link.rate) + (spec.network.vde.map { [$0.rate] } ?? [])
         portPeers = [spec.server.name] + spec.receivers.map(\.name) + (spec.network.vde != nil ? ["vde"] : [])
         setTopBoxNames = Set(spec.receivers.filter { $0.kind == .setTopBox }.map(\.name))
         for name in [spec.server.name, "switch"] + spec.receivers.map(\.name) + ["links"] { _ = machine(name) }
@@ -132,7 +133,9 @@ public final class PerfettoTrace: Tracer {
         if inside && !windowEntered {
             windowEntered = true
             // Counters start the window with the values they had.
-            for uuid in counterOrder { if let c = counters[uuid] { writeCounter(uuid, time: window.lowerBound, value: c.current) } }
+            for uuid in counterOrder {
+                if let c = counters[uuid] { writeCounter(uuid, time: window.lowerBound, value: c.current) }
+            }
         }
         let component = r.component
         let machine = String(DatagramTracker.machine(of: component))
@@ -149,7 +152,9 @@ public final class PerfettoTrace: Tracer {
             var flows: [UInt64] = []
             if opens {
                 flows.append(packet.flow)
-                if packet.write > 0 { flows.append(DatagramTracker.writeFlow(machine: self.machine(machine), write: packet.write)) }
+                if packet.write > 0 {
+                    flows.append(DatagramTracker.writeFlow(machine: self.machine(machine), write: packet.write))
+                }
             }
             let index = r.int("index") ?? 0
             let name = r.int("context") == 1 ? "context descriptor \(index)" : "descriptor \(index)"
@@ -161,20 +166,29 @@ public final class PerfettoTrace: Tracer {
             let first = r.int("first") ?? 0, count = r.int("count") ?? 0
             let key = component + "#" + String(q)
             descriptorCache[key, default: 0] += count
-            counter(machine, "queue \(q) descriptor cache", unit: "descriptors", t, descriptorCache[key] ?? 0, inside: inside)
-            if inside { instant(machine, "queue \(q): fetch", "fetch descriptors \(first)+\(count)", t, args: r.fields) }
+            counter(
+                machine, "queue \(q) descriptor cache", unit: "descriptors", t, descriptorCache[key] ?? 0,
+                inside: inside)
+            if inside {
+                instant(machine, "queue \(q): fetch", "fetch descriptors \(first)+\(count)", t, args: r.fields)
+            }
         case "tx-ring":
             let q = r.int("queue") ?? 0
-            counter(machine, "queue \(q) ring occupancy", unit: "descriptors", t, r.int("occupancy") ?? 0, inside: inside)
+            counter(
+                machine, "queue \(q) ring occupancy", unit: "descriptors", t, r.int("occupancy") ?? 0, inside: inside)
         case "dma-read":
             let q = r.int("queue") ?? 0
             let key = component + "#" + String(q)
             descriptorCache[key] = max(0, (descriptorCache[key] ?? 0) - (r.int("count") ?? 0))
-            counter(machine, "queue \(q) descriptor cache", unit: "descriptors", t, descriptorCache[key] ?? 0, inside: inside)
+            counter(
+                machine, "queue \(q) descriptor cache", unit: "descriptors", t, descriptorCache[key] ?? 0,
+                inside: inside)
             guard inside else { return }
             let d = r.int("descriptor") ?? 0
             let flows = tracker.packet(machine: machine, descriptor: d).map { [$0.flow] } ?? []
-            instant(machine, "queue \(q): DMA", "DMA read \(r.int("bytes") ?? 0) B (descriptor \(d))", t, flows: flows, args: r.fields)
+            instant(
+                machine, "queue \(q): DMA", "DMA read \(r.int("bytes") ?? 0) B (descriptor \(d))", t, flows: flows,
+                args: r.fields)
         case "wire":
             let q = r.int("queue") ?? 0
             let datagram = tracker.wire(machine: machine, r)
@@ -189,7 +203,11 @@ public final class PerfettoTrace: Tracer {
             slice("links", "link.\(machine) → switch", name, t, end, args: r.fields)
         case "writeback":
             let q = r.int("queue") ?? 0
-            if inside { instant(machine, "queue \(q): write-back", "write-back descriptor \(r.int("descriptor") ?? 0)", t, args: r.fields) }
+            if inside {
+                instant(
+                    machine, "queue \(q): write-back", "write-back descriptor \(r.int("descriptor") ?? 0)", t,
+                    args: r.fields)
+            }
         case "interrupt":
             if inside { instant(machine, "interrupt line", "interrupt", t, args: r.fields) }
         case "interrupt-handler":
@@ -214,7 +232,8 @@ public final class PerfettoTrace: Tracer {
             default:
                 let rate = machine == "switch" && port < portRates.count ? portRates[port] : 1_000_000_000
                 let start = t - serialization(bytes: Int(r.int("bytes") ?? 0), rate: rate)
-                let linkName = machine == "switch" && port < portPeers.count ? "switch → link.\(portPeers[port])" : component
+                let linkName =
+                    machine == "switch" && port < portPeers.count ? "switch → link.\(portPeers[port])" : component
                 slice("links", linkName, "frame to \(to)", start, t, flows: flows, args: r.fields)
             }
         case "arrival":
@@ -250,7 +269,9 @@ public final class PerfettoTrace: Tracer {
         guard let (name, t) = pendingBufferSample else { return }
         pendingBufferSample = nil
         guard let box = setTopBoxes[name] else { return }
-        counter(name, "buffer", unit: "bytes", t, Int64(box.bufferLevel(at: SimTime(rawValue: t))), inside: window.contains(t))
+        counter(
+            name, "buffer", unit: "bytes", t, Int64(box.bufferLevel(at: SimTime(rawValue: t))),
+            inside: window.contains(t))
     }
 
     func serialization(bytes: Int, rate: Int64) -> Int64 {
@@ -311,7 +332,9 @@ public final class PerfettoTrace: Tracer {
 
     func instant(_ machine: String, _ track: String, _ name: String, _ t: Int64, flows: [UInt64] = [],
                  terminating: [UInt64] = [], args: [(name: String, value: TraceValue)]) {
-        event(type: 3, track: self.track(machine, track), name: name, t, flows: flows, terminating: terminating, args: args)
+        event(
+            type: 3, track: self.track(machine, track), name: name, t, flows: flows, terminating: terminating,
+            args: args)
     }
 
     func slice(_ machine: String, _ track: String, _ name: String, _ t0: Int64, _ t1: Int64, flows: [UInt64] = [],

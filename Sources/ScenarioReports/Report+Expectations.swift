@@ -101,7 +101,8 @@ extension Report {
         var report = self
         report.expectations = expectations.map { e in
             guard let metric = ExpectationMetric.named(e.metric) else {
-                return ExpectationResult(name: e.name, actual: nil, passed: false, message: "unknown figure \(e.metric)")
+                return ExpectationResult(
+                    name: e.name, actual: nil, passed: false, message: "unknown figure \(e.metric)")
             }
             guard let actual = metric.read(self, e.qualifier) else {
                 return ExpectationResult(name: e.name, actual: nil, passed: false,

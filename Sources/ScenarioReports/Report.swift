@@ -301,16 +301,21 @@ extension World {
             report.faults = hostFaultsReport(machine)
             report.driver = Report.DriverReport(
                 kind: machine.driver.kind, polls: machine.host.counters.polls,
-                figures: machine.driver.statistics.extra.map { Report.DriverReport.Figure(name: $0.name, value: $0.value) })
+                figures: machine.driver.statistics.extra.map {
+                    Report.DriverReport.Figure(name: $0.name, value: $0.value)
+                })
             return report
         }
-        let peers = [spec.server.name] + spec.receivers.map(\.name) + (spec.network.vde.map { ["vde: " + $0.url] } ?? [])
+        let peers =
+            [spec.server.name] + spec.receivers.map(\.name) + (spec.network.vde.map { ["vde: " + $0.url] } ?? [])
         let ports = ethernetSwitch.allPortCounters.enumerated().map { i, c in
             Report.SwitchPortReport(port: i, peer: peers[i], framesOut: c.framesOut, bytesOut: c.bytesOut,
                                     peakOccupancyBytes: c.peakOccupancyBytes,
                                     peakOccupancyTimePs: c.peakOccupancyTime.rawValue, drops: c.drops)
         }
-        let receiverReports = receiverNodes.enumerated().map { i, node in receiverReport(i, node, interrupted: outcome == .interrupted) }
+        let receiverReports = receiverNodes.enumerated().map { i, node in
+            receiverReport(i, node, interrupted: outcome == .interrupted)
+        }
         let policies = spec.policies.map { p in
             if let h = p.host, case .router(let router) = receiverNodes[h] {
                 let c = router.policyCounters(id: p.id) ?? application.routerCounters[p.id]
@@ -327,17 +332,19 @@ extension World {
                                        matched: c.matched, remoteCopies: c.remoteCopies, localCopies: c.localCopies,
                                        bytes: c.bytes)
         }
-        var report = Report(scenario: spec.name, seed: spec.seed, endTimePs: simulator.now.rawValue,
-                      events: simulator.eventsProcessed, outcome: outcomeName,
-                      fingerprint: hex(simulator.fingerprint), destinations: destinations,
-                      hosts: hostReports, switchPorts: ports, receivers: receiverReports, policies: policies,
-                      refusedCalls: application.refusedCalls, writeCalls: spec.writes.count,
-                      writeIntervalPs: spec.writes.interval, streamsPerCall: spec.writes.entries.count,
-                      serverClockHz: spec.server.clockHz,
-                      streamsPerCore: World.streamsPerCore(cycles: server.host.cycles.total, calls: spec.writes.count,
-                                                           streams: spec.writes.entries.count, interval: spec.writes.interval,
-                                                           clock: spec.server.clockHz),
-                      policyErrors: application.policyErrors, vde: vdeReport(), faults: faultReports())
+        var report = Report(
+            scenario: spec.name, seed: spec.seed, endTimePs: simulator.now.rawValue,
+            events: simulator.eventsProcessed, outcome: outcomeName,
+            fingerprint: hex(simulator.fingerprint), destinations: destinations,
+            hosts: hostReports, switchPorts: ports, receivers: receiverReports, policies: policies,
+            refusedCalls: application.refusedCalls, writeCalls: spec.writes.count,
+            writeIntervalPs: spec.writes.interval, streamsPerCall: spec.writes.entries.count,
+            serverClockHz: spec.server.clockHz,
+            streamsPerCore: World.streamsPerCore(
+                cycles: server.host.cycles.total, calls: spec.writes.count,
+                streams: spec.writes.entries.count, interval: spec.writes.interval,
+                clock: spec.server.clockHz),
+            policyErrors: application.policyErrors, vde: vdeReport(), faults: faultReports())
         report.driverFault = driverFault(outcome: outcome)
         return report.checked(against: spec.expectations)
     }
@@ -542,40 +549,50 @@ extension Report {
         out += "trajectory fingerprint \(fingerprint)\n"
         out += "streams one server core sustains at this rate: \(streamsPerCore)\n\n"
         out += "Destinations\n"
-        out += table(["receiver", "address", "segments", "descriptors", "payload bytes"],
-                     destinations.map { [$0.receiver, $0.address, "\($0.segments)", "\($0.descriptors)", "\($0.payloadBytes)"] })
+        out += table(
+            ["receiver", "address", "segments", "descriptors", "payload bytes"],
+            destinations.map { [$0.receiver, $0.address, "\($0.segments)", "\($0.descriptors)", "\($0.payloadBytes)"] })
         for h in hosts {
             out += "\nHost \(h.name)\n"
-            let rows: [[String]] = [
-                ["system calls", "\(h.syscalls)"], ["context switches", "\(h.contextSwitches)"],
-                ["CPU-copied bytes", "\(h.cpuCopiedBytes)"], ["cycles", "\(h.cyclesTotal)"],
-                ["translation hits", "\(h.translationHits)"], ["translation misses", "\(h.translationMisses)"],
-                ["page walks", "\(h.pageWalks)"], ["pages pinned", "\(h.pagesPinned)"],
-                ["DMA bytes read", "\(h.dmaBytesRead)"], ["DMA bytes written", "\(h.dmaBytesWritten)"],
-                ["interrupts", "\(h.interrupts)"], ["doorbells", "\(h.doorbells)"],
-                ["descriptors written", "\(h.descriptorsWritten)"], ["ring-full stalls", "\(h.ringFullStalls)"],
-                ["frames transmitted", "\(h.framesTransmitted)"], ["octets transmitted", "\(h.octetsTransmitted)"],
-                ["writes (completed)", "\(h.writes) (\(h.writesCompleted))"],
-                ["mean write completion", "\(SimDuration(rawValue: h.meanWriteCompletionPs))"],
-                ["NIC errors", "\(h.nicErrors)"],
-                ["sends described", "\(h.sends)"],
-                ["NIC segmented sends (segments)", "\(h.nic.segmentedPackets) (\(h.nic.segmentsProduced))"],
-                ["NIC descriptor batches", "\(h.nic.descriptorBatches)"],
-                ["NIC late frames (dropped)", "\(h.nic.lateFrames) (\(h.nic.lateFramesDropped))"],
-                ["NIC frames received", "\(h.nic.framesReceived)"],
-                ["IOTLB hits / misses", "\(h.nic.iotlbHits) / \(h.nic.iotlbMisses)"],
-                ["NIC receive drops (no buffer)", "\(h.nic.rxDroppedNoBuffer)"],
-            ] + (h.interruptsByVector.map { [["interrupts by vector", $0.map(String.init).joined(separator: " ")]] } ?? [])
-            let driverRows = [["driver", h.driver.kind]] + (h.driver.kind == "reference" ? [] : [["polls", "\(h.driver.polls)"]])
+            let rows: [[String]] =
+                [
+                    ["system calls", "\(h.syscalls)"], ["context switches", "\(h.contextSwitches)"],
+                    ["CPU-copied bytes", "\(h.cpuCopiedBytes)"], ["cycles", "\(h.cyclesTotal)"],
+                    ["translation hits", "\(h.translationHits)"], ["translation misses", "\(h.translationMisses)"],
+                    ["page walks", "\(h.pageWalks)"], ["pages pinned", "\(h.pagesPinned)"],
+                    ["DMA bytes read", "\(h.dmaBytesRead)"], ["DMA bytes written", "\(h.dmaBytesWritten)"],
+                    ["interrupts", "\(h.interrupts)"], ["doorbells", "\(h.doorbells)"],
+                    ["descriptors written", "\(h.descriptorsWritten)"], ["ring-full stalls", "\(h.ringFullStalls)"],
+                    ["frames transmitted", "\(h.framesTransmitted)"], ["octets transmitted", "\(h.octetsTransmitted)"],
+                    ["writes (completed)", "\(h.writes) (\(h.writesCompleted))"],
+                    ["mean write completion", "\(SimDuration(rawValue: h.meanWriteCompletionPs))"],
+                    ["NIC errors", "\(h.nicErrors)"],
+                    ["sends described", "\(h.sends)"],
+                    ["NIC segmented sends (segments)", "\(h.nic.segmentedPackets) (\(h.nic.segmentsProduced))"],
+                    ["NIC descriptor batches", "\(h.nic.descriptorBatches)"],
+                    ["NIC late frames (dropped)", "\(h.nic.lateFrames) (\(h.nic.lateFramesDropped))"],
+                    ["NIC frames received", "\(h.nic.framesReceived)"],
+                    ["IOTLB hits / misses", "\(h.nic.iotlbHits) / \(h.nic.iotlbMisses)"],
+                    ["NIC receive drops (no buffer)", "\(h.nic.rxDroppedNoBuffer)"],
+                ]
+                + (h.interruptsByVector.map { [["interrupts by vector", $0.map(String.init).joined(separator: " ")]] }
+                    ?? [])
+            let driverRows =
+                [["driver", h.driver.kind]] + (h.driver.kind == "reference" ? [] : [["polls", "\(h.driver.polls)"]])
                 + h.driver.figures.map { ["driver: \($0.name)", "\($0.value)"] }
             out += table(["counter", "value"], driverRows + rows + Report.faultRows(h.faults))
             out += "\nCycles by category (\(h.name))\n"
             out += table(["category", "cycles"], h.cycles.sorted { $0.key < $1.key }.map { [$0.key, "\($0.value)"] })
         }
         out += "\nSwitch ports\n"
-        out += table(["port", "peer", "frames out", "bytes out", "peak bytes", "peak at", "drops"],
-                     switchPorts.map { ["\($0.port)", $0.peer, "\($0.framesOut)", "\($0.bytesOut)", "\($0.peakOccupancyBytes)",
-                                        "\(SimDuration(rawValue: $0.peakOccupancyTimePs))", "\($0.drops)"] })
+        out += table(
+            ["port", "peer", "frames out", "bytes out", "peak bytes", "peak at", "drops"],
+            switchPorts.map {
+                [
+                    "\($0.port)", $0.peer, "\($0.framesOut)", "\($0.bytesOut)", "\($0.peakOccupancyBytes)",
+                    "\(SimDuration(rawValue: $0.peakOccupancyTimePs))", "\($0.drops)",
+                ]
+            })
         out += "\nReceivers\n"
         out += table(["receiver", "datagrams", "bytes", "digest", "intact", "bad checksums"],
                      receivers.map { [$0.name, "\($0.datagrams)", "\($0.payloadBytes)", $0.digest ?? "-",
@@ -624,9 +641,17 @@ extension Report {
             out += "\nExpectations ("
                 + "\(failed == 0 ? "all \(expectations.count) met" : "\(failed) of \(expectations.count) failed"))\n"
             out += table(["expectation", "measured", "result"], expectations.map { e in
-                [e.name, e.message.map { $0.hasPrefix("measured ") ? String($0.dropFirst(9)) : $0 }
-                    ?? e.actual.map { ExpectationSpec.format($0, ExpectationMetric.named(String(e.name.prefix { $0 != " " && $0 != "." }))?.unit ?? .count) } ?? "-",
-                 e.passed ? "pass" : "FAIL"]
+                    [
+                        e.name,
+                        e.message.map { $0.hasPrefix("measured ") ? String($0.dropFirst(9)) : $0 }
+                            ?? e.actual.map {
+                                ExpectationSpec.format(
+                                    $0,
+                                    ExpectationMetric.named(String(e.name.prefix { $0 != " " && $0 != "." }))?.unit
+                                        ?? .count)
+                            } ?? "-",
+                        e.passed ? "pass" : "FAIL",
+                    ]
             })
         }
         return out
@@ -655,7 +680,12 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
             line += i == 0 ? cell + pad : "  " + pad + cell
         }
         out += "  " + line + "\n"
-        if r == 0 { out += "  " + widths.enumerated().map { String(repeating: "-", count: $0.element + ($0.offset == 0 ? 0 : 2)) }.joined() + "\n" }
+        if r == 0 {
+            out +=
+                "  "
+                + widths.enumerated().map { String(repeating: "-", count: $0.element + ($0.offset == 0 ? 0 : 2)) }
+                .joined() + "\n"
+        }
     }
     return out
 }

@@ -65,7 +65,9 @@ public final class RunRecorder: Tracer {
                 add(Point(time: r.time, value: r.int("queue-bytes") ?? 0), to: &switchQueues[Int(port), default: []])
             }
         case "drop":
-            if r.component.hasPrefix("switch."), let port = r.int("port") { add(r.time, to: &switchDrops[Int(port), default: []]) }
+            if r.component.hasPrefix("switch."), let port = r.int("port") {
+                add(r.time, to: &switchDrops[Int(port), default: []])
+            }
         case "arrival":
             add(Arrival(time: r.time, bytes: Int(r.int("bytes") ?? 0), ipID: Int(r.int("ip-id") ?? -1)),
                 to: &arrivals[r.component, default: []])
@@ -93,8 +95,11 @@ public final class RunRecorder: Tracer {
     /// descriptor, the doorbell, the descriptor fetch, the DMA read of its payload, its first bit on the wire,
     /// the switch queue, and its arrival. Empty when no such frame went out.
     public func journey() -> [Step] {
-        guard let wireIndex = pathRecords.firstIndex(where: { $0.event == "wire" && $0.component == nicName && $0.text("to") != nil }),
-              let to = pathRecords[wireIndex].text("to")
+        guard
+            let wireIndex = pathRecords.firstIndex(where: {
+                $0.event == "wire" && $0.component == nicName && $0.text("to") != nil
+            }),
+            let to = pathRecords[wireIndex].text("to")
         else { return [] }
         let wire = pathRecords[wireIndex]
         let ipID = wire.int("ip-id")
@@ -109,16 +114,24 @@ public final class RunRecorder: Tracer {
             }
             return nil
         }
-        let dma = last(before: wireIndex) { $0.event == "dma-read" && $0.int("queue") == queue && $0.int("descriptor") == descriptor }
+        let dma = last(before: wireIndex) {
+            $0.event == "dma-read" && $0.int("queue") == queue && $0.int("descriptor") == descriptor
+        }
         let fetch = last(before: dma ?? wireIndex) { r in
             guard r.event == "descriptor-fetch", r.int("queue") == queue, let first = r.int("first"),
                   let count = r.int("count"), let d = descriptor else { return false }
             let size = Int64(max(self.txRingSize, 1))
             return ((d - first) % size + size) % size < count
         }
-        let doorbell = last(before: fetch ?? dma ?? wireIndex) { $0.event == "doorbell" && $0.component == self.nicName }
-        let write = last(before: doorbell ?? fetch ?? wireIndex) { $0.event == "descriptor-write" && $0.int("index") == descriptor }
-        let call = last(before: write ?? doorbell ?? wireIndex) { $0.event == "syscall" && $0.component == self.serverName }
+        let doorbell = last(before: fetch ?? dma ?? wireIndex) {
+            $0.event == "doorbell" && $0.component == self.nicName
+        }
+        let write = last(before: doorbell ?? fetch ?? wireIndex) {
+            $0.event == "descriptor-write" && $0.int("index") == descriptor
+        }
+        let call = last(before: write ?? doorbell ?? wireIndex) {
+            $0.event == "syscall" && $0.component == self.serverName
+        }
         if let i = call {
             let r = pathRecords[i]
             steps.append(Step(lane: "application", time: r.time,
@@ -133,7 +146,9 @@ public final class RunRecorder: Tracer {
                 let size = Int64(max(txRingSize, 1))
                 let next = ((descriptor ?? 0) + 1) % size
                 prefix = "context descriptor \(r.int("index") ?? 0) (MSS \(r.int("mss") ?? 0)), then "
-                if let j = pathRecords[(i + 1)...].firstIndex(where: { $0.event == "descriptor-write" && $0.int("index") == next }) {
+                if let j = pathRecords[(i + 1)...].firstIndex(where: {
+                    $0.event == "descriptor-write" && $0.int("index") == next
+                }) {
                     r = pathRecords[j]
                 }
             }
@@ -143,7 +158,10 @@ public final class RunRecorder: Tracer {
                                   + "\(r.int("length") ?? 0) bytes"))
         }
         if let i = doorbell {
-            steps.append(Step(lane: "driver", time: pathRecords[i].time, what: "doorbell: tail = \(pathRecords[i].int("tail") ?? 0)"))
+            steps.append(
+                Step(
+                    lane: "driver", time: pathRecords[i].time,
+                    what: "doorbell: tail = \(pathRecords[i].int("tail") ?? 0)"))
         }
         if let i = fetch {
             let r = pathRecords[i]
@@ -157,7 +175,10 @@ public final class RunRecorder: Tracer {
                               what: "payload read by DMA: \(r.int("bytes") ?? 0) bytes from "
                                   + "\(r.fields.first { $0.name == "address" }?.value.description ?? "?")"))
         }
-        steps.append(Step(lane: "NIC", time: wire.time, what: "first bit on the wire: \(wire.int("bytes") ?? 0)-byte frame to \(to)"))
+        steps.append(
+            Step(
+                lane: "NIC", time: wire.time,
+                what: "first bit on the wire: \(wire.int("bytes") ?? 0)-byte frame to \(to)"))
         var after = wireIndex + 1
         var arrivalStep: Step?
         while after < pathRecords.count {
@@ -165,7 +186,10 @@ public final class RunRecorder: Tracer {
             after += 1
             guard r.int("ip-id") == ipID, r.text("to") == to else { continue }
             if r.event == "enqueue" && r.component.hasPrefix("switch.") {
-                steps.append(Step(lane: "switch", time: r.time, what: "queued at port \(r.int("port") ?? 0) (\(r.int("queue-bytes") ?? 0) bytes queued)"))
+                steps.append(
+                    Step(
+                        lane: "switch", time: r.time,
+                        what: "queued at port \(r.int("port") ?? 0) (\(r.int("queue-bytes") ?? 0) bytes queued)"))
             } else if r.event == "dequeue" && r.component.hasPrefix("switch.") {
                 steps.append(Step(lane: "switch", time: r.time, what: "last bit out of port \(r.int("port") ?? 0)"))
             } else if r.event == "arrival" {

@@ -34,7 +34,9 @@ extension SweepSummary {
         for (name, row) in zip(names, cells) {
             out += "<tr><td>\(e(name))</td>" + row.map { "<td>\(e($0?.text ?? "-"))</td>" }.joined() + "</tr>\n"
         }
-        out += "<tr><td>runs failed</td>" + failed.map { "<td\($0 > 0 ? " class=\"fail\"" : "")>\($0)</td>" }.joined() + "</tr>\n"
+        out +=
+            "<tr><td>runs failed</td>" + failed.map { "<td\($0 > 0 ? " class=\"fail\"" : "")>\($0)</td>" }.joined()
+            + "</tr>\n"
         out += "</table>\n"
         if !failures.isEmpty {
             out += "<h2>Runs that did not end</h2>\n"
@@ -81,7 +83,8 @@ extension SweepSummary {
         body += "<line class=\"ax\" x1=\"\(left)\" x2=\"\(width - HTMLReport.right)\" "
             + "y1=\"\(plotTop + plotHeight)\" y2=\"\(plotTop + plotHeight)\"/>"
         for (k, value) in xValues.enumerated() {
-            body += "<text x=\"\(r(x(k)))\" y=\"\(r(plotTop + plotHeight + 16))\" text-anchor=\"middle\">\(e(value))</text>"
+            body +=
+                "<text x=\"\(r(x(k)))\" y=\"\(r(plotTop + plotHeight + 16))\" text-anchor=\"middle\">\(e(value))</text>"
         }
         var legend: [String] = []
         for s in 0..<seriesCount {
@@ -91,7 +94,8 @@ extension SweepSummary {
             for k in 0..<perX {
                 let v = k * seriesCount + s
                 guard v < labels.count, let c = cells[i][v] else { continue }
-                let px = x(k) + (Double(s) - Double(seriesCount - 1) / 2) * min(6, span / Double(perX * seriesCount + 1))
+                let px =
+                    x(k) + (Double(s) - Double(seriesCount - 1) / 2) * min(6, span / Double(perX * seriesCount + 1))
                 points.append((px, y(c.mean)))
                 body += "<line class=\"m\" x1=\"\(r(px))\" x2=\"\(r(px))\" y1=\"\(r(y(Double(c.min))))\" "
                     + "y2=\"\(r(y(Double(c.max))))\" stroke=\"\(colour)\" stroke-width=\"2\"/>"
@@ -99,7 +103,9 @@ extension SweepSummary {
                     + "<title>\(e(labels[v])): \(e(c.text))</title></circle>"
             }
             if points.count > 1 {
-                body += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\" points=\"" + points.map { "\(r($0.0)),\(r($0.1))" }.joined(separator: " ") + "\"/>"
+                body +=
+                    "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\" points=\""
+                    + points.map { "\(r($0.0)),\(r($0.1))" }.joined(separator: " ") + "\"/>"
             }
             let rest = values.indices.contains(s) ? values[s].dropFirst().joined(separator: " ") : ""
             if seriesCount > 1 { legend.append("<span class=\"key\" style=\"background:\(colour)\"></span>\(e(rest))") }

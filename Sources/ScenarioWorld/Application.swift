@@ -68,7 +68,8 @@ package final class Application: EventHandler {
 
     func start() {
         for (k, p) in spec.policies.enumerated() {
-            simulator.schedule(at: SimTime(rawValue: p.installAt), target: id, kind: Kind.install.rawValue, a: UInt64(k))
+            simulator.schedule(
+                at: SimTime(rawValue: p.installAt), target: id, kind: Kind.install.rawValue, a: UInt64(k))
             if let end = p.removeAt {
                 simulator.schedule(at: SimTime(rawValue: end), target: id, kind: Kind.remove.rawValue, a: UInt64(k))
             }
@@ -125,11 +126,18 @@ package final class Application: EventHandler {
                     if case .remote(let ip, let port) = t { return RouterPolicy.Target(address: ip, port: port) }
                     return nil
                 }
-                let policy = RouterPolicy(id: p.id, match: .init(destination: p.matchIP, destinationPort: p.matchPort,
-                                                                 source: p.matchSource),
-                                          action: p.redirect ? .redirect(targets) : .replicate(targets, keepOriginal: true))
+                let policy = RouterPolicy(
+                    id: p.id,
+                    match: .init(
+                        destination: p.matchIP, destinationPort: p.matchPort,
+                        source: p.matchSource),
+                    action: p.redirect ? .redirect(targets) : .replicate(targets, keepOriginal: true))
                 do throws(PolicyRouterError) {
-                    if router.policy(id: p.id) != nil { try router.replacePolicy(policy) } else { try router.addPolicy(policy) }
+                    if router.policy(id: p.id) != nil {
+                        try router.replacePolicy(policy)
+                    } else {
+                        try router.addPolicy(policy)
+                    }
                 } catch {
                     policyErrors.append("policy \(p.id) on \(router.name): \(error)")
                 }
@@ -177,7 +185,9 @@ package final class Application: EventHandler {
             case .multiWrite:
                 try server.write(socket: socket, entries: vector)
             case .writePerPacket:
-                for d in datagrams { try server.sendto(socket: socket, destination: d.destination, address: d.address, length: d.length) }
+                for d in datagrams {
+                    try server.sendto(socket: socket, destination: d.destination, address: d.address, length: d.length)
+                }
             case .sendmmsg:
                 var i = 0
                 while i < datagrams.count {

@@ -73,8 +73,10 @@ public final class EmulatedHost {
         self.memory = memory
         let nicSpec = server.nic
         let iommu = nicSpec.iommu.map { spec in
-            IOMMU(configuration: IOMMU.Configuration(iotlbEntries: spec.iotlbEntries, replacement: spec.fifo ? .fifo : .lru,
-                                                     missLatency: .picoseconds(spec.missLatency)))
+            IOMMU(
+                configuration: IOMMU.Configuration(
+                    iotlbEntries: spec.iotlbEntries, replacement: spec.fifo ? .fifo : .lru,
+                    missLatency: .picoseconds(spec.missLatency)))
         }
         let dma = DMAEngine(memory: memory, iommu: iommu)
         self.dma = dma
@@ -117,8 +119,9 @@ public final class EmulatedHost {
         do {
             self.driver = try (driverFactory ?? World.defaultDriverFactory)(context)
         } catch {
-            throw WorldError(key: "",
-                             message: "\(server.name): the \(server.driverKind.rawValue) driver could not be built: \(error)")
+            throw WorldError(
+                key: "",
+                message: "\(server.name): the \(server.driverKind.rawValue) driver could not be built: \(error)")
         }
         let host = Host(simulator: simulator, name: server.name, mac: server.mac, ip: server.ip, memory: memory,
                         driver: driver, configuration: HostConfiguration(cores: server.cores, clockHz: server.clockHz))

@@ -157,7 +157,9 @@ package final class FaultInjector: EventHandler {
             case .ringFullStorm:
                 let end = fault.end ?? fault.start
                 for k in 0..<fault.calls {
-                    let at = fault.start + Int64((Double(end - fault.start) * Double(k) / Double(fault.calls)).rounded(.down))
+                    let at =
+                        fault.start
+                        + Int64((Double(end - fault.start) * Double(k) / Double(fault.calls)).rounded(.down))
                     simulator.schedule(at: SimTime(rawValue: at), target: id, kind: Kind.call.rawValue, a: UInt64(i))
                 }
             default:
@@ -285,7 +287,8 @@ package final class FaultInjector: EventHandler {
         let command = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard command == "vde_switch" else {
-            outcomes[i].note = "process \(pid) is \(command.map { "\"\($0)\"" } ?? "gone"), not vde_switch; not signalled"
+            outcomes[i].note =
+                "process \(pid) is \(command.map { "\"\($0)\"" } ?? "gone"), not vde_switch; not signalled"
             return
         }
         let signal = fault.signal == .kill ? SIGKILL : SIGTERM

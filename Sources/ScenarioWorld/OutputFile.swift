@@ -158,7 +158,8 @@ public struct OutputError: Error, CustomStringConvertible, Equatable {
             return "cannot create \(path): \(reason)"
         case .write, .close:
             let fate = removed ? "the partial file was removed" : "the output is incomplete"
-            return "cannot \(operation == .write ? "write" : "finish") \(path): \(reason) (after \(after) bytes; \(fate))"
+            return
+                "cannot \(operation == .write ? "write" : "finish") \(path): \(reason) (after \(after) bytes; \(fate))"
         }
     }
 }

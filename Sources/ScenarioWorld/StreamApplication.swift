@@ -206,7 +206,8 @@ public final class StreamApplication: EventHandler {
 
     /// Creates the application's process on `host` and plans its streams; nothing is sent before ``start(at:)``.
     ///
-    /// - Throws: ``WorldError`` (naming no key: the world builder locates it at `streams`) when there are no streams, a stream has no destination,
+    /// - Throws: ``WorldError`` (naming no key: the world builder locates it at `streams`) when there are no streams, a
+    ///   stream has no destination,
     ///   the rule is invalid, or the method and the order do not go together (an aggregate's stamps must follow
     ///   due-time order).
     public init(
@@ -252,7 +253,8 @@ public final class StreamApplication: EventHandler {
     /// Copies every stream into the process's memory, opens the sockets and schedules the first interval at
     /// `time` (now when nil). Call once.
     ///
-    /// - Throws: ``WorldError`` (naming no key) when a datagram does not fit one packet, the memory cannot hold the streams, or
+    /// - Throws: ``WorldError`` (naming no key) when a datagram does not fit one packet, the memory cannot hold the
+    ///   streams, or
     ///   a buffer cannot be registered.
     public func start(at time: SimTime? = nil) throws(WorldError) {
         func failure(_ message: String) -> WorldError {

@@ -43,7 +43,8 @@ public final class World {
     public let buffers: [VirtualAddress]
     /// The bytes the application put in each buffer, in entry order (kept only when asked for).
     public let bufferContents: [[UInt8]]
-    /// Per receiver: the length and payload digest (`StripeHash64`) of what should arrive, or nil when policies make the
+    /// Per receiver: the length and payload digest (`StripeHash64`) of what should arrive, or nil when policies make
+    /// the
     /// order of arrival depend on timing.
     /// Computed when first asked for (it digests every byte the writes send).
     public private(set) lazy var expectedStreams: [(bytes: Int, digest: UInt64)?] =
@@ -265,7 +266,9 @@ public final class World {
             if let p = spec.policies.first(where: { $0.host == nil && $0.direction == .transmit
                 && $0.matchIP == r.ip && $0.matchPort == r.port && $0.installAt == 0 && $0.removeAt == nil }) {
                 targets = p.redirect ? [] : targets
-                for case .remote(let ip, let port) in p.targets { if let t = index(of: ip, port: port) { targets.append(t) } }
+                for case .remote(let ip, let port) in p.targets {
+                    if let t = index(of: ip, port: port) { targets.append(t) }
+                }
             }
             for t in targets { sources[t]?.append(e) }
         }

@@ -52,7 +52,8 @@ extension WorldBuilder {
         ethernetSwitch.connectEgress(i + 1, to: link.endA)
         router.connectEgress(0, to: link.endB)
         ethernetSwitch.addEntry(r.mac.rawValue, port: i + 1)
-        for (ip, mac) in [(spec.server.ip, spec.server.mac)] + spec.receivers.map({ ($0.ip, $0.mac) }) where ip != r.ip {
+        for (ip, mac) in [(spec.server.ip, spec.server.mac)] + spec.receivers.map({ ($0.ip, $0.mac) }) where ip != r.ip
+        {
             router.setNeighbour(ip, mac: mac)
         }
         return (.router(router), link)
@@ -77,8 +78,9 @@ extension WorldBuilder {
     /// A listener that checks and digests every datagram.
     func datagram(_ i: Int) -> (node: World.ReceiverNode, link: Link) {
         let r = spec.receivers[i]
-        let receiver = DatagramReceiver(simulator: simulator, name: r.name, mac: r.mac, keepPayload: options.keepPayload,
-                                        digestsPayload: options.digestPayloads, digester: digester)
+        let receiver = DatagramReceiver(
+            simulator: simulator, name: r.name, mac: r.mac, keepPayload: options.keepPayload,
+            digestsPayload: options.digestPayloads, digester: digester)
         return (.datagram(receiver), listenerLink(i, to: receiver))
     }
 

@@ -26,7 +26,8 @@ struct WorldBuilder {
         self.spec = spec
         self.options = options
         self.simulator = simulator
-        let rates = [spec.server.link.rate] + spec.receivers.map(\.link.rate) + (spec.network.vde.map { [$0.rate] } ?? [])
+        let rates =
+            [spec.server.link.rate] + spec.receivers.map(\.link.rate) + (spec.network.vde.map { [$0.rate] } ?? [])
         // The MAC table holds every station of the scenario, however many receivers it has.
         self.ethernetSwitch = EthernetSwitch(simulator: simulator, name: "switch", portCount: rates.count,
                                              portRates: rates, bufferBytesPerPort: spec.network.portBufferBytes,

@@ -78,7 +78,9 @@ public final class FrameStore {
     /// Appends bytes to the end of a frame; returns false (and changes nothing) when they do not fit.
     @inlinable public func append(_ source: [UInt8], from start: Int, count: Int, to frame: FrameHandle) -> Bool {
         let length = self.length(of: frame)
-        guard count >= 0, start >= 0, start + count <= source.count, length + count <= slotCapacity else { return false }
+        guard count >= 0, start >= 0, start + count <= source.count, length + count <= slotCapacity else {
+            return false
+        }
         let base = offset(of: frame) + length
         for i in 0..<count { bytes[base + i] = source[start + i] }
         lengths[Int(frame.rawValue)] = Int32(length + count)

@@ -25,8 +25,12 @@ public struct SimTime: RawRepresentable, Hashable, Comparable, Sendable, CustomS
     @inlinable public var seconds: Double { Double(rawValue) / 1e12 }
 
     @inlinable public static func < (a: SimTime, b: SimTime) -> Bool { a.rawValue < b.rawValue }
-    @inlinable public static func + (a: SimTime, b: SimDuration) -> SimTime { SimTime(rawValue: a.rawValue &+ b.rawValue) }
-    @inlinable public static func - (a: SimTime, b: SimTime) -> SimDuration { SimDuration(rawValue: a.rawValue - b.rawValue) }
+    @inlinable public static func + (a: SimTime, b: SimDuration) -> SimTime {
+        SimTime(rawValue: a.rawValue &+ b.rawValue)
+    }
+    @inlinable public static func - (a: SimTime, b: SimTime) -> SimDuration {
+        SimDuration(rawValue: a.rawValue - b.rawValue)
+    }
     @inlinable public static func += (a: inout SimTime, b: SimDuration) { a = a + b }
 
     public var description: String { SimDuration(rawValue: rawValue).description }
@@ -43,9 +47,15 @@ public struct SimDuration: RawRepresentable, Hashable, Comparable, Sendable, Cus
 
     @inlinable public static func picoseconds(_ value: Int64) -> SimDuration { SimDuration(rawValue: value) }
     @inlinable public static func nanoseconds(_ value: Int64) -> SimDuration { SimDuration(rawValue: value * 1_000) }
-    @inlinable public static func microseconds(_ value: Int64) -> SimDuration { SimDuration(rawValue: value * 1_000_000) }
-    @inlinable public static func milliseconds(_ value: Int64) -> SimDuration { SimDuration(rawValue: value * 1_000_000_000) }
-    @inlinable public static func seconds(_ value: Int64) -> SimDuration { SimDuration(rawValue: value * 1_000_000_000_000) }
+    @inlinable public static func microseconds(_ value: Int64) -> SimDuration {
+        SimDuration(rawValue: value * 1_000_000)
+    }
+    @inlinable public static func milliseconds(_ value: Int64) -> SimDuration {
+        SimDuration(rawValue: value * 1_000_000_000)
+    }
+    @inlinable public static func seconds(_ value: Int64) -> SimDuration {
+        SimDuration(rawValue: value * 1_000_000_000_000)
+    }
 
     /// The time `bits` take to serialize at `bitsPerSecond`, rounded up to a whole picosecond.
     ///
@@ -67,7 +77,9 @@ public struct SimDuration: RawRepresentable, Hashable, Comparable, Sendable, Cus
     @inlinable public var nanoseconds: Int64 { rawValue / 1_000 }
 
     @inlinable public static func < (a: SimDuration, b: SimDuration) -> Bool { a.rawValue < b.rawValue }
-    @inlinable public static func + (a: SimDuration, b: SimDuration) -> SimDuration { SimDuration(rawValue: a.rawValue + b.rawValue) }
+    @inlinable public static func + (a: SimDuration, b: SimDuration) -> SimDuration {
+        SimDuration(rawValue: a.rawValue + b.rawValue)
+    }
     @inlinable public static func * (a: SimDuration, b: Int64) -> SimDuration { SimDuration(rawValue: a.rawValue * b) }
 
     /// A short human form: "1.500 us", "12 ns", "2.000000 s".

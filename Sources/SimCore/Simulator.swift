@@ -100,7 +100,9 @@ public final class Simulator {
     }
 
     /// Schedules an event `delay` after now.
-    @inlinable public func schedule(after delay: SimDuration, target: ComponentID, kind: UInt32, a: UInt64 = 0, b: UInt64 = 0) {
+    @inlinable public func schedule(
+        after delay: SimDuration, target: ComponentID, kind: UInt32, a: UInt64 = 0, b: UInt64 = 0
+    ) {
         schedule(at: now + delay, target: target, kind: kind, a: a, b: b)
     }
 

@@ -37,7 +37,8 @@ import SimCore
 /// its first frame over the limit until the pacer next has to wait for a frame (sleep or spin); each such
 /// episode is reported to ``behindHandler`` when it starts and when it ends, and counted in ``report``.
 ///
-/// This and `VDEPort` are the only wall-clock readers outside SimCore (ARCHITECTURE.md: no wall clock in the model). The clock is injectable
+/// This and `VDEPort` are the only wall-clock readers outside SimCore (ARCHITECTURE.md: no wall clock in the model).
+/// The clock is injectable
 /// (``PacingClock``) so that the decisions are unit-tested without sleeping.
 public final class RealTimePacer: EventHandler {
     /// How the pacer waits and when it gives up on catching up.
@@ -222,7 +223,8 @@ public final class RealTimePacer: EventHandler {
         guard isRunning, event.a == generation else { return }
         ticks += 1
         let wall = clock.now()
-        let wake = dueTime(of: simulator.now) - max(configuration.leadNanoseconds, configuration.spinThresholdNanoseconds)
+        let wake =
+            dueTime(of: simulator.now) - max(configuration.leadNanoseconds, configuration.spinThresholdNanoseconds)
         if wall < wake {
             sleeps += 1
             clock.sleep(until: wake)
@@ -321,11 +323,14 @@ public final class RealTimePacer: EventHandler {
         intervalSlip = 0
     }
 
-    static func interval(index: Int64, histogram h: Histogram<UInt64>, slip: Int64, length: SimDuration) -> PacingInterval {
+    static func interval(index: Int64, histogram h: Histogram<UInt64>, slip: Int64, length: SimDuration)
+        -> PacingInterval
+    {
         let wall = Double(length.nanoseconds + slip) / 1e9
         return PacingInterval(
             start: SimTime(rawValue: index * length.rawValue), frames: Int(h.totalCount),
-            p50LatenessNanoseconds: Int64(h.valueAtPercentile(50)), p99LatenessNanoseconds: Int64(h.valueAtPercentile(99)),
+            p50LatenessNanoseconds: Int64(h.valueAtPercentile(50)),
+            p99LatenessNanoseconds: Int64(h.valueAtPercentile(99)),
             p999LatenessNanoseconds: Int64(h.valueAtPercentile(99.9)), maxLatenessNanoseconds: Int64(h.max),
             framesPerSecond: wall > 0 ? Double(h.totalCount) / wall : 0)
     }

@@ -61,7 +61,8 @@ public struct RealTimePriority: Sendable {
         } else {
             result.refusals.append(
                 "SCHED_FIFO priority \(Self.priority): \(String(cString: strerror(status)))"
-                    + (status == EPERM ? " (needs root, or CAP_SYS_NICE and an RLIMIT_RTPRIO of at least \(Self.priority))" : ""))
+                    + (status == EPERM
+                        ? " (needs root, or CAP_SYS_NICE and an RLIMIT_RTPRIO of at least \(Self.priority))" : ""))
         }
         if mlockall(Int32(MCL_CURRENT | MCL_FUTURE)) == 0 {
             result.locked = true

@@ -6,7 +6,8 @@ internal import CVDEPlug
     import Darwin
 #endif
 
-/// The monotonic wall clock, in nanoseconds: the only wall clock outside SimCore (ARCHITECTURE.md: no wall clock in the model), used for
+/// The monotonic wall clock, in nanoseconds: the only wall clock outside SimCore (ARCHITECTURE.md: no wall clock in the
+/// model), used for
 /// real-time pacing and for throughput measurements.
 enum WallClock {
     /// Nanoseconds of `CLOCK_MONOTONIC` (an arbitrary origin; only differences mean anything).

@@ -31,14 +31,20 @@ struct Fingerprint: ParsableCommand {
                     throw Failure(message: error.description)
                 }
             }
-            do { try OutputFile.write(Fingerprints.table(entries), to: update) } catch { throw Failure(outputs: [error]) }
+            do { try OutputFile.write(Fingerprints.table(entries), to: update) } catch {
+                throw Failure(outputs: [error])
+            }
             print("wrote \(entries.count) fingerprints to \(update)")
             return
         }
         if let check {
-            guard let text = try? String(contentsOfFile: check, encoding: .utf8) else { throw Failure(message: "cannot read \(check)") }
+            guard let text = try? String(contentsOfFile: check, encoding: .utf8) else {
+                throw Failure(message: "cannot read \(check)")
+            }
             let entries: [Fingerprints.Entry]
-            do { entries = try Fingerprints.parse(table: text, file: check) } catch { throw Failure(message: error.description) }
+            do { entries = try Fingerprints.parse(table: text, file: check) } catch {
+                throw Failure(message: error.description)
+            }
             var changed = 0
             for e in entries {
                 let now: Fingerprints.Entry
@@ -59,7 +65,9 @@ struct Fingerprint: ParsableCommand {
             }
             return
         }
-        guard !scenarios.isEmpty else { throw Failure(message: "fingerprint needs scenario files, --check TABLE or --update TABLE") }
+        guard !scenarios.isEmpty else {
+            throw Failure(message: "fingerprint needs scenario files, --check TABLE or --update TABLE")
+        }
         for path in scenarios {
             do {
                 let e = try Fingerprints.measure(path: path)

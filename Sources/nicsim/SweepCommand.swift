@@ -37,7 +37,9 @@ struct SweepStart: ParsableCommand {
     @Argument(help: "The scenario file (YAML).")
     var scenario: String
 
-    @Option(name: .customLong("set"), help: "KEY=V1,V2,…: the values to sweep for a dotted key path (repeatable; the first varies slowest).")
+    @Option(
+        name: .customLong("set"),
+        help: "KEY=V1,V2,…: the values to sweep for a dotted key path (repeatable; the first varies slowest).")
     var sets: [String] = []
 
     @Option(help: "Seeds per variant: the variant's own seed and the next N-1.")
@@ -63,7 +65,9 @@ struct SweepStart: ParsableCommand {
     @Option(help: "Stop a run that lasts longer than this many seconds of wall time and record it as killed.")
     var timeout: Double?
 
-    @Flag(inversion: .prefixedNo, help: "Show a progress line on standard error (default on; a line every 10 s when it is not a terminal).")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Show a progress line on standard error (default on; a line every 10 s when it is not a terminal).")
     var progress = true
 
     @Flag(help: "Write a Slurm job array for the sweep into OUT instead of running it (see README, Sweeps).")
@@ -84,7 +88,8 @@ struct SweepStart: ParsableCommand {
     @Option(name: .customLong("slurm-partition"), help: "With --slurm: the partition (sbatch --partition).")
     var slurmPartition: String?
 
-    @Option(name: .customLong("slurm-nicsim"), help: "With --slurm: the nicsim binary the jobs run (default: this one).")
+    @Option(
+        name: .customLong("slurm-nicsim"), help: "With --slurm: the nicsim binary the jobs run (default: this one).")
     var slurmBinary: String?
 
     func run() throws {
@@ -168,7 +173,9 @@ struct SweepMerge: ParsableCommand {
             guard let sweep else { throw Failure(message: "\(dir): no sweep.json (not a sweep's output directory)") }
             if let whole, !whole.sameProduct(as: sweep) {
                 throw Failure(
-                    message: "\(dir) holds a different sweep from \(directories[0]) (scenario, keys, seeds or limits differ)")
+                    message:
+                        "\(dir) holds a different sweep from \(directories[0]) (scenario, keys, seeds or limits differ)"
+                )
             }
             if whole == nil { whole = sweep }
             for (run, r) in found where sweep.shard.map({ $0.contains(run) }) ?? true {

@@ -101,8 +101,9 @@ final class SweepRunner {
         let (existing, found) = try SweepOutput.read(out)
         if let existing {
             guard existing == sweep else {
-                throw Failure(message: "\(out) holds a different sweep (scenario, keys, seeds, limits or shard differ); "
-                    + "choose another --out")
+                throw Failure(
+                    message: "\(out) holds a different sweep (scenario, keys, seeds, limits or shard differ); "
+                        + "choose another --out")
             }
         } else {
             try SweepOutput.replace(out, "sweep.json", sweep.json())

@@ -10,7 +10,9 @@ extension SweepStart {
             throw Failure(message: "--shards \(count): expected 1 to \(runs) (the number of runs)")
         }
         guard slurmCPUs >= 1 else { throw Failure(message: "--slurm-cpus \(slurmCPUs): expected at least 1") }
-        let words = [("--slurm-mem", slurmMemory), ("--slurm-time", slurmTime), ("--slurm-partition", slurmPartition ?? "x")]
+        let words = [
+            ("--slurm-mem", slurmMemory), ("--slurm-time", slurmTime), ("--slurm-partition", slurmPartition ?? "x"),
+        ]
         for (name, value) in words
         where value.isEmpty || value.contains(where: { $0.isWhitespace || $0 == "'" }) {
             throw Failure(message: "\(name) \(value): expected one word")
@@ -24,7 +26,8 @@ extension SweepStart {
         // (stream files) mean what they mean in a local run.
         let cwd = FileManager.default.currentDirectoryPath
         guard !cwd.contains(where: { $0.isWhitespace }) else {
-            throw Failure(message: "--slurm: the working directory \(cwd) has a space, which #SBATCH --chdir cannot hold")
+            throw Failure(
+                message: "--slurm: the working directory \(cwd) has a space, which #SBATCH --chdir cannot hold")
         }
         var sweepArguments: [String] = []
         for d in sweep.dimensions { sweepArguments += ["--set", "\(d.key)=\(d.values.joined(separator: ","))"] }

@@ -11,7 +11,9 @@ struct NICSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nicsim",
         abstract: "Emulate a DMA-capable NIC, its driver and OS, and the network below it, in virtual time.",
-        subcommands: [Run.self, Compare.self, SweepCommand.self, Media.self, ListLabs.self, RunLab.self, Fingerprint.self])
+        subcommands: [
+            Run.self, Compare.self, SweepCommand.self, Media.self, ListLabs.self, RunLab.self, Fingerprint.self,
+        ])
 }
 
 struct Run: ParsableCommand {
@@ -37,7 +39,9 @@ struct Run: ParsableCommand {
     @Option(help: "Override the scenario's seed.")
     var seed: UInt64?
 
-    @Option(name: .customLong("set"), help: "Override a scenario value: KEY=VALUE, KEY a dotted path (server.driver.order).")
+    @Option(
+        name: .customLong("set"), help: "Override a scenario value: KEY=VALUE, KEY a dotted path (server.driver.order)."
+    )
     var overrides: [String] = []
 
     @OptionGroup var limitOptions: ScenarioLimitOptions
@@ -79,10 +83,13 @@ struct Run: ParsableCommand {
     @Option(help: "Write the run's series as CSV to this file: one row per datagram arrival, or per --csv-interval.")
     var csv: String?
 
-    @Option(name: .customLong("csv-interval"), help: "With --csv: one row per interval of virtual time (e.g. 1ms) instead of one per datagram.")
+    @Option(
+        name: .customLong("csv-interval"),
+        help: "With --csv: one row per interval of virtual time (e.g. 1ms) instead of one per datagram.")
     var csvInterval: String?
 
-    @Flag(help: "Print an event trace (time, component, what happened, descriptor indices, addresses) before the report.")
+    @Flag(
+        help: "Print an event trace (time, component, what happened, descriptor indices, addresses) before the report.")
     var trace = false
 
     @Option(name: .customLong("trace-format"), help: ArgumentHelp(
@@ -90,7 +97,9 @@ struct Run: ParsableCommand {
             + "error)."))
     var traceFormat: TraceWriter.Format = .text
 
-    @Option(name: .customLong("trace-file"), help: "Write the trace to this file instead of standard output (implies --trace).")
+    @Option(
+        name: .customLong("trace-file"),
+        help: "Write the trace to this file instead of standard output (implies --trace).")
     var traceFile: String?
 
     @Flag(inversion: .prefixedNo, help: "Show progress on standard error when it is a terminal (default on).")
@@ -134,7 +143,9 @@ struct Run: ParsableCommand {
         if let text = perfettoWindow {
             guard perfetto != nil else { throw Failure(message: "--perfetto-window needs --perfetto FILE") }
             guard let w = Self.window(text) else {
-                throw Failure(message: "--perfetto-window \(text): expected FROM..TO with durations such as 1ms..2ms, FROM before TO")
+                throw Failure(
+                    message:
+                        "--perfetto-window \(text): expected FROM..TO with durations such as 1ms..2ms, FROM before TO")
             }
             window = w
         }
@@ -165,7 +176,10 @@ struct Run: ParsableCommand {
             if pacingLines <= 10 {
                 FileHandle.standardError.write(Data("nicsim: \(line)\n".utf8))
             } else if pacingLines == 11 {
-                FileHandle.standardError.write(Data("nicsim: further pacing messages left out; the report's vde section counts every episode\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "nicsim: further pacing messages left out; the report's vde section counts every episode\n".utf8
+                    ))
             }
         }
         // The outputs written while the run goes are opened first, so a path that cannot be created costs no run.
@@ -243,7 +257,8 @@ struct Run: ParsableCommand {
                 ?? CSVReport.perPacket(report, recorder: recorder)
             do { try OutputFile.write(text, to: csv) } catch { failures.append(error) }
         }
-        // The report goes out whatever else failed; with a JSON-lines trace on standard output it goes to standard error.
+        // The report goes out whatever else failed; with a JSON-lines trace on standard output it goes to standard
+        // error.
         let colour = format == .text && isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         let body = format == .json ? report.json() : report.text(colour: colour)
         let reportOutput = traceWriter != nil && traceFile == nil && traceFormat == .jsonl
@@ -255,7 +270,9 @@ struct Run: ParsableCommand {
             failure.message = (failures.map(\.description) + streamedFailures).joined(separator: "\nnicsim: ")
             throw failure
         }
-        if let fault = report.driverFault { throw Failure(message: "\(scenario): \(fault); report and outputs written") }
+        if let fault = report.driverFault {
+            throw Failure(message: "\(scenario): \(fault); report and outputs written")
+        }
         if outcome == .interrupted {
             let signal = StopSignals.received
             let message = "nicsim: stopped by signal \(signal) at virtual time \(world.simulator.now); "
@@ -266,7 +283,8 @@ struct Run: ParsableCommand {
         let failed = report.failedExpectations
         if !failed.isEmpty {
             for f in failed {
-                FileHandle.standardError.write(Data("nicsim: expectation failed: \(f.name)\(f.message.map { " (\($0))" } ?? "")\n".utf8))
+                FileHandle.standardError.write(
+                    Data("nicsim: expectation failed: \(f.name)\(f.message.map { " (\($0))" } ?? "")\n".utf8))
             }
             Foundation.exit(1)
         }
@@ -316,7 +334,8 @@ struct Compare: ParsableCommand {
             let report = world.report(outcome: world.run())
             // A --set with one value is a fixed setting, not a dimension: it names no column (unless nothing varies).
             let varying = combination.filter { o in dimensions.contains { $0.path == o.path && $0.values.count > 1 } }
-            variants.append(Comparison.Variant(label: Sweep.label(varying.isEmpty ? combination : varying), report: report))
+            variants.append(
+                Comparison.Variant(label: Sweep.label(varying.isEmpty ? combination : varying), report: report))
         }
         let comparison = Comparison(scenario: name, variants: variants)
         let output = OutputFile.standardOutput()

@@ -65,7 +65,9 @@ struct CommandLineTests {
         // two-receivers.yaml: two writes of 64 KiB to rx1 (45 segments each) and 20,000 B to rx2 (14 each).
         #expect(lines.count == 2 * (45 + 14))
         // Wireshark's checksum status: 1 = good. No third field means no malformed-packet marker.
-        for line in lines { #expect(line.split(separator: "\t", omittingEmptySubsequences: false).prefix(3) == ["1", "1", ""]) }
+        for line in lines {
+            #expect(line.split(separator: "\t", omittingEmptySubsequences: false).prefix(3) == ["1", "1", ""])
+        }
     }
 
     @Test("bad scenarios exit 2 with a located message", arguments: [

@@ -24,7 +24,8 @@ struct FFprobeJudgeTests {
     }
 
     static func judge(_ bytes: [UInt8], name: String) throws -> Verdict {
-        try #require(FileManager.default.isExecutableFile(atPath: ffprobe), "ffprobe is missing (apt-get install ffmpeg)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: ffprobe), "ffprobe is missing (apt-get install ffmpeg)")
         let file = temporaryFile(name)
         defer { try? FileManager.default.removeItem(at: file) }
         try Data(bytes).write(to: file)
@@ -160,7 +161,9 @@ struct FFprobeJudgeTests {
                 wrong.append("\(k): \(lateness) ps late")
             }
         }
-        #expect(wrong.isEmpty, "\(wrong.count) of \(sent.count) datagrams left away from their PCR due time: \(wrong.prefix(8))")
+        #expect(
+            wrong.isEmpty,
+            "\(wrong.count) of \(sent.count) datagrams left away from their PCR due time: \(wrong.prefix(8))")
         #expect(first == (sent.count + 3) / 4, "one datagram in four starts an aggregate (4 per interval)")
         // The due times are PCR times: between two PCRs, the time of a datagram's first byte interpolates them
         // (ISO/IEC 13818-1 §2.4.2.2: bytes arrive at a constant rate between PCRs). Checked independently of the
@@ -182,7 +185,8 @@ struct FFprobeJudgeTests {
         for k in firstTimed..<sent.count {
             guard let t = pcrPicoseconds(atByte: k * size) else { continue }
             let stamped = try #require(source.dueTime(ofDatagram: k)).rawValue - firstDue
-            #expect(abs(stamped - (t - base)) <= 1_000, "datagram \(k): stamped \(stamped) ps after, PCR says \(t - base)")
+            #expect(
+                abs(stamped - (t - base)) <= 1_000, "datagram \(k): stamped \(stamped) ps after, PCR says \(t - base)")
             checked += 1
         }
         #expect(checked > 400)

@@ -8,7 +8,8 @@ import Testing
 @Suite("Fault scenarios")
 struct FaultScenarioTests {
     static func spec(_ name: String) throws -> ScenarioSpec {
-        try ScenarioParser.parse(contentsOf: packageRoot.appendingPathComponent("Fixtures/scenarios/faults/\(name).yaml").path)
+        try ScenarioParser.parse(
+            contentsOf: packageRoot.appendingPathComponent("Fixtures/scenarios/faults/\(name).yaml").path)
     }
 
     static func run(_ spec: ScenarioSpec) throws -> Report {

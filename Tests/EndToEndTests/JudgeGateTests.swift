@@ -54,10 +54,14 @@ struct JudgeGateTests {
         }
     }
 
-    @Test("under CI the judges' tools are on this machine", .enabled(if: ProcessInfo.processInfo.environment["CI"] != nil))
+    @Test(
+        "under CI the judges' tools are on this machine", .enabled(if: ProcessInfo.processInfo.environment["CI"] != nil)
+    )
     func toolsArePresentUnderCI() throws {
         #expect(getuid() == 0, "CI runs the suite as root")
-        for tool in ["/usr/bin/tshark", "/usr/bin/ffprobe", "/usr/bin/ffmpeg", "/usr/bin/vde_switch", "/usr/bin/vde_plug2tap"] {
+        for tool in [
+            "/usr/bin/tshark", "/usr/bin/ffprobe", "/usr/bin/ffmpeg", "/usr/bin/vde_switch", "/usr/bin/vde_plug2tap",
+        ] {
             #expect(FileManager.default.isExecutableFile(atPath: tool), "\(tool) is missing under CI")
         }
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]

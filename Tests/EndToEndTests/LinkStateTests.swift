@@ -39,7 +39,8 @@ struct LinkStateTests {
         let times = try PcapReader.read(try #require(world.pcapBytes)).map(\.timestampNanoseconds)
         #expect(!times.contains { $0 > 3_500_000 && $0 < 6_500_000 }, "a frame left while the link was down")
         let after = times.filter { $0 >= 6_500_000 }
-        #expect(after.count == 6 * 14, "the writes of 4, 5 and 6 ms, held, and those of 7, 8 and 9 ms (14 datagrams each)")
+        #expect(
+            after.count == 6 * 14, "the writes of 4, 5 and 6 ms, held, and those of 7, 8 and 9 ms (14 datagrams each)")
         #expect(after.min() ?? 0 < 6_600_000, "posting resumed as soon as the link came back")
         // No write was lost and no frame was sent into the down link.
         #expect(report.hosts[0].writesCompleted == 10)

@@ -30,7 +30,9 @@ struct ModuleBoundaryTests {
             let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
             for line in text.split(separator: "\n") {
                 let words = line.split(separator: " ")
-                if let i = words.firstIndex(of: "import"), i + 1 < words.count, i <= 2 { found.insert(String(words[i + 1])) }
+                if let i = words.firstIndex(of: "import"), i + 1 < words.count, i <= 2 {
+                    found.insert(String(words[i + 1]))
+                }
             }
         }
         return found
@@ -45,7 +47,8 @@ struct ModuleBoundaryTests {
         #expect(imports.isDisjoint(with: ["NICDriver", "NAPIDriver", "NICModel", "NICInterface"]), "\(imports)")
     }
 
-    @Test("drivers depend on the datasheet, never on the device's implementation", arguments: ["NICDriver", "NAPIDriver"])
+    @Test(
+        "drivers depend on the datasheet, never on the device's implementation", arguments: ["NICDriver", "NAPIDriver"])
     func driversKnowOnlyTheDatasheet(driver: String) throws {
         let deps = try Self.dependencies(of: driver)
         #expect(deps.contains("NICInterface") && deps.contains("HostOS"))
@@ -82,6 +85,7 @@ struct ModuleBoundaryTests {
         let world = try Self.imports(of: "ScenarioWorld")
         #expect(world.contains("ScenarioFormat") && !world.contains("ScenarioReports") && !world.contains("Scenarios"))
         let reports = try Self.imports(of: "ScenarioReports")
-        #expect(reports.contains("ScenarioWorld") && reports.contains("ScenarioFormat") && !reports.contains("Scenarios"))
+        #expect(
+            reports.contains("ScenarioWorld") && reports.contains("ScenarioFormat") && !reports.contains("Scenarios"))
     }
 }

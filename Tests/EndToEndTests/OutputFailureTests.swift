@@ -85,7 +85,8 @@ struct OutputFailureTests {
         let r = try runProcess(nicsim, ["run", scenario, "--format", "json"], standardOutput: handle)
         try handle.close()
         #expect(r.status == 3)
-        #expect(r.stderr.contains("cannot write standard output: No space left on device (after 4096 bytes"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("cannot write standard output: No space left on device (after 4096 bytes"), "\(r.stderr)")
     }
 
     @Test("OutputFile: a whole write succeeds; a failed one throws once and removes the partial file")

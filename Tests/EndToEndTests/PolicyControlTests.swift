@@ -133,7 +133,9 @@ struct PolicyControlTests {
             "1;1;2;0;6000;192.0.2.11,192.0.2.12",
             "2;1;3;;;",
         ])
-        let info = try runProcess(URL(fileURLWithPath: tshark), ["-X", "lua_script:\(lua)", "-r", pcap.path, "-Y", "npcp"])
-        #expect(info.stdout.contains("NPCP") && info.stdout.contains("remove policy 1 (transaction 3)"), "\(info.stdout)")
+        let info = try runProcess(
+            URL(fileURLWithPath: tshark), ["-X", "lua_script:\(lua)", "-r", pcap.path, "-Y", "npcp"])
+        #expect(
+            info.stdout.contains("NPCP") && info.stdout.contains("remove policy 1 (transaction 3)"), "\(info.stdout)")
     }
 }

@@ -37,8 +37,11 @@ struct PolicyTests {
     @Test("a transmit redirect sends the server's data to another destination instead (A3)")
     func transmitRedirect() throws {
         var spec = ScenarioSpec.testScenario(entries: [30_000], receivers: 3)
-        spec.policies = [PolicySpec(id: 1, host: nil, direction: .transmit, placement: .os, matchIP: spec.receivers[0].ip,
-                                    matchPort: 5000, matchSource: nil, redirect: true, targets: [target(spec, 2)])]
+        spec.policies = [
+            PolicySpec(
+                id: 1, host: nil, direction: .transmit, placement: .os, matchIP: spec.receivers[0].ip,
+                matchPort: 5000, matchSource: nil, redirect: true, targets: [target(spec, 2)])
+        ]
         let report = try run(spec)
         #expect(report.receivers[0].datagrams == 0)
         #expect(report.receivers[1].datagrams == 0)
@@ -50,9 +53,12 @@ struct PolicyTests {
     @Test("a transmit replicate sends to the destination and to every target, zero-copy (A4)")
     func transmitReplicate() throws {
         var spec = ScenarioSpec.testScenario(entries: [30_000], receivers: 3)
-        spec.policies = [PolicySpec(id: 1, host: nil, direction: .transmit, placement: .os, matchIP: spec.receivers[0].ip,
-                                    matchPort: 5000, matchSource: nil, redirect: false,
-                                    targets: [target(spec, 1), target(spec, 2)])]
+        spec.policies = [
+            PolicySpec(
+                id: 1, host: nil, direction: .transmit, placement: .os, matchIP: spec.receivers[0].ip,
+                matchPort: 5000, matchSource: nil, redirect: false,
+                targets: [target(spec, 1), target(spec, 2)])
+        ]
         let report = try run(spec)
         #expect(report.receivers.allSatisfy { $0.intact == true && $0.payloadBytes == 30_000 })
         #expect(report.hosts[0].cpuCopiedBytes == 0)
@@ -104,9 +110,12 @@ struct PolicyTests {
     func hardwareVersusOS() throws {
         func spec(_ placement: PolicyPlacementSpec) -> ScenarioSpec {
             var s = relayScenario(receivers: 2, relay: true, writes: 2)
-            s.policies = [PolicySpec(id: 1, host: 2, direction: .receive, placement: placement, matchIP: s.receivers[2].ip,
-                                     matchPort: 6000, matchSource: nil, redirect: true,
-                                     targets: [target(s, 0), target(s, 1)])]
+            s.policies = [
+                PolicySpec(
+                    id: 1, host: 2, direction: .receive, placement: placement, matchIP: s.receivers[2].ip,
+                    matchPort: 6000, matchSource: nil, redirect: true,
+                    targets: [target(s, 0), target(s, 1)])
+            ]
             return s
         }
         let os = try run(spec(.os))
@@ -217,15 +226,39 @@ struct AggregateTests {
         let good = AggregateEntry(destination: rx, address: address, length: 100)
         let cases: [(AggregateMessage, HostError.Code)] = [
             (AggregateMessage(entries: []), .badAggregate),
-            (AggregateMessage(entries: [good, good], timing: .range(start: .microseconds(5), end: .microseconds(1))), .badAggregate),
-            (AggregateMessage(entries: [AggregateEntry(destination: rx, address: address, length: 10, stamp: 5),
-                                        AggregateEntry(destination: rx, address: address, length: 10, stamp: 5)],
-                              timing: .sequence(period: .microseconds(10))), .badAggregate),
-            (AggregateMessage(entries: [good, AggregateEntry(destination: SocketAddress(ip: IPv4Address(192, 0, 2, 99), port: 1),
-                                                             address: address, length: 10)]), .unknownNeighbor),
-            (AggregateMessage(entries: [AggregateEntry(destination: rx, address: address, length: 5000)]), .messageTooLong),
-            (AggregateMessage(entries: [good, AggregateEntry(destination: rx, address: VirtualAddress(rawValue: 0x7000_0000_0000),
-                                                             length: 10)]), .memory),
+            (
+                AggregateMessage(
+                    entries: [good, good], timing: .range(start: .microseconds(5), end: .microseconds(1))),
+                .badAggregate
+            ),
+            (
+                AggregateMessage(
+                    entries: [
+                        AggregateEntry(destination: rx, address: address, length: 10, stamp: 5),
+                        AggregateEntry(destination: rx, address: address, length: 10, stamp: 5),
+                    ],
+                    timing: .sequence(period: .microseconds(10))), .badAggregate
+            ),
+            (
+                AggregateMessage(entries: [
+                    good,
+                    AggregateEntry(
+                        destination: SocketAddress(ip: IPv4Address(192, 0, 2, 99), port: 1),
+                        address: address, length: 10),
+                ]), .unknownNeighbor
+            ),
+            (
+                AggregateMessage(entries: [AggregateEntry(destination: rx, address: address, length: 5000)]),
+                .messageTooLong
+            ),
+            (
+                AggregateMessage(entries: [
+                    good,
+                    AggregateEntry(
+                        destination: rx, address: VirtualAddress(rawValue: 0x7000_0000_0000),
+                        length: 10),
+                ]), .memory
+            ),
         ]
         for (aggregate, code) in cases {
             #expect(throws: HostError.self) { try host.sendAggregate(socket: world.socket, aggregate) }
@@ -246,8 +279,11 @@ struct AggregateTests {
         let rx1 = SocketAddress(ip: world.spec.receivers[0].ip, port: 5000)
         let rx2 = SocketAddress(ip: world.spec.receivers[1].ip, port: 5000)
         let policy = Policy(match: FlowMatch(destination: rx1), action: .redirect([.remote(rx2)]), direction: .transmit)
-        try world.host.sendAggregate(socket: world.socket, AggregateMessage(
-            entries: [AggregateEntry(destination: rx1, address: world.buffers[0], length: 1000)], policy: policy, policyID: 3))
+        try world.host.sendAggregate(
+            socket: world.socket,
+            AggregateMessage(
+                entries: [AggregateEntry(destination: rx1, address: world.buffers[0], length: 1000)], policy: policy,
+                policyID: 3))
         world.run()
         #expect(world.receivers[0].counters.datagrams == 1, "only the scenario's own write")
         #expect(world.receivers[1].counters.datagrams == 1, "the aggregate's message, redirected")
@@ -256,7 +292,8 @@ struct AggregateTests {
 
 @Suite("A policy in a router (A6)")
 struct RouterPolicyTests {
-    @Test("the router fans out one stream: same bytes at the receivers, one copy on the server's link, fewer host cycles")
+    @Test(
+        "the router fans out one stream: same bytes at the receivers, one copy on the server's link, fewer host cycles")
     func routerVersusServer() throws {
         // Three listeners and a router on a stick; the data goes to the router in one case, to rx1 in the other.
         var viaServer = ScenarioSpec.testScenario(entries: [40_000], receivers: 4, writes: 2)

@@ -11,7 +11,8 @@ import WireFormats
 struct ReportingTests {
     let twoReceivers = packageRoot.appendingPathComponent("Fixtures/scenarios/two-receivers.yaml").path
     let interleaving = packageRoot.appendingPathComponent("Fixtures/scenarios/interleaving.yaml").path
-    let withExpectations = packageRoot.appendingPathComponent("Fixtures/scenarios/expect/two-receivers-expect.yaml").path
+    let withExpectations = packageRoot.appendingPathComponent("Fixtures/scenarios/expect/two-receivers-expect.yaml")
+        .path
 
     // MARK: - Text and JSON
 
@@ -40,7 +41,8 @@ struct ReportingTests {
 
     @Test("JSON round-trips and every key it has is documented in REPORT.md")
     func jsonSchema() throws {
-        let docs = try String(contentsOf: packageRoot.appendingPathComponent("Fixtures/scenarios/REPORT.md"), encoding: .utf8)
+        let docs = try String(
+            contentsOf: packageRoot.appendingPathComponent("Fixtures/scenarios/REPORT.md"), encoding: .utf8)
         for file in [twoReceivers, withExpectations,
                      packageRoot.appendingPathComponent("Fixtures/scenarios/media/paced.yaml").path] {
             let spec = try ScenarioParser.parse(contentsOf: file)
@@ -199,11 +201,16 @@ struct ReportingTests {
         #expect(!html.contains("src="), "the page loads something")
         #expect(!html.contains("<link"), "the page links a stylesheet")
         #expect(!html.contains("url("), "the page refers to a resource")
-        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
         let browser = try #require(chromium, "Chromium is not installed (Scripts/install-deps.sh test installs it)")
-        let dom = try runProcess(URL(fileURLWithPath: browser), [
-            "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=2000", "--dump-dom", page.absoluteString,
-        ])
+        let dom = try runProcess(
+            URL(fileURLWithPath: browser),
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=2000", "--dump-dom",
+                page.absoluteString,
+            ])
         // What the page's own script measured after layout: each chart's drawn size and how many marks it holds.
         var rendered: [String: (width: Int, height: Int, marks: Int)] = [:]
         var unreadable: [String] = []
@@ -215,7 +222,8 @@ struct ReportingTests {
             rendered[s[0]] = (Int(s[1]) ?? 0, Int(s[2]) ?? 0, Int(s[3]) ?? 0)
             if s[4] != "0" || s[5] != "0" { unreadable.append("\(s[0]): \(s[4]) overlapping labels, \(s[5]) outside") }
         }
-        #expect(rendered.count == 5, "charts rendered: \(rendered.keys.sorted()); chromium said: \(dom.stderr.suffix(400))")
+        #expect(
+            rendered.count == 5, "charts rendered: \(rendered.keys.sorted()); chromium said: \(dom.stderr.suffix(400))")
         // The page's script counts labels that overlap another or leave their chart: none may.
         #expect(unreadable.isEmpty, "\(unreadable)")
         for (chart, minimumMarks) in [("chart-tx-ring", 3), ("chart-switch", 10), ("chart-arrivals", 20),
@@ -248,7 +256,9 @@ struct ReportingTests {
         #expect(rows.count - 1 == received)
         let r2 = try runProcess(nicsim, ["run", twoReceivers, "--csv", file.path, "--csv-interval", "100us"])
         #expect(r2.status == 0)
-        let table = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let table = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
         let header = table[0].map(String.init)
         let column = try #require(header.firstIndex(of: "rx1_datagrams"))
         let sum = table.dropFirst().reduce(0) { $0 + (Int($1[column]) ?? 0) }
@@ -264,7 +274,9 @@ struct ReportingTests {
     /// Runs `arguments` under a pseudo-terminal (util-linux `script`), so that nicsim sees a terminal.
     func runOnTerminal(_ arguments: [String]) throws -> ProcessResult {
         let command = ([try nicsimExecutable().path] + arguments).map { "'\($0)'" }.joined(separator: " ")
-        return try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["-u", "NO_COLOR", "NICSIM_PROGRESS_AFTER=0", "/usr/bin/script", "-qec", command, "/dev/null"])
+        return try runProcess(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["-u", "NO_COLOR", "NICSIM_PROGRESS_AFTER=0", "/usr/bin/script", "-qec", command, "/dev/null"])
     }
 
     @Test("progress and colour on a terminal; neither when piped")
@@ -286,7 +298,9 @@ struct ReportingTests {
         defer { try? FileManager.default.removeItem(at: pcap) }
         let process = Process()
         process.executableURL = try nicsimExecutable()
-        process.arguments = ["run", twoReceivers, "--set", "writes.count=20000", "--pcap", pcap.path, "--format", "json"]
+        process.arguments = [
+            "run", twoReceivers, "--set", "writes.count=20000", "--pcap", pcap.path, "--format", "json",
+        ]
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -19,7 +19,9 @@ struct SegmentationEquivalenceTests {
         Dictionary(grouping: frames) { f in f.prefix(6).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
     }
 
-    @Test("byte-identical frames", arguments: [DriverMode.zeroCopy, .copy], [TransmitOrder.destinationMajor, .interleaved])
+    @Test(
+        "byte-identical frames", arguments: [DriverMode.zeroCopy, .copy],
+        [TransmitOrder.destinationMajor, .interleaved])
     func sameFrames(mode: DriverMode, order: TransmitOrder) throws {
         // Sizes that are and are not multiples of the segment payload, larger than one send (64 × 1,472), and tiny.
         let entries = [0, 1, 1472, 1473, 20_000, 100_000, 200_000]

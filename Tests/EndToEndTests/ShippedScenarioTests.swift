@@ -35,7 +35,8 @@ struct ShippedScenarioTests {
         #expect(Self.files.count >= 25)
         #expect(Self.files.contains("Fixtures/media/files.yaml"))
         let examples = Self.files.filter {
-            $0.hasPrefix("Fixtures/scenarios/media/") || $0.hasPrefix("Fixtures/scenarios/faults/") || $0 == "Fixtures/media/files.yaml"
+            $0.hasPrefix("Fixtures/scenarios/media/") || $0.hasPrefix("Fixtures/scenarios/faults/")
+                || $0 == "Fixtures/media/files.yaml"
         }
         #expect(examples.count >= 13)
         for file in examples {

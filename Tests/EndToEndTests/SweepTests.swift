@@ -37,7 +37,9 @@ struct SweepTests {
     }
 
     func sweep(_ dir: URL, _ arguments: [String]) throws -> ProcessResult {
-        try runProcess(try nicsimExecutable(), ["sweep", dir.appendingPathComponent("tiny.yaml").path] + arguments + ["--no-progress"])
+        try runProcess(
+            try nicsimExecutable(),
+            ["sweep", dir.appendingPathComponent("tiny.yaml").path] + arguments + ["--no-progress"])
     }
 
     func contents(_ dir: URL) throws -> [String: Data] {
@@ -72,7 +74,8 @@ struct SweepTests {
         #expect(lines[11].figures?["frames transmitted"] == 9)
         let csv = String(decoding: a["summary.csv"] ?? Data(), as: UTF8.self).split(separator: "\n")
         #expect(csv.count == 7)
-        #expect(csv.first?.hasPrefix("server.driver.mode,writes.count,runs ended,runs failed,system calls mean") == true)
+        #expect(
+            csv.first?.hasPrefix("server.driver.mode,writes.count,runs ended,runs failed,system calls mean") == true)
         let html = String(decoding: a["summary.html"] ?? Data(), as: UTF8.self)
         #expect(html.contains("<figure data-chart=") && html.contains("cycles per datagram against server.driver.mode"))
         // The table on standard output is compare's, with a column per variant.
@@ -100,9 +103,12 @@ struct SweepTests {
         let a = try contents(dir.appendingPathComponent("whole"))
         let b = try contents(URL(fileURLWithPath: merged))
         for f in Self.files { #expect(a[f] == b[f], "\(f): merged shards differ from the whole sweep") }
-        let partial = try runProcess(nicsim, ["sweep", "merge", shards[0], shards[2], "--out", dir.appendingPathComponent("partial").path])
+        let partial = try runProcess(
+            nicsim, ["sweep", "merge", shards[0], shards[2], "--out", dir.appendingPathComponent("partial").path])
         #expect(partial.status == 2)
-        #expect(partial.stderr.contains("4 of 12 runs") && partial.stderr.contains("shards missing: 2/3"), "\(partial.stderr)")
+        #expect(
+            partial.stderr.contains("4 of 12 runs") && partial.stderr.contains("shards missing: 2/3"),
+            "\(partial.stderr)")
     }
 
     @Test("a rerun skips the runs already in --out and runs only the rest")
@@ -114,7 +120,8 @@ struct SweepTests {
         #expect(first.status == 0, "\(first.stderr)")
         let before = try contents(out)
         // Keep runs 0–8 and mark run 0 so that a rerun of it would show; drop runs 9–11.
-        var lines = String(decoding: before["results.jsonl"] ?? Data(), as: UTF8.self).split(separator: "\n").map(String.init)
+        var lines = String(decoding: before["results.jsonl"] ?? Data(), as: UTF8.self).split(separator: "\n").map(
+            String.init)
         lines = Array(lines.prefix(9))
         lines[0] = lines[0].replacingOccurrences(of: "\"frames transmitted\":3,", with: "\"frames transmitted\":3000,")
         #expect(lines[0].contains("3000"))
@@ -136,7 +143,8 @@ struct SweepTests {
         let dir = try workspace("fail")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out")
-        let r = try sweep(dir, ["--set", "server.driver.mode=copy,bogus", "--set", "writes.count=1,2", "--out", out.path])
+        let r = try sweep(
+            dir, ["--set", "server.driver.mode=copy,bogus", "--set", "writes.count=1,2", "--out", out.path])
         #expect(r.status == 1)
         let lines = try results(out)
         #expect(lines.map(\.status) == [.ok, .ok, .failed, .failed])
@@ -169,7 +177,9 @@ struct SweepTests {
         let out = dir.appendingPathComponent("out")
         let refused = try sweep(dir, Self.product + ["--limit", "runs=11", "--out", out.path])
         #expect(refused.status == 2)
-        #expect(refused.stderr.contains("12 runs") && refused.stderr.contains("more than the limit of 11"), "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("12 runs") && refused.stderr.contains("more than the limit of 11"),
+            "\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
         // The default limit, 10,000: 101 × 100 variants are refused before anything runs.
         let many = try sweep(dir, ["--set", "writes.count=" + (1...101).map(String.init).joined(separator: ","),
@@ -192,7 +202,9 @@ struct SweepTests {
         let submit = try String(contentsOf: out.appendingPathComponent("submit.sh"), encoding: .utf8)
         #expect(array.contains("#SBATCH --array=1-3") && array.contains("#SBATCH --cpus-per-task=2"))
         #expect(array.contains("#SBATCH --chdir=" + FileManager.default.currentDirectoryPath))
-        #expect(array.contains("--shard \"${SLURM_ARRAY_TASK_ID}/3\"") && array.contains("--set server.driver.mode=copy,zero-copy"))
+        #expect(
+            array.contains("--shard \"${SLURM_ARRAY_TASK_ID}/3\"")
+                && array.contains("--set server.driver.mode=copy,zero-copy"))
         #expect(array.contains("--static-swift-stdlib"), "says what to copy when the binary is not on shared storage")
         #expect(merge.contains("sweep merge") && merge.contains("/shards/3"))
         #expect(submit.contains("sbatch --parsable --array=1-3") && submit.contains("--dependency=afterany:"))

@@ -68,7 +68,8 @@ struct TimelineTests {
         guard toolAvailable(perfettoProtosAvailable(), "python3 with the perfetto package") else { return }
         let trace = temporaryFile("interleaving.pftrace")
         defer { try? FileManager.default.removeItem(at: trace) }
-        let r = try runProcess(try nicsimExecutable(), ["run", interleaving, "--perfetto", trace.path, "--format", "json"])
+        let r = try runProcess(
+            try nicsimExecutable(), ["run", interleaving, "--perfetto", trace.path, "--format", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         let report = try Report.decode(json: r.stdout)
         let host = try #require(report.hosts.first)
@@ -113,15 +114,18 @@ struct TimelineTests {
     func windowAndCounters() throws {
         guard toolAvailable(perfettoProtosAvailable(), "python3 with the perfetto package") else { return }
         let nicsim = try nicsimExecutable()
-        let whole = temporaryFile("whole.pftrace"), part = temporaryFile("part.pftrace"), thin = temporaryFile("thin.pftrace")
+        let whole = temporaryFile("whole.pftrace"), part = temporaryFile("part.pftrace"),
+            thin = temporaryFile("thin.pftrace")
         defer { for f in [whole, part, thin] { try? FileManager.default.removeItem(at: f) } }
         #expect(try runProcess(nicsim, ["run", interleaving, "--perfetto", whole.path]).status == 0)
-        let w = try runProcess(nicsim, ["run", interleaving, "--perfetto", part.path, "--perfetto-window", "200us..400us"])
+        let w = try runProcess(
+            nicsim, ["run", interleaving, "--perfetto", part.path, "--perfetto-window", "200us..400us"])
         #expect(w.status == 0, "\(w.stderr)")
         let all = try summarise(whole), window = try summarise(part)
         #expect((window.firstTimestampNs ?? 0) >= 200_000 && (window.lastTimestampNs ?? .max) < 400_000)
         #expect(window.packets > 0 && window.packets < all.packets)
-        let c = try runProcess(nicsim, ["run", interleaving, "--perfetto", thin.path, "--perfetto-counter-interval", "20us"])
+        let c = try runProcess(
+            nicsim, ["run", interleaving, "--perfetto", thin.path, "--perfetto-counter-interval", "20us"])
         #expect(c.status == 0)
         let thinned = try summarise(thin)
         let ring = "server/queue 0 ring occupancy"
@@ -130,7 +134,8 @@ struct TimelineTests {
         let limit: Int = 2 * (745 / 20 + 1) + 1
         let points: Int = thinned.tracks[ring]?.counter ?? Int.max
         #expect(points <= limit)
-        let bad = try runProcess(nicsim, ["run", interleaving, "--perfetto", thin.path, "--perfetto-window", "2ms..1ms"])
+        let bad = try runProcess(
+            nicsim, ["run", interleaving, "--perfetto", thin.path, "--perfetto-window", "2ms..1ms"])
         #expect(bad.status == 2 && bad.stderr.contains("--perfetto-window"))
 
         let boxes = temporaryFile("boxes.pftrace")
@@ -189,7 +194,9 @@ struct TimelineTests {
                 continue
             }
             perInterface[i] += 1
-            if parts.count < 2 || !parts[1].contains("write call") || !parts[1].contains("descriptor") || !parts[1].contains("segment") {
+            if parts.count < 2 || !parts[1].contains("write call") || !parts[1].contains("descriptor")
+                || !parts[1].contains("segment")
+            {
                 uncommented += 1
             }
         }
@@ -210,17 +217,23 @@ struct TimelineTests {
 
     @Test("Chromium lays out every chart of a 100-receiver run with no label overlapping another")
     func hundredReceiverPage() throws {
-        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
         guard toolAvailable(chromium != nil, "Chromium"), let browser = chromium else { return }
         let scenario = try manyReceiverScenario(100)
         let page = temporaryFile("receivers-100.html"), trace = temporaryFile("receivers-100.pftrace")
         defer { for f in [scenario, page, trace] { try? FileManager.default.removeItem(at: f) } }
-        let r = try runProcess(try nicsimExecutable(), ["run", scenario.path, "--html", page.path, "--perfetto", trace.path])
+        let r = try runProcess(
+            try nicsimExecutable(), ["run", scenario.path, "--html", page.path, "--perfetto", trace.path])
         #expect(r.status == 0, "\(r.stderr)")
         let html = try String(contentsOf: page, encoding: .utf8)
-        let dom = try runProcess(URL(fileURLWithPath: browser), [
-            "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=2000", "--dump-dom", page.absoluteString,
-        ])
+        let dom = try runProcess(
+            URL(fileURLWithPath: browser),
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=2000", "--dump-dom",
+                page.absoluteString,
+            ])
         let pattern = try NSRegularExpression(
             pattern: #"data-chart="([a-z-]+)" id="[a-z-]+" data-rendered="(\d+)x(\d+) "#
                 + #"marks=(\d+) labels=(\d+) overlaps=(\d+) outside=(\d+)""#)

@@ -5,8 +5,10 @@ import Testing
 /// The shapes REFERENCE.md reports must come out of the cost model, not out of special cases.
 @Suite("Ways of sending: the measured shapes emerge from the cost model")
 struct WaysOfSendingTests {
-    static func report(entries: [Int], method: SendMethod, mode: DriverMode = .zeroCopy,
-                       segmentation: SegmentationSpec = .driver, register: Bool = true, writes: Int = 10) throws -> Report {
+    static func report(
+        entries: [Int], method: SendMethod, mode: DriverMode = .zeroCopy,
+        segmentation: SegmentationSpec = .driver, register: Bool = true, writes: Int = 10
+    ) throws -> Report {
         var spec = ScenarioSpec.testScenario(entries: entries, writes: writes, mode: mode, registerBuffers: register)
         spec.writes.method = method
         spec.server.nic.segmentation = segmentation

@@ -9,7 +9,9 @@ let payloadPerSegment = 1472
 
 func expectedSegments(_ bytes: Int) -> Int { bytes == 0 ? 1 : (bytes + payloadPerSegment - 1) / payloadPerSegment }
 
-func runWorld(_ spec: ScenarioSpec, keep: Bool = true, pcap: Bool = false, interruptTimes: Bool = false) throws -> (World, Report) {
+func runWorld(_ spec: ScenarioSpec, keep: Bool = true, pcap: Bool = false, interruptTimes: Bool = false) throws -> (
+    World, Report
+) {
     var options = World.Options()
     options.keepPayload = keep
     options.keepBufferContents = keep
@@ -24,7 +26,9 @@ func runWorld(_ spec: ScenarioSpec, keep: Bool = true, pcap: Bool = false, inter
 struct WritePathTests {
     static let sizes = [0, 1, 1471, 1472, 1473, 2944, 2945, 65536, 100_000]
 
-    @Test("segments per destination and byte-exact delivery", arguments: [0, 100, 4095], [TransmitOrder.destinationMajor, .interleaved])
+    @Test(
+        "segments per destination and byte-exact delivery", arguments: [0, 100, 4095],
+        [TransmitOrder.destinationMajor, .interleaved])
     func segmentCounts(pageOffset: Int, order: TransmitOrder) throws {
         let spec = ScenarioSpec.testScenario(
             entries: Self.sizes, pageOffsets: Array(repeating: pageOffset, count: Self.sizes.count), order: order)
@@ -148,12 +152,14 @@ struct SwitchBufferTests {
         for port in interleaved.switchPorts.dropFirst() {
             #expect(port.peakOccupancyBytes <= 2 * Self.frame, "port \(port.port): \(port.peakOccupancyBytes)")
         }
-        #expect(major.receivers.allSatisfy { $0.intact == true } && interleaved.receivers.allSatisfy { $0.intact == true })
+        #expect(
+            major.receivers.allSatisfy { $0.intact == true } && interleaved.receivers.allSatisfy { $0.intact == true })
     }
 
     @Test("a buffer smaller than the burst drops the excess at the switch")
     func tailDrop() throws {
-        let report = try runWorld(.testScenario(entries: [100 * payloadPerSegment], portBuffer: 16 * 1024), keep: false).1
+        let report = try runWorld(.testScenario(entries: [100 * payloadPerSegment], portBuffer: 16 * 1024), keep: false)
+            .1
         #expect(report.switchPorts[1].drops > 0)
         #expect(report.receivers[0].datagrams + report.switchPorts[1].drops == 100)
         #expect(report.receivers[0].intact == false)

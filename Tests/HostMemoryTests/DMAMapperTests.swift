@@ -167,7 +167,9 @@ struct DMAMapperTests {
         let b = try memory.allocateFrame()
         try memory.writeUInt8(b.advanced(by: 5), 0x5A)
         // 0x100 bytes from 0xF00 into frame a, then 6 bytes of frame b: two pages, IOVA-contiguous.
-        let pieces = [PhysicalRange(address: a.advanced(by: 0xF00), length: 0x100), PhysicalRange(address: b, length: 6)]
+        let pieces = [
+            PhysicalRange(address: a.advanced(by: 0xF00), length: 0x100), PhysicalRange(address: b, length: 6),
+        ]
         let iova = try mapper.mapScattered(pieces, writable: false)
         #expect(iova == IOVirtualAddress(rawValue: 0xFFFF_EF00))
         #expect(try dma.readUInt8(PhysicalAddress(rawValue: iova.rawValue + 0x105)) == 0x5A)
@@ -177,8 +179,9 @@ struct DMAMapperTests {
         #expect(mapper.takeWork() == DMAMapper.Work(pagesMapped: 2))
         // A piece in the middle that does not start a page is refused, nothing mapped.
         #expect(throws: MemoryFault.self) {
-            _ = try mapper.mapScattered([PhysicalRange(address: a, length: 8), PhysicalRange(address: b.advanced(by: 8), length: 8)],
-                                        writable: false)
+            _ = try mapper.mapScattered(
+                [PhysicalRange(address: a, length: 8), PhysicalRange(address: b.advanced(by: 8), length: 8)],
+                writable: false)
         }
         #expect(iommu.mappedPages == 2)
     }

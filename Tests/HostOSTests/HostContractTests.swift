@@ -46,7 +46,8 @@ final class ScriptedDriver: NetworkDriver {
         return DestinationID(rawValue: destinations - 1)
     }
 
-    func registerBuffer(space: AddressSpace, address: VirtualAddress, length: Int) throws(MemoryFault) -> DriverReceipt {
+    func registerBuffer(space: AddressSpace, address: VirtualAddress, length: Int) throws(MemoryFault) -> DriverReceipt
+    {
         DriverReceipt()
     }
 

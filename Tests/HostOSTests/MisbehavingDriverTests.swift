@@ -60,7 +60,8 @@ final class MisbehavingDriver: NetworkDriver {
         return r
     }
     func addDestination(_ template: HeaderTemplate) -> DestinationID { inner.addDestination(template) }
-    func registerBuffer(space: AddressSpace, address: VirtualAddress, length: Int) throws(MemoryFault) -> DriverReceipt {
+    func registerBuffer(space: AddressSpace, address: VirtualAddress, length: Int) throws(MemoryFault) -> DriverReceipt
+    {
         try inner.registerBuffer(space: space, address: address, length: length)
     }
     func transmit(space: AddressSpace, entries: [WriteEntry], path: PayloadPath?) throws(DriverError)

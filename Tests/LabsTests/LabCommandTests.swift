@@ -67,7 +67,9 @@ struct LabCommandTests {
           arguments: simulationLabs)
     func timeline(lab: Lab) throws {
         let r = try nicsim(["lab", lab.name])
-        #expect(r.stdout.replacingOccurrences(of: " \\\n      ", with: " ").contains(lab.timeline), "the lab does not print its timeline command")
+        #expect(
+            r.stdout.replacingOccurrences(of: " \\\n      ", with: " ").contains(lab.timeline),
+            "the lab does not print its timeline command")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nicsim-timeline-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }

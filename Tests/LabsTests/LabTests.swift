@@ -49,7 +49,8 @@ struct LabTests {
         for m in result.measurements {
             // The numbers table has a row with the stated and the measured value side by side.
             let row = text.split(separator: "\n").first { line in
-                line.contains(m.number.what) && line.contains(m.number.statedText) && line.contains(m.number.metric.reportKey)
+                line.contains(m.number.what) && line.contains(m.number.statedText)
+                    && line.contains(m.number.metric.reportKey)
                     && (m.number.variant.isEmpty || line.contains(m.number.variant))
             }
             #expect(row?.contains(m.measuredText) == true, "no row for \(m.number.id) in:\n\(text)")
@@ -70,7 +71,9 @@ struct LabTests {
         lab.numbers[2].metric = .receiver("nobody", .datagrams)
         let result = try await runner.run(lab)
         #expect(!result.allMatch)
-        #expect(result.measurements.map(\.matches) == [false, true, false] + Array(repeating: true, count: lab.numbers.count - 3))
+        #expect(
+            result.measurements.map(\.matches) == [false, true, false]
+                + Array(repeating: true, count: lab.numbers.count - 3))
         #expect(result.text().contains("2 of \(lab.numbers.count) numbers differ from what this lab states."))
         #expect(result.text().contains("missing"))
     }
@@ -78,14 +81,16 @@ struct LabTests {
     @Test("tolerances accept what they state and nothing else")
     func tolerances() {
         let exact = Lab.Number("a", "a", variant: "", .switchPeak, 100)
-        let near = Lab.Number("b", "b", variant: "", .setTopBoxes(.maxDelayFactorPs), 5_000_000_000, .within(100_000_000))
+        let near = Lab.Number(
+            "b", "b", variant: "", .setTopBoxes(.maxDelayFactorPs), 5_000_000_000, .within(100_000_000))
         let least = Lab.Number("c", "c", variant: "", .linux(.pingReplies), 3, .atLeast)
         #expect(exact.accepts(100) && !exact.accepts(99) && !exact.accepts(101))
         #expect(near.accepts(5_100_000_000) && near.accepts(4_900_000_000) && !near.accepts(5_100_000_001))
         #expect(least.accepts(3) && least.accepts(4) && !least.accepts(2))
         #expect(exact.statedText == "100" && least.statedText == "≥ 3")
         #expect(near.statedText == "5.000 ms ± 100.000 us")
-        #expect(LabMetric.Unit.count.format(1_234_567) == "1,234,567" && LabMetric.Unit.count.format(-1_000) == "-1,000")
+        #expect(
+            LabMetric.Unit.count.format(1_234_567) == "1,234,567" && LabMetric.Unit.count.format(-1_000) == "-1,000")
     }
 
     @Test("unknown labs and missing fixtures are clear errors")
@@ -117,7 +122,8 @@ struct LabTests {
         #expect(none.contains("vde_switch: apt-get install -y vde2"))
         #expect(none.contains("ping: apt-get install -y iputils-ping"))
         #expect(RealLinuxLab.missingRequirements(uid: 0) { "/usr/bin/" + $0 }.isEmpty)
-        #expect(RealLinuxLab.received(inPingSummary: "3 packets transmitted, 2 received, 33% packet loss, time 601ms") == 2)
+        #expect(
+            RealLinuxLab.received(inPingSummary: "3 packets transmitted, 2 received, 33% packet loss, time 601ms") == 2)
         #expect(RealLinuxLab.received(inPingSummary: "nothing") == 0)
     }
 
@@ -130,9 +136,14 @@ struct LabTests {
             #expect(row != nil, "README lacks `nicsim lab \(lab.name)`")
             // Every number the tour puts in bold is one the lab states.
             let stated = Set(lab.numbers.map { $0.metric.unit.format($0.stated) })
-            let bold = (row ?? "").split(separator: "**").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+            let bold = (row ?? "").split(separator: "**").enumerated().filter { $0.offset % 2 == 1 }.map {
+                String($0.element)
+            }
             #expect(!bold.isEmpty, "\(lab.name): the README row states no numbers")
-            for number in bold { #expect(stated.contains(number), "\(lab.name): README says \(number), the lab states \(stated.sorted())") }
+            for number in bold {
+                #expect(
+                    stated.contains(number), "\(lab.name): README says \(number), the lab states \(stated.sorted())")
+            }
         }
     }
 }

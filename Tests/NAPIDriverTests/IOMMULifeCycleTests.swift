@@ -23,7 +23,8 @@ struct IOMMULifeCycleTests {
         let to = rig.receiver(0)
         let mappedBefore = iommu.mappedPages
         let (workBefore, cyclesBefore) = (rig.host.driverWork, rig.host.cycles.translation)
-        try rig.host.write(socket: rig.socket, entries: [WriteVectorEntry(destination: to, address: address, length: 1_000)])
+        try rig.host.write(
+            socket: rig.socket, entries: [WriteVectorEntry(destination: to, address: address, length: 1_000)])
         rig.run(until: .milliseconds(5))
         #expect(rig.wire.payload(to: to.ip, port: to.port) == bytes)
         let work = rig.host.driverWork
@@ -58,7 +59,8 @@ struct IOMMULifeCycleTests {
         let to = rig.receiver(0)
         let mappedBefore = iommu.mappedPages
         let (workBefore, cyclesBefore) = (rig.host.driverWork, rig.host.cycles.translation)
-        try rig.host.write(socket: rig.socket, entries: [WriteVectorEntry(destination: to, address: address, length: 8_192)])
+        try rig.host.write(
+            socket: rig.socket, entries: [WriteVectorEntry(destination: to, address: address, length: 8_192)])
         rig.run()
         #expect(rig.wire.payload(to: to.ip, port: to.port) == bytes)
         let work = rig.host.driverWork

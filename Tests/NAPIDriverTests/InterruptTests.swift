@@ -96,7 +96,8 @@ final class InterruptCounter: InterruptSink {
 
 @Suite struct ReceiveTests {
     /// 150 frames wait on the receive ring (the test plays the OS and calls the driver itself); with the default
-    /// budget of 64 the first interrupt's polls take 64, 64 and 22 frames: two budget exhaustions (the device stays masked, the poll asks to be run again), then
+    /// budget of 64 the first interrupt's polls take 64, 64 and 22 frames: two budget exhaustions (the device stays
+    /// masked, the poll asks to be run again), then
     /// the third poll unmasks. Every frame comes up intact and in order, and every buffer is given back.
     @Test func receiveWithinBudgetAndRepoll() throws {
         let simulator = Simulator(seed: 1, maxFrameBytes: 1536)

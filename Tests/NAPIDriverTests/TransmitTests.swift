@@ -61,8 +61,11 @@ struct Way: CustomTestStringConvertible, Sendable {
         Way(path: .zeroCopy, segmentation: .nic, iommu: true, registered: true, order: .roundRobin),
         Way(path: .zeroCopy, segmentation: .driver, iommu: true, registered: false, order: .roundRobin),
         Way(path: .zeroCopy, segmentation: .driver, iommu: false, registered: true, order: .roundRobin),
-        Way(path: .zeroCopy, segmentation: .nic, iommu: false, registered: false, order: .roundRobin, headWriteBack: true),
-        Way(path: .copy, segmentation: .driver, iommu: true, registered: false, order: .destinationMajor,
+        Way(
+            path: .zeroCopy, segmentation: .nic, iommu: false, registered: false, order: .roundRobin,
+            headWriteBack: true),
+        Way(
+            path: .copy, segmentation: .driver, iommu: true, registered: false, order: .destinationMajor,
             headWriteBack: true),
     ]
 
@@ -100,7 +103,11 @@ struct Way: CustomTestStringConvertible, Sendable {
         #expect(work.segments == c.framesTransmitted)
         // With head write-back the device writes heads, never `DD` (datasheet §4.5): every descriptor reclaimed above
         // was reclaimed from the written head.
-        if way.segmentation == .nic { #expect(work.sends < work.segments) } else { #expect(work.sends == work.segments) }
+        if way.segmentation == .nic {
+            #expect(work.sends < work.segments)
+        } else {
+            #expect(work.sends == work.segments)
+        }
         if way.path == .copy {
             #expect(work.bytesCopied == 2 * UInt64(expected.reduce(0) { $0 + $1.1.count }))
             #expect(work.pageWalks == 0)
@@ -179,8 +186,13 @@ struct Way: CustomTestStringConvertible, Sendable {
         let probe = Probe(simulator: rig.simulator)
         for k in 1...4 {
             probe.at(rig.simulator.now + .microseconds(Int64(k) * 50), on: rig.simulator) {
-                _ = try? rig.host.write(socket: rig.socket, entries: [WriteVectorEntry(destination: to, address: address,
-                                                                                       length: 10 * 1_472)])
+                _ = try? rig.host.write(
+                    socket: rig.socket,
+                    entries: [
+                        WriteVectorEntry(
+                            destination: to, address: address,
+                            length: 10 * 1_472)
+                    ])
             }
         }
         rig.run()

@@ -44,7 +44,8 @@ import WireFormats
         let times = rig.wire.arrivals.map(\.time)
         #expect(times.count == 90)
         let t0 = try #require(times.first)
-        // Packets are done in the packet buffer (datasheet §4.5): the first as its first bit starts, tc = t0 − 1.2208 µs,
+        // Packets are done in the packet buffer (datasheet §4.5): the first as its first bit starts, tc = t0 − 1.2208
+        // µs,
         // the last about 99.3 µs later (InterruptTests, ITR window), so six EITR windows of 20 µs cover them.
         let tc = SimTime(rawValue: t0.rawValue - 1_220_800)
         #expect(rig.host.interruptTimes == (0..<6).map { tc + .picoseconds(Int64($0) * 20_000_000) })

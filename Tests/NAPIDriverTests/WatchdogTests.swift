@@ -28,9 +28,14 @@ import WireFormats
             destinationPort: 6000))
         let space = AddressSpace(memory: memory, id: 1)
         let address = try space.allocate(bytes: 5 * 1_472)
-        let (id, receipt) = try driver.transmit(space: space, entries: [WriteEntry(destination: destination,
-                                                                                   address: address, length: 5 * 1_472)],
-                                                path: nil)
+        let (id, receipt) = try driver.transmit(
+            space: space,
+            entries: [
+                WriteEntry(
+                    destination: destination,
+                    address: address, length: 5 * 1_472)
+            ],
+            path: nil)
         #expect(receipt.kickNeeded && receipt.sends == 5)
         var work = receipt + driver.kick()
         simulator.run()

@@ -14,7 +14,8 @@ struct DriverDontFragmentTests {
         // Payload per datagram: 1,500 − 20 − 8 = 1,472 bytes. Writes of 1 and 1,472 bytes fit one datagram: one frame
         // each, with DF (Linux: skb->len ≤ MTU). 1,473 bytes: 2 datagrams (1,472 + 1); 3,000 bytes: 3 (1,472 +
         // 1,472 + 56); all 5 without DF, since the whole write would not have fit.
-        let frames = try wireFrames(segmentation: segmentation, path: .copy, sizes: [1, 1_472, 1_473, 3_000], rtp: false)
+        let frames = try wireFrames(
+            segmentation: segmentation, path: .copy, sizes: [1, 1_472, 1_473, 3_000], rtp: false)
         var flags: [Bool] = []
         var payloads: [Int] = []
         for frame in frames {

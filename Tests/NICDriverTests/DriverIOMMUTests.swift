@@ -67,7 +67,8 @@ struct DriverIOMMUTests {
         let address = try rig.buffer(1_000, offset: 0)
         let mappedBefore = rig.iommu.mappedPages
         let (workBefore, cyclesBefore) = (rig.host.driverWork, rig.host.cycles.translation)
-        try rig.host.write(socket: rig.socket, entries: [WriteVectorEntry(destination: rig.to, address: address, length: 1_000)])
+        try rig.host.write(
+            socket: rig.socket, entries: [WriteVectorEntry(destination: rig.to, address: address, length: 1_000)])
         _ = rig.simulator.run(until: .milliseconds(5))
         #expect(rig.wire.frames.count == 1)
         let work = rig.host.driverWork
@@ -94,7 +95,8 @@ struct DriverIOMMUTests {
         #expect(rig.iommu.mappedPages - pagesBefore == 3)
         let mappedBefore = rig.iommu.mappedPages
         let (workBefore, cyclesBefore) = (rig.host.driverWork, rig.host.cycles.translation)
-        try rig.host.write(socket: rig.socket, entries: [WriteVectorEntry(destination: rig.to, address: address, length: 8_192)])
+        try rig.host.write(
+            socket: rig.socket, entries: [WriteVectorEntry(destination: rig.to, address: address, length: 8_192)])
         _ = rig.simulator.run()
         #expect(rig.wire.frames.count == 6)
         let work = rig.host.driverWork

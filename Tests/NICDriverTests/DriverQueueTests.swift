@@ -24,7 +24,8 @@ private struct QueueRig {
         var entries: [WriteEntry] = []
         for i in 0..<destinations {
             let template = HeaderTemplate(
-                sourceMAC: MACAddress(rawValue: 0x0200_0000_0001), destinationMAC: MACAddress(rawValue: 0x0200_0000_0100 + UInt64(i)),
+                sourceMAC: MACAddress(rawValue: 0x0200_0000_0001),
+                destinationMAC: MACAddress(rawValue: 0x0200_0000_0100 + UInt64(i)),
                 sourceIP: IPv4Address(192, 0, 2, 1), destinationIP: IPv4Address(192, 0, 2, UInt8(10 + i)),
                 sourcePort: 4000, destinationPort: 5004)
             let destination = driver.addDestination(template)

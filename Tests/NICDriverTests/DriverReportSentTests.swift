@@ -26,7 +26,8 @@ struct DriverReportSentTests {
             sourceIP: IPv4Address(192, 0, 2, 1), destinationIP: IPv4Address(192, 0, 2, 10),
             sourcePort: 4000, destinationPort: 5004))
         let address = try space.allocate(bytes: 200)
-        _ = try driver.accept(space: space, entries: [WriteEntry(destination: destination, address: address, length: 200)])
+        _ = try driver.accept(
+            space: space, entries: [WriteEntry(destination: destination, address: address, length: 200)])
         // The write's one datagram ends at the last descriptor posted; its CMD byte (offset 11) is the report point.
         let last = (driver.posted - 1) & 15
         let command = TxCommand(rawValue: try memory.readUInt8(

@@ -18,7 +18,8 @@ func wireFrames(segmentation: SegmentationPlace, path: PayloadPath, sizes: [Int]
     var random = RandomStream(seed: 9, name: "data")
     for (i, size) in sizes.enumerated() {
         let template = HeaderTemplate(
-            sourceMAC: MACAddress(rawValue: 0x0200_0000_0001), destinationMAC: MACAddress(rawValue: 0x0200_0000_0100 + UInt64(i)),
+            sourceMAC: MACAddress(rawValue: 0x0200_0000_0001),
+            destinationMAC: MACAddress(rawValue: 0x0200_0000_0100 + UInt64(i)),
             sourceIP: IPv4Address(192, 0, 2, 1), destinationIP: IPv4Address(192, 0, 2, UInt8(10 + i)),
             sourcePort: 4000, destinationPort: 5004,
             rtp: rtp ? HeaderTemplate.RTPFields(payloadType: 33, ssrc: 0x1234_5678 + UInt32(i)) : nil)
@@ -36,7 +37,9 @@ func wireFrames(segmentation: SegmentationPlace, path: PayloadPath, sizes: [Int]
 
 @Suite("Driver and NIC segmentation with an RTP layer")
 struct DriverSegmentationRTPTests {
-    @Test("RTP sequence numbers, identifications and checksums agree byte for byte", arguments: [PayloadPath.zeroCopy, .copy])
+    @Test(
+        "RTP sequence numbers, identifications and checksums agree byte for byte",
+        arguments: [PayloadPath.zeroCopy, .copy])
     func rtpFramesAgree(path: PayloadPath) throws {
         let sizes = [1, 1460, 1461, 30_000, 95_000]
         let byDriver = try wireFrames(segmentation: .driver, path: path, sizes: sizes, rtp: true)

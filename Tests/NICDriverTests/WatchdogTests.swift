@@ -30,10 +30,12 @@ struct DriverWatchdogTests {
                                                                    receiveRingSize: 0),
                                 maxFrameBytes: 1514)
             space = AddressSpace(memory: rig.memory, id: 1)
-            destination = driver.addDestination(HeaderTemplate(
-                sourceMAC: MACAddress(rawValue: 0x0200_0000_0001), destinationMAC: MACAddress(rawValue: 0x0200_0000_0101),
-                sourceIP: IPv4Address(192, 0, 2, 1), destinationIP: IPv4Address(192, 0, 2, 11),
-                sourcePort: 4000, destinationPort: 5000))
+            destination = driver.addDestination(
+                HeaderTemplate(
+                    sourceMAC: MACAddress(rawValue: 0x0200_0000_0001),
+                    destinationMAC: MACAddress(rawValue: 0x0200_0000_0101),
+                    sourceIP: IPv4Address(192, 0, 2, 1), destinationIP: IPv4Address(192, 0, 2, 11),
+                    sourcePort: 4000, destinationPort: 5000))
             buffer = try space.allocate(bytes: 64 * 1472)
         }
 

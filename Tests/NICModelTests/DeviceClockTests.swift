@@ -78,7 +78,8 @@ struct DeviceClockTests {
         #expect(bench.read(.systiml) == 1_523 + 1_024)
     }
 
-    @Test("a launch time in device time, with a clock offset and drift, leaves at the virtual time the clock reaches it")
+    @Test(
+        "a launch time in device time, with a clock offset and drift, leaves at the virtual time the clock reaches it")
     func launchAgainstDeviceClock() throws {
         // Offset 1 ms, drift +200 ppm: device time = 1,000,000 ns + v × 1.0002. Launch 1,050,010 ns of device
         // time: v × 1.0002 = 50,010,000 ps, v = 50,000,000 ps = 50 µs (50,000,000 × 1.0002 = 50,010,000 exactly).
@@ -164,7 +165,9 @@ struct DeviceClockTests {
         bench.doorbell()
         #expect(bench.run() == .idle)
         let c = bench.nic.configuration
-        let ready = SimTime.nanoseconds(49_680) + c.dmaReadLatency + picoseconds(Self.length + 20, atPerSecond: c.dmaBytesPerSecond)
+        let ready =
+            SimTime.nanoseconds(49_680) + c.dmaReadLatency
+            + picoseconds(Self.length + 20, atPerSecond: c.dmaBytesPerSecond)
         #expect(firstBits.times == [ready])
         #expect(bench.read(.latec) == 1)
     }

@@ -109,7 +109,8 @@ struct InterruptAssertionTests {
         bench.interrupts.onInterrupt = { atInterrupt = bench.read(.icr) }
         bench.run()
         let c = SimTime.zero + ModerationThroughNICTests.doorbellToDone(bench.nic.configuration)
-        #expect(bench.wire.times == [SimTime.zero + ModerationThroughNICTests.doorbellToLastBit(bench.nic.configuration)])
+        #expect(
+            bench.wire.times == [SimTime.zero + ModerationThroughNICTests.doorbellToLastBit(bench.nic.configuration)])
         #expect(early == 0)
         #expect(bench.interrupts.times == [c + .nanoseconds(10_240)])
         #expect(atInterrupt == InterruptCause([.txDescriptorWritten, .txQueueEmpty, Self.asserted]).rawValue)

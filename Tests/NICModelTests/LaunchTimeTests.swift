@@ -9,11 +9,15 @@ struct LaunchTimeTests {
     static let length = 100
 
     static func wireTime(_ length: Int, _ c: NICConfiguration) -> SimDuration {
-        picoseconds((EthernetFraming.preambleBytes + max(length, EthernetFraming.minimumFrameBytes) + EthernetFraming.fcsBytes) * 8,
-                    atPerSecond: c.lineRate)
+        picoseconds(
+            (EthernetFraming.preambleBytes + max(length, EthernetFraming.minimumFrameBytes) + EthernetFraming.fcsBytes)
+                * 8,
+            atPerSecond: c.lineRate)
     }
 
-    @Test("on an idle NIC the first bit leaves exactly at the launch time", arguments: [2_000, 50_000, 1_000_000] as [UInt64])
+    @Test(
+        "on an idle NIC the first bit leaves exactly at the launch time",
+        arguments: [2_000, 50_000, 1_000_000] as [UInt64])
     func onTime(launchNanoseconds: UInt64) throws {
         let bench = try Bench()
         let firstBits = FirstBitRecorder()

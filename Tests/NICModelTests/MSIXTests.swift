@@ -24,7 +24,8 @@ struct MSIXTests {
         bench.write(.tctl, 0)
         bench.write(.transmitQueue(0, NICRegister.QueueOffset.control), 0)
         bench.write(.transmitQueue(q, NICRegister.QueueOffset.baseLow), UInt32(truncatingIfNeeded: bench.ring.rawValue))
-        bench.write(.transmitQueue(q, NICRegister.QueueOffset.baseHigh), UInt32(truncatingIfNeeded: bench.ring.rawValue >> 32))
+        bench.write(
+            .transmitQueue(q, NICRegister.QueueOffset.baseHigh), UInt32(truncatingIfNeeded: bench.ring.rawValue >> 32))
         bench.write(.transmitQueue(q, NICRegister.QueueOffset.length), UInt32(bench.ringSize * TxDescriptor.size))
         bench.write(.transmitQueue(q, NICRegister.QueueOffset.control), NICRegister.QueueOffset.enableBit)
         bench.write(.tctl, TransmitControl.enable.rawValue)

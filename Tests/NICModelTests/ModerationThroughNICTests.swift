@@ -190,7 +190,10 @@ struct ModerationThroughNICTests {
         let first = SimTime.zero + Self.doorbellToDone(bench.nic.configuration)
         #expect(bench.interrupts.times == [first, first + .nanoseconds(10_240)])
         // The last packet emptied the ring: TXQE is in ICR though masked.
-        #expect(seen == [[.txDescriptorWritten, .interruptAsserted], [.txDescriptorWritten, .txQueueEmpty, .interruptAsserted]])
+        #expect(
+            seen == [
+                [.txDescriptorWritten, .interruptAsserted], [.txDescriptorWritten, .txQueueEmpty, .interruptAsserted],
+            ])
         #expect(bench.read(.icr) == 0)
     }
 

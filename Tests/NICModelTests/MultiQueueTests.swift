@@ -17,7 +17,9 @@ struct MultiQueueTests {
         bench.doorbell()
         q1.doorbell()
         #expect(bench.run() == .idle)
-        let expected = (0..<perQueue).flatMap { [packetBytes(count: 700, tag: $0), packetBytes(count: 700, tag: 100 + $0)] }
+        let expected = (0..<perQueue).flatMap {
+            [packetBytes(count: 700, tag: $0), packetBytes(count: 700, tag: 100 + $0)]
+        }
         #expect(bench.wire.frames == expected)
         #expect(bench.nic.counters.txFramesPerQueue == [UInt64(perQueue), UInt64(perQueue), 0, 0])
         #expect(bench.head == perQueue)
@@ -65,8 +67,11 @@ struct MultiQueueTests {
         q1.doorbell()
         #expect(bench.run() == .idle)
         // Descriptor 16 + 20 link bytes, buffer 1,000 + 4 × 20 (four completion TLPs): 1,116 bytes, 2,232 ns.
-        #expect(firstBits.times == [SimTime.zero + c.dmaReadLatency * 2
-                                        + picoseconds(TxDescriptor.size + 20 + 1000 + 4 * 20, atPerSecond: c.dmaBytesPerSecond)])
+        #expect(
+            firstBits.times == [
+                SimTime.zero + c.dmaReadLatency * 2
+                    + picoseconds(TxDescriptor.size + 20 + 1000 + 4 * 20, atPerSecond: c.dmaBytesPerSecond)
+            ])
     }
 
     @Test("N packets behind one doorbell cost one descriptor batch; N doorbells far apart cost N",

@@ -162,18 +162,25 @@ struct ReceiveOrderTests {
     static func mta(_ mo: Int) -> (UInt32, UInt32) { (0x5200 + 4 * mtaBits[mo].0, 1 << mtaBits[mo].1) }
 
     static let filterCases: [FilterCase] = [
-        FilterCase(name: "station address (RAL0/RAH0 loaded at reset)", destination: station, control: [], accepted: true),
+        FilterCase(
+            name: "station address (RAL0/RAH0 loaded at reset)", destination: station, control: [], accepted: true),
         FilterCase(name: "another unicast address", destination: other, control: [], accepted: false),
-        FilterCase(name: "another unicast address, UPE", destination: other, control: .unicastPromiscuous, accepted: true),
-        FilterCase(name: "another unicast address, MPE", destination: other, control: .multicastPromiscuous, accepted: false),
-        FilterCase(name: "unicast in RAL5/RAH5 with AV", destination: other, control: [],
-                   writes: [(0x5428, 0x0000_0002), (0x542C, 0x0300 | av)], accepted: true),
-        FilterCase(name: "unicast in RAL5/RAH5 without AV", destination: other, control: [],
-                   writes: [(0x5428, 0x0000_0002), (0x542C, 0x0300)], accepted: false),
-        FilterCase(name: "unicast in RAL5/RAH5 with AV, AS = 01 (source)", destination: other, control: [],
-                   writes: [(0x5428, 0x0000_0002), (0x542C, 0x0300 | 1 << 16 | av)], accepted: false),
-        FilterCase(name: "station address after the driver cleared RAH0.AV", destination: station, control: [],
-                   writes: [(0x5404, 0x0200)], accepted: false),
+        FilterCase(
+            name: "another unicast address, UPE", destination: other, control: .unicastPromiscuous, accepted: true),
+        FilterCase(
+            name: "another unicast address, MPE", destination: other, control: .multicastPromiscuous, accepted: false),
+        FilterCase(
+            name: "unicast in RAL5/RAH5 with AV", destination: other, control: [],
+            writes: [(0x5428, 0x0000_0002), (0x542C, 0x0300 | av)], accepted: true),
+        FilterCase(
+            name: "unicast in RAL5/RAH5 without AV", destination: other, control: [],
+            writes: [(0x5428, 0x0000_0002), (0x542C, 0x0300)], accepted: false),
+        FilterCase(
+            name: "unicast in RAL5/RAH5 with AV, AS = 01 (source)", destination: other, control: [],
+            writes: [(0x5428, 0x0000_0002), (0x542C, 0x0300 | 1 << 16 | av)], accepted: false),
+        FilterCase(
+            name: "station address after the driver cleared RAH0.AV", destination: station, control: [],
+            writes: [(0x5404, 0x0200)], accepted: false),
         FilterCase(name: "broadcast", destination: broadcast, control: [], accepted: false),
         FilterCase(name: "broadcast, BAM", destination: broadcast, control: .broadcastAccept, accepted: true),
         FilterCase(name: "broadcast, MPE", destination: broadcast, control: .multicastPromiscuous, accepted: true),
@@ -182,18 +189,24 @@ struct ReceiveOrderTests {
         FilterCase(name: "multicast, MPE", destination: group, control: .multicastPromiscuous, accepted: true),
         FilterCase(name: "multicast, UPE", destination: group, control: .unicastPromiscuous, accepted: false),
         FilterCase(name: "multicast, BAM", destination: group, control: .broadcastAccept, accepted: false),
-        FilterCase(name: "multicast in RAL1/RAH1", destination: group, control: [],
-                   writes: [(0x5408, 0x7F5E_0001), (0x540C, 0xCDAB | av)], accepted: true),
-        FilterCase(name: "multicast, MTA bit for MO = 00", destination: group, control: [], writes: [mta(0)],
-                   accepted: true),
-        FilterCase(name: "multicast, MTA bit for MO = 01", destination: group, control: ReceiveControl(rawValue: 1 << 12),
-                   writes: [mta(1)], accepted: true),
-        FilterCase(name: "multicast, MTA bit for MO = 10", destination: group, control: ReceiveControl(rawValue: 2 << 12),
-                   writes: [mta(2)], accepted: true),
-        FilterCase(name: "multicast, MTA bit for MO = 11", destination: group, control: ReceiveControl(rawValue: 3 << 12),
-                   writes: [mta(3)], accepted: true),
-        FilterCase(name: "multicast, MO = 00 but the MTA bit of MO = 11", destination: group, control: [],
-                   writes: [mta(3)], accepted: false),
+        FilterCase(
+            name: "multicast in RAL1/RAH1", destination: group, control: [],
+            writes: [(0x5408, 0x7F5E_0001), (0x540C, 0xCDAB | av)], accepted: true),
+        FilterCase(
+            name: "multicast, MTA bit for MO = 00", destination: group, control: [], writes: [mta(0)],
+            accepted: true),
+        FilterCase(
+            name: "multicast, MTA bit for MO = 01", destination: group, control: ReceiveControl(rawValue: 1 << 12),
+            writes: [mta(1)], accepted: true),
+        FilterCase(
+            name: "multicast, MTA bit for MO = 10", destination: group, control: ReceiveControl(rawValue: 2 << 12),
+            writes: [mta(2)], accepted: true),
+        FilterCase(
+            name: "multicast, MTA bit for MO = 11", destination: group, control: ReceiveControl(rawValue: 3 << 12),
+            writes: [mta(3)], accepted: true),
+        FilterCase(
+            name: "multicast, MO = 00 but the MTA bit of MO = 11", destination: group, control: [],
+            writes: [mta(3)], accepted: false),
     ]
 
     @Test("destination address filter: RAL/RAH with AV, MTA by MO, UPE, MPE, BAM", arguments: filterCases)
@@ -219,7 +232,8 @@ struct ReceiveOrderTests {
 
     @Test("reset reloads the station address into entry 0 and clears the other entries and the multicast table")
     func resetReloadsStationAddress() throws {
-        let bench = try Bench(configuration: NICConfiguration(stationAddress: MACAddress(0x02, 0x11, 0x22, 0x33, 0x44, 0x55)))
+        let bench = try Bench(
+            configuration: NICConfiguration(stationAddress: MACAddress(0x02, 0x11, 0x22, 0x33, 0x44, 0x55)))
         #expect(bench.read(.ral) == 0x3322_1102)
         #expect(bench.read(.rah) == 0x8000_5544)
         bench.write(.ral, 0xDEAD_BEEF)

@@ -13,8 +13,9 @@ struct ReceivePathTests {
     }
 
     static func wireTime(_ length: Int, _ c: NICConfiguration) -> SimDuration {
-        picoseconds((EthernetFraming.preambleBytes + max(length, EthernetFraming.minimumFrameBytes) + EthernetFraming.fcsBytes
-                        + EthernetFraming.interPacketGapBytes) * 8, atPerSecond: c.lineRate)
+        picoseconds(
+            (EthernetFraming.preambleBytes + max(length, EthernetFraming.minimumFrameBytes) + EthernetFraming.fcsBytes
+                + EthernetFraming.interPacketGapBytes) * 8, atPerSecond: c.lineRate)
     }
 
     /// Schedules `frames` back to back at line rate (each arrives one wire time plus gap after the one before).
@@ -53,13 +54,15 @@ struct ReceivePathTests {
         var busFree = SimTime.zero
         return zip(arrivals, lengths).map { arrival, length in
             let issued = max(arrival, busFree)
-            let transfer = picoseconds(busBytes(length: length, bufferSize: bufferSize), atPerSecond: c.dmaBytesPerSecond)
+            let transfer = picoseconds(
+                busBytes(length: length, bufferSize: bufferSize), atPerSecond: c.dmaBytesPerSecond)
             busFree = issued + transfer
             return issued + c.dmaReadLatency + transfer
         }
     }
 
-    /// When a lone frame's DMA completes (datasheet §11.2 step 3): its last bit + D + ``busBytes(length:bufferSize:)`` / B.
+    /// When a lone frame's DMA completes (datasheet §11.2 step 3): its last bit + D + ``busBytes(length:bufferSize:)``
+    /// / B.
     static func landing(_ arrival: SimTime, length: Int, bufferSize: Int = 2048, _ c: NICConfiguration) -> SimTime {
         arrival + c.dmaReadLatency
             + picoseconds(busBytes(length: length, bufferSize: bufferSize), atPerSecond: c.dmaBytesPerSecond)
@@ -168,7 +171,9 @@ struct ReceivePathTests {
         #expect(try rx.descriptor(0).errors == [])
     }
 
-    @Test("no buffers posted (RDT == RDH): frames wait in the packet buffer, no MPC, no RXO; posting writes them in order")
+    @Test(
+        "no buffers posted (RDT == RDH): frames wait in the packet buffer, no MPC, no RXO; posting writes them in order"
+    )
     func noBuffers() throws {
         let bench = try Bench()
         let rx = try RxRingDriver(bench: bench, ringSize: 16)

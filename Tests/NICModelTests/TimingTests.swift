@@ -108,8 +108,10 @@ struct TimingTests {
         #expect(bench.run() == .idle)
         #expect(bench.wire.frames.count == count)
 
-        let onWire = EthernetFraming.preambleBytes + max(length, EthernetFraming.minimumFrameBytes) + EthernetFraming.fcsBytes
-        let spacing = picoseconds((onWire + EthernetFraming.interPacketGapBytes) * 8, atPerSecond: configuration.lineRate)
+        let onWire =
+            EthernetFraming.preambleBytes + max(length, EthernetFraming.minimumFrameBytes) + EthernetFraming.fcsBytes
+        let spacing = picoseconds(
+            (onWire + EthernetFraming.interPacketGapBytes) * 8, atPerSecond: configuration.lineRate)
         let times = bench.wire.times
         // The pipeline is full from the second frame on: the DMA of frame i+1 overlaps the wire time of frame i.
         let gaps = zip(times.dropFirst(), times).map { $0 - $1 }

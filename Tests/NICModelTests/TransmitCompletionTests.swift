@@ -173,8 +173,11 @@ struct TransmitCompletionTests {
         let area = try bench.memory.allocateContiguous(bytes: 64)
         try bench.memory.writeUInt32LE(area, 0xFFFF_FFFF)
         bench.program(mask: .txDescriptorWritten)
-        bench.write(.transmitQueue(0, NICRegister.QueueOffset.headWriteBackHigh), UInt32(truncatingIfNeeded: area.rawValue >> 32))
-        bench.write(.transmitQueue(0, NICRegister.QueueOffset.headWriteBackLow), UInt32(truncatingIfNeeded: area.rawValue) | 1)
+        bench.write(
+            .transmitQueue(0, NICRegister.QueueOffset.headWriteBackHigh),
+            UInt32(truncatingIfNeeded: area.rawValue >> 32))
+        bench.write(
+            .transmitQueue(0, NICRegister.QueueOffset.headWriteBackLow), UInt32(truncatingIfNeeded: area.rawValue) | 1)
         #expect(bench.read(.transmitQueue(0, NICRegister.QueueOffset.headWriteBackLow))
                 == UInt32(truncatingIfNeeded: area.rawValue) | 1)
         try bench.post(packetBytes(count: Self.length, tag: 0), report: .last)
@@ -210,7 +213,8 @@ struct TransmitCompletionTests {
         #expect(bench.nic.counters.descriptorsWrittenBack == 0)
     }
 
-    @Test("status and command bits: DD on bit 0, nicsim's own errors on the 8254x's reserved bits 4-7, RPS on CMD bit 4")
+    @Test(
+        "status and command bits: DD on bit 0, nicsim's own errors on the 8254x's reserved bits 4-7, RPS on CMD bit 4")
     func statusBits() {
         #expect(TxStatus.descriptorDone.rawValue == 1 << 0)
         #expect([TxStatus.dmaError, .lengthError, .formatError, .late].map(\.rawValue) == [16, 32, 64, 128])

@@ -20,7 +20,9 @@ struct ExamplePackageTests {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/nice")
         process.arguments = ["-n", "19", swift, "test", "--package-path", example, "--scratch-path", scratch]
         // The child must not inherit the settings of the test run that started it.
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWIFTPM_") && !$0.key.hasPrefix("XCTest") }
+        process.environment = ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("SWIFTPM_") && !$0.key.hasPrefix("XCTest")
+        }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
@@ -42,7 +44,9 @@ struct ExamplePackageTests {
     /// are small; nicsim's modules stay built between runs.
     static func forgetOwnModules(of example: String, scratch: String) {
         let files = FileManager.default
-        let targets = ["Sources", "Tests"].flatMap { (try? files.contentsOfDirectory(atPath: example + "/" + $0)) ?? [] }
+        let targets = ["Sources", "Tests"].flatMap {
+            (try? files.contentsOfDirectory(atPath: example + "/" + $0)) ?? []
+        }
         let platforms = (try? files.contentsOfDirectory(atPath: scratch)) ?? []
         for platform in platforms {
             let debug = scratch + "/" + platform + "/debug"
@@ -62,6 +66,8 @@ struct ExamplePackageTests {
 
     static func locate(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        return path.split(separator: ":").map { $0 + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return path.split(separator: ":").map { $0 + "/" + name }.first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
     }
 }

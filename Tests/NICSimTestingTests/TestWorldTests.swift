@@ -5,7 +5,8 @@ import Testing
 struct TestWorldTests {
     @Test("segments and bytes per destination follow the write's sizes and the 1,472-byte payload")
     func perDestination() throws {
-        let run = try TestWorld().receivers(2).write(64 * 1024, to: "rx1", pageOffset: 100).write(20_000, to: "rx2").run()
+        let run = try TestWorld().receivers(2).write(64 * 1024, to: "rx1", pageOffset: 100).write(20_000, to: "rx2")
+            .run()
         #expect(run.segmentsPerDestination == ["rx1": 45, "rx2": 14])
         #expect(run.bytesPerDestination == ["rx1": 65_536, "rx2": 20_000])
         #expect(run.datagramsPerReceiver == ["rx1": 45, "rx2": 14])
@@ -102,9 +103,11 @@ struct TestWorldTests {
 
     @Test("policies, sending methods and segmentation are one step each")
     func steps() throws {
-        let replicated = try TestWorld().receivers(3).write(30_000, to: "rx1").replicate("rx1", to: ["rx2", "rx3"]).run()
+        let replicated = try TestWorld().receivers(3).write(30_000, to: "rx1").replicate("rx1", to: ["rx2", "rx3"])
+            .run()
         #expect(replicated.datagramsPerReceiver == ["rx1": 21, "rx2": 21, "rx3": 21])
-        let redirected = try TestWorld().receivers(3).write(30_000, to: "rx1").redirect("rx1", to: ["rx3"], in: .nic).run()
+        let redirected = try TestWorld().receivers(3).write(30_000, to: "rx1").redirect("rx1", to: ["rx3"], in: .nic)
+            .run()
         #expect(redirected.datagramsPerReceiver == ["rx1": 0, "rx2": 0, "rx3": 21])
 
         let base = TestWorld().receivers(4).writeToAll(18_800).repeated(20, every: .milliseconds(10))
@@ -126,7 +129,9 @@ struct TestWorldTests {
         #expect(a.report == b.report)
         try a.verify(.segments(90, to: "rx1"), .segments(28, to: "rx2"), .interrupts(118), .intact)
         #expect(throws: TestWorld.Error.self) { try TestWorld(contentsOf: path, overrides: ["no-equals-sign"]) }
-        #expect(throws: TestWorld.Error.self) { try TestWorld(contentsOf: packageRoot + "/Fixtures/scenarios/bad/bad-rate.yaml") }
+        #expect(throws: TestWorld.Error.self) {
+            try TestWorld(contentsOf: packageRoot + "/Fixtures/scenarios/bad/bad-rate.yaml")
+        }
     }
 }
 

@@ -18,7 +18,8 @@ import Testing
 
         init(seed: UInt64 = 1) {
             sim = Simulator(seed: seed)
-            link = Link(simulator: sim, name: "l", rateBitsPerSecond: 10_000_000_000, propagationDelay: .nanoseconds(100))
+            link = Link(
+                simulator: sim, name: "l", rateBitsPerSecond: 10_000_000_000, propagationDelay: .nanoseconds(100))
             link.attach(a: sideA, b: sideB)
             toB = Feeder(simulator: sim, sink: link.endA, name: "fa")
             toA = Feeder(simulator: sim, sink: link.endB, name: "fb")

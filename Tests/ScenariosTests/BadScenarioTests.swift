@@ -177,7 +177,9 @@ struct BadScenarioTests {
         BadScenario(
             name: "clock offset negative",
             text: "server:\n  nic:\n    clock: { offset-ns: -5 }\nreceivers: [{ name: rx1 }]\n",
-            line: 3, message: "server.nic.clock.offset-ns: expected an integer from 0 to 4000000000000000000, got \"-5\" (negative)"),
+            line: 3,
+            message:
+                "server.nic.clock.offset-ns: expected an integer from 0 to 4000000000000000000, got \"-5\" (negative)"),
         BadScenario(
             name: "clock unknown key",
             text: "server:\n  nic: { clock: { skew: 1 } }\nreceivers: [{ name: rx1 }]\n",

@@ -74,41 +74,55 @@ struct FaultParserTests {
     }
 
     static let bad: [BadScenario] = [
-        BadScenario(name: "unknown kind", text: base + "faults: [{ kind: gremlins }]\n", line: 3,
-                    message: "faults[0].kind: expected one of dma-error, iotlb-miss-storm"),
-        BadScenario(name: "a key of another kind", text: base + "faults:\n  - { kind: dma-error, delay: 1us }\n",
-                    line: 4, message: "unknown key \"delay\" in faults[0]; expected one of: kind, target"),
-        BadScenario(name: "unknown target", text: base + "faults:\n  - { kind: link-flap, target: rx9 }\n", line: 4,
-                    message: "faults[0].target: unknown target \"rx9\""),
-        BadScenario(name: "NIC fault on a plain receiver",
-                    text: base + "faults:\n  - { kind: lost-interrupt, target: rx1 }\n", line: 4,
-                    message: "lost-interrupt acts on a NIC: the server or a receiver of kind host"),
-        BadScenario(name: "IOTLB storm without an IOMMU", text: base + "faults:\n  - { kind: iotlb-miss-storm }\n",
-                    line: 4, message: "iotlb-miss-storm needs an IOMMU: add server.nic.iommu"),
-        BadScenario(name: "start twice", text: base + "faults:\n  - { kind: lost-interrupt, at: 1ms, from: 2ms }\n",
-                    line: 4, message: "give the start once: at or from, not both"),
-        BadScenario(name: "end before start",
-                    text: base + "faults:\n  - { kind: lost-interrupt, at: 2ms, until: 1ms }\n", line: 4,
-                    message: "faults[0].until: until must come after the start"),
-        BadScenario(name: "every and probability",
-                    text: base + "faults:\n  - { kind: lost-interrupt, every: 2, probability: 1% }\n", line: 4,
-                    message: "give one of every and probability, not both"),
-        BadScenario(name: "probability finer than a part per million",
-                    text: base + "faults:\n  - { kind: lost-interrupt, probability: 0.0000001 }\n", line: 4,
-                    message: "expected a probability from 0 to 1"),
-        BadScenario(name: "late interrupt without delay", text: base + "faults:\n  - { kind: late-interrupt }\n",
-                    line: 4, message: "missing required key \"delay\""),
-        BadScenario(name: "loss burst without a rule",
-                    text: base + "faults:\n  - { kind: loss-burst, target: rx1, burst: 3 }\n", line: 4,
-                    message: "loss-burst needs every: N or probability: P"),
-        BadScenario(name: "storm without an end", text: base + "faults:\n  - { kind: ring-full-storm, calls: 10 }\n",
-                    line: 4, message: "ring-full-storm needs the end of its window"),
-        BadScenario(name: "VDE kill without a VDE port",
-                    text: base + "faults:\n  - { kind: vde-switch-kill, at: 1ms, pid-file: /tmp/x }\n", line: 4,
-                    message: "vde-switch-kill needs a VDE port (network.vde)"),
-        BadScenario(name: "periodic flushes forever",
-                    text: base + "server: { nic: { iommu: {} } }\nfaults:\n  - { kind: iotlb-miss-storm, period: 1us }\n",
-                    line: 5, message: "periodic flushes need an end"),
+        BadScenario(
+            name: "unknown kind", text: base + "faults: [{ kind: gremlins }]\n", line: 3,
+            message: "faults[0].kind: expected one of dma-error, iotlb-miss-storm"),
+        BadScenario(
+            name: "a key of another kind", text: base + "faults:\n  - { kind: dma-error, delay: 1us }\n",
+            line: 4, message: "unknown key \"delay\" in faults[0]; expected one of: kind, target"),
+        BadScenario(
+            name: "unknown target", text: base + "faults:\n  - { kind: link-flap, target: rx9 }\n", line: 4,
+            message: "faults[0].target: unknown target \"rx9\""),
+        BadScenario(
+            name: "NIC fault on a plain receiver",
+            text: base + "faults:\n  - { kind: lost-interrupt, target: rx1 }\n", line: 4,
+            message: "lost-interrupt acts on a NIC: the server or a receiver of kind host"),
+        BadScenario(
+            name: "IOTLB storm without an IOMMU", text: base + "faults:\n  - { kind: iotlb-miss-storm }\n",
+            line: 4, message: "iotlb-miss-storm needs an IOMMU: add server.nic.iommu"),
+        BadScenario(
+            name: "start twice", text: base + "faults:\n  - { kind: lost-interrupt, at: 1ms, from: 2ms }\n",
+            line: 4, message: "give the start once: at or from, not both"),
+        BadScenario(
+            name: "end before start",
+            text: base + "faults:\n  - { kind: lost-interrupt, at: 2ms, until: 1ms }\n", line: 4,
+            message: "faults[0].until: until must come after the start"),
+        BadScenario(
+            name: "every and probability",
+            text: base + "faults:\n  - { kind: lost-interrupt, every: 2, probability: 1% }\n", line: 4,
+            message: "give one of every and probability, not both"),
+        BadScenario(
+            name: "probability finer than a part per million",
+            text: base + "faults:\n  - { kind: lost-interrupt, probability: 0.0000001 }\n", line: 4,
+            message: "expected a probability from 0 to 1"),
+        BadScenario(
+            name: "late interrupt without delay", text: base + "faults:\n  - { kind: late-interrupt }\n",
+            line: 4, message: "missing required key \"delay\""),
+        BadScenario(
+            name: "loss burst without a rule",
+            text: base + "faults:\n  - { kind: loss-burst, target: rx1, burst: 3 }\n", line: 4,
+            message: "loss-burst needs every: N or probability: P"),
+        BadScenario(
+            name: "storm without an end", text: base + "faults:\n  - { kind: ring-full-storm, calls: 10 }\n",
+            line: 4, message: "ring-full-storm needs the end of its window"),
+        BadScenario(
+            name: "VDE kill without a VDE port",
+            text: base + "faults:\n  - { kind: vde-switch-kill, at: 1ms, pid-file: /tmp/x }\n", line: 4,
+            message: "vde-switch-kill needs a VDE port (network.vde)"),
+        BadScenario(
+            name: "periodic flushes forever",
+            text: base + "server: { nic: { iommu: {} } }\nfaults:\n  - { kind: iotlb-miss-storm, period: 1us }\n",
+            line: 5, message: "periodic flushes need an end"),
     ]
 
     @Test(arguments: bad)

@@ -41,7 +41,8 @@ struct ScenarioLimitsTests {
             raise: "traffic=200000MiB"),
         Case(
             name: "hosts",
-            yaml: "receivers:\n  - { name: h1, kind: host }\n  - { name: h2, kind: host }\n  - { name: h3, kind: host }\n"
+            yaml:
+                "receivers:\n  - { name: h1, kind: host }\n  - { name: h2, kind: host }\n  - { name: h3, kind: host }\n"
                 + writes,
             line: 4,
             message: "receivers[2]: 4 emulated hosts (the server and 3 receivers of kind host): more than the limit "
@@ -57,7 +58,8 @@ struct ScenarioLimitsTests {
                 + "on switch and router buffers; raise it with --limit port-buffers=3GiB",
             raise: "port-buffers=3GiB"),
         Case(
-            name: "ring-descriptors", yaml: "server: { nic: { tx-ring: 65536, rx-ring: 65536 } }\n" + receivers + writes,
+            name: "ring-descriptors",
+            yaml: "server: { nic: { tx-ring: 65536, rx-ring: 65536 } }\n" + receivers + writes,
             line: 1,
             message: "server.nic: the transmit and receive rings hold 131072 descriptors together: more than the "
                 + "limit of 100000 on ring descriptors; raise it with --limit ring-descriptors=131072",
@@ -72,7 +74,8 @@ struct ScenarioLimitsTests {
             raise: "streams=2"),
         Case(
             name: "stream-bytes",
-            yaml: "duration: 3600s\n" + receivers + "streams:\n  list:\n    - { to: [rx1], generate: { rate: 10Mbps } }\n",
+            yaml: "duration: 3600s\n" + receivers
+                + "streams:\n  list:\n    - { to: [rx1], generate: { rate: 10Mbps } }\n",
             line: 7,
             message: "streams.list[0]: generated streams hold 4500MB (stream1: 10000000 b/s for 3600s): more than "
                 + "the limit of 1GiB on stream bytes; raise it with --limit stream-bytes=4500MB",
@@ -149,7 +152,8 @@ struct ScenarioLimitsTests {
         let unknownError = #expect(throws: ScenarioError.self) {
             try ScenarioParser.parse(yaml: unknown, file: "u.yaml")
         }
-        #expect(unknownError?.message.hasPrefix("unknown key \"cpu\" in limits; expected one of: memory, buffers") == true)
+        #expect(
+            unknownError?.message.hasPrefix("unknown key \"cpu\" in limits; expected one of: memory, buffers") == true)
         let zero = "limits: { hosts: 0 }\n" + Self.receivers + Self.writes
         let zeroError = #expect(throws: ScenarioError.self) { try ScenarioParser.parse(yaml: zero, file: "z.yaml") }
         #expect(zeroError?.message.hasPrefix("limits.hosts: expected an integer from 1") == true)

@@ -31,8 +31,10 @@ struct ScenarioOverrideTests {
 
     @Test("a decimal key indexes a list item")
     func listItems() throws {
-        let spec = try Self.parse(["writes.entries.1.size=5000", "policies.0.placement=nic", "policies.0.action=redirect",
-                                   "receivers.0.link.rate=10Gbps"])
+        let spec = try Self.parse([
+            "writes.entries.1.size=5000", "policies.0.placement=nic", "policies.0.action=redirect",
+            "receivers.0.link.rate=10Gbps",
+        ])
         #expect(spec.writes.entries.map(\.bytes) == [1000, 5000])
         #expect(spec.policies[0].placement == .nic && spec.policies[0].redirect)
         #expect(spec.receivers[0].link.rate == 10_000_000_000 && spec.receivers[1].link.rate == 1_000_000_000)

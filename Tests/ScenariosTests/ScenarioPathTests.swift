@@ -28,7 +28,9 @@ struct ScenarioPathTests {
         }
     }
 
-    @Test("paths inside the folder are read", arguments: ["media/clip.bin", "./media/clip.bin", "media/../media/clip.bin"])
+    @Test(
+        "paths inside the folder are read",
+        arguments: ["media/clip.bin", "./media/clip.bin", "media/../media/clip.bin"])
     func inside(_ path: String) throws {
         let folder = try Folder()
         let spec = try folder.parse(file: path)
@@ -36,7 +38,8 @@ struct ScenarioPathTests {
             Issue.record("no file source")
             return
         }
-        #expect(FileManager.default.contentsEqual(atPath: resolved, andPath: folder.root.path + "/bundle/media/clip.bin"))
+        #expect(
+            FileManager.default.contentsEqual(atPath: resolved, andPath: folder.root.path + "/bundle/media/clip.bin"))
     }
 
     @Test("an absolute path, .. that climbs out and a symbolic link that leads out are refused at their key and line",
@@ -50,12 +53,15 @@ struct ScenarioPathTests {
     func outside(_ path: String, _ reason: String) throws {
         let folder = try Folder()
         let bundle = folder.root.appendingPathComponent("bundle")
-        try FileManager.default.createSymbolicLink(atPath: bundle.path + "/link-out", withDestinationPath: "/etc/passwd")
-        try FileManager.default.createSymbolicLink(atPath: bundle.path + "/dir-out", withDestinationPath: folder.root.path)
+        try FileManager.default.createSymbolicLink(
+            atPath: bundle.path + "/link-out", withDestinationPath: "/etc/passwd")
+        try FileManager.default.createSymbolicLink(
+            atPath: bundle.path + "/dir-out", withDestinationPath: folder.root.path)
         let error = #expect(throws: ScenarioError.self) { try folder.parse(file: path) }
         #expect(error?.line == 5)
         #expect(error?.file == folder.scenario.path)
-        #expect(error?.message.hasPrefix("streams.list[0].file: \"\(path)\" \(reason)") == true, "\(error?.message ?? "")")
+        #expect(
+            error?.message.hasPrefix("streams.list[0].file: \"\(path)\" \(reason)") == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("--allow-outside-paths") == true)
         // The user may allow it for a run.
         var limits = ScenarioLimits()
@@ -67,7 +73,8 @@ struct ScenarioPathTests {
     func linkInside() throws {
         let folder = try Folder()
         let bundle = folder.root.appendingPathComponent("bundle")
-        try FileManager.default.createSymbolicLink(atPath: bundle.path + "/alias.bin", withDestinationPath: "media/clip.bin")
+        try FileManager.default.createSymbolicLink(
+            atPath: bundle.path + "/alias.bin", withDestinationPath: "media/clip.bin")
         _ = try folder.parse(file: "alias.bin")
     }
 

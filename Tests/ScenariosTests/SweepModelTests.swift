@@ -32,7 +32,8 @@ struct SweepModelTests {
         let s = Self.sweep()
         #expect(s.runCount == 12 && s.variantCount == 6)
         let variants = s.variants()
-        #expect(variants.map(Sweep.label) == ["copy 1", "copy 2", "copy 3", "zero-copy 1", "zero-copy 2", "zero-copy 3"])
+        #expect(
+            variants.map(Sweep.label) == ["copy 1", "copy 2", "copy 3", "zero-copy 1", "zero-copy 2", "zero-copy 3"])
         #expect(variants == Comparison.combinations([(["server", "driver", "mode"], ["copy", "zero-copy"]),
                                                      (["writes", "count"], ["1", "2", "3"])]))
         #expect(s.position(of: 7).variant == 3 && s.position(of: 7).seedIndex == 1)
@@ -82,7 +83,9 @@ struct SweepModelTests {
         }
         let summary = SweepSummary(sweep: s, results: results.reversed())
         let calls = try #require(summary.names.firstIndex(of: "system calls"))
-        #expect(summary.cells[calls][0]?.mean == 15 && summary.cells[calls][0]?.min == 10 && summary.cells[calls][0]?.max == 20)
+        #expect(
+            summary.cells[calls][0]?.mean == 15 && summary.cells[calls][0]?.min == 10
+                && summary.cells[calls][0]?.max == 20)
         #expect(summary.cells[calls][0]?.text == "15 ±7.071")
         #expect(summary.ended == [2, 2, 1, 2, 2, 2] && summary.failed == [0, 0, 1, 0, 0, 0])
         #expect(summary.failures.map(\.run) == [5])

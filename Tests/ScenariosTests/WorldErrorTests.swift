@@ -28,8 +28,10 @@ struct WorldErrorTests {
         #expect(error?.file == "many.yaml")
         #expect(error?.key == "server.memory")
         #expect(error?.line == 3)
-        #expect(error?.description.hasPrefix("many.yaml:3:11: server.memory: server memory (67108864 bytes, 16384 pages) "
-                                             + "cannot hold the application's buffers") == true, "\(error?.description ?? "")")
+        #expect(
+            error?.description.hasPrefix(
+                "many.yaml:3:11: server.memory: server memory (67108864 bytes, 16384 pages) "
+                    + "cannot hold the application's buffers") == true, "\(error?.description ?? "")")
     }
 
     @Test("without server.memory in the file the writes are named")

@@ -36,7 +36,10 @@ struct SimCoreTests {
         var popped: [(Int64, UInt64)] = []
         for i in 0..<5000 {
             let t = Int64(random.next() % 300)
-            queue.push(Event(time: SimTime(rawValue: t), sequence: UInt64(i), target: ComponentID(rawValue: 0), kind: 0, a: 0, b: 0))
+            queue.push(
+                Event(
+                    time: SimTime(rawValue: t), sequence: UInt64(i), target: ComponentID(rawValue: 0), kind: 0, a: 0,
+                    b: 0))
             reference.append((t, UInt64(i)))
             if random.next() % 3 == 0, let e = queue.pop() { popped.append((e.time.rawValue, e.sequence)) }
         }

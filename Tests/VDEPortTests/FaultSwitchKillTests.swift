@@ -59,7 +59,8 @@ extension VDEPortTestsRoot {
             #expect(report.endTimePs == spec.duration)
             #expect(report.hosts[0].writesCompleted == UInt64(spec.writes.count))
             #expect(report.receivers[0].intact == true)
-            #expect(report.expectations.count == 2 && report.failedExpectations.isEmpty, "the scenario's expect: section")
+            #expect(
+                report.expectations.count == 2 && report.failedExpectations.isEmpty, "the scenario's expect: section")
             let pcap = try #require(world.pcapBytes)
             #expect(pcap.count > 24 + spec.writes.count * 16)
             #expect(report.json().contains("\"downAtPs\""))

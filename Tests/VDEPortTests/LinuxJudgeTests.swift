@@ -22,7 +22,9 @@ extension VDEPortTestsRoot {
             let plug: ChildProcess
             init() throws {
                 try #require(getuid() == 0, "network namespaces and tap devices need root")
-                for tool in [LinuxJudgeTests.ip, LinuxJudgeTests.plug2tap, LinuxJudgeTests.python, VDESwitchProcess.executable] {
+                for tool in [
+                    LinuxJudgeTests.ip, LinuxJudgeTests.plug2tap, LinuxJudgeTests.python, VDESwitchProcess.executable,
+                ] {
                     try #require(executableExists(tool), "\(tool) is required (Scripts/install-deps.sh test)")
                 }
                 _ = try? runCommand(LinuxJudgeTests.ip, ["netns", "delete", namespace])
@@ -59,8 +61,9 @@ extension VDEPortTestsRoot {
                 }
             }
             func run(_ program: String) throws -> ChildProcess {
-                try ChildProcess(LinuxJudgeTests.ip, ["netns", "exec", namespace, LinuxJudgeTests.python, "-c", program],
-                                 captureOutput: true)
+                try ChildProcess(
+                    LinuxJudgeTests.ip, ["netns", "exec", namespace, LinuxJudgeTests.python, "-c", program],
+                    captureOutput: true)
             }
             func stop() {
                 plug.stop()
@@ -130,8 +133,12 @@ extension VDEPortTestsRoot {
             pause(milliseconds: 100)
             let world = try World(spec: spec, options: options)
             // Linux pings the emulated server while the paced run goes on.
-            let ping = try ChildProcess(Self.ip, ["netns", "exec", lab.namespace, Self.ping, "-c", "3", "-i", "0.3", "-W", "2",
-                                                  "192.0.2.100"], captureOutput: true)
+            let ping = try ChildProcess(
+                Self.ip,
+                [
+                    "netns", "exec", lab.namespace, Self.ping, "-c", "3", "-i", "0.3", "-W", "2",
+                    "192.0.2.100",
+                ], captureOutput: true)
             defer { ping.stop() }
             let report = world.report(outcome: world.run())
 
@@ -172,10 +179,15 @@ extension VDEPortTestsRoot {
             spec.receivers[2].ip = IPv4Address(192, 0, 2, 50)
             spec.receivers[2].port = 6000
             spec.writes.entries = [WriteEntrySpec(receiver: 0, bytes: 1, pageOffset: 0)]
-            spec.policies = [PolicySpec(id: 1, host: 2, direction: .receive, placement: .os, matchIP: spec.receivers[2].ip,
-                                        matchPort: 6000, matchSource: nil, redirect: true,
-                                        targets: [.remote(ip: spec.receivers[0].ip, port: spec.receivers[0].port),
-                                                  .remote(ip: IPv4Address(192, 0, 2, 1), port: 5002)])]
+            spec.policies = [
+                PolicySpec(
+                    id: 1, host: 2, direction: .receive, placement: .os, matchIP: spec.receivers[2].ip,
+                    matchPort: 6000, matchSource: nil, redirect: true,
+                    targets: [
+                        .remote(ip: spec.receivers[0].ip, port: spec.receivers[0].port),
+                        .remote(ip: IPv4Address(192, 0, 2, 1), port: 5002),
+                    ])
+            ]
             spec.duration = 3_000_000_000_000
             var vde = VDESpec(url: lab.vdeSwitch.url)
             vde.rate = 1_000_000_000

@@ -28,7 +28,8 @@ extension VDEPortTestsRoot {
             }
             /// `command` run inside the namespace, as a child process.
             func start(_ command: [String], captureOutput: Bool = true) throws -> ChildProcess {
-                try ChildProcess(NamespaceTransportTests.ip, ["netns", "exec", name] + command, captureOutput: captureOutput)
+                try ChildProcess(
+                    NamespaceTransportTests.ip, ["netns", "exec", name] + command, captureOutput: captureOutput)
             }
             func delete() { _ = try? runCommand(NamespaceTransportTests.ip, ["netns", "delete", name]) }
         }
@@ -128,8 +129,12 @@ extension VDEPortTestsRoot {
             let listener = try namespace.start([Self.python, "-c", Self.listener])
             defer { listener.stop() }
             try #require(listener.readLine(milliseconds: 5_000) == "ready")
-            let ping = try runCommand(Self.ip, ["netns", "exec", namespace.name, Self.ping, "-c", "3", "-i", "0.2", "-W", "1",
-                                                "192.0.2.100"], timeoutMilliseconds: 5_000)
+            let ping = try runCommand(
+                Self.ip,
+                [
+                    "netns", "exec", namespace.name, Self.ping, "-c", "3", "-i", "0.2", "-W", "1",
+                    "192.0.2.100",
+                ], timeoutMilliseconds: 5_000)
             #expect(ping.output.contains("3 packets transmitted, 3 received"), "\(ping.output)")
             let heard = listener.readLine(milliseconds: 8_000)
             #expect(server.wait(milliseconds: 15_000))

@@ -86,7 +86,9 @@ extension VDEPortTestsRoot {
             let report = pacer.report
             #expect(report.frames == 1)
             #expect(report.sleeps == 1 && report.spins == 1)
-            #expect(report.spunNanoseconds >= Self.threshold - clock.readCost && report.spunNanoseconds <= Self.threshold + clock.readCost)
+            #expect(
+                report.spunNanoseconds >= Self.threshold - clock.readCost
+                    && report.spunNanoseconds <= Self.threshold + clock.readCost)
             #expect(report.framesOverLimit == 0 && report.behindEpisodes == 0)
             #expect(clock.began == 1)
         }

@@ -5,7 +5,8 @@ import VDEPort
 
 /// The Swift side of Benchmarks/vde/run.sh, not a test: skipped unless NICSIM_VDE_BENCH_URL names a URL with a
 /// receiver behind it, in CI as well (a benchmark needs a quiet machine and a receiver the run script starts; CI's
-/// judges of the VDE port are the VDEPort suites that always run). Prints one key=value line per path, in the format of Benchmarks/vde/vde_send_bench.c:
+/// judges of the VDE port are the VDEPort suites that always run). Prints one key=value line per path, in the format of
+/// Benchmarks/vde/vde_send_bench.c:
 ///
 /// - `sender=swift-blast`: ``VDEConnection/blast(count:frameLength:)``, a plain loop over `send`;
 /// - `sender=swift-port`: a simulation in as-fast-as-possible mode whose source hands frames, one event each, to a

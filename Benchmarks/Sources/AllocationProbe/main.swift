@@ -2,7 +2,8 @@
 // rigs of the Components benchmark.
 //
 // Each world is measured by building it with N writes and with 2N writes and counting only the mallocs inside
-// `world.run()` after the first write call (construction and the first call's setup are excluded). The difference divided by the difference in packets cancels per-run
+// `world.run()` after the first write call (construction and the first call's setup are excluded). The difference
+// divided by the difference in packets cancels per-run
 // constants (lazy first-use allocations, ring and queue growth up to their high-water mark), so what remains is
 // the allocation cost of one more packet. A rig is measured the same way: N operations, then 2N more, after a
 // warm-up. STYLE.md requires 0.
@@ -139,7 +140,10 @@ let baseWrites = arguments.first { $0 != "--check" }.flatMap { Int($0) } ?? 100
 let worlds: [(name: String, build: (Int) throws -> World)] = [
     ("zero-copy", { try WholePathWorkload.makeWorld(mode: .zeroCopy, writes: $0) }),
     ("copy", { try WholePathWorkload.makeWorld(mode: .copy, writes: $0) }),
-    ("fanout-16 (every NIC and driver detail)", { try World(spec: WholePathWorkload.fanoutSpec(receivers: 16, writes: $0 * 10)) }),
+    (
+        "fanout-16 (every NIC and driver detail)",
+        { try World(spec: WholePathWorkload.fanoutSpec(receivers: 16, writes: $0 * 10)) }
+    ),
 ]
 
 var headline: [String] = []
@@ -174,8 +178,9 @@ for w in worlds {
         for _ in 0..<warmUp { try operation() }
         let small = try countMallocs(operations, operation)
         let large = try countMallocs(2 * operations, operation)
-        headline.append("allocations per \(unit) in steady state: \(format(Double(large - small) / Double(operations))) "
-                        + "(\(name); \(small) mallocs in \(operations), \(large) in \(2 * operations))")
+        headline.append(
+            "allocations per \(unit) in steady state: \(format(Double(large - small) / Double(operations))) "
+                + "(\(name); \(small) mallocs in \(operations), \(large) in \(2 * operations))")
         if large != 0 || small != 0 { failures.append(name) }
     } catch {
         fail("AllocationProbe: \(name): \(error)\n")

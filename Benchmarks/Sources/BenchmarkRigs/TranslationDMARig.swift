@@ -41,9 +41,10 @@ public final class TranslationDMARig {
         pieces.reserveCapacity(8)
         _ = translations.translate(space: space, address: buffer, length: bufferBytes, into: &pieces)
         for piece in pieces {
-            try iommu.map(iova: IOVirtualAddress(rawValue: piece.address.pageBase.rawValue), physical: piece.address.pageBase,
-                          length: Int(piece.address.rawValue - piece.address.pageBase.rawValue) + piece.length,
-                          writable: true)
+            try iommu.map(
+                iova: IOVirtualAddress(rawValue: piece.address.pageBase.rawValue), physical: piece.address.pageBase,
+                length: Int(piece.address.rawValue - piece.address.pageBase.rawValue) + piece.length,
+                writable: true)
         }
         frame = [UInt8](repeating: 0, count: 2048)
     }

@@ -56,7 +56,8 @@ public final class TxRingRig: InterruptSink, FrameSink {
         for d in 0..<destinations {
             let template = HeaderTemplate(
                 sourceMAC: source, destinationMAC: MACAddress(0x02, 0, 0, 0, 0x01, UInt8(truncatingIfNeeded: d + 1)),
-                sourceIP: IPv4Address(192, 0, 2, 1), destinationIP: IPv4Address(192, 0, 2, UInt8(truncatingIfNeeded: 11 + d)),
+                sourceIP: IPv4Address(192, 0, 2, 1),
+                destinationIP: IPv4Address(192, 0, 2, UInt8(truncatingIfNeeded: 11 + d)),
                 sourcePort: 4000, destinationPort: 5000)
             let id = driver.addDestination(template)
             let buffer = try space.allocate(bytes: bytesPerEntry)

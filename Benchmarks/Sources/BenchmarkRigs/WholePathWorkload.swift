@@ -88,7 +88,8 @@ public enum WholePathWorkload {
         var streams = StreamsSpec()
         streams.duration = duration
         streams.list = (0..<count).map { k in
-            StreamSpec(name: "s\(k + 1)", destinations: [k], source: .generate(rate: bitsPerSecond, seed: UInt64(k + 1)))
+            StreamSpec(
+                name: "s\(k + 1)", destinations: [k], source: .generate(rate: bitsPerSecond, seed: UInt64(k + 1)))
         }
         var spec = ScenarioSpec(
             name: "streams-\(count)", seed: 1, duration: nil, server: detailedServer(),

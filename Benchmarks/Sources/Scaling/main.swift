@@ -106,7 +106,9 @@ func measure(_ cases: [Case], runs: Int) -> [Figure] {
             guard outcome == .idle else { fail("\(c.label): run ended with \(outcome)") }
             packets[k] = WholePathWorkload.packets(world)
             let delivered = WholePathWorkload.datagramsReceived(world)
-            guard delivered == packets[k] else { fail("\(c.label): \(packets[k]) packets sent, \(delivered) delivered") }
+            guard delivered == packets[k] else {
+                fail("\(c.label): \(packets[k]) packets sent, \(delivered) delivered")
+            }
             samples[k].append(seconds(end - warm) * 1e9 / Double(packets[k] - warmPackets))
             whole[k].append(seconds(end - start) * 1e9 / Double(packets[k]))
         }
@@ -151,11 +153,14 @@ if let i = arguments.firstIndex(of: "--footprint"), i + 1 < arguments.count, let
     exit(0)
 }
 
-// `Scaling --profile N [--writes W] [--hints on|off]`: one N-receiver fan-out world (a buffer per destination), timed in two parts:
+// `Scaling --profile N [--writes W] [--hints on|off]`: one N-receiver fan-out world (a buffer per destination), timed
+// in two parts:
 // the first write call (which creates the destinations) and the rest (steady state). For perf record/stat.
 if let i = arguments.firstIndex(of: "--profile"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) {
     var writes = max(4, 160_000 / n)
-    if let w = arguments.firstIndex(of: "--writes"), w + 1 < arguments.count, let v = Int(arguments[w + 1]) { writes = v }
+    if let w = arguments.firstIndex(of: "--writes"), w + 1 < arguments.count, let v = Int(arguments[w + 1]) {
+        writes = v
+    }
     let spec = WholePathWorkload.fanoutSpec(receivers: n, writes: writes)
     let world = build(spec, cacheHints: forcedHints)
     let clock = ContinuousClock()
@@ -178,15 +183,19 @@ if let i = arguments.firstIndex(of: "--profile"), i + 1 < arguments.count, let n
     exit(0)
 }
 
-// `Scaling --profile-stream N [--packets P] [--hints on|off]`: one stream fanned out to N receivers, about P packets (default
+// `Scaling --profile-stream N [--packets P] [--hints on|off]`: one stream fanned out to N receivers, about P packets
+// (default
 // 160,000), built untimed and run once; prints ns per packet. For perf and cachegrind (two packet counts, diffed).
 if let i = arguments.firstIndex(of: "--profile-stream"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) {
     var datagrams = 160_000
-    if let p = arguments.firstIndex(of: "--packets"), p + 1 < arguments.count, let v = Int(arguments[p + 1]) { datagrams = v }
+    if let p = arguments.firstIndex(of: "--packets"), p + 1 < arguments.count, let v = Int(arguments[p + 1]) {
+        datagrams = v
+    }
     let rate = Int64(2_000_000_000 / n)
     let seconds = Double(datagrams) / (Double(n) * Double(rate) / 8 / 1316)
-    let world = build(WholePathWorkload.fanoutStreamSpec(receivers: n, bitsPerSecond: rate, duration: Int64(seconds * 1e12)),
-                      cacheHints: forcedHints)
+    let world = build(
+        WholePathWorkload.fanoutStreamSpec(receivers: n, bitsPerSecond: rate, duration: Int64(seconds * 1e12)),
+        cacheHints: forcedHints)
     let clock = ContinuousClock()
     let t0 = clock.now
     let outcome = world.run()

@@ -35,7 +35,9 @@ while !arguments.isEmpty {
     case "--no-digest":
         digest = false
     case "--repeat":
-        guard !arguments.isEmpty, let n = Int(arguments.removeFirst()), n > 0 else { fail("--repeat needs a count above 0") }
+        guard !arguments.isEmpty, let n = Int(arguments.removeFirst()), n > 0 else {
+            fail("--repeat needs a count above 0")
+        }
         repeats = n
     case "--label":
         guard !arguments.isEmpty else { fail("--label needs a value") }
@@ -81,7 +83,9 @@ for _ in 0..<repeats {
     guard outcome == .idle || outcome == .reachedTime else { fail("the run ended with \(outcome)") }
     let runDelivered = world.receivers.reduce(0) { $0 + $1.counters.datagrams }
     // Every repetition is the same deterministic run: a different count would be a bug worth stopping for.
-    if let first = firstDelivered, first != runDelivered { fail("repetition delivered \(runDelivered), the first \(first)") }
+    if let first = firstDelivered, first != runDelivered {
+        fail("repetition delivered \(runDelivered), the first \(first)")
+    }
     firstDelivered = runDelivered
     delivered += runDelivered
     sent = Int(world.nic.counters.framesTransmitted)
