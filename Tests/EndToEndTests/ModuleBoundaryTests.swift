@@ -10,8 +10,10 @@ struct ModuleBoundaryTests {
     /// The `dependencies:` list of target `name` in Package.swift.
     static func dependencies(of name: String) throws -> [String] {
         let manifest = try String(contentsOf: packageRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
-        let marker = ".target(name: \"\(name)\""
-        let start = try #require(manifest.range(of: marker), "no target \(name) in Package.swift")
+        // `.target(name: "X"` on one line or with `name:` on the next (as swift-format lays a long target out).
+        let marker = #"\.target\(\s*name: ""# + name + "\""
+        let start = try #require(
+            manifest.range(of: marker, options: .regularExpression), "no target \(name) in Package.swift")
         let rest = manifest[start.upperBound...]
         let end = try #require(rest.range(of: ")"))
         let line = rest[..<end.lowerBound]
