@@ -54,18 +54,6 @@ public struct HostCounters: Hashable, Sendable {
     public init() {}
 }
 
-/// Why the OS refused a system call. Nothing is sent when a call is refused.
-public struct HostError: Error, Hashable, Sendable, CustomStringConvertible {
-    public typealias Code = ErrorCode<HostError>
-    public var code: Code
-    public var detail: String
-    public init(_ code: Code, _ detail: String) {
-        self.code = code
-        self.detail = detail
-    }
-    public var description: String { "\(code.rawValue): \(detail)" }
-}
-
 /// An application process: a name and its own address space.
 public final class Process {
     public let id: Int
