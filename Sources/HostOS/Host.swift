@@ -54,18 +54,6 @@ public struct HostCounters: Hashable, Sendable {
     public init() {}
 }
 
-/// Why the OS refused a system call. Nothing is sent when a call is refused.
-public struct HostError: Error, Hashable, Sendable, CustomStringConvertible {
-    public typealias Code = ErrorCode<HostError>
-    public var code: Code
-    public var detail: String
-    public init(_ code: Code, _ detail: String) {
-        self.code = code
-        self.detail = detail
-    }
-    public var description: String { "\(code.rawValue): \(detail)" }
-}
-
 /// An application process: a name and its own address space.
 public final class Process {
     public let id: Int
@@ -310,14 +298,11 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
     @discardableResult
     public func write(socket: Socket, entries: [WriteVectorEntry]) throws(HostError) -> WriteID {
         let (process, sourcePort) = try socketOwner(socket)
-        counters.syscalls += 1
+        // One pass through the stack per entry (destination lookup, header template).
+        let account = systemCallAccount(messages: entries.count)
         if simulator.tracer != nil {
             traceCall("write", messages: entries.count, bytes: entries.reduce(0) { $0 + $1.length })
         }
-        var account = CycleAccount()
-        account.syscall = configuration.costs.syscall
-        // One pass through the stack per entry (destination lookup, header template).
-        account.stack = Int64(entries.count) * configuration.costs.stackPerMessage
         messageScratch.removeAll(keepingCapacity: true)
         for e in entries {
             messageScratch.append(OutMessage(destination: e.destination, address: e.address, length: e.length,
@@ -557,6 +542,16 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
     }
 
     /// Traces a system call that sends.
+    /// Counts one system call and starts its cycle account: the call's entry and exit, and one pass through the
+    /// stack per message it carries.
+    func systemCallAccount(messages: Int = 0) -> CycleAccount {
+        counters.syscalls += 1
+        var account = CycleAccount()
+        account.syscall = configuration.costs.syscall
+        account.stack = Int64(messages) * configuration.costs.stackPerMessage
+        return account
+    }
+
     func traceCall(_ call: String, messages: Int, bytes: Int) {
         simulator.trace(name, "syscall", [("call", .text(call)), ("messages", .int(Int64(messages))),
                                           ("bytes", .int(Int64(bytes)))])

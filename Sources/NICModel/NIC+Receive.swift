@@ -5,21 +5,14 @@ import WireFormats
 /// A receive queue: its registers and where the device fills next.
 struct RxQueue: RingRegisters {
     let index: Int
-    var baseLow: UInt32 = 0
-    var baseHigh: UInt32 = 0
-    var lengthBytes: UInt32 = 0
-    /// RDH: next descriptor whose write-back the driver will see.
-    var head: UInt32 = 0
-    /// RDT: one past the last descriptor the driver has posted.
-    var tail: UInt32 = 0
-    var enabled: Bool
+    var registers: QueueRegisterBlock
     /// Next descriptor the device will reserve for an arriving frame (head plus frames in flight).
     var fillPointer: UInt32 = 0
     var framesReceived: UInt64 = 0
 
     init(index: Int) {
         self.index = index
-        self.enabled = index == 0
+        self.registers = QueueRegisterBlock(enabled: index == 0)
     }
 
     var usable: Bool { enabled && ringCount > 0 && tail < ringCount && fillPointer < ringCount }

@@ -184,11 +184,7 @@ extension NIC {
         }
         guard problems.isEmpty else {
             txQueues[q].consumeCached(end)
-            record.errors = problems
-            record.completesPacket = true
-            record.ready = true
-            txQueues[q].append(record)
-            advanceCompletions(queue: q)
+            queueFailed(record, errors: problems, queue: q)
             return true
         }
 
@@ -234,11 +230,7 @@ extension NIC {
         prefetchUpcoming(queue: q)
         if !problems.isEmpty {
             if !segmenting { frames.release(frame) }
-            record.errors = problems
-            record.completesPacket = true
-            record.ready = true
-            txQueues[q].append(record)
-            advanceCompletions(queue: q)
+            queueFailed(record, errors: problems, queue: q)
             return true
         }
         if segmenting, let context {
@@ -264,6 +256,17 @@ extension NIC {
         simulator.schedule(after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency(), target: id,
                            kind: EventKind.packetFetched.rawValue, a: UInt64(q), b: generation)
         return true
+    }
+
+    /// Queues the record of a packet that failed before the wire, complete and ready at once so that its
+    /// write-back reports `errors` in queue order.
+    private func queueFailed(_ record: TxFrameRecord, errors: TxStatus, queue q: Int) {
+        var record = record
+        record.errors = errors
+        record.completesPacket = true
+        record.ready = true
+        txQueues[q].append(record)
+        advanceCompletions(queue: q)
     }
 
     /// Applies a transmit match-action entry to a frame about to queue: copies go to the hairpin queue; a

@@ -173,29 +173,30 @@ package final class FaultInjector: EventHandler {
 
     /// The decorator on `nic`'s bus to memory, installed at the first DMA fault that targets it.
     private func dmaGate(_ nic: NIC) -> DMAFaultGate {
-        if let gate = gates[ObjectIdentifier(nic)] { return gate }
-        let gate = DMAFaultGate()
-        nic.transferGate = gate
-        gates[ObjectIdentifier(nic)] = gate
-        return gate
+        Self.decorator(of: nic, in: &gates, make: DMAFaultGate.init) { nic.transferGate = $0 }
     }
 
     /// The decorator on `nic`'s interrupt line, installed at the first interrupt fault that targets it.
     private func interruptLine(_ nic: NIC) -> InterruptLineFaults {
-        if let line = lines[ObjectIdentifier(nic)] { return line }
-        let line = InterruptLineFaults()
-        nic.interruptGate = line
-        lines[ObjectIdentifier(nic)] = line
-        return line
+        Self.decorator(of: nic, in: &lines, make: InterruptLineFaults.init) { nic.interruptGate = $0 }
     }
 
     /// The decorator on `link`, installed at the first link fault that targets it.
     private func frameFilter(_ link: Link) -> LinkFaultFilter {
-        if let filter = filters[ObjectIdentifier(link)] { return filter }
-        let filter = LinkFaultFilter()
-        link.frameFilter = filter
-        filters[ObjectIdentifier(link)] = filter
-        return filter
+        Self.decorator(of: link, in: &filters, make: LinkFaultFilter.init) { link.frameFilter = $0 }
+    }
+
+    /// The decorator `installed` holds for `component`; without one, a new one from `make`, handed to `install`
+    /// (which puts it on the component's seam) and kept in `installed`.
+    private static func decorator<Decorator>(
+        of component: AnyObject, in installed: inout [ObjectIdentifier: Decorator], make: () -> Decorator,
+        install: (Decorator) -> Void
+    ) -> Decorator {
+        if let decorator = installed[ObjectIdentifier(component)] { return decorator }
+        let decorator = make()
+        install(decorator)
+        installed[ObjectIdentifier(component)] = decorator
+        return decorator
     }
 
     /// What the decorators on `nic` did: interrupt messages lost and delayed, DMA transfers failed (zero without a
