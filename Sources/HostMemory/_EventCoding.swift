@@ -6,10 +6,13 @@ import SimCore
 // kept fingerprint (`Fixtures/fingerprints.tsv`) and must not change.
 
 extension DMAMapperEvent: EventPayload {
+    @inline(__always)
     init?(kind: UInt32, a: UInt64, b: UInt64) {
         guard kind == 0 else { return nil }
         self = .flushTimeout
     }
+
+    @inline(__always)
 
     var encoded: (kind: UInt32, a: UInt64, b: UInt64) { (0, 0, 0) }
 }

@@ -6,6 +6,7 @@ import SimCore
 // kept fingerprint (`Fixtures/fingerprints.tsv`) and must not change.
 
 extension HostEvent: EventPayload {
+    @inline(__always)
     init?(kind: UInt32, a: UInt64, b: UInt64) {
         switch kind {
         case 2: self = .doorbell
@@ -17,6 +18,8 @@ extension HostEvent: EventPayload {
         default: return nil
         }
     }
+
+    @inline(__always)
 
     var encoded: (kind: UInt32, a: UInt64, b: UInt64) {
         switch self {
@@ -31,10 +34,13 @@ extension HostEvent: EventPayload {
 }
 
 extension PolicyClientEvent: EventPayload {
+    @inline(__always)
     init?(kind: UInt32, a: UInt64, b: UInt64) {
         guard kind == 1 else { return nil }
         self = .retry(transaction: UInt32(truncatingIfNeeded: a))
     }
+
+    @inline(__always)
 
     var encoded: (kind: UInt32, a: UInt64, b: UInt64) {
         switch self {

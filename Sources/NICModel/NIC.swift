@@ -431,22 +431,27 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
 
     /// Schedules one of the device's own events at `time`, stamped with the current generation: a reset makes it
     /// stale (``handle(_:simulator:)`` drops it).
+    @inline(__always)
     func schedule(_ event: NICEvent, at time: SimTime) {
         simulator.schedule(NICEvent.Stamped(event, generation: generation), at: time, for: id)
     }
 
     /// Schedules one of the device's own events `delay` from now, stamped with the current generation.
+    @inline(__always)
     func schedule(_ event: NICEvent, after delay: SimDuration) {
         simulator.schedule(NICEvent.Stamped(event, generation: generation), after: delay, for: id)
     }
 
     public func handle(_ event: Event, simulator: Simulator) {
-        guard let stamped = NICEvent.Stamped(decoding: event) else { return }
-        guard stamped.generation == generation else {
+        // Events from before the last reset are stale: the stamp is checked before the rest is unpacked.
+        guard NICEvent.Stamped.generation(of: event) == generation else {
             // A frame carried by a stale receive event still needs releasing.
-            if case .receiveLanded(let frame, _, _, _) = stamped.event { simulator.frames.release(frame) }
+            if case .receiveLanded(let frame, _, _, _) = NICEvent.Stamped(decoding: event)?.event {
+                simulator.frames.release(frame)
+            }
             return
         }
+        guard let stamped = NICEvent.Stamped(decoding: event) else { return }
         switch stamped.event {
         case .descriptorsArrived(let q):
             txQueues[q].batchArrived()

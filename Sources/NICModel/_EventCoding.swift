@@ -16,8 +16,13 @@ extension NICEvent {
             self.generation = generation
         }
 
+        /// The generation an event was stamped with, read without unpacking the rest.
+        @inline(__always)
+        static func generation(of event: Event) -> UInt64 { event.b }
+
         // `b` carries the generation; `a` the arguments. Receive landings pack theirs as frame (bits 0–31), queue
         // (32–39), descriptors (40–47) and RCTL.BSIZE (48–49).
+        @inline(__always)
         init?(kind: UInt32, a: UInt64, b: UInt64) {
             generation = b
             switch kind {
@@ -37,6 +42,8 @@ extension NICEvent {
             default: return nil
             }
         }
+
+        @inline(__always)
 
         var encoded: (kind: UInt32, a: UInt64, b: UInt64) {
             switch event {

@@ -6,10 +6,13 @@ import SimCore
 // kept fingerprint (`Fixtures/fingerprints.tsv`) and must not change.
 
 extension ScriptEvent: EventPayload {
+    @inline(__always)
     init?(kind: UInt32, a: UInt64, b: UInt64) {
         guard kind == 1 else { return nil }
         self = .run(action: Int(truncatingIfNeeded: a))
     }
+
+    @inline(__always)
 
     var encoded: (kind: UInt32, a: UInt64, b: UInt64) {
         switch self {

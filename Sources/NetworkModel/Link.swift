@@ -102,9 +102,9 @@ public final class Link: EventHandler, MultiPortSink {
         ab.sink = FrameSinkReference(b)
     }
 
-    /// The port numbers of the link's two sides as a ``SimCore/MultiPortSink``: frames sent into side A enter on
-    /// port 0, frames sent into side B on port 1.
+    /// The port frames sent into side A (``endA``) enter on, when the link is called as a ``SimCore/MultiPortSink``.
     public static let sideA = 0
+    /// The port frames sent into side B (``endB``) enter on.
     public static let sideB = 1
 
     /// Takes a frame whose last bit a transmitter on side A (``sideA``) or B (``sideB``) has just put on the wire.

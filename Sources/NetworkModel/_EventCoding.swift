@@ -14,6 +14,7 @@ enum LinkEvent: Equatable {
 }
 
 extension LinkEvent: EventPayload {
+    @inline(__always)
     init?(kind: UInt32, a: UInt64, b: UInt64) {
         let frame = FrameHandle(rawValue: UInt32(truncatingIfNeeded: a))
         switch kind {
@@ -22,6 +23,8 @@ extension LinkEvent: EventPayload {
         default: return nil
         }
     }
+
+    @inline(__always)
 
     var encoded: (kind: UInt32, a: UInt64, b: UInt64) {
         switch self {
@@ -40,6 +43,7 @@ enum ForwardingEvent: Equatable {
 }
 
 extension ForwardingEvent: EventPayload {
+    @inline(__always)
     init?(kind: UInt32, a: UInt64, b: UInt64) {
         let frame = FrameHandle(rawValue: UInt32(truncatingIfNeeded: a))
         let port = Int(truncatingIfNeeded: b)
@@ -49,6 +53,8 @@ extension ForwardingEvent: EventPayload {
         default: return nil
         }
     }
+
+    @inline(__always)
 
     var encoded: (kind: UInt32, a: UInt64, b: UInt64) {
         switch self {

@@ -6,6 +6,7 @@ import SimCore
 // kept fingerprint (`Fixtures/fingerprints.tsv`) and must not change.
 
 extension ApplicationEvent: EventPayload {
+    @inline(__always)
     init?(kind: UInt32, a: UInt64, b: UInt64) {
         let index = Int(truncatingIfNeeded: a)
         switch kind {
@@ -15,6 +16,8 @@ extension ApplicationEvent: EventPayload {
         default: return nil
         }
     }
+
+    @inline(__always)
 
     var encoded: (kind: UInt32, a: UInt64, b: UInt64) {
         switch self {
@@ -26,10 +29,13 @@ extension ApplicationEvent: EventPayload {
 }
 
 extension StreamEvent: EventPayload {
+    @inline(__always)
     init?(kind: UInt32, a: UInt64, b: UInt64) {
         guard kind == 1 else { return nil }
         self = .interval(Int(truncatingIfNeeded: a))
     }
+
+    @inline(__always)
 
     var encoded: (kind: UInt32, a: UInt64, b: UInt64) {
         switch self {
@@ -39,6 +45,7 @@ extension StreamEvent: EventPayload {
 }
 
 extension FaultEvent: EventPayload {
+    @inline(__always)
     init?(kind: UInt32, a: UInt64, b: UInt64) {
         let fault = Int(truncatingIfNeeded: a)
         switch kind {
@@ -50,6 +57,8 @@ extension FaultEvent: EventPayload {
         default: return nil
         }
     }
+
+    @inline(__always)
 
     var encoded: (kind: UInt32, a: UInt64, b: UInt64) {
         switch self {

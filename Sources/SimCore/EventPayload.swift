@@ -17,7 +17,7 @@ public protocol EventPayload {
 
 extension EventPayload {
     /// Unpacks the payload of `event`; nil when its kind is none of this type's.
-    @inlinable
+    @inlinable @inline(__always)
     public init?(decoding event: Event) {
         self.init(kind: event.kind, a: event.a, b: event.b)
     }
@@ -25,14 +25,14 @@ extension EventPayload {
 
 extension Simulator {
     /// Schedules `payload` for `target` at an absolute time, which must not lie in the past.
-    @inlinable
+    @inlinable @inline(__always)
     public func schedule<Payload: EventPayload>(_ payload: Payload, at time: SimTime, for target: ComponentID) {
         let e = payload.encoded
         schedule(at: time, target: target, kind: e.kind, a: e.a, b: e.b)
     }
 
     /// Schedules `payload` for `target` `delay` after now.
-    @inlinable
+    @inlinable @inline(__always)
     public func schedule<Payload: EventPayload>(_ payload: Payload, after delay: SimDuration, for target: ComponentID) {
         let e = payload.encoded
         schedule(at: now + delay, target: target, kind: e.kind, a: e.a, b: e.b)
@@ -40,7 +40,7 @@ extension Simulator {
 
     /// Schedules `payload` for `target` at an absolute time with a sequence number from
     /// ``reserveSequenceNumbers(_:)`` (see ``schedule(at:reservedSequence:target:kind:a:b:)``).
-    @inlinable
+    @inlinable @inline(__always)
     public func schedule<Payload: EventPayload>(
         _ payload: Payload, at time: SimTime, reservedSequence: UInt64, for target: ComponentID
     ) {

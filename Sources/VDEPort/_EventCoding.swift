@@ -6,10 +6,13 @@ import SimCore
 // kept fingerprint (`Fixtures/fingerprints.tsv`) and must not change.
 
 extension VDEPortEvent: EventPayload {
+    @inline(__always)
     init?(kind: UInt32, a: UInt64, b: UInt64) {
         guard kind == 0 else { return nil }
         self = .poll(generation: a)
     }
+
+    @inline(__always)
 
     var encoded: (kind: UInt32, a: UInt64, b: UInt64) {
         switch self {
@@ -19,10 +22,13 @@ extension VDEPortEvent: EventPayload {
 }
 
 extension PacerEvent: EventPayload {
+    @inline(__always)
     init?(kind: UInt32, a: UInt64, b: UInt64) {
         guard kind == 0 else { return nil }
         self = .tick(generation: a)
     }
+
+    @inline(__always)
 
     var encoded: (kind: UInt32, a: UInt64, b: UInt64) {
         switch self {

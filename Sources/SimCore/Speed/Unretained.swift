@@ -26,13 +26,13 @@ public struct Unretained<Object: AnyObject> {
     }
 
     /// Calls `body` with the object, without retaining it for the call.
-    @inlinable
+    @_transparent
     public func withObject<Result>(_ body: (Object) throws -> Result) rethrows -> Result {
         try reference._withUnsafeGuaranteedRef(body)
     }
 
     /// Calls `body` with the object seen as `type`, which the caller knows it is (unchecked in release builds).
-    @inlinable
+    @_transparent
     public func withObject<Target: AnyObject, Result>(
         as type: Target.Type, _ body: (Target) throws -> Result
     ) rethrows -> Result {
