@@ -176,8 +176,7 @@ extension Host {
                 j += 1
             }
             timedBatches.append(TimedBatch(process: process, sourcePort: sourcePort, messages: batch, rtp: rtp))
-            simulator.schedule(at: max(t, now), target: id, kind: EventKind.timedRelease.rawValue,
-                               a: UInt64(timedBatches.count - 1))
+            simulator.schedule(HostEvent.timedRelease(batch: timedBatches.count - 1), at: max(t, now), for: id)
             i = j
         }
     }

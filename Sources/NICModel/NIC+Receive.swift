@@ -95,8 +95,7 @@ extension NIC {
             if now < rxBusFreeAt {
                 if !rxWakeScheduled {
                     rxWakeScheduled = true
-                    simulator.schedule(at: rxBusFreeAt, target: id, kind: EventKind.receiveWake.rawValue, a: 0,
-                                       b: generation)
+                    schedule(.receiveWake, at: rxBusFreeAt)
                 }
                 return
             }
@@ -132,9 +131,8 @@ extension NIC {
             rxBusFreeAt = now + transfer
             rxCrossingBytes = entry.stored
             let landing = now + configuration.dmaReadLatency + transfer + dma.takeAddedLatency()
-            simulator.schedule(at: landing, target: id, kind: EventKind.receiveLanded.rawValue,
-                               a: UInt64(entry.frame.rawValue) | UInt64(q) << 32 | UInt64(needed) << 40
-                                   | UInt64((receiveControl.rawValue >> 16) & 3) << 48, b: generation)
+            schedule(
+                .receiveLanded(frame: entry.frame, queue: q, descriptors: needed, bufferSize: bufferSize), at: landing)
             // RXDMT0 when the queue's free descriptors fall to RDMTS of the ring (8254x RCTL.RDMTS).
             if let shift = receiveControl.descriptorThresholdShift {
                 let threshold = ringCount >> shift

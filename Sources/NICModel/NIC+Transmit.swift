@@ -16,7 +16,7 @@ extension NIC {
             if simulator.now < dmaFreeAt {
                 if !fetchSlotScheduled {
                     fetchSlotScheduled = true
-                    simulator.schedule(at: dmaFreeAt, target: id, kind: EventKind.fetchSlot.rawValue, b: generation)
+                    schedule(.fetchSlot, at: dmaFreeAt)
                 }
                 return
             }
@@ -77,8 +77,7 @@ extension NIC {
         let transfer = descriptorBusMemo.duration(bits: Int64(configuration.linkBytes(n * TxDescriptor.size)) * 8)
         dmaFreeAt = simulator.now + transfer
         // IOTLB misses (when an IOMMU sits in the path) lengthen this transfer's round trip.
-        simulator.schedule(after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency(), target: id,
-                           kind: EventKind.descriptorsArrived.rawValue, a: UInt64(q), b: generation)
+        schedule(.descriptorsArrived(queue: q), after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency())
         return true
     }
 
@@ -253,8 +252,7 @@ extension NIC {
                 ("segments", .int(Int64(segments))),
             ])
         }
-        simulator.schedule(after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency(), target: id,
-                           kind: EventKind.packetFetched.rawValue, a: UInt64(q), b: generation)
+        schedule(.packetFetched(queue: q), after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency())
         return true
     }
 
@@ -396,8 +394,7 @@ extension NIC {
             macHairpinFrame = frame
             transmitObserver?.observe(frame, at: start, simulator: simulator)
             let bits = Int64(EthernetFraming.bytesOnWire(frameLength: simulator.frames.length(of: frame)) * 8)
-            simulator.schedule(at: start + wireMemo.duration(bits: bits),
-                               target: id, kind: EventKind.transmitDone.rawValue, b: generation)
+            schedule(.transmitDone, at: start + wireMemo.duration(bits: bits))
             return
         }
         var wake = SimTime.never
@@ -450,13 +447,13 @@ extension NIC {
             }
             let bits = Int64(EthernetFraming.bytesOnWire(frameLength: r.length) * 8)
             let lastBit = start + wireMemo.duration(bits: bits)
-            simulator.schedule(at: lastBit, target: id, kind: EventKind.transmitDone.rawValue, b: generation)
+            schedule(.transmitDone, at: lastBit)
             return
         }
         macBusy = false
         if wake < macWakeScheduled {
             macWakeScheduled = wake
-            simulator.schedule(at: wake, target: id, kind: EventKind.macWake.rawValue, b: generation)
+            schedule(.macWake, at: wake)
         }
     }
 
