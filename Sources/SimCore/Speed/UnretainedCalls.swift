@@ -1,7 +1,8 @@
 // Speed layer: the per-event and per-frame calls between components go through ``Unretained`` references with the
 // callee's type known, not through `any EventHandler` or `any FrameSink` values kept in class properties. Each such
 // call would otherwise cost an atomic retain and release (the compiler must assume the property could change
-// during the call); BENCHMARKS.md ("Scaling") has the figures. Nothing here changes what a run computes.
+// during the call); together with the other unretained references they save 6.2 % of the instructions of a
+// 16-flow fan-out (BENCHMARKS.md, "Typed events and the speed folder"). Nothing here changes what a run computes.
 
 extension EventHandler {
     @inlinable
