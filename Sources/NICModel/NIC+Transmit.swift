@@ -14,10 +14,7 @@ extension NIC {
     func issueFetches() {
         while true {
             if simulator.now < dmaFreeAt {
-                if !fetchSlotScheduled {
-                    fetchSlotScheduled = true
-                    simulator.schedule(at: dmaFreeAt, target: id, kind: EventKind.fetchSlot.rawValue, b: generation)
-                }
+                if !fetchSlotScheduled { scheduleFetchSlot() }
                 return
             }
             var worked = false
@@ -31,6 +28,42 @@ extension NIC {
             }
             if !worked { return }
         }
+    }
+
+    /// Asks for a `fetchSlot` event when the bus frees (`dmaFreeAt`), unless no queue has anything to fetch.
+    ///
+    /// Such a slot would find nothing to do (its MAC start too: every change that readies a frame starts the MAC
+    /// itself), and whatever gives a queue work before the bus frees (a tail or control write, arriving
+    /// descriptors) comes through here again. So the slot is left out, with the sequence number it would have
+    /// had set aside: when work comes before the bus frees, the slot is scheduled with that number and runs
+    /// exactly where it would have; when none comes, the run differs only by the empty event.
+    func scheduleFetchSlot() {
+        if skippedSlotAt != dmaFreeAt {
+            guard hasFetchWork else {
+                skippedSlotAt = dmaFreeAt
+                skippedSlotSequence = simulator.reserveSequenceNumbers(1)
+                return
+            }
+            simulator.schedule(at: dmaFreeAt, target: id, kind: EventKind.fetchSlot.rawValue, b: generation)
+        } else {
+            guard hasFetchWork else { return }
+            skippedSlotAt = .never
+            simulator.schedule(at: dmaFreeAt, reservedSequence: skippedSlotSequence, target: id,
+                               kind: EventKind.fetchSlot.rawValue, b: generation)
+        }
+        fetchSlotScheduled = true
+    }
+
+    /// Whether ``fetchPacket(queue:)`` or ``fetchDescriptors(queue:)`` could start for some queue if the bus
+    /// were free: a usable queue with a cached descriptor, or with ready descriptors and no batch in flight.
+    /// False means both would return false for every queue.
+    var hasFetchWork: Bool {
+        for q in txQueues.indices where txQueues[q].usable {
+            if txQueues[q].cacheCount > 0 || (txQueues[q].cachePending == 0 && txQueues[q].available > 0) {
+                return true
+            }
+        }
+        return false
     }
 
     /// Reads the next batch of descriptors of `queue` into its cache; false when there is nothing to do.
