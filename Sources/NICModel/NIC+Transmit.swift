@@ -34,9 +34,10 @@ extension NIC {
     ///
     /// Such a slot would find nothing to do (its MAC start too: every change that readies a frame starts the MAC
     /// itself), and whatever gives a queue work before the bus frees (a tail or control write, arriving
-    /// descriptors) comes through here again. So the slot is left out, with the sequence number it would have
-    /// had set aside: when work comes before the bus frees, the slot is scheduled with that number and runs
-    /// exactly where it would have; when none comes, the run differs only by the empty event.
+    /// descriptors, a frame leaving the packet buffer) comes through here again. So the slot is left out, with
+    /// the sequence number it would have had set aside: when work comes before the bus frees, the slot is
+    /// scheduled with that number and runs exactly where it would have; when none comes, the run differs only by
+    /// the empty event.
     func scheduleFetchSlot() {
         if skippedSlotAt != dmaFreeAt {
             guard hasFetchWork else {
@@ -55,15 +56,46 @@ extension NIC {
     }
 
     /// Whether ``fetchPacket(queue:)`` or ``fetchDescriptors(queue:)`` could start for some queue if the bus
-    /// were free: a usable queue with a cached descriptor, or with ready descriptors and no batch in flight.
-    /// False means both would return false for every queue.
+    /// were free. False means both would return false for every queue; true may be wrong only that way round.
     var hasFetchWork: Bool {
         for q in txQueues.indices where txQueues[q].usable {
-            if txQueues[q].cacheCount > 0 || (txQueues[q].cachePending == 0 && txQueues[q].available > 0) {
+            if mayFetchPacket(queue: q) { return true }
+            // fetchDescriptors's own test.
+            let cached = txQueues[q].cacheCount
+            let capacity = txQueues[q].cache.capacity
+            if txQueues[q].cachePending == 0, min(capacity - cached, txQueues[q].available) > 0,
+               cached < capacity / 2 || !txQueues[q].hasWholePacket {
                 return true
             }
         }
         return false
+    }
+
+    /// False when ``fetchPacket(queue:)`` would return false for `queue`: no descriptor cached, or a plain packet
+    /// (no context descriptor, no error to report) that waits for a free record or room in the packet buffer.
+    /// Anything else may fetch.
+    func mayFetchPacket(queue q: Int) -> Bool {
+        let cached = txQueues[q].cacheCount
+        guard cached > 0 else { return false }
+        var length = 0
+        for n in 0..<cached {
+            let d = txQueues[q].cached(n)
+            if d.status.contains(.dmaError) || d.command.contains(.extended) { return true }
+            length += Int(d.length)
+            if d.command.contains(.endOfPacket) {
+                if length == 0 || length > configuration.maxFrameBytes { return true }
+                return txQueues[q].recordsFree >= 1
+                    && (bufferedBytes == 0 || bufferedBytes + length <= configuration.txPacketBufferBytes)
+            }
+        }
+        return true
+    }
+
+    /// Schedules the slot left out for the transfer in progress when a queue has work now: for changes that may
+    /// give one work outside ``pumpTransmit()`` (error packets that leave without the wire free records and
+    /// buffer space).
+    func recheckSkippedSlot() {
+        if !fetchSlotScheduled && skippedSlotAt == dmaFreeAt && simulator.now < dmaFreeAt { scheduleFetchSlot() }
     }
 
     /// Reads the next batch of descriptors of `queue` into its cache; false when there is nothing to do.
@@ -448,6 +480,7 @@ extension NIC {
                 if txQueues[q].dropRestOfPacket && !done.redirected { done.errors.insert(.late) }
                 if done.completesPacket { txQueues[q].dropRestOfPacket = false }
                 if !wasCompleted { advanceCompletions(queue: q, sent: done) }
+                recheckSkippedSlot()
                 step = 0
                 continue
             }
