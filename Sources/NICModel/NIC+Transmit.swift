@@ -58,7 +58,11 @@ extension NIC {
     /// Whether ``fetchPacket(queue:)`` or ``fetchDescriptors(queue:)`` could start for some queue if the bus
     /// were free. False means both would return false for every queue; true may be wrong only that way round.
     var hasFetchWork: Bool {
+        // Room for a frame of the largest size: any usable queue with a descriptor cached and a record free goes
+        // (mayFetchPacket's first test, without the call; this runs after every fetch).
+        let room = bufferedBytes + configuration.maxFrameBytes <= configuration.txPacketBufferBytes
         for q in txQueues.indices where txQueues[q].usable {
+            if room && txQueues[q].cacheCount > 0 && txQueues[q].recordsFree >= 1 { return true }
             if mayFetchPacket(queue: q) { return true }
             // fetchDescriptors's own test.
             let cached = txQueues[q].cacheCount
@@ -77,6 +81,9 @@ extension NIC {
     func mayFetchPacket(queue q: Int) -> Bool {
         let cached = txQueues[q].cacheCount
         guard cached > 0 else { return false }
+        // With a record free and room for a frame of the largest size, whatever is cached goes (or fails).
+        let free = txQueues[q].recordsFree >= 1
+        if free && bufferedBytes + configuration.maxFrameBytes <= configuration.txPacketBufferBytes { return true }
         var length = 0
         for n in 0..<cached {
             let d = txQueues[q].cached(n)
@@ -84,8 +91,7 @@ extension NIC {
             length += Int(d.length)
             if d.command.contains(.endOfPacket) {
                 if length == 0 || length > configuration.maxFrameBytes { return true }
-                return txQueues[q].recordsFree >= 1
-                    && (bufferedBytes == 0 || bufferedBytes + length <= configuration.txPacketBufferBytes)
+                return free && (bufferedBytes == 0 || bufferedBytes + length <= configuration.txPacketBufferBytes)
             }
         }
         return true
