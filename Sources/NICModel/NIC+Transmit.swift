@@ -64,13 +64,21 @@ extension NIC {
         for q in txQueues.indices where txQueues[q].usable {
             if room && txQueues[q].cacheCount > 0 && txQueues[q].recordsFree >= 1 { return true }
             if mayFetchPacket(queue: q) { return true }
-            // fetchDescriptors's own test.
+            // fetchDescriptors's own test (TxQueue.hasWholePacket written out: through the array, the property
+            // copied the whole queue on every call).
             let cached = txQueues[q].cacheCount
             let capacity = txQueues[q].cache.capacity
-            if txQueues[q].cachePending == 0, min(capacity - cached, txQueues[q].available) > 0,
-               cached < capacity / 2 || !txQueues[q].hasWholePacket {
-                return true
+            guard txQueues[q].cachePending == 0, min(capacity - cached, txQueues[q].available) > 0 else { continue }
+            if cached < capacity / 2 { return true }
+            var whole = false
+            for i in 0..<cached {
+                let command = txQueues[q].cached(i).command
+                if command.contains(.endOfPacket) && !command.contains(.extended) {
+                    whole = true
+                    break
+                }
             }
+            if !whole { return true }
         }
         return false
     }
