@@ -164,7 +164,9 @@ let package = Package(
         .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
         .testTarget(name: "HostMemoryTests", dependencies: ["HostMemory", "SimCore"]),
         // The device alone, driven by test-only drivers that write descriptors and registers themselves.
-        .testTarget(name: "NICModelTests", dependencies: ["NICModel", "HostMemory", "WireFormats", "SimCore"]),
+        .testTarget(
+            name: "NICModelTests", dependencies: ["NICModel", "NICSimTesting", "HostMemory", "WireFormats", "SimCore"]
+        ),
         // The reference driver and the OS on the embedded NIC rig (NICSimTesting's EmbeddedNIC).
         .testTarget(
             name: "NICDriverTests",

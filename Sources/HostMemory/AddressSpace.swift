@@ -161,21 +161,18 @@ public final class AddressSpace {
     public func physicalPieces(
         of address: VirtualAddress, length: Int, into pieces: inout [PhysicalRange]
     ) throws(MemoryFault) {
-        let end = try MemoryFault.checkRange(address.rawValue, length: length, limit: Self.limit)
+        _ = try MemoryFault.checkRange(address.rawValue, length: length, limit: Self.limit)
         let firstNew = pieces.count
-        var current = address.rawValue
-        while current < end {
-            let within = current & Page.offsetMask
-            let chunk = min(end - current, UInt64(Page.size) - within)
+        for piece in Page.pieces(address.rawValue, count: length) {
             let frame: UInt64
             do {
-                frame = try walk(page: current >> UInt64(Page.shift), faultAddress: current, length: length)
+                frame = try walk(page: piece.page, faultAddress: piece.address, length: length)
             } catch {
                 pieces.removeSubrange(firstNew...)
                 throw error
             }
-            PhysicalRange.appendMerging(frame | within, length: Int(chunk), to: &pieces, firstNew: firstNew)
-            current += chunk
+            PhysicalRange.appendMerging(
+                frame | UInt64(piece.within), length: piece.count, to: &pieces, firstNew: firstNew)
         }
     }
 }

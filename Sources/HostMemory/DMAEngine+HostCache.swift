@@ -14,7 +14,7 @@ extension DMAEngine {
             memory.prefetch(address.rawValue, count: count)
             return
         }
-        unit._withUnsafeGuaranteedRef { iommu in
+        unit.withObject { iommu in
             var current = address.rawValue
             let end = current + UInt64(min(count, 1 << 16))
             while current < end && current < IOMMU.addressLimit {
@@ -33,6 +33,6 @@ extension DMAEngine {
     /// Without an IOMMU it does nothing. No simulated effect.
     public func prefetchTranslation(_ address: PhysicalAddress) {
         guard let unit = unretainedIOMMU, address.rawValue < IOMMU.addressLimit else { return }
-        unit._withUnsafeGuaranteedRef { $0.prefetchEntry(page: address.rawValue >> UInt64(Page.shift)) }
+        unit.withObject { $0.prefetchEntry(page: address.rawValue >> UInt64(Page.shift)) }
     }
 }

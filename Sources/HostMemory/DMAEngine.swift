@@ -69,7 +69,7 @@ public final class DMAEngine {
     /// more pages than any before.
     @usableFromInline var _pieces: [PhysicalRange] = []
     /// ``iommu`` unretained, for the per-transfer path.
-    @usableFromInline let unretainedIOMMU: Unmanaged<IOMMU>?
+    @usableFromInline let unretainedIOMMU: Unretained<IOMMU>?
 
     /// Creates an engine that reaches `memory` directly or, when `iommu` is given, through it.
     ///
@@ -79,7 +79,7 @@ public final class DMAEngine {
     public init(memory: PhysicalMemory, iommu: IOMMU? = nil) {
         self.memory = memory
         self.iommu = iommu
-        self.unretainedIOMMU = iommu.map { Unmanaged.passUnretained($0) }
+        self.unretainedIOMMU = iommu.map { Unretained($0) }
         if iommu != nil { _pieces.reserveCapacity(32) }
     }
 
@@ -264,7 +264,7 @@ public final class DMAEngine {
         guard length > 0, within + UInt64(length) <= UInt64(Page.size), let unit = unretainedIOMMU else { return nil }
         _ = try MemoryFault.checkRange(address.rawValue, length: length, limit: IOMMU.addressLimit)
         // The IOMMU is reached unretained (``iommu`` keeps it alive): a retain and release per transfer saved.
-        let translated: Result<PageTableEntry, MemoryFault> = unit._withUnsafeGuaranteedRef { iommu in
+        let translated: Result<PageTableEntry, MemoryFault> = unit.withObject { iommu in
             let missesBefore = iommu._counters.misses
             defer { _addedLatency = _addedLatency + iommu.latency(ofMisses: iommu._counters.misses &- missesBefore) }
             do throws(MemoryFault) {

@@ -237,7 +237,7 @@ public final class DMAMapper: EventHandler {
                 flush()
             } else if !isTimerArmed, let simulator, let component {
                 isTimerArmed = true
-                simulator.schedule(after: Self.flushTimeout, target: component, kind: 0)
+                simulator.schedule(DMAMapperEvent.flushTimeout, after: Self.flushTimeout, for: component)
             }
         }
     }
@@ -255,7 +255,14 @@ public final class DMAMapper: EventHandler {
 
     /// The flush timer fired: flush whatever is queued (Linux's `fq_flush_timeout`).
     public func handle(_ event: Event, simulator: Simulator) {
+        guard case .flushTimeout = DMAMapperEvent(decoding: event) else { return }
         isTimerArmed = false
         flush()
     }
+}
+
+/// What a ``DMAMapper`` schedules for itself.
+enum DMAMapperEvent {
+    /// The deferred queue's flush timer ran out.
+    case flushTimeout
 }

@@ -223,24 +223,20 @@ public final class IOMMU {
     public func translate(
         _ iova: IOVirtualAddress, length: Int, access: Access, into pieces: inout [PhysicalRange]
     ) throws(MemoryFault) -> SimDuration {
-        let end = try MemoryFault.checkRange(iova.rawValue, length: length, limit: Self.addressLimit)
+        _ = try MemoryFault.checkRange(iova.rawValue, length: length, limit: Self.addressLimit)
         let firstNew = pieces.count
         let missesBefore = _counters.misses
-        var current = iova.rawValue
-        while current < end {
-            let within = current & Page.offsetMask
-            let chunk = min(end - current, UInt64(Page.size) - within)
+        for piece in Page.pieces(iova.rawValue, count: length) {
             let entry: PageTableEntry
             do throws(MemoryFault) {
                 (entry, _) = try translate(
-                    page: current >> UInt64(Page.shift), access: access, faultAddress: current, length: length)
+                    page: piece.page, access: access, faultAddress: piece.address, length: length)
             } catch {
                 pieces.removeSubrange(firstNew...)
                 throw error
             }
             PhysicalRange.appendMerging(
-                entry.frameAddress | within, length: Int(chunk), to: &pieces, firstNew: firstNew)
-            current += chunk
+                entry.frameAddress | UInt64(piece.within), length: piece.count, to: &pieces, firstNew: firstNew)
         }
         return latency(ofMisses: _counters.misses &- missesBefore)
     }

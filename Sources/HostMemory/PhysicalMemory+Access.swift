@@ -48,18 +48,12 @@ extension PhysicalMemory {
     @inlinable
     public func fill(_ address: PhysicalAddress, count: Int, value: UInt8) throws(MemoryFault) {
         try check(address, length: count)
-        var current = address.rawValue
-        var remaining = count
-        while remaining > 0 {
-            let within = Int(current & Page.offsetMask)
-            let chunk = min(remaining, Page.size - within)
-            let frame = Int(current >> UInt64(Page.shift))
+        for piece in Page.pieces(address.rawValue, count: count) {
+            let frame = Int(piece.page)
             if value != 0 || slot(ofFrame: frame) >= 0 {
                 let index = backing(ofFrame: frame)
-                (storage[index] + within).initializeMemory(as: UInt8.self, repeating: value, count: chunk)
+                (storage[index] + piece.within).initializeMemory(as: UInt8.self, repeating: value, count: piece.count)
             }
-            current += UInt64(chunk)
-            remaining -= chunk
         }
     }
 
@@ -158,15 +152,12 @@ extension PhysicalMemory {
     /// Reads a checked range frame by frame into `destination`.
     @inlinable
     func readUnchecked(_ address: UInt64, count: Int, into destination: inout [UInt8], at offset: Int) {
-        var current = address
-        var done = 0
-        while done < count {
-            let within = Int(current & Page.offsetMask)
-            let chunk = min(count - done, Page.size - within)
-            let target = offset + done
-            let index = slot(ofFrame: Int(current >> UInt64(Page.shift)))
+        for piece in Page.pieces(address, count: count) {
+            let chunk = piece.count
+            let target = offset + piece.offset
+            let index = slot(ofFrame: Int(piece.page))
             if index >= 0 {
-                let source = UnsafeRawPointer(storage[Int(index)] + within)
+                let source = UnsafeRawPointer(storage[Int(index)] + piece.within)
                 destination.withUnsafeMutableBytes { bytes in
                     UnsafeMutableRawBufferPointer(rebasing: bytes[target..<(target + chunk)])
                         .copyMemory(from: UnsafeRawBufferPointer(start: source, count: chunk))
@@ -177,28 +168,21 @@ extension PhysicalMemory {
                         .initializeMemory(as: UInt8.self, repeating: 0)
                 }
             }
-            done += chunk
-            current += UInt64(chunk)
         }
     }
 
     /// Writes a checked range frame by frame from `source`.
     @inlinable
     func writeUnchecked(_ address: UInt64, from source: [UInt8], at offset: Int, count: Int) {
-        var current = address
-        var done = 0
-        while done < count {
-            let within = Int(current & Page.offsetMask)
-            let chunk = min(count - done, Page.size - within)
-            let origin = offset + done
-            let index = backing(ofFrame: Int(current >> UInt64(Page.shift)))
-            let target = storage[index] + within
+        for piece in Page.pieces(address, count: count) {
+            let chunk = piece.count
+            let origin = offset + piece.offset
+            let index = backing(ofFrame: Int(piece.page))
+            let target = storage[index] + piece.within
             source.withUnsafeBytes { bytes in
                 UnsafeMutableRawBufferPointer(start: target, count: chunk)
                     .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[origin..<(origin + chunk)]))
             }
-            done += chunk
-            current += UInt64(chunk)
         }
     }
 

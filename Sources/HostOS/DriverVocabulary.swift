@@ -57,18 +57,6 @@ public struct DestinationCounters: Hashable, Sendable {
 }
 
 
-/// Why a write was refused before anything was posted.
-public struct DriverError: Error, Hashable, Sendable, CustomStringConvertible {
-    public typealias Code = ErrorCode<DriverError>
-    public var code: Code
-    public var detail: String
-    public init(_ code: Code, _ detail: String) {
-        self.code = code
-        self.detail = detail
-    }
-    public var description: String { "\(code.rawValue): \(detail)" }
-}
-
 /// A policy as the NIC's match-action table holds it (datasheet §12).
 public struct HardwarePolicy: Hashable, Sendable {
     public var destination: IPv4Address

@@ -7,10 +7,7 @@ extension Host {
     ///
     /// Refused when a remote target has no neighbour entry, or when the action has no target.
     public func setPolicy(id: Int, _ policy: Policy) throws(HostError) {
-        counters.syscalls += 1
-        var account = CycleAccount()
-        account.syscall = configuration.costs.syscall
-        _ = occupy(core: 0, from: simulator.now, account)
+        _ = occupy(core: 0, from: simulator.now, systemCallAccount())
         guard !policy.action.targets.isEmpty else { throw HostError(.badPolicy, "policy \(id) has no target") }
         for case .remote(let target) in policy.action.targets where neighbors[target.ip] == nil {
             // With ARP the target is resolved now and copies flow once it answers; without, it is an error.
@@ -36,10 +33,7 @@ extension Host {
     /// Removes the policy `id`; returns false when there was none.
     @discardableResult
     public func removePolicy(id: Int) -> Bool {
-        counters.syscalls += 1
-        var account = CycleAccount()
-        account.syscall = configuration.costs.syscall
-        _ = occupy(core: 0, from: simulator.now, account)
+        _ = occupy(core: 0, from: simulator.now, systemCallAccount())
         guard let i = policies.firstIndex(where: { $0.id == id }) else { return false }
         if policies[i].policy.placement == .nic { removeFromHardware(id: id) }
         policies.remove(at: i)

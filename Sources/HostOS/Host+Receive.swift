@@ -182,7 +182,7 @@ extension Host {
         for i in n..<EthernetFraming.minimumFrameBytes { replyScratch[i] = 0 }
         counters.arpRequestsSent += 1
         if sendReply(length: EthernetFraming.minimumFrameBytes) {
-            simulator.schedule(at: simulator.now, target: id, kind: EventKind.doorbell.rawValue)
+            simulator.schedule(HostEvent.doorbell, at: simulator.now, for: id)
         }
     }
 

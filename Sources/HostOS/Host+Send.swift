@@ -84,11 +84,8 @@ extension Host {
     {
         let (process, sourcePort) = try socketOwner(socket)
         try checkDatagram(length)
-        counters.syscalls += 1
+        let account = systemCallAccount(messages: 1)
         if simulator.tracer != nil { traceCall("sendto", messages: 1, bytes: length) }
-        var account = CycleAccount()
-        account.syscall = configuration.costs.syscall
-        account.stack = configuration.costs.stackPerMessage
         return try submit(process: process, sourcePort: sourcePort,
                           messages: [OutMessage(destination: destination, address: address, length: length)],
                           path: .copy, account: account, switchesContext: false)
@@ -103,13 +100,10 @@ extension Host {
         let (process, sourcePort) = try socketOwner(socket)
         guard !messages.isEmpty else { throw HostError(.badAggregate, "sendmmsg with no messages") }
         for m in messages { try checkDatagram(m.length) }
-        counters.syscalls += 1
+        let account = systemCallAccount(messages: messages.count)
         if simulator.tracer != nil {
             traceCall("sendmmsg", messages: messages.count, bytes: messages.reduce(0) { $0 + $1.length })
         }
-        var account = CycleAccount()
-        account.syscall = configuration.costs.syscall
-        account.stack = Int64(messages.count) * configuration.costs.stackPerMessage
         let out = messages.map { OutMessage(destination: $0.destination, address: $0.address, length: $0.length) }
         return try submit(process: process, sourcePort: sourcePort, messages: out, path: .copy, account: account,
                           switchesContext: false)
@@ -182,8 +176,7 @@ extension Host {
                 j += 1
             }
             timedBatches.append(TimedBatch(process: process, sourcePort: sourcePort, messages: batch, rtp: rtp))
-            simulator.schedule(at: max(t, now), target: id, kind: EventKind.timedRelease.rawValue,
-                               a: UInt64(timedBatches.count - 1))
+            simulator.schedule(HostEvent.timedRelease(batch: timedBatches.count - 1), at: max(t, now), for: id)
             i = j
         }
     }

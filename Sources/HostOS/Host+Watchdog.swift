@@ -12,7 +12,7 @@ extension Host {
         guard interval > .zero, !watchdogArmed,
               driver.hasOutstandingWork || (receiving && driver.hasReceiveRing) else { return }
         watchdogArmed = true
-        simulator.schedule(after: interval, target: id, kind: EventKind.watchdog.rawValue)
+        simulator.schedule(HostEvent.watchdog, after: interval, for: id)
     }
 
     /// Runs the driver's watchdog on the interrupt core (a timer's softirq), priced like the handler's work

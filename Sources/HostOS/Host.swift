@@ -54,18 +54,6 @@ public struct HostCounters: Hashable, Sendable {
     public init() {}
 }
 
-/// Why the OS refused a system call. Nothing is sent when a call is refused.
-public struct HostError: Error, Hashable, Sendable, CustomStringConvertible {
-    public typealias Code = ErrorCode<HostError>
-    public var code: Code
-    public var detail: String
-    public init(_ code: Code, _ detail: String) {
-        self.code = code
-        self.detail = detail
-    }
-    public var description: String { "\(code.rawValue): \(detail)" }
-}
-
 /// An application process: a name and its own address space.
 public final class Process {
     public let id: Int
@@ -224,15 +212,6 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
         var rtpTimestamp: UInt32? = nil
     }
 
-    enum EventKind: UInt32 {
-        case doorbell = 2
-        case interrupt = 3
-        case timedRelease = 4
-        case arpTimeout = 5
-        case watchdog = 6
-        case poll = 7
-    }
-
     /// A call waiting for ARP replies.
     struct ParkedCall {
         var process: Process
@@ -310,14 +289,11 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
     @discardableResult
     public func write(socket: Socket, entries: [WriteVectorEntry]) throws(HostError) -> WriteID {
         let (process, sourcePort) = try socketOwner(socket)
-        counters.syscalls += 1
+        // One pass through the stack per entry (destination lookup, header template).
+        let account = systemCallAccount(messages: entries.count)
         if simulator.tracer != nil {
             traceCall("write", messages: entries.count, bytes: entries.reduce(0) { $0 + $1.length })
         }
-        var account = CycleAccount()
-        account.syscall = configuration.costs.syscall
-        // One pass through the stack per entry (destination lookup, header template).
-        account.stack = Int64(entries.count) * configuration.costs.stackPerMessage
         messageScratch.removeAll(keepingCapacity: true)
         for e in entries {
             messageScratch.append(OutMessage(destination: e.destination, address: e.address, length: e.length,
@@ -352,7 +328,7 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
                 parked.append(ParkedCall(process: process, sourcePort: sourcePort, messages: messages, path: path,
                                          account: initial, switchesContext: switchesContext, rtp: rtp,
                                          deadline: simulator.now + arpTimeout))
-                simulator.schedule(after: arpTimeout, target: id, kind: EventKind.arpTimeout.rawValue)
+                simulator.schedule(HostEvent.arpTimeout, after: arpTimeout, for: id)
                 counters.callsAwaitingARP += 1
                 return WriteID(rawValue: 0)
             }
@@ -396,7 +372,7 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
             writeRecords.append(WriteRecord(issued: simulator.now, posted: end, completed: nil))
         }
         if receipt.kickNeeded {
-            simulator.schedule(at: end, target: self.id, kind: EventKind.doorbell.rawValue)
+            simulator.schedule(HostEvent.doorbell, at: end, for: self.id)
         } else {
             // A driver that rang its own doorbells in the call: the watchdog starts watching now (otherwise when the
             // kick runs).
@@ -455,21 +431,21 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
     // MARK: Events
 
     public func handle(_ event: Event, simulator: Simulator) {
-        switch EventKind(rawValue: event.kind) {
+        switch HostEvent(decoding: event) {
         case .doorbell:
             // The doorbell was priced with the call that asked for it.
             driverWork += driver.kick()
             armWatchdog()
-        case .interrupt:
-            runInterruptHandler(vector: Int(event.a))
+        case .interrupt(let vector):
+            runInterruptHandler(vector: vector)
             armWatchdog(receiving: true)
         case .poll:
             runPoll()
             armWatchdog(receiving: true)
         case .watchdog:
             runWatchdog()
-        case .timedRelease:
-            releaseTimed(Int(event.a))
+        case .timedRelease(let batch):
+            releaseTimed(batch)
         case .arpTimeout:
             retryParked()
         case nil:
@@ -503,7 +479,7 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
         }
         interruptWaiting[v] = true
         let start = max(simulator.now, coreBusyUntil[configuration.interruptCore])
-        simulator.schedule(at: start, target: id, kind: EventKind.interrupt.rawValue, a: UInt64(v))
+        simulator.schedule(HostEvent.interrupt(vector: v), at: start, for: id)
     }
 
     func runInterruptHandler(vector: Int) {
@@ -552,11 +528,21 @@ public final class Host: EventHandler, InterruptSink, DriverDelegate {
     /// Occupies the interrupt core with a run's work, then rings the doorbell and schedules the next poll it asked for.
     func finishDriverWork(_ account: CycleAccount) {
         let end = occupy(core: configuration.interruptCore, from: simulator.now, account)
-        if lastRunReceipt.kickNeeded { simulator.schedule(at: end, target: id, kind: EventKind.doorbell.rawValue) }
-        if lastRunReceipt.pollNeeded { simulator.schedule(at: end, target: id, kind: EventKind.poll.rawValue) }
+        if lastRunReceipt.kickNeeded { simulator.schedule(HostEvent.doorbell, at: end, for: id) }
+        if lastRunReceipt.pollNeeded { simulator.schedule(HostEvent.poll, at: end, for: id) }
     }
 
     /// Traces a system call that sends.
+    /// Counts one system call and starts its cycle account: the call's entry and exit, and one pass through the
+    /// stack per message it carries.
+    func systemCallAccount(messages: Int = 0) -> CycleAccount {
+        counters.syscalls += 1
+        var account = CycleAccount()
+        account.syscall = configuration.costs.syscall
+        account.stack = Int64(messages) * configuration.costs.stackPerMessage
+        return account
+    }
+
     func traceCall(_ call: String, messages: Int, bytes: Int) {
         simulator.trace(name, "syscall", [("call", .text(call)), ("messages", .int(Int64(messages))),
                                           ("bytes", .int(Int64(bytes)))])
@@ -584,4 +570,20 @@ extension ErrorCode where Domain == HostError {
     public static var badPolicy: Self { Self(rawValue: "bad policy") }
     public static var badAggregate: Self { Self(rawValue: "bad aggregate message") }
     public static var messageTooLong: Self { Self(rawValue: "message too long") }
+}
+
+/// What a host schedules for itself.
+enum HostEvent {
+    /// The doorbell a call or a handler asked for is rung (priced with that work).
+    case doorbell
+    /// The interrupt handler of `vector` runs on the interrupt core.
+    case interrupt(vector: Int)
+    /// The timed-release messages of batch `batch` (an index into the host's timed batches) are due.
+    case timedRelease(batch: Int)
+    /// Calls parked for ARP are retried or refused.
+    case arpTimeout
+    /// The driver's watchdog runs.
+    case watchdog
+    /// The driver's poll runs (NAPI).
+    case poll
 }

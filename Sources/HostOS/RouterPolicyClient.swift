@@ -107,12 +107,13 @@ public final class RouterPolicyClient: EventHandler {
         pending[transaction] = p
         log.append((host.simulator.now, p.message))
         host.sendControlDatagram(p.message.encoded(), to: router)
-        host.simulator.schedule(after: retryInterval, target: id, kind: 1, a: UInt64(transaction))
+        host.simulator.schedule(PolicyClientEvent.retry(transaction: transaction), after: retryInterval, for: id)
     }
 
     public func handle(_ event: Event, simulator: Simulator) {
-        let transaction = UInt32(truncatingIfNeeded: event.a)
-        guard let p = pending[transaction] else { return }
+        guard case .retry(let transaction) = PolicyClientEvent(decoding: event), let p = pending[transaction] else {
+            return
+        }
         if p.sends >= attempts {
             pending[transaction] = nil
             counters.failed += 1
@@ -142,6 +143,12 @@ public final class RouterPolicyClient: EventHandler {
     }
 }
 
+/// What a ``RouterPolicyClient`` schedules for itself.
+enum PolicyClientEvent {
+    /// The retry timer of a pending message ran out: send it again or give up.
+    case retry(transaction: UInt32)
+}
+
 extension Host {
     /// Sends `payload` as one UDP datagram from port 7700 to `router`'s port 7700, as the stack's own frame (no
     /// process buffer, no socket). Without the router's link address it asks ARP and sends nothing: the retry
@@ -166,7 +173,7 @@ extension Host {
             length += 1
         }
         if sendReply(length: length) {
-            simulator.schedule(at: simulator.now, target: id, kind: EventKind.doorbell.rawValue)
+            simulator.schedule(HostEvent.doorbell, at: simulator.now, for: id)
         }
     }
 }

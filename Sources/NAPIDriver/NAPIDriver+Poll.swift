@@ -195,7 +195,7 @@ extension NAPIDriver {
                 let piece = Int(UInt16(truncatingIfNeeded: high))
                 if length + piece <= receiveScratch.count {
                     do throws(MemoryFault) {
-                        try memory.read(rx.buffer(rx.next + count), count: piece, into: &receiveScratch, at: length)
+                        try memory.read(rx.slotBuffer(rx.next + count), count: piece, into: &receiveScratch, at: length)
                     } catch {
                         errors.insert(.dmaError)
                     }

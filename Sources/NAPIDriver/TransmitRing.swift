@@ -7,21 +7,13 @@ import SimCore
 ///
 /// Everything is allocated once, at the ring's size: a ring holds at most `count − 1` descriptors (§4.1), hence at
 /// most that many packets and report points.
-final class TransmitRing {
+final class TransmitRing: DescriptorRingMemory {
     let index: Int
-    let base: PhysicalAddress
-    let count: Int
-    let mask: Int
-    /// Driver buffers, one of ``slotBytes`` per descriptor slot.
-    let buffers: PhysicalAddress
-    let slotBytes: Int
     /// The software tail (next descriptor to fill), the tail the device was last told, the oldest descriptor not
     /// yet reclaimed.
     var next = 0
     var deviceTail = 0
     var clean = 0
-    /// The ring's device address (its IOVA with an IOMMU, else ``base``).
-    var deviceBase: UInt64
     /// Per descriptor slot: the device address and length of the streaming mapping its buffer holds (length 0:
     /// none), unmapped when the descriptor is reclaimed.
     var slotMapAddress: [UInt64]
@@ -49,17 +41,12 @@ final class TransmitRing {
     init(index: Int, base: PhysicalAddress, count: Int, buffers: PhysicalAddress, slotBytes: Int, limit: ByteQueueLimit)
     {
         self.index = index
-        self.base = base
-        self.count = count
-        self.mask = count - 1
-        self.buffers = buffers
-        self.slotBytes = slotBytes
         self.limit = limit
-        deviceBase = base.rawValue
         slotMapAddress = Array(repeating: 0, count: count)
         slotMapLength = Array(repeating: 0, count: count)
         packets = Ring(capacity: count, filler: TransmitPacket(end: 0, write: -1, bytes: 0))
         reports = Ring(capacity: count, filler: 0)
+        super.init(base: base, count: count, buffers: buffers, slotBytes: slotBytes)
     }
 
     /// Descriptors handed to the device and not yet reclaimed (posted or waiting for the doorbell).
@@ -71,9 +58,6 @@ final class TransmitRing {
     var packetTail: Int { packetHead + packets.count }
     /// The packet numbered `number` (``packetHead`` ..< ``packetTail``).
     func packet(_ number: Int) -> TransmitPacket { packets[number - packetHead] }
-
-    func descriptorAddress(_ i: Int) -> PhysicalAddress { base.advanced(by: (i & mask) * 16) }
-    func slotBuffer(_ i: Int) -> PhysicalAddress { buffers.advanced(by: (i & mask) * slotBytes) }
 }
 
 /// A packet on a transmit ring: the descriptor index after its last, its write slot (−1 for a frame of the OS),
@@ -85,28 +69,45 @@ struct TransmitPacket {
 }
 
 /// The receive ring of queue 0 (datasheet §3.3, §11.2): descriptors and a 2 KiB buffer each (`RCTL.BSIZE` = 00).
-final class ReceiveRing {
-    let base: PhysicalAddress
-    let count: Int
-    let mask: Int
-    let buffers: PhysicalAddress
-    /// Device addresses of the ring and of its buffers (IOVAs with an IOMMU: mapped once, kept).
-    var deviceBase: UInt64
+final class ReceiveRing: DescriptorRingMemory {
+    /// The buffers' device address (their IOVA with an IOMMU: mapped once, kept).
     var deviceBuffers: UInt64
     static let bufferBytes = 2048
     /// The next descriptor the device will write back and the driver will look at.
     var next = 0
 
     init(base: PhysicalAddress, count: Int, buffers: PhysicalAddress) {
+        self.deviceBuffers = buffers.rawValue
+        super.init(base: base, count: count, buffers: buffers, slotBytes: Self.bufferBytes)
+    }
+
+    func deviceBuffer(_ i: Int) -> UInt64 { deviceBuffers + UInt64((i & mask) * Self.bufferBytes) }
+}
+
+/// Where a descriptor ring and its driver buffers lie in host memory, what both of the driver's rings share: `count`
+/// 16-byte descriptors from `base` (a power of two, so indices wrap with ``mask``) and one buffer of `slotBytes` per
+/// descriptor slot from `buffers`.
+class DescriptorRingMemory {
+    let base: PhysicalAddress
+    let count: Int
+    let mask: Int
+    /// Driver buffers, one of ``slotBytes`` per descriptor slot.
+    let buffers: PhysicalAddress
+    let slotBytes: Int
+    /// The ring's device address (its IOVA with an IOMMU, else ``base``'s physical address).
+    var deviceBase: UInt64
+
+    init(base: PhysicalAddress, count: Int, buffers: PhysicalAddress, slotBytes: Int) {
         self.base = base
         self.count = count
         self.mask = count - 1
         self.buffers = buffers
+        self.slotBytes = slotBytes
         self.deviceBase = base.rawValue
-        self.deviceBuffers = buffers.rawValue
     }
 
-    func descriptorAddress(_ i: Int) -> PhysicalAddress { base.advanced(by: (i & mask) * 16) }
-    func buffer(_ i: Int) -> PhysicalAddress { buffers.advanced(by: (i & mask) * Self.bufferBytes) }
-    func deviceBuffer(_ i: Int) -> UInt64 { deviceBuffers + UInt64((i & mask) * Self.bufferBytes) }
+    /// The address of descriptor `i` (taken modulo the ring size).
+    final func descriptorAddress(_ i: Int) -> PhysicalAddress { base.advanced(by: (i & mask) * 16) }
+    /// The driver buffer of descriptor slot `i` (taken modulo the ring size).
+    final func slotBuffer(_ i: Int) -> PhysicalAddress { buffers.advanced(by: (i & mask) * slotBytes) }
 }

@@ -123,7 +123,7 @@ extension NIC {
         // A time beyond the run's range is never due: the packet waits (for a clock change or a reset).
         if due.rawValue < Int64.max && txQueues[q].launchFetchWake != due {
             txQueues[q].launchFetchWake = due
-            simulator.schedule(at: due, target: id, kind: EventKind.launchFetch.rawValue, a: UInt64(q), b: generation)
+            schedule(.launchFetch(queue: q), at: due)
         }
         return false
     }
@@ -141,7 +141,7 @@ extension NIC {
         }
     }
 
-    /// A launch-fetch wake-up (``EventKind/launchFetch``) fired for queue `q`.
+    /// A launch-fetch wake-up (``NICEvent/launchFetch(queue:)``) fired for queue `q`.
     func launchFetchWoke(queue q: Int) {
         if q < txQueues.count && txQueues[q].launchFetchWake == simulator.now { txQueues[q].launchFetchWake = .never }
         pumpTransmit()

@@ -22,8 +22,9 @@ public protocol InterruptLineGate: AnyObject {
 
 extension NIC {
     /// Sends an interrupt message to the host: through the gate on the line when there is one, else straight to
-    /// ``interruptSink``. A message the gate holds back is an event of the device's own (``EventKind/delayedMessage``)
-    /// and, like every event of the device, is dropped when a reset comes first.
+    /// ``interruptSink``. A message the gate holds back is an event of the device's own
+    /// (``NICEvent/delayedMessage(vector:)``) and, like every event of the device, is dropped when a reset comes
+    /// first.
     @inline(__always)
     func deliverInterrupt(vector: Int) {
         if let gate = interruptGate {
@@ -33,8 +34,7 @@ extension NIC {
             case .lose:
                 return
             case .delay(let delay):
-                simulator.schedule(after: delay, target: id, kind: EventKind.delayedMessage.rawValue,
-                                   a: UInt64(truncatingIfNeeded: vector), b: generation)
+                schedule(.delayedMessage(vector: vector), after: delay)
                 return
             }
         }

@@ -170,7 +170,6 @@ extension NIC {
         if msix.enabled { next = min(next, extendedNextDeadline) }
         guard next < moderation.scheduled else { return }
         moderation.scheduled = next
-        simulator.schedule(at: max(next, simulator.now), target: id, kind: EventKind.moderationDeadline.rawValue,
-                           b: generation)
+        schedule(.moderationDeadline, at: max(next, simulator.now))
     }
 }

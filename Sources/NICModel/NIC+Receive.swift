@@ -5,21 +5,14 @@ import WireFormats
 /// A receive queue: its registers and where the device fills next.
 struct RxQueue: RingRegisters {
     let index: Int
-    var baseLow: UInt32 = 0
-    var baseHigh: UInt32 = 0
-    var lengthBytes: UInt32 = 0
-    /// RDH: next descriptor whose write-back the driver will see.
-    var head: UInt32 = 0
-    /// RDT: one past the last descriptor the driver has posted.
-    var tail: UInt32 = 0
-    var enabled: Bool
+    var registers: QueueRegisterBlock
     /// Next descriptor the device will reserve for an arriving frame (head plus frames in flight).
     var fillPointer: UInt32 = 0
     var framesReceived: UInt64 = 0
 
     init(index: Int) {
         self.index = index
-        self.enabled = index == 0
+        self.registers = QueueRegisterBlock(enabled: index == 0)
     }
 
     var usable: Bool { enabled && ringCount > 0 && tail < ringCount && fillPointer < ringCount }
@@ -102,8 +95,7 @@ extension NIC {
             if now < rxBusFreeAt {
                 if !rxWakeScheduled {
                     rxWakeScheduled = true
-                    simulator.schedule(at: rxBusFreeAt, target: id, kind: EventKind.receiveWake.rawValue, a: 0,
-                                       b: generation)
+                    schedule(.receiveWake, at: rxBusFreeAt)
                 }
                 return
             }
@@ -139,9 +131,8 @@ extension NIC {
             rxBusFreeAt = now + transfer
             rxCrossingBytes = entry.stored
             let landing = now + configuration.dmaReadLatency + transfer + dma.takeAddedLatency()
-            simulator.schedule(at: landing, target: id, kind: EventKind.receiveLanded.rawValue,
-                               a: UInt64(entry.frame.rawValue) | UInt64(q) << 32 | UInt64(needed) << 40
-                                   | UInt64((receiveControl.rawValue >> 16) & 3) << 48, b: generation)
+            schedule(
+                .receiveLanded(frame: entry.frame, queue: q, descriptors: needed, bufferSize: bufferSize), at: landing)
             // RXDMT0 when the queue's free descriptors fall to RDMTS of the ring (8254x RCTL.RDMTS).
             if let shift = receiveControl.descriptorThresholdShift {
                 let threshold = ringCount >> shift

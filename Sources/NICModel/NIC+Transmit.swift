@@ -45,12 +45,13 @@ extension NIC {
                 skippedSlotSequence = simulator.reserveSequenceNumbers(1)
                 return
             }
-            simulator.schedule(at: dmaFreeAt, target: id, kind: EventKind.fetchSlot.rawValue, b: generation)
+            schedule(.fetchSlot, at: dmaFreeAt)
         } else {
             guard hasFetchWork else { return }
             skippedSlotAt = .never
-            simulator.schedule(at: dmaFreeAt, reservedSequence: skippedSlotSequence, target: id,
-                               kind: EventKind.fetchSlot.rawValue, b: generation)
+            simulator.schedule(
+                NICEvent.Stamped(.fetchSlot, generation: generation), at: dmaFreeAt,
+                reservedSequence: skippedSlotSequence, for: id)
         }
         fetchSlotScheduled = true
     }
@@ -156,8 +157,7 @@ extension NIC {
         let transfer = descriptorBusMemo.duration(bits: Int64(configuration.linkBytes(n * TxDescriptor.size)) * 8)
         dmaFreeAt = simulator.now + transfer
         // IOTLB misses (when an IOMMU sits in the path) lengthen this transfer's round trip.
-        simulator.schedule(after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency(), target: id,
-                           kind: EventKind.descriptorsArrived.rawValue, a: UInt64(q), b: generation)
+        schedule(.descriptorsArrived(queue: q), after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency())
         return true
     }
 
@@ -263,11 +263,7 @@ extension NIC {
         }
         guard problems.isEmpty else {
             txQueues[q].consumeCached(end)
-            record.errors = problems
-            record.completesPacket = true
-            record.ready = true
-            txQueues[q].append(record)
-            advanceCompletions(queue: q)
+            queueFailed(record, errors: problems, queue: q)
             return true
         }
 
@@ -313,11 +309,7 @@ extension NIC {
         prefetchUpcoming(queue: q)
         if !problems.isEmpty {
             if !segmenting { frames.release(frame) }
-            record.errors = problems
-            record.completesPacket = true
-            record.ready = true
-            txQueues[q].append(record)
-            advanceCompletions(queue: q)
+            queueFailed(record, errors: problems, queue: q)
             return true
         }
         if segmenting, let context {
@@ -340,9 +332,19 @@ extension NIC {
                 ("segments", .int(Int64(segments))),
             ])
         }
-        simulator.schedule(after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency(), target: id,
-                           kind: EventKind.packetFetched.rawValue, a: UInt64(q), b: generation)
+        schedule(.packetFetched(queue: q), after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency())
         return true
+    }
+
+    /// Queues the record of a packet that failed before the wire, complete and ready at once so that its
+    /// write-back reports `errors` in queue order.
+    private func queueFailed(_ record: TxFrameRecord, errors: TxStatus, queue q: Int) {
+        var record = record
+        record.errors = errors
+        record.completesPacket = true
+        record.ready = true
+        txQueues[q].append(record)
+        advanceCompletions(queue: q)
     }
 
     /// Applies a transmit match-action entry to a frame about to queue: copies go to the hairpin queue; a
@@ -472,8 +474,7 @@ extension NIC {
             macHairpinFrame = frame
             transmitObserver?.observe(frame, at: start, simulator: simulator)
             let bits = Int64(EthernetFraming.bytesOnWire(frameLength: simulator.frames.length(of: frame)) * 8)
-            simulator.schedule(at: start + wireMemo.duration(bits: bits),
-                               target: id, kind: EventKind.transmitDone.rawValue, b: generation)
+            schedule(.transmitDone, at: start + wireMemo.duration(bits: bits))
             return
         }
         var wake = SimTime.never
@@ -527,13 +528,13 @@ extension NIC {
             }
             let bits = Int64(EthernetFraming.bytesOnWire(frameLength: r.length) * 8)
             let lastBit = start + wireMemo.duration(bits: bits)
-            simulator.schedule(at: lastBit, target: id, kind: EventKind.transmitDone.rawValue, b: generation)
+            schedule(.transmitDone, at: lastBit)
             return
         }
         macBusy = false
         if wake < macWakeScheduled {
             macWakeScheduled = wake
-            simulator.schedule(at: wake, target: id, kind: EventKind.macWake.rawValue, b: generation)
+            schedule(.macWake, at: wake)
         }
     }
 

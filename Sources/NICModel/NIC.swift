@@ -196,20 +196,6 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     /// fault injector); none by default. Not device state: a reset keeps it.
     public var interruptGate: (any InterruptLineGate)?
 
-    enum EventKind: UInt32 {
-        case descriptorsArrived = 1
-        case packetFetched = 2
-        case transmitDone = 3
-        case fetchSlot = 4
-        case macWake = 5
-        case receiveLanded = 6
-        case moderationDeadline = 7
-        /// A message the ``interruptGate`` held back reaches the host.
-        case delayedMessage = 8
-        case launchFetch = 9
-        case receiveWake = 10
-    }
-
     /// Creates a NIC attached to host memory through `dma` and registers it with the simulator.
     public init(simulator: Simulator, name: String, configuration: NICConfiguration, dma: DMAEngine) {
         precondition(configuration.maxFrameBytes <= simulator.frames.slotCapacity,
@@ -448,20 +434,34 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
 
     // MARK: Events
 
+    /// Schedules one of the device's own events at `time`, stamped with the current generation: a reset makes it
+    /// stale (``handle(_:simulator:)`` drops it).
+    @inline(__always)
+    func schedule(_ event: NICEvent, at time: SimTime) {
+        simulator.schedule(NICEvent.Stamped(event, generation: generation), at: time, for: id)
+    }
+
+    /// Schedules one of the device's own events `delay` from now, stamped with the current generation.
+    @inline(__always)
+    func schedule(_ event: NICEvent, after delay: SimDuration) {
+        simulator.schedule(NICEvent.Stamped(event, generation: generation), after: delay, for: id)
+    }
+
     public func handle(_ event: Event, simulator: Simulator) {
-        guard event.b == generation, let kind = EventKind(rawValue: event.kind) else {
+        // Events from before the last reset are stale: the stamp is checked before the rest is unpacked.
+        guard NICEvent.Stamped.generation(of: event) == generation else {
             // A frame carried by a stale receive event still needs releasing.
-            if EventKind(rawValue: event.kind) == .receiveLanded {
-                simulator.frames.release(FrameHandle(rawValue: UInt32(truncatingIfNeeded: event.a)))
+            if case .receiveLanded(let frame, _, _, _) = NICEvent.Stamped(decoding: event)?.event {
+                simulator.frames.release(frame)
             }
             return
         }
-        switch kind {
-        case .descriptorsArrived:
-            txQueues[Int(event.a)].batchArrived()
+        guard let stamped = NICEvent.Stamped(decoding: event) else { return }
+        switch stamped.event {
+        case .descriptorsArrived(let q):
+            txQueues[q].batchArrived()
             pumpTransmit()
-        case .packetFetched:
-            let q = Int(event.a & 0xFF)
+        case .packetFetched(let q):
             txQueues[q].packetArrived()
             advanceCompletions(queue: q)
             pumpTransmit()
@@ -473,19 +473,42 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         case .macWake:
             macWakeScheduled = .never
             pumpTransmit()
-        case .receiveLanded:
-            receiveLanded(
-                frame: FrameHandle(rawValue: UInt32(truncatingIfNeeded: event.a)), queue: Int((event.a >> 32) & 0xFF),
-                descriptors: Int((event.a >> 40) & 0xFF), bufferSize: 2048 >> Int((event.a >> 48) & 3))
+        case .receiveLanded(let frame, let q, let needed, let bufferSize):
+            receiveLanded(frame: frame, queue: q, descriptors: needed, bufferSize: bufferSize)
         case .moderationDeadline:
             moderationDeadline()
-        case .delayedMessage:
-            interruptSink?.interruptRaised(vector: Int(truncatingIfNeeded: event.a))
-        case .launchFetch:
-            launchFetchWoke(queue: Int(event.a & 0xFF))
+        case .delayedMessage(let vector):
+            interruptSink?.interruptRaised(vector: vector)
+        case .launchFetch(let q):
+            launchFetchWoke(queue: q)
         case .receiveWake:
             rxWakeScheduled = false
             pumpReceive()
         }
     }
+}
+
+/// What the NIC schedules for itself.
+enum NICEvent {
+    /// A batch of transmit descriptors fetched for `queue` has arrived from host memory.
+    case descriptorsArrived(queue: Int)
+    /// A packet's bytes fetched for `queue` have arrived from host memory.
+    case packetFetched(queue: Int)
+    /// The MAC has put the last bit of its frame on the wire.
+    case transmitDone
+    /// The transmit DMA is free for the next fetch.
+    case fetchSlot
+    /// A transmit queue's launch time or the MAC's gap has come.
+    case macWake
+    /// A received frame's bytes and its `descriptors` write-backs have landed in `queue`'s buffers of
+    /// `bufferSize` bytes.
+    case receiveLanded(frame: FrameHandle, queue: Int, descriptors: Int, bufferSize: Int)
+    /// An interrupt moderation timer expired.
+    case moderationDeadline
+    /// A message the ``NIC/interruptGate`` held back reaches the host.
+    case delayedMessage(vector: Int)
+    /// A launch-time fetch of `queue` is due.
+    case launchFetch(queue: Int)
+    /// The receive DMA is free for the next frame.
+    case receiveWake
 }

@@ -28,12 +28,7 @@ struct TxFrameRecord {
 /// A transmit queue: its registers, its descriptor cache and the frames it has fetched.
 struct TxQueue: RingRegisters {
     let index: Int
-    var baseLow: UInt32 = 0
-    var baseHigh: UInt32 = 0
-    var lengthBytes: UInt32 = 0
-    var head: UInt32 = 0
-    var tail: UInt32 = 0
-    var enabled: Bool
+    var registers: QueueRegisterBlock
     var framesSent: UInt64 = 0
 
     /// Descriptor cache: `cache[i]` holds ring descriptor `cacheRingIndex + i`, the arrived ones first, then those
@@ -70,7 +65,7 @@ struct TxQueue: RingRegisters {
 
     init(index: Int, configuration: NICConfiguration) {
         self.index = index
-        self.enabled = index == 0
+        self.registers = QueueRegisterBlock(enabled: index == 0)
         self.cache = Ring(capacity: configuration.descriptorCacheSize,
                           filler: TxDescriptor(bufferAddress: 0, length: 0, command: []))
         var n = 16

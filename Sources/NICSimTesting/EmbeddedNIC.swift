@@ -276,12 +276,12 @@ public final class EmbeddedNIC {
 
         func add(at time: SimTime, _ action: @escaping () -> Void) {
             actions.append(action)
-            simulator.schedule(at: time, target: id, kind: 1, a: UInt64(actions.count - 1))
+            simulator.schedule(ScriptEvent.run(action: actions.count - 1), at: time, for: id)
         }
 
         func handle(_ event: Event, simulator: Simulator) {
-            let index = Int(event.a)
-            if index < actions.count { actions[index]() }
+            guard case .run(let index) = ScriptEvent(decoding: event), actions.indices.contains(index) else { return }
+            actions[index]()
         }
     }
 }
@@ -333,4 +333,10 @@ public final class EmbeddedHost<D> {
             WriteVectorEntry(destination: $0.0, address: $0.1, length: $0.2)
         })
     }
+}
+
+/// What an ``EmbeddedNIC``'s script schedules for itself.
+enum ScriptEvent {
+    /// Run the script's action number `action`.
+    case run(action: Int)
 }

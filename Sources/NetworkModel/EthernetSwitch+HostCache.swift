@@ -3,18 +3,13 @@ import SimCore
 // Speed layer: a frame on its way to a switch port brings the MAC-table slot of its destination into the host's
 // caches (``HostCache``), no simulated effect. Measured with the NIC's hints (NIC+HostCache.swift in NICModel):
 // 1.16x per packet at 10,000 destinations, hints on against off.
-extension SwitchPort {
-    /// A frame is on its way in: the switch prefetches the MAC-table slot of its destination (a host-cache hint).
-    static func prefetch(for frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
-        sink._withUnsafeGuaranteedRef { port in
-            unsafeDowncast(port, to: SwitchPort.self).owner._withUnsafeGuaranteedRef {
-                $0.prefetchLookup(of: frame, simulator: simulator)
-            }
-        }
-    }
-}
-
 extension EthernetSwitch {
+    /// A frame is on its way into `port`: the switch prefetches the MAC-table slot of its destination
+    /// (``SimCore/MultiPortSink/prefetch(for:port:simulator:)``).
+    public func prefetch(for frame: FrameHandle, port: Int, simulator: Simulator) {
+        prefetchLookup(of: frame, simulator: simulator)
+    }
+
     /// Prefetches the MAC-table slot that forwarding `frame` will read (``FrameSink/prefetch(for:to:simulator:)``).
     func prefetchLookup(of frame: FrameHandle, simulator: Simulator) {
         let frames = simulator.frames

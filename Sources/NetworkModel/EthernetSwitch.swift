@@ -25,7 +25,7 @@ import SimCore
 /// Occupancy over time is not pushed to an observer (that would put an existential call on every packet); the
 /// peak and its time are recorded, and ``portCounters(_:)`` can be sampled from a periodic event when a time series
 /// is wanted.
-public final class EthernetSwitch: EventHandler {
+public final class EthernetSwitch: EventHandler, MultiPortSink {
     /// The name the switch is registered under.
     public let name: String
     /// The id the switch's events are addressed to.
@@ -54,15 +54,7 @@ public final class EthernetSwitch: EventHandler {
     var table: MACTable
     private var ports: [SwitchPort] = []
     /// The same ports, unretained, as the per-frame path uses them (`ports` owns them for the switch's lifetime).
-    private var unretainedPorts: [Unmanaged<SwitchPort>] = []
-
-    /// Event kinds (``SimCore/Event/kind``).
-    enum Kind {
-        /// The forwarding latency has passed: `a` frame, `b` ingress port.
-        static let forward: UInt32 = 0
-        /// The last bit of the head frame of an output port has left: `a` frame, `b` port.
-        static let lastBit: UInt32 = 1
-    }
+    private var unretainedPorts: [Unretained<SwitchPort>] = []
 
     /// Creates a switch and registers it with `simulator`.
     ///
@@ -99,7 +91,7 @@ public final class EthernetSwitch: EventHandler {
         for i in 0..<portCount {
             ports.append(SwitchPort(owner: self, index: i, rate: portRates[i], bufferBytes: bufferBytesPerPort,
                                     queueFrames: queueFrames))
-            unretainedPorts.append(Unmanaged.passUnretained(ports[i]))
+            unretainedPorts.append(Unretained(ports[i]))
         }
     }
 
@@ -145,33 +137,29 @@ public final class EthernetSwitch: EventHandler {
 
     /// Handles the switch's own events (forwarding decisions and ends of serialization).
     public func handle(_ event: Event, simulator: Simulator) {
-        let frame = FrameHandle(rawValue: UInt32(truncatingIfNeeded: event.a))
-        let port = Int(event.b)
-        switch event.kind {
-        case Kind.forward:
-            forward(frame, from: port, simulator: simulator)
-        case Kind.lastBit:
-            unretainedPorts[port]._withUnsafeGuaranteedRef { $0.finishTransmission(frame, simulator: simulator) }
-        default:
-            preconditionFailure("unknown switch event kind \(event.kind)")
+        switch ForwardingEvent(decoding: event) {
+        case .forward(let frame, let ingress):
+            forward(frame, from: ingress, simulator: simulator)
+        case .lastBit(let frame, let port):
+            unretainedPorts[port].withObject { $0.finishTransmission(frame, simulator: simulator) }
+        case nil:
+            break
         }
     }
 
     // MARK: - Ingress and forwarding
 
-    /// A frame's last bit has arrived on `port`.
-    func receive(_ frame: FrameHandle, on port: Int, simulator: Simulator) {
+    /// A frame's last bit has arrived on `port` (the port's ingress sink, ``ingress(_:)``, calls this).
+    public func receive(_ frame: FrameHandle, port: Int, simulator: Simulator) {
         let length = simulator.frames.length(of: frame)
-        unretainedPorts[port]._withUnsafeGuaranteedRef { p in
+        unretainedPorts[port].withObject { p in
             p.counters.framesIn += 1
             p.counters.bytesIn += length
         }
         if forwardingLatency == .zero {
             forward(frame, from: port, simulator: simulator)
         } else {
-            simulator.schedule(
-                after: forwardingLatency, target: id, kind: Kind.forward, a: UInt64(frame.rawValue),
-                b: UInt64(port))
+            simulator.schedule(ForwardingEvent.forward(frame, ingress: port), after: forwardingLatency, for: id)
         }
     }
 
@@ -202,7 +190,7 @@ public final class EthernetSwitch: EventHandler {
                 globalCounters.filteredFrames += 1
                 frames.release(frame)
             } else {
-                _ = unretainedPorts[out]._withUnsafeGuaranteedRef {
+                _ = unretainedPorts[out].withObject {
                     $0.offer(frame, length: length, simulator: simulator)
                 }
             }

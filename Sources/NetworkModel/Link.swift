@@ -11,7 +11,7 @@ import SimCore
 /// Loss draws from the random stream named after the link (`Simulator.randomStream(named:)`), one draw
 /// per frame offered to either direction, only when ``lossProbability`` is above zero; same seed and name ⇒ the
 /// same frames lost.
-public final class Link: EventHandler {
+public final class Link: EventHandler, MultiPortSink {
     // The stored properties a frame touches come first, each direction's together (Swift lays out a class's stored
     // properties in declaration order), so that with thousands of links out of cache a frame misses few lines.
 
@@ -65,12 +65,6 @@ public final class Link: EventHandler {
         init(rate: Int64) { memo = SerializationMemo(bitsPerSecond: rate) }
     }
 
-    /// Event kinds (``SimCore/Event/kind``); `a` carries the frame handle.
-    private enum Kind {
-        static let arriveAtB: UInt32 = 0
-        static let arriveAtA: UInt32 = 1
-    }
-
     /// Creates a link and registers it with `simulator`.
     ///
     /// - Parameters:
@@ -93,11 +87,11 @@ public final class Link: EventHandler {
         self.random = simulator.randomStream(named: name)
         self.ab = Direction(rate: rateBitsPerSecond)
         self.ba = Direction(rate: rateBitsPerSecond)
-        self.nearA = LinkEnd(fromA: true)
-        self.nearB = LinkEnd(fromA: false)
+        self.nearA = LinkEnd(port: Self.sideA)
+        self.nearB = LinkEnd(port: Self.sideB)
         self.id = simulator.register(self, name: name)
-        nearA.link = Unmanaged.passUnretained(self)
-        nearB.link = Unmanaged.passUnretained(self)
+        nearA.link = Unretained(self)
+        nearB.link = Unretained(self)
     }
 
     /// Names the sinks on each side: `a` receives frames sent into ``endB``, `b` receives frames sent into
@@ -108,18 +102,14 @@ public final class Link: EventHandler {
         ab.sink = FrameSinkReference(b)
     }
 
-    /// ``carry(_:fromA:simulator:)`` on `link`, a link reached unretained (``LinkSideA``, ``LinkSideB``).
-    fileprivate static func carry(
-        _ frame: FrameHandle, on link: Unmanaged<AnyObject>, fromA: Bool, simulator: Simulator
-    ) {
-        link._withUnsafeGuaranteedRef {
-            unsafeDowncast($0, to: Link.self).carry(frame, fromA: fromA, simulator: simulator)
-        }
-    }
+    /// The port frames sent into side A (``endA``) enter on, when the link is called as a ``SimCore/MultiPortSink``.
+    public static let sideA = 0
+    /// The port frames sent into side B (``endB``) enter on.
+    public static let sideB = 1
 
-    /// Takes a frame whose last bit a transmitter on side A (`fromA`) or B has just put on the wire.
-    fileprivate func carry(_ frame: FrameHandle, fromA: Bool, simulator: Simulator) {
-        if fromA {
+    /// Takes a frame whose last bit a transmitter on side A (``sideA``) or B (``sideB``) has just put on the wire.
+    public func receive(_ frame: FrameHandle, port: Int, simulator: Simulator) {
+        if port == Self.sideA {
             carry(frame, on: &ab, fromA: true, simulator: simulator)
         } else {
             carry(frame, on: &ba, fromA: false, simulator: simulator)
@@ -142,10 +132,8 @@ public final class Link: EventHandler {
             simulator.frames.release(frame)
             return
         }
-        simulator.schedule(
-            after: propagationDelay, target: id, kind: fromA ? Kind.arriveAtB : Kind.arriveAtA,
-            a: UInt64(frame.rawValue))
-        direction.sink?.prefetch(for: frame, simulator: simulator)
+        simulator.schedule(fromA ? LinkEvent.arriveAtB(frame) : .arriveAtA(frame), after: propagationDelay, for: id)
+        hintArrival(of: frame, at: direction.sink, simulator: simulator)
     }
 
     private static func countOffer(_ counters: inout LinkDirectionCounters, length: Int, overlaps: Bool, lost: Bool) {
@@ -157,14 +145,20 @@ public final class Link: EventHandler {
 
     /// Delivers a frame at the far side.
     public func handle(_ event: Event, simulator: Simulator) {
-        precondition(event.kind == Kind.arriveAtA || event.kind == Kind.arriveAtB, "unknown link event")
-        let frame = FrameHandle(rawValue: UInt32(truncatingIfNeeded: event.a))
+        switch LinkEvent(decoding: event) {
+        case .arriveAtB(let frame): arrive(frame, atB: true, simulator: simulator)
+        case .arriveAtA(let frame): arrive(frame, atB: false, simulator: simulator)
+        case nil: break
+        }
+    }
+
+    private func arrive(_ frame: FrameHandle, atB: Bool, simulator: Simulator) {
         let length = simulator.frames.length(of: frame)
         // Count first, then hand over outside the access to the direction's state (the sink may call back into
         // this link).
-        let sink = event.kind == Kind.arriveAtB ? Self.count(length, on: &ab) : Self.count(length, on: &ba)
+        let sink = atB ? Self.count(length, on: &ab) : Self.count(length, on: &ba)
         if let sink {
-            if let o = event.kind == Kind.arriveAtB ? observerAtB : observerAtA {
+            if let o = atB ? observerAtB : observerAtA {
                 o.observe(frame, at: simulator.now, simulator: simulator)
             }
             sink.accept(frame, simulator: simulator)
@@ -190,54 +184,21 @@ public final class Link: EventHandler {
 /// The end refers to its link unretained: the link registers itself with its simulator, which keeps it alive
 /// for the simulator's lifetime, and an end is only ever called with that simulator running.
 private final class LinkEnd: FrameSink {
-    var link: Unmanaged<Link>?
-    let fromA: Bool
+    var link: Unretained<Link>?
+    let port: Int
 
-    init(fromA: Bool) { self.fromA = fromA }
+    init(port: Int) { self.port = port }
 
     func accept(_ frame: FrameHandle, simulator: Simulator) {
         guard let link else {
             preconditionFailure("link end used before its link finished initializing")
         }
-        let fromA = self.fromA
-        link._withUnsafeGuaranteedRef { $0.carry(frame, fromA: fromA, simulator: simulator) }
+        let port = self.port
+        link.withObject { $0.receive(frame, port: port, simulator: simulator) }
     }
 
     /// Straight to the link: a transmitter holding this end calls the link without touching the end.
     var directReference: FrameSinkReference? {
-        guard let link else { return nil }
-        return FrameSinkReference(object: Unmanaged.passUnretained(link.takeUnretainedValue()),
-                                  type: fromA ? LinkSideA.self : LinkSideB.self)
-    }
-}
-
-/// The way a ``FrameSinkReference`` calls a link for frames entering on side A: never instantiated, only its
-/// static `accept` is used, with the link as the object.
-private final class LinkSideA: FrameSink {
-    func accept(_ frame: FrameHandle, simulator: Simulator) {
-        preconditionFailure("LinkSideA is never instantiated")
-    }
-
-    static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
-        Link.carry(frame, on: sink, fromA: true, simulator: simulator)
-    }
-
-    static func prefetch(for frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
-        Link.prefetchDirection(on: sink, fromA: true)
-    }
-}
-
-/// As ``LinkSideA``, for frames entering on side B.
-private final class LinkSideB: FrameSink {
-    func accept(_ frame: FrameHandle, simulator: Simulator) {
-        preconditionFailure("LinkSideB is never instantiated")
-    }
-
-    static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
-        Link.carry(frame, on: sink, fromA: false, simulator: simulator)
-    }
-
-    static func prefetch(for frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
-        Link.prefetchDirection(on: sink, fromA: false)
+        link?.withObject { FrameSinkReference($0, port: port) }
     }
 }

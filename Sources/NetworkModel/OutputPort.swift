@@ -9,9 +9,8 @@ class OutputPort {
     // Stored properties a frame touches come first (Swift lays a class out in declaration order), so a port of a
     // switch with thousands of them misses few cache lines per frame.
 
-    /// The element whose events end serializations, the event kind it uses for them, and this port's number.
+    /// The element whose events (``ForwardingEvent/lastBit(_:port:)``) end serializations, and this port's number.
     let element: ComponentID
-    let lastBitKind: UInt32
     let index: Int
     /// Output buffer capacity in frame bytes.
     let bufferBytes: Int
@@ -37,9 +36,8 @@ class OutputPort {
         didSet { sinkReference = sink.map(FrameSinkReference.init) }
     }
 
-    init(element: ComponentID, lastBitKind: UInt32, index: Int, rate: Int64, bufferBytes: Int, queueFrames: Int) {
+    init(element: ComponentID, index: Int, rate: Int64, bufferBytes: Int, queueFrames: Int) {
         self.element = element
-        self.lastBitKind = lastBitKind
         self.index = index
         self.rate = rate
         self.gap = EthernetWireTiming.interFrameGap(bitsPerSecond: rate)
@@ -101,8 +99,8 @@ class OutputPort {
         let firstBit = max(simulator.now, freeAt)
         let lastBit = firstBit + lastBitMemo.duration(bits: EthernetWireTiming.bitsToLastBit(frameLength: length))
         busy = true
-        simulator.schedule(at: lastBit, target: element, kind: lastBitKind, a: UInt64(head.rawValue), b: UInt64(index))
-        sinkReference?.prefetch(for: head, simulator: simulator)
+        simulator.schedule(ForwardingEvent.lastBit(head, port: index), at: lastBit, for: element)
+        hintEgress(of: head, simulator: simulator)
     }
 
     /// The head frame's last bit has left: it leaves the buffer and goes to the egress sink.

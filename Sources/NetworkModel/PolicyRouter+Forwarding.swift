@@ -65,17 +65,15 @@ enum RouterFrame {
 }
 
 extension PolicyRouter {
-    /// A frame's last bit has arrived on `port`.
-    func receive(_ frame: FrameHandle, on port: Int, simulator: Simulator) {
+    /// A frame's last bit has arrived on `port` (the port's ingress sink, ``ingress(_:)``, calls this).
+    public func receive(_ frame: FrameHandle, port: Int, simulator: Simulator) {
         let p = ports[port]
         p.counters.framesIn += 1
         p.counters.bytesIn += simulator.frames.length(of: frame)
         if forwardingLatency == .zero {
             forward(frame, from: port, simulator: simulator)
         } else {
-            simulator.schedule(
-                after: forwardingLatency, target: id, kind: Kind.forward, a: UInt64(frame.rawValue),
-                b: UInt64(port))
+            simulator.schedule(ForwardingEvent.forward(frame, ingress: port), after: forwardingLatency, for: id)
         }
     }
 

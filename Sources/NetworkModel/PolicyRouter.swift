@@ -42,7 +42,7 @@ import WireFormats
 /// replies from a target go straight to the sender, not back through the policy.
 ///
 /// Occupancy over time is not pushed to an observer; peaks are recorded and ``portCounters(_:)`` can be sampled.
-public final class PolicyRouter: EventHandler {
+public final class PolicyRouter: EventHandler, MultiPortSink {
     /// The name the router is registered under.
     public let name: String
     /// The id the router's events are addressed to.
@@ -102,14 +102,6 @@ public final class PolicyRouter: EventHandler {
     /// The match fields of the installed policies, scanned per datagram; parallel to `policySlots`.
     var policyKeys: [PolicyKey] = []
     var policySlots: [PolicySlot] = []
-
-    /// Event kinds (``SimCore/Event/kind``).
-    enum Kind {
-        /// The forwarding latency has passed: `a` frame, `b` ingress port.
-        static let forward: UInt32 = 0
-        /// The last bit of the head frame of an output port has left: `a` frame, `b` port.
-        static let lastBit: UInt32 = 1
-    }
 
     /// Creates a router, installs a connected route for each port's subnet, and registers it with `simulator`.
     ///
@@ -194,15 +186,13 @@ public final class PolicyRouter: EventHandler {
 
     /// Handles the router's own events (forwarding decisions and ends of serialization).
     public func handle(_ event: Event, simulator: Simulator) {
-        let frame = FrameHandle(rawValue: UInt32(truncatingIfNeeded: event.a))
-        let port = Int(event.b)
-        switch event.kind {
-        case Kind.forward:
-            forward(frame, from: port, simulator: simulator)
-        case Kind.lastBit:
+        switch ForwardingEvent(decoding: event) {
+        case .forward(let frame, let ingress):
+            forward(frame, from: ingress, simulator: simulator)
+        case .lastBit(let frame, let port):
             ports[port].finishTransmission(frame, simulator: simulator)
-        default:
-            preconditionFailure("unknown router event kind \(event.kind)")
+        case nil:
+            break
         }
     }
 

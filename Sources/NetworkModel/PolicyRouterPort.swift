@@ -39,15 +39,15 @@ extension PolicyRouter {
 final class PolicyRouterPort: OutputPort, FrameSink {
     /// Unretained: the router registers itself with its simulator, which keeps it alive for the
     /// simulator's lifetime, and a port is only ever called with that simulator running.
-    let owner: Unmanaged<PolicyRouter>
+    let owner: Unretained<PolicyRouter>
     let mac: MACAddress
     let address: IPv4Address
 
     init(owner: PolicyRouter, index: Int, configuration c: PolicyRouter.PortConfiguration) {
-        self.owner = Unmanaged.passUnretained(owner)
+        self.owner = Unretained(owner)
         self.mac = c.mac
         self.address = c.address
-        super.init(element: owner.id, lastBitKind: PolicyRouter.Kind.lastBit, index: index, rate: c.rateBitsPerSecond,
+        super.init(element: owner.id, index: index, rate: c.rateBitsPerSecond,
                    bufferBytes: c.bufferBytes,
                    queueFrames: c.queueFrames ?? (c.bufferBytes / EthernetWireTiming.minimumFrameBytes + 1))
     }
@@ -55,6 +55,12 @@ final class PolicyRouterPort: OutputPort, FrameSink {
     /// A frame's last bit has arrived on this port.
     func accept(_ frame: FrameHandle, simulator: Simulator) {
         let index = self.index
-        owner._withUnsafeGuaranteedRef { $0.receive(frame, on: index, simulator: simulator) }
+        owner.withObject { $0.receive(frame, port: index, simulator: simulator) }
+    }
+
+    /// Straight to the router: a link delivering to this port calls the router without touching the port object.
+    var directReference: FrameSinkReference? {
+        let index = self.index
+        return owner.withObject { FrameSinkReference($0, port: index) }
     }
 }

@@ -10,16 +10,18 @@ import WireFormats
 /// carries a comment naming the write call (the driver's write id), the destination, the segment index within the
 /// packet and the descriptor indices it came from, found by a `DatagramTracker` that reads the run's trace.
 ///
-/// Written to its file in 1 MiB pieces while the run goes; a failed write is kept in ``failure``.
+/// Written to its ``OutputFile`` in 1 MiB pieces while the run goes; the first failed write is kept and thrown by
+/// ``finish()``, which removes a partial regular file like every other output of a run.
 public final class PcapNGCapture: Tracer {
     var writer = PcapNGWriter()
-    let file: StreamedFile
+    let file: OutputFile
     let tracker = DatagramTracker()
     let serverName: String
     /// The server NIC's frame seen by the transmit tap, waiting for its `wire` record (which names its descriptors).
     var pending: [UInt8] = []
     var pendingTime: Int64 = 0
     var hasPending = false
+    var finished = false
     /// Interface ids: the server NIC is 0, switch port p is 1 + p, then receivers, then the VDE port.
     let receiverInterface: [String: Int]
     let vdeInterface: Int?
@@ -27,8 +29,8 @@ public final class PcapNGCapture: Tracer {
     static let flushBytes = 1 << 20
 
     /// A capture of a run of `spec` into a new file at `path`. Throws when the file cannot be created.
-    public init(path: String, spec: ScenarioSpec) throws(ScenarioError) {
-        file = try StreamedFile(path: path)
+    public init(path: String, spec: ScenarioSpec) throws(OutputError) {
+        file = try OutputFile(path: path)
         serverName = spec.server.name
         var names = ["\(spec.server.name).nic"]
         var descriptions = ["frames the server's NIC puts on the wire (first bit)"]
@@ -56,10 +58,7 @@ public final class PcapNGCapture: Tracer {
         pending.reserveCapacity(9216)
     }
 
-    deinit { finish() }
-
-    /// Why writing the file failed, naming it; nil while all is well.
-    public var failure: String? { file.failure }
+    deinit { try? finish() }
 
     /// Frames written per interface, in interface order (for tests and reports).
     public private(set) lazy var framesPerInterface: [Int] = Array(repeating: 0, count: interfaceNames.count)
@@ -88,13 +87,22 @@ public final class PcapNGCapture: Tracer {
         }
     }
 
-    /// Writes what is pending and closes the file.
-    public func finish() {
-        guard !file.isFinished else { return }
-        writePending(comment: "frame from \(serverName)'s NIC (no descriptor record)")
-        file.append(writer.bytes)
-        writer.discardBytes()
-        file.finish()
+    /// Writes what is pending and closes the file; throws the first error of any write or of the close, after
+    /// removing a partial regular file. Finishing twice writes nothing more.
+    public func finish() throws(OutputError) {
+        if !finished {
+            finished = true
+            writePending(comment: "frame from \(serverName)'s NIC (no descriptor record)")
+            file.write(writer.bytes)
+            writer.discardBytes()
+        }
+        try file.close()
+    }
+
+    /// Ends the output because the run could not produce it: closes and removes the file, whatever was written.
+    public func discard() {
+        finished = true
+        file.discard()
     }
 
     func observe(_ frame: FrameHandle, at time: SimTime, interface: Int, simulator: Simulator) {
@@ -139,7 +147,7 @@ public final class PcapNGCapture: Tracer {
                       comment: comment)
         framesPerInterface[interface] += 1
         if writer.bytes.count >= Self.flushBytes {
-            file.append(writer.bytes)
+            file.write(writer.bytes)
             writer.discardBytes()
         }
     }

@@ -29,7 +29,7 @@ public final class PerfettoTrace: Tracer {
     /// The part of the run to keep, in picoseconds of virtual time (`from..<to`).
     public let window: Range<Int64>
     public let counterInterval: Int64
-    let file: StreamedFile
+    let file: OutputFile
     var out = ProtobufWriter()
     var scratch = ProtobufWriter()
     let tracker = DatagramTracker()
@@ -69,8 +69,8 @@ public final class PerfettoTrace: Tracer {
 
     /// A trace of a run of `spec` into a new file at `path`. Throws when the file cannot be created.
     public init(path: String, spec: ScenarioSpec, window: Range<Int64> = Int64.min..<Int64.max,
-                counterInterval: Int64 = 0) throws(ScenarioError) {
-        self.file = try StreamedFile(path: path)
+                counterInterval: Int64 = 0) throws(OutputError) {
+        self.file = try OutputFile(path: path)
         self.window = window
         self.counterInterval = max(0, counterInterval)
         var rates = [spec.server.name: spec.server.link.rate]
@@ -85,32 +85,37 @@ public final class PerfettoTrace: Tracer {
         scratch.bytes.reserveCapacity(1 << 12)
     }
 
-    deinit { finish() }
+    deinit { try? finish() }
 
     /// Lets the trace read the set-top boxes' buffer levels (call once the world is built).
     public func attach(_ world: World) {
         for case .setTopBox(let box) in world.receiverNodes { setTopBoxes[box.configuration.name] = box }
     }
 
-    /// Why writing the file failed, naming it; nil while all is well.
-    public var failure: String? { file.failure }
-
-    /// Writes what is held (counters' last values) and closes the file.
-    public func finish() {
-        guard !finished else { return }
-        finished = true
-        flushPendingCall()
-        sampleBuffer()
-        for uuid in counterOrder {
-            guard let held = counters[uuid]?.held else { continue }
-            writeCounter(uuid, time: held.time, value: held.value)
+    /// Writes what is held (counters' last values) and closes the file; throws the first error of any write or of
+    /// the close, after removing a partial regular file. Finishing twice writes nothing more.
+    public func finish() throws(OutputError) {
+        if !finished {
+            finished = true
+            flushPendingCall()
+            sampleBuffer()
+            for uuid in counterOrder {
+                guard let held = counters[uuid]?.held else { continue }
+                writeCounter(uuid, time: held.time, value: held.value)
+            }
+            flush()
         }
-        flush()
-        file.finish()
+        try file.close()
+    }
+
+    /// Ends the output because the run could not produce it: closes and removes the file, whatever was written.
+    public func discard() {
+        finished = true
+        file.discard()
     }
 
     func flush() {
-        file.append(out.bytes)
+        file.write(out.bytes)
         out.removeAll()
     }
 

@@ -32,12 +32,6 @@ package final class Application: EventHandler {
     /// Payload bytes one call hands over (every entry once).
     var bytesPerCall: Int { spec.writes.entries.reduce(0) { $0 + $1.bytes } }
 
-    enum Kind: UInt32 {
-        case call = 1
-        case install = 2
-        case remove = 3
-    }
-
     init(simulator: Simulator, spec: ScenarioSpec, server: Host, socket: Socket, buffers: [VirtualAddress],
          hosts: [World.ReceiverNode]) {
         self.simulator = simulator
@@ -68,10 +62,9 @@ package final class Application: EventHandler {
 
     func start() {
         for (k, p) in spec.policies.enumerated() {
-            simulator.schedule(
-                at: SimTime(rawValue: p.installAt), target: id, kind: Kind.install.rawValue, a: UInt64(k))
+            simulator.schedule(ApplicationEvent.install(policy: k), at: SimTime(rawValue: p.installAt), for: id)
             if let end = p.removeAt {
-                simulator.schedule(at: SimTime(rawValue: end), target: id, kind: Kind.remove.rawValue, a: UInt64(k))
+                simulator.schedule(ApplicationEvent.remove(policy: k), at: SimTime(rawValue: end), for: id)
             }
         }
         // Only the next call waits in the queue (a long run would otherwise hold every call in the heap); each
@@ -83,9 +76,9 @@ package final class Application: EventHandler {
     /// Puts write call `w` in the queue, if the scenario has it.
     func scheduleCall(_ w: Int) {
         guard w < spec.writes.count else { return }
-        simulator.schedule(at: SimTime(rawValue: Int64(w) * spec.writes.interval),
-                           reservedSequence: firstCallSequence + UInt64(w), target: id, kind: Kind.call.rawValue,
-                           a: UInt64(w))
+        simulator.schedule(
+            ApplicationEvent.call(w), at: SimTime(rawValue: Int64(w) * spec.writes.interval),
+            reservedSequence: firstCallSequence + UInt64(w), for: id)
     }
 
     /// The server's NPCP client for the router at receiver `h`, made when first needed.
@@ -103,12 +96,12 @@ package final class Application: EventHandler {
     }
 
     package func handle(_ event: Event, simulator: Simulator) {
-        switch Kind(rawValue: event.kind) {
-        case .call:
-            scheduleCall(Int(event.a) + 1)
+        switch ApplicationEvent(decoding: event) {
+        case .call(let w):
+            scheduleCall(w + 1)
             call()
-        case .install:
-            let p = spec.policies[Int(event.a)]
+        case .install(let k):
+            let p = spec.policies[k]
             if p.viaNetwork, let h = p.host {
                 let policy = Policy(
                     match: FlowMatch(destination: SocketAddress(ip: p.matchIP, port: p.matchPort),
@@ -155,8 +148,8 @@ package final class Application: EventHandler {
             } catch {
                 policyErrors.append("policy \(p.id): \(error)")
             }
-        case .remove:
-            let p = spec.policies[Int(event.a)]
+        case .remove(let k):
+            let p = spec.policies[k]
             if p.viaNetwork, let h = p.host {
                 policyClient(for: h).remove(id: p.id)
             } else if let h = p.host, case .router(let router) = hosts[h] {
@@ -227,4 +220,14 @@ package final class Application: EventHandler {
         }
         return AggregateMessage(entries: entries, timing: timing, delivery: t.launchTime ? .launchTime : .osQueue)
     }
+}
+
+/// What an ``Application`` schedules for itself.
+enum ApplicationEvent {
+    /// Write call `w` of the scenario is due.
+    case call(Int)
+    /// The scenario's policy `policy` (an index into its policies) is installed.
+    case install(policy: Int)
+    /// The scenario's policy `policy` is removed.
+    case remove(policy: Int)
 }

@@ -11,16 +11,53 @@ import SimCore
 // registers nothing and every event keeps its target: a scenario's trajectory fingerprint is the one it had when
 // faults lived inside the device and the link.
 
+/// A fault a decorator holds and switches on and off with the fault's window.
+public protocol WindowedFault: Sendable {
+    /// Whether it acts now (the scenario's window). A decorator's copy is the one that counts: ``FaultDecorator``
+    /// adds a fault inactive and changes this flag only through ``FaultDecorator/setFault(_:active:)``.
+    var isActive: Bool { get set }
+}
+
+/// The bookkeeping every fault decorator shares: its faults in the order added, each started and stopped by index,
+/// and how many are active, so that a decorator with none active passes everything without looking further.
+public class FaultDecorator<Fault: WindowedFault> {
+    /// The faults, in the order added; the decorators' `admit` and `drops` update their counts in place.
+    var faults: [Fault] = []
+    /// How many of ``faults`` are active.
+    private(set) var activeFaults = 0
+
+    /// A decorator with no faults.
+    public init() {}
+
+    /// Adds an inactive fault and returns its index for ``setFault(_:active:)`` and ``fault(_:)``.
+    public func add(_ fault: Fault) -> Int {
+        var fault = fault
+        fault.isActive = false
+        faults.append(fault)
+        return faults.count - 1
+    }
+
+    /// Starts or stops a fault (its window opening or closing); an unknown index or no change does nothing.
+    public func setFault(_ index: Int, active: Bool) {
+        guard faults.indices.contains(index), faults[index].isActive != active else { return }
+        faults[index].isActive = active
+        activeFaults += active ? 1 : -1
+    }
+
+    /// A fault as it stands, with its counts.
+    public func fault(_ index: Int) -> Fault? { faults.indices.contains(index) ? faults[index] : nil }
+}
+
 /// A fault injected into a device's DMA transfers: while active, each transfer of the chosen kinds is offered to
 /// the trigger, and a transfer the trigger picks ends in a master abort (`MemoryFault.Code.masterAbort`),
 /// which the device handles as any DMA fault (datasheet §8, §8.1).
-public struct NICDMAFault: Sendable {
+public struct NICDMAFault: WindowedFault {
     /// The transfers it can hit.
     public var kinds: DMATransferKinds
     /// Which of them it hits; `FaultTrigger.fired` counts the transfers failed.
     public var trigger: FaultTrigger
-    /// Whether it acts now (the scenario's window).
-    public internal(set) var isActive = false
+    /// Whether it acts now (the scenario's window); the decorator holding it sets it.
+    public var isActive = false
     /// An inactive fault on the transfers of `kinds` that `trigger` picks.
     public init(kinds: DMATransferKinds, trigger: FaultTrigger) {
         self.kinds = kinds
@@ -30,7 +67,7 @@ public struct NICDMAFault: Sendable {
 
 /// A fault on the interrupt line between a device and its host: while active, each interrupt message the device
 /// sends is offered to the trigger, and a message the trigger picks is lost or delivered late (datasheet §8.1).
-public struct NICInterruptFault: Sendable {
+public struct NICInterruptFault: WindowedFault {
     /// What happens to a picked message.
     public enum Effect: Hashable, Sendable {
         /// The message never reaches the host.
@@ -42,8 +79,8 @@ public struct NICInterruptFault: Sendable {
     public var effect: Effect
     /// Which messages it acts on; `FaultTrigger.fired` counts them.
     public var trigger: FaultTrigger
-    /// Whether it acts now (the scenario's window).
-    public internal(set) var isActive = false
+    /// Whether it acts now (the scenario's window); the decorator holding it sets it.
+    public var isActive = false
     /// Delay added to the messages it made late, summed.
     public internal(set) var addedDelay = SimDuration.zero
     /// An inactive fault doing `effect` to the messages `trigger` picks.
@@ -55,32 +92,10 @@ public struct NICInterruptFault: Sendable {
 
 /// The decorator on a NIC's bus to memory: the NIC offers it each DMA transfer (`DMATransferGate`), and it
 /// fails those its active faults pick.
-public final class DMAFaultGate: DMATransferGate {
-    private(set) var faults: [NICDMAFault] = []
-    private var activeFaults = 0
+/// A gate with no faults is installed as `nic.transferGate`.
+public final class DMAFaultGate: FaultDecorator<NICDMAFault>, DMATransferGate {
     /// Transfers ended in a master abort (datasheet §8.1).
     public private(set) var injected: UInt64 = 0
-
-    /// A gate with no faults; install it as `nic.transferGate`.
-    public init() {}
-
-    /// Adds an inactive fault and returns its index for ``setFault(_:active:)`` and ``fault(_:)``.
-    public func add(_ fault: NICDMAFault) -> Int {
-        var fault = fault
-        fault.isActive = false
-        faults.append(fault)
-        return faults.count - 1
-    }
-
-    /// Starts or stops a fault (its window opening or closing).
-    public func setFault(_ index: Int, active: Bool) {
-        guard faults.indices.contains(index), faults[index].isActive != active else { return }
-        faults[index].isActive = active
-        activeFaults += active ? 1 : -1
-    }
-
-    /// A fault as it stands, with its counts.
-    public func fault(_ index: Int) -> NICDMAFault? { faults.indices.contains(index) ? faults[index] : nil }
 
     /// Offers the transfer to the active faults that cover its kind (each sees it, so each keeps its own every-n-th
     /// count); throws the master abort when one of them picks it.
@@ -99,33 +114,11 @@ public final class DMAFaultGate: DMATransferGate {
 /// The decorator on a NIC's interrupt line: the device offers it each message it sends
 /// (`InterruptLineGate`), and it loses or delays those its active faults pick. A late message travels as
 /// the device's own event, so the device drops it when it is reset meanwhile, as it drops its other events.
-public final class InterruptLineFaults: InterruptLineGate {
-    private(set) var faults: [NICInterruptFault] = []
-    private var activeFaults = 0
+/// A decorator with no faults is installed as `nic.interruptGate`.
+public final class InterruptLineFaults: FaultDecorator<NICInterruptFault>, InterruptLineGate {
     /// Messages lost, and those delivered late.
     public private(set) var lost: UInt64 = 0
     public private(set) var delayed: UInt64 = 0
-
-    /// A decorator with no faults; install it as `nic.interruptGate`.
-    public init() {}
-
-    /// Adds an inactive fault and returns its index for ``setFault(_:active:)`` and ``fault(_:)``.
-    public func add(_ fault: NICInterruptFault) -> Int {
-        var fault = fault
-        fault.isActive = false
-        faults.append(fault)
-        return faults.count - 1
-    }
-
-    /// Starts or stops a fault (its window opening or closing).
-    public func setFault(_ index: Int, active: Bool) {
-        guard faults.indices.contains(index), faults[index].isActive != active else { return }
-        faults[index].isActive = active
-        activeFaults += active ? 1 : -1
-    }
-
-    /// A fault as it stands, with its counts.
-    public func fault(_ index: Int) -> NICInterruptFault? { faults.indices.contains(index) ? faults[index] : nil }
 
     /// A message from the device: the first active fault whose trigger picks it decides; later ones do not see it.
     public func admit(vector: Int) -> InterruptLineVerdict {
@@ -150,7 +143,7 @@ public final class InterruptLineFaults: InterruptLineGate {
 /// the link (released, counted in `LinkDirectionCounters.faultDrops`) by one of three models.
 ///
 /// A frame the link's own random loss already dropped is not offered to its faults.
-public struct LinkFault: Sendable {
+public struct LinkFault: WindowedFault {
     /// How frames are chosen for dropping.
     public enum Model: Hashable, Sendable {
         /// The link is down: every frame is dropped (a flap, for the length of the window).
@@ -184,8 +177,15 @@ public struct LinkFault: Sendable {
     public var directions: Directions
     /// For ``Model/bursts(length:)``: when a burst starts. Its stream also draws the Gilbert–Elliott transitions.
     public var trigger: FaultTrigger
-    /// Whether it acts now (the scenario's window).
-    public internal(set) var isActive = false
+    /// Whether it acts now (the scenario's window). A change either way ends a burst in progress and puts a
+    /// Gilbert–Elliott channel in its good state.
+    public var isActive = false {
+        didSet {
+            guard isActive != oldValue else { return }
+            burstLeft = 0
+            bad = false
+        }
+    }
     /// Frames offered while active, and those dropped.
     public internal(set) var offered = 0
     public internal(set) var dropped = 0
@@ -239,34 +239,9 @@ public struct LinkFault: Sendable {
 
 /// The decorator on a link: the link offers it each frame its own loss kept (`LinkFrameFilter`), and it
 /// drops those its active faults pick.
-public final class LinkFaultFilter: LinkFrameFilter {
-    private(set) var faults: [LinkFault] = []
-    private var activeFaults = 0
-
-    /// A filter with no faults; install it as `link.frameFilter`.
-    public init() {}
-
-    /// Adds an inactive fault and returns its index for ``setFault(_:active:)`` and ``fault(_:)``.
-    public func add(_ fault: LinkFault) -> Int {
-        var fault = fault
-        fault.isActive = false
-        faults.append(fault)
-        return faults.count - 1
-    }
-
-    /// Starts or stops a fault (its window opening or closing). Starting resets a burst in progress and puts a
-    /// Gilbert–Elliott channel in its good state.
-    public func setFault(_ index: Int, active: Bool) {
-        guard faults.indices.contains(index), faults[index].isActive != active else { return }
-        faults[index].isActive = active
-        faults[index].burstLeft = 0
-        faults[index].bad = false
-        activeFaults += active ? 1 : -1
-    }
-
-    /// A fault as it stands, with its counts.
-    public func fault(_ index: Int) -> LinkFault? { faults.indices.contains(index) ? faults[index] : nil }
-
+/// A filter with no faults is installed as `link.frameFilter`. Starting or stopping a fault resets a burst in
+/// progress and puts a Gilbert–Elliott channel in its good state (``LinkFault/isActive``).
+public final class LinkFaultFilter: FaultDecorator<LinkFault>, LinkFrameFilter {
     /// Offers a frame travelling from side A (`fromA`) or B to the active faults of its direction; true when one
     /// of them drops it (each active fault of the direction sees every frame).
     public func drops(fromA: Bool) -> Bool {

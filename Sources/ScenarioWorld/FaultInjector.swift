@@ -40,14 +40,6 @@ package final class FaultInjector: EventHandler {
         package var note: String?
     }
 
-    enum Kind: UInt32 {
-        case open = 1
-        case close = 2
-        case flush = 3
-        case call = 4
-        case kill = 5
-    }
-
     let specs: [FaultSpec]
     let simulator: Simulator
     let application: Application
@@ -153,19 +145,19 @@ package final class FaultInjector: EventHandler {
             let start = SimTime(rawValue: fault.start)
             switch fault.kind {
             case .vdeSwitchKill:
-                simulator.schedule(at: start, target: id, kind: Kind.kill.rawValue, a: UInt64(i))
+                simulator.schedule(FaultEvent.kill(fault: i), at: start, for: id)
             case .ringFullStorm:
                 let end = fault.end ?? fault.start
                 for k in 0..<fault.calls {
                     let at =
                         fault.start
                         + Int64((Double(end - fault.start) * Double(k) / Double(fault.calls)).rounded(.down))
-                    simulator.schedule(at: SimTime(rawValue: at), target: id, kind: Kind.call.rawValue, a: UInt64(i))
+                    simulator.schedule(FaultEvent.call(fault: i), at: SimTime(rawValue: at), for: id)
                 }
             default:
-                simulator.schedule(at: start, target: id, kind: Kind.open.rawValue, a: UInt64(i))
+                simulator.schedule(FaultEvent.open(fault: i), at: start, for: id)
                 if let end = fault.end {
-                    simulator.schedule(at: SimTime(rawValue: end), target: id, kind: Kind.close.rawValue, a: UInt64(i))
+                    simulator.schedule(FaultEvent.close(fault: i), at: SimTime(rawValue: end), for: id)
                 }
             }
         }
@@ -173,29 +165,30 @@ package final class FaultInjector: EventHandler {
 
     /// The decorator on `nic`'s bus to memory, installed at the first DMA fault that targets it.
     private func dmaGate(_ nic: NIC) -> DMAFaultGate {
-        if let gate = gates[ObjectIdentifier(nic)] { return gate }
-        let gate = DMAFaultGate()
-        nic.transferGate = gate
-        gates[ObjectIdentifier(nic)] = gate
-        return gate
+        Self.decorator(of: nic, in: &gates, make: DMAFaultGate.init) { nic.transferGate = $0 }
     }
 
     /// The decorator on `nic`'s interrupt line, installed at the first interrupt fault that targets it.
     private func interruptLine(_ nic: NIC) -> InterruptLineFaults {
-        if let line = lines[ObjectIdentifier(nic)] { return line }
-        let line = InterruptLineFaults()
-        nic.interruptGate = line
-        lines[ObjectIdentifier(nic)] = line
-        return line
+        Self.decorator(of: nic, in: &lines, make: InterruptLineFaults.init) { nic.interruptGate = $0 }
     }
 
     /// The decorator on `link`, installed at the first link fault that targets it.
     private func frameFilter(_ link: Link) -> LinkFaultFilter {
-        if let filter = filters[ObjectIdentifier(link)] { return filter }
-        let filter = LinkFaultFilter()
-        link.frameFilter = filter
-        filters[ObjectIdentifier(link)] = filter
-        return filter
+        Self.decorator(of: link, in: &filters, make: LinkFaultFilter.init) { link.frameFilter = $0 }
+    }
+
+    /// The decorator `installed` holds for `component`; without one, a new one from `make`, handed to `install`
+    /// (which puts it on the component's seam) and kept in `installed`.
+    private static func decorator<Decorator>(
+        of component: AnyObject, in installed: inout [ObjectIdentifier: Decorator], make: () -> Decorator,
+        install: (Decorator) -> Void
+    ) -> Decorator {
+        if let decorator = installed[ObjectIdentifier(component)] { return decorator }
+        let decorator = make()
+        install(decorator)
+        installed[ObjectIdentifier(component)] = decorator
+        return decorator
     }
 
     /// What the decorators on `nic` did: interrupt messages lost and delayed, DMA transfers failed (zero without a
@@ -218,15 +211,13 @@ package final class FaultInjector: EventHandler {
     }
 
     package func handle(_ event: Event, simulator: Simulator) {
-        let i = Int(event.a)
-        guard specs.indices.contains(i) else { return }
-        switch Kind(rawValue: event.kind) {
-        case .open: setOpen(i, true)
-        case .close: setOpen(i, false)
-        case .flush: flush(i)
-        case .call: stormCall(i)
-        case .kill: killSwitch(i)
-        case nil: break
+        guard let event = FaultEvent(decoding: event), specs.indices.contains(event.fault) else { return }
+        switch event {
+        case .open(let i): setOpen(i, true)
+        case .close(let i): setOpen(i, false)
+        case .flush(let i): flush(i)
+        case .call(let i): stormCall(i)
+        case .kill(let i): killSwitch(i)
         }
     }
 
@@ -260,7 +251,7 @@ package final class FaultInjector: EventHandler {
         outcomes[i].entriesDropped += UInt64(iommu.invalidateAll())
         let next = simulator.now.rawValue + period
         if specs[i].end.map({ next < $0 }) ?? true {
-            simulator.schedule(at: SimTime(rawValue: next), target: id, kind: Kind.flush.rawValue, a: UInt64(i))
+            simulator.schedule(FaultEvent.flush(fault: i), at: SimTime(rawValue: next), for: id)
         }
     }
 
@@ -329,5 +320,26 @@ package final class FaultInjector: EventHandler {
         case .storm, .vdeKill, .inert: break
         }
         return o
+    }
+}
+
+/// What a ``FaultInjector`` schedules for itself; each names the fault (an index into the scenario's faults).
+enum FaultEvent {
+    /// The fault's window opens.
+    case open(fault: Int)
+    /// The fault's window closes.
+    case close(fault: Int)
+    /// A periodic IOTLB flush of the fault is due.
+    case flush(fault: Int)
+    /// One extra write call of a ring-full storm.
+    case call(fault: Int)
+    /// The VDE switch is killed.
+    case kill(fault: Int)
+
+    /// The fault the event belongs to.
+    var fault: Int {
+        switch self {
+        case .open(let i), .close(let i), .flush(let i), .call(let i), .kill(let i): i
+        }
     }
 }

@@ -199,11 +199,6 @@ public final class StreamApplication: EventHandler {
         var datagram: Int
     }
 
-    private enum EventKind {
-        /// Interval `a` starts.
-        static let interval: UInt32 = 1
-    }
-
     /// Creates the application's process on `host` and plans its streams; nothing is sent before ``start(at:)``.
     ///
     /// - Throws: ``WorldError`` (naming no key: the world builder locates it at `streams`) when there are no streams, a
@@ -302,7 +297,7 @@ public final class StreamApplication: EventHandler {
         lastInterval = lastIntervalToSend()
         let begin = time ?? simulator.now
         startTime = begin
-        if lastInterval >= 0 { simulator.schedule(at: begin, target: id, kind: EventKind.interval) }
+        if lastInterval >= 0 { simulator.schedule(StreamEvent.interval(0), at: begin, for: id) }
     }
 
     /// The last interval that holds a datagram to send (−1 when none).
@@ -328,12 +323,11 @@ public final class StreamApplication: EventHandler {
 
     /// Handles the start of an interval.
     public func handle(_ event: Event, simulator: Simulator) {
-        guard event.kind == EventKind.interval else { return }
-        let index = Int(event.a)
+        guard case .interval(let index) = StreamEvent(decoding: event) else { return }
         counters.intervals += 1
         send(interval: index)
         if index < lastInterval, let next = time(ofInterval: index + 1) {
-            simulator.schedule(at: next, target: id, kind: EventKind.interval, a: UInt64(index + 1))
+            simulator.schedule(StreamEvent.interval(index + 1), at: next, for: id)
         }
     }
 
@@ -455,4 +449,10 @@ public final class StreamApplication: EventHandler {
             counters.streams[item.stream].bytes += length
         }
     }
+}
+
+/// What a ``StreamApplication`` schedules for itself.
+enum StreamEvent {
+    /// Interval `index` starts: its datagrams are sent.
+    case interval(Int)
 }

@@ -48,26 +48,6 @@ public protocol EventHandler: AnyObject {
     ///
     /// The simulator loop's way in: it holds every component strongly and calls through this requirement with an
     /// unretained reference, which saves an atomic retain and release per event. Components do not implement it;
-    /// the default does the call.
-    static func deliver(_ event: Event, to component: Unmanaged<AnyObject>, simulator: Simulator)
-}
-
-extension EventHandler {
-    @inlinable
-    public static func deliver(_ event: Event, to component: Unmanaged<AnyObject>, simulator: Simulator) {
-        component._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Self.self).handle(event, simulator: simulator) }
-    }
-}
-
-/// A registered component as the loop calls it: unretained (``Simulator`` owns it through its handler list) and
-/// with its dynamic type, whose ``EventHandler/deliver(_:to:simulator:)`` makes the call.
-@usableFromInline
-struct Registration {
-    @usableFromInline let component: Unmanaged<AnyObject>
-    @usableFromInline let type: any EventHandler.Type
-
-    @usableFromInline init(_ handler: EventHandler) {
-        component = Unmanaged.passUnretained(handler)
-        type = Swift.type(of: handler)
-    }
+    /// the default (in the speed layer, `Speed/UnretainedCalls.swift`) does the call.
+    static func deliver(_ event: Event, to component: Unretained<AnyObject>, simulator: Simulator)
 }

@@ -2,70 +2,39 @@
 ///
 /// Accepting a frame takes ownership of its ``FrameHandle``: the sink forwards it or releases it. Sinks are the
 /// only way frames move between components, so a link, a switch port or a VDE port can stand wherever another does.
-public protocol FrameSink: AnyObject {
+public protocol FrameSink: _FrameSinkCall {
     /// Takes `frame` at `simulator.now`; the last bit of the frame has just arrived.
     func accept(_ frame: FrameHandle, simulator: Simulator)
 
-    /// Calls ``accept(_:simulator:)`` on `sink`, an instance of this type that the caller keeps alive.
-    ///
-    /// The way in for ``FrameSinkReference``, which holds its sink strongly and calls it unretained (no atomic
-    /// retain and release per frame). Sinks do not implement it; the default does the call.
-    static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator)
-
     /// A reference that reaches what this sink stands for without going through the sink object, or nil (the
-    /// default) to call the sink itself. A link end, which only forwards to its link, returns one to the link, so
-    /// that a frame touches one object fewer. Whoever holds the reference holds this sink, which must keep the target
-    /// alive.
+    /// default) to call the sink itself. A link end or a switch port, which only forwards to its owner, returns
+    /// one to the owner's port (``FrameSinkReference/init(_:port:)``), so that a frame touches one object fewer.
+    /// Whoever holds the reference holds this sink, which must keep the target alive.
     var directReference: FrameSinkReference? { get }
-
-    /// A hint that `frame` will reach `sink` (an instance of this type, or what a ``directReference`` of this
-    /// type stands for) a little later, after a serialization or propagation delay: the sink prefetches into the
-    /// host's caches what accepting it will touch (``HostCache``). No simulated effect, nothing counted. The
-    /// default prefetches the first cache lines of the sink object; a switch port prefetches its MAC-table slot for
-    /// the frame's destination, a link the state of the direction the frame will take (FrameSink+HostCache.swift).
-    static func prefetch(for frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator)
 }
 
 extension FrameSink {
     public var directReference: FrameSinkReference? { nil }
-
-    @inlinable
-    public static func accept(_ frame: FrameHandle, to sink: Unmanaged<AnyObject>, simulator: Simulator) {
-        sink._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Self.self).accept(frame, simulator: simulator) }
-    }
 }
 
-/// A frame sink as the per-frame path calls it: unretained, with its dynamic type.
+/// A component that takes frames on several ports (a link's two sides, a switch's or a router's ports), reached
+/// by a ``FrameSinkReference`` that names the port.
 ///
-/// Calling a sink stored as `any FrameSink` in a class property costs an atomic retain and release per frame
-/// (the compiler must assume the call could replace the property). This reference is a plain value (no reference
-/// counting when copied or called); whoever stores one must also hold the sink strongly, as links, switch ports
-/// and the NIC do in the property the reference is made from.
-public struct FrameSinkReference {
-    @usableFromInline let object: Unmanaged<AnyObject>
-    @usableFromInline let type: any FrameSink.Type
+/// Each port is usually also an object of its own that conforms to ``FrameSink`` and returns such a reference as
+/// its ``FrameSink/directReference``, so that the sender calls the component directly.
+public protocol MultiPortSink: _FrameSinkCall {
+    /// Takes `frame`, whose last bit has just arrived on `port`, at `simulator.now`.
+    func receive(_ frame: FrameHandle, port: Int, simulator: Simulator)
 
-    /// A reference to `sink` (or to what it stands for, ``FrameSink/directReference``), which the caller keeps
-    /// alive for as long as it uses the reference.
-    public init(_ sink: any FrameSink) {
-        if let direct = sink.directReference {
-            self = direct
-        } else {
-            self.init(object: Unmanaged.passUnretained(sink), type: Swift.type(of: sink))
-        }
-    }
+    /// A hint that `frame` will arrive on `port` a little later, after a serialization or propagation delay: the
+    /// component prefetches into the host's caches what receiving it will touch (``HostCache``). No simulated
+    /// effect, nothing counted. The default prefetches the first cache lines of the component.
+    func prefetch(for frame: FrameHandle, port: Int, simulator: Simulator)
+}
 
-    /// A reference that calls `type`'s ``FrameSink/accept(_:to:simulator:)`` with `object`, which the caller keeps
-    /// alive. `type` need not be `object`'s class: it only has to know what `object` is.
-    public init(object: Unmanaged<AnyObject>, type: any FrameSink.Type) {
-        self.object = object
-        self.type = type
-    }
-
-    /// Hands `frame` to the sink (``FrameSink/accept(_:simulator:)``).
-    @inlinable
-    public func accept(_ frame: FrameHandle, simulator: Simulator) {
-        type.accept(frame, to: object, simulator: simulator)
+extension MultiPortSink {
+    public func prefetch(for frame: FrameHandle, port: Int, simulator: Simulator) {
+        HostCache.prefetch(object: Unretained<AnyObject>(self))
     }
 }
 

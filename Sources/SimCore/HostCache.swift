@@ -24,7 +24,7 @@ public enum HostCache {
 
     /// Hints the first `byteCount` bytes (default: three cache lines) of an object for a read soon. Classes on the
     /// per-packet path keep their hot stored properties first, so the first lines are the ones a visit reads.
-    public static func prefetch(object: Unmanaged<AnyObject>, byteCount: Int = 192) {
-        nicsim_prefetch_range(UnsafeRawPointer(object.toOpaque()), byteCount)
+    public static func prefetch(object: Unretained<AnyObject>, byteCount: Int = 192) {
+        nicsim_prefetch_range(object.address, byteCount)
     }
 }

@@ -180,7 +180,7 @@ public final class RealTimePacer: EventHandler {
         slip = 0
         lastWall = wallAnchor
         lastVirtual = simulator.now
-        simulator.schedule(after: tick, target: id, kind: 0, a: generation)
+        simulator.schedule(PacerEvent.tick(generation: generation), after: tick, for: id)
     }
 
     /// Anchors virtual `time` to the wall clock now, without scheduling anything: for a pacer started when its
@@ -220,7 +220,7 @@ public final class RealTimePacer: EventHandler {
     /// Handles a tick: sleeps until one lead (or one spin threshold, if larger) before its due time when the wall
     /// clock is behind that, then schedules the next tick. A late tick records nothing: only frames have lateness.
     public func handle(_ event: Event, simulator: Simulator) {
-        guard isRunning, event.a == generation else { return }
+        guard isRunning, case .tick(generation) = PacerEvent(decoding: event) else { return }
         ticks += 1
         let wall = clock.now()
         let wake =
@@ -231,7 +231,7 @@ public final class RealTimePacer: EventHandler {
         }
         lastWall = max(lastWall, wall)
         lastVirtual = simulator.now
-        simulator.schedule(after: tick, target: id, kind: 0, a: generation)
+        simulator.schedule(PacerEvent.tick(generation: generation), after: tick, for: id)
     }
 
     /// Waits until the frame due at virtual `time` may go out, records its lateness, and returns it (ns); returns
@@ -375,4 +375,10 @@ public final class RealTimePacer: EventHandler {
         r.catchUpLimitNanoseconds = configuration.catchUpLimitNanoseconds
         return r
     }
+}
+
+/// What a ``RealTimePacer`` schedules for itself.
+enum PacerEvent {
+    /// A tick, scheduled while the pacer ran with `generation` (a restart makes older ticks stale).
+    case tick(generation: UInt64)
 }

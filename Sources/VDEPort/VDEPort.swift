@@ -76,11 +76,6 @@ public final class VDEPort: FrameSink, EventHandler {
     /// Ethernet minimum frame length without FCS, in bytes.
     public static let minimumFrameLength = 60
 
-    private enum Kind {
-        /// Poll for frames from outside; `a` is the polling generation that scheduled it.
-        static let poll: UInt32 = 0
-    }
-
     /// Opens `url` and registers the port with `simulator`.
     ///
     /// - Parameters:
@@ -123,7 +118,7 @@ public final class VDEPort: FrameSink, EventHandler {
         guard let pollInterval, !isDown else { return }
         pollGeneration &+= 1
         isPolling = true
-        simulator.schedule(after: pollInterval, target: id, kind: Kind.poll, a: pollGeneration)
+        simulator.schedule(VDEPortEvent.poll(generation: pollGeneration), after: pollInterval, for: id)
     }
 
     /// Stops polling; the simulation can then run idle. Frames from the simulation are still sent.
@@ -167,13 +162,13 @@ public final class VDEPort: FrameSink, EventHandler {
 
     /// Handles a poll event: reads what is waiting and schedules the next poll.
     public func handle(_ event: Event, simulator: Simulator) {
-        precondition(event.kind == Kind.poll, "unknown VDE port event kind \(event.kind)")
-        guard isPolling, event.a == pollGeneration else { return }  // stale: polling was stopped or restarted
+        // Stale when polling was stopped or restarted since.
+        guard isPolling, case .poll(pollGeneration) = VDEPortEvent(decoding: event) else { return }
         poll(simulator: simulator)
         if isDown {
             stopPolling()
         } else if let pollInterval {
-            simulator.schedule(after: pollInterval, target: id, kind: Kind.poll, a: pollGeneration)
+            simulator.schedule(VDEPortEvent.poll(generation: pollGeneration), after: pollInterval, for: id)
         }
     }
 
@@ -238,4 +233,10 @@ public final class VDEPort: FrameSink, EventHandler {
             if reason != failure { failureHandler?(reason) }
         }
     }
+}
+
+/// What a ``VDEPort`` schedules for itself.
+enum VDEPortEvent {
+    /// Poll for frames from outside; scheduled while polling ran with `generation`.
+    case poll(generation: UInt64)
 }

@@ -218,9 +218,8 @@ struct Run: ParsableCommand {
         } catch {
             // An output that cannot be created: the same status as every other output that cannot be written.
             pcapOutput?.discard()
-            var failure = Failure(message: error.message)
-            failure.status = 3
-            throw failure
+            perfettoTrace?.discard()
+            throw Failure(outputs: [error])
         }
         options.tracer = tracers.isEmpty ? nil : (tracers.count == 1 ? tracers[0] : TraceFanOut(tracers))
         let world: World
@@ -229,6 +228,8 @@ struct Run: ParsableCommand {
         } catch {
             pcapOutput?.discard()
             if traceFile != nil { traceWriter?.output.discard() }
+            perfettoTrace?.discard()
+            pcapngCapture?.discard()
             throw Failure(message: error.file.isEmpty ? "\(scenario): \(error.description)" : error.description)
         }
         perfettoTrace?.attach(world)
@@ -242,9 +243,8 @@ struct Run: ParsableCommand {
         var failures: [OutputError] = []
         do { try traceWriter?.finish() } catch { failures.append(error) }
         do { try world.finishPcap() } catch { failures.append(error) }
-        perfettoTrace?.finish()
-        pcapngCapture?.finish()
-        let streamedFailures = [perfettoTrace?.failure, pcapngCapture?.failure].compactMap { $0 }
+        do { try perfettoTrace?.finish() } catch { failures.append(error) }
+        do { try pcapngCapture?.finish() } catch { failures.append(error) }
         if let html, let recorder {
             let page = HTMLReport.page(report, recorder: recorder, timeline: perfetto,
                                        command: "nicsim run \(scenario) --perfetto run.pftrace")
@@ -265,11 +265,7 @@ struct Run: ParsableCommand {
             ? OutputFile.standardError() : OutputFile.standardOutput()
         reportOutput.write(body)
         do { try reportOutput.close() } catch { failures.append(error) }
-        if !failures.isEmpty || !streamedFailures.isEmpty {
-            var failure = Failure(outputs: failures)
-            failure.message = (failures.map(\.description) + streamedFailures).joined(separator: "\nnicsim: ")
-            throw failure
-        }
+        if !failures.isEmpty { throw Failure(outputs: failures) }
         if let fault = report.driverFault {
             throw Failure(message: "\(scenario): \(fault); report and outputs written")
         }

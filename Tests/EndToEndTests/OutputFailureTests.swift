@@ -10,7 +10,7 @@ struct OutputFailureTests {
     let scenario = packageRoot.appendingPathComponent("Fixtures/scenarios/interleaving.yaml").path
 
     /// Every option that writes a file, as `nicsim run` takes it.
-    static let fileOptions = ["--pcap", "--html", "--csv", "--trace-file"]
+    static let fileOptions = ["--pcap", "--html", "--csv", "--trace-file", "--perfetto", "--pcapng"]
 
     @Test("each output to /dev/full exits 3 naming the file and ENOSPC; the report still comes out",
           arguments: fileOptions)

@@ -1,5 +1,6 @@
 import HostMemory
 import NICModel
+@testable import NICSimTesting
 import SimCore
 import Testing
 
@@ -35,13 +36,13 @@ struct InterruptAssertionTests {
         bench.program(mask: .linkStatusChange)
         bench.write(.itr, 40)
         let script = Script(simulator: bench.simulator)
-        script.at(.nanoseconds(1_000)) { bench.write(.ics, InterruptCause.linkStatusChange.rawValue) }
-        script.at(.nanoseconds(1_500)) {
+        script.add(at: .nanoseconds(1_000)) { bench.write(.ics, InterruptCause.linkStatusChange.rawValue) }
+        script.add(at: .nanoseconds(1_500)) {
             _ = bench.read(.icr)
             bench.write(.imc, InterruptCause.linkStatusChange.rawValue)
         }
-        script.at(.nanoseconds(2_000)) { bench.write(.ics, InterruptCause.linkStatusChange.rawValue) }
-        script.at(.nanoseconds(3_000)) { bench.write(.ims, InterruptCause.linkStatusChange.rawValue) }
+        script.add(at: .nanoseconds(2_000)) { bench.write(.ics, InterruptCause.linkStatusChange.rawValue) }
+        script.add(at: .nanoseconds(3_000)) { bench.write(.ims, InterruptCause.linkStatusChange.rawValue) }
         bench.run()
         #expect(bench.interrupts.times == [.nanoseconds(1_000), .nanoseconds(11_240)])
     }
@@ -105,7 +106,7 @@ struct InterruptAssertionTests {
         var early: UInt32 = 0xDEAD
         var atInterrupt: UInt32 = 0
         let script = Script(simulator: bench.simulator)
-        script.at(.nanoseconds(6_000)) { early = bench.read(.icr) }
+        script.add(at: .nanoseconds(6_000)) { early = bench.read(.icr) }
         bench.interrupts.onInterrupt = { atInterrupt = bench.read(.icr) }
         bench.run()
         let c = SimTime.zero + ModerationThroughNICTests.doorbellToDone(bench.nic.configuration)

@@ -1,5 +1,6 @@
 import HostMemory
 import NICModel
+@testable import NICSimTesting
 import SimCore
 import Testing
 
@@ -67,7 +68,7 @@ struct MSIXTests {
         let legacy = try Bench()
         let legacyRing = try RxRingDriver(bench: legacy, ringSize: 2)
         legacyRing.program(tail: 1)
-        Script(simulator: legacy.simulator).at(.microseconds(3)) { legacy.deliver(frame) }
+        Script(simulator: legacy.simulator).add(at: .microseconds(3)) { legacy.deliver(frame) }
         legacy.run()
         #expect(legacy.interrupts.vectors == [0])
 
@@ -81,7 +82,7 @@ struct MSIXTests {
         bench.write(register, (5 | Self.valid) << shift)
         bench.write(.ivarMisc, (0 | Self.valid) << 8)
         let script = Script(simulator: bench.simulator)
-        script.at(.microseconds(3)) { bench.deliver(frame) }
+        script.add(at: .microseconds(3)) { bench.deliver(frame) }
         bench.run()
         #expect(bench.interrupts.vectors == [5])
         #expect(bench.interrupts.times == legacy.interrupts.times)
@@ -116,9 +117,9 @@ struct MSIXTests {
         let bench = try Self.msixBench()
         bench.write(.eimc, NICRegister.msixVectorMask)
         let script = Script(simulator: bench.simulator)
-        script.at(.nanoseconds(1_000)) { bench.write(.eics, 1 << 3) }
-        script.at(.nanoseconds(2_000)) { bench.write(.eims, 1 << 2) }
-        script.at(.nanoseconds(3_000)) { bench.write(.eims, 1 << 3) }
+        script.add(at: .nanoseconds(1_000)) { bench.write(.eics, 1 << 3) }
+        script.add(at: .nanoseconds(2_000)) { bench.write(.eims, 1 << 2) }
+        script.add(at: .nanoseconds(3_000)) { bench.write(.eims, 1 << 3) }
         bench.run(until: .nanoseconds(2_500))
         #expect(bench.interrupts.count == 0)
         #expect(bench.read(.eicr) == 1 << 3)
@@ -175,11 +176,11 @@ struct MSIXTests {
         bench.write(.eitr(1), 40 | 3 | 1 << 15)
         #expect(bench.read(.eitr(1)) == 40)
         let script = Script(simulator: bench.simulator)
-        script.at(.nanoseconds(1_000)) { bench.write(.eics, 1 << 1) }
-        script.at(.nanoseconds(2_000)) { bench.write(.eics, 1 << 2) }
-        script.at(.nanoseconds(3_000)) { bench.write(.eics, 1 << 1) }
-        script.at(.nanoseconds(4_000)) { bench.write(.eics, 1 << 2) }
-        script.at(.nanoseconds(5_000)) { bench.write(.eics, 1 << 1) }
+        script.add(at: .nanoseconds(1_000)) { bench.write(.eics, 1 << 1) }
+        script.add(at: .nanoseconds(2_000)) { bench.write(.eics, 1 << 2) }
+        script.add(at: .nanoseconds(3_000)) { bench.write(.eics, 1 << 1) }
+        script.add(at: .nanoseconds(4_000)) { bench.write(.eics, 1 << 2) }
+        script.add(at: .nanoseconds(5_000)) { bench.write(.eics, 1 << 1) }
         bench.run()
         #expect(bench.interrupts.times == [.nanoseconds(1_000), .nanoseconds(2_000), .nanoseconds(4_000),
                                            .nanoseconds(11_000)])

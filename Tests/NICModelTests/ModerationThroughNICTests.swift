@@ -1,5 +1,6 @@
 import HostMemory
 import NICModel
+@testable import NICSimTesting
 import SimCore
 import Testing
 import WireFormats
@@ -133,14 +134,14 @@ struct ModerationThroughNICTests {
                 postTimes.append(.nanoseconds(ns))
                 let packet = packetBytes(count: Self.length, tag: tag)
                 tag += 1
-                script.at(.nanoseconds(ns)) {
+                script.add(at: .nanoseconds(ns)) {
                     _ = try? bench.post(packet, report: report ? .last : .none, first: .interruptDelay)
                     bench.doorbell()
                 }
             case .flush(let ns):
-                script.at(.nanoseconds(ns)) { bench.write(.tidv, 1 << 31 | row.tidv) }
+                script.add(at: .nanoseconds(ns)) { bench.write(.tidv, 1 << 31 | row.tidv) }
             case .readICR(let ns):
-                script.at(.nanoseconds(ns)) { _ = bench.read(.icr) }
+                script.add(at: .nanoseconds(ns)) { _ = bench.read(.icr) }
             }
         }
         #expect(bench.run() == .idle)
@@ -181,7 +182,7 @@ struct ModerationThroughNICTests {
         bench.interrupts.onInterrupt = { seen.append(InterruptCause(rawValue: bench.read(.icr))) }
         let script = Script(simulator: bench.simulator)
         for i in 0..<5 {
-            script.at(.microseconds(Int64(i))) {
+            script.add(at: .microseconds(Int64(i))) {
                 _ = try? bench.post(packetBytes(count: Self.length, tag: i), report: .last, first: .interruptDelay)
                 bench.doorbell()
             }

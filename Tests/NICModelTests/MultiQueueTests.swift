@@ -1,5 +1,6 @@
 import HostMemory
 import NICModel
+@testable import NICSimTesting
 import SimCore
 import Testing
 
@@ -90,7 +91,7 @@ struct MultiQueueTests {
         apart.program()
         let script = Script(simulator: apart.simulator)
         for i in 0..<count {
-            script.at(.microseconds(Int64(10 * i))) {
+            script.add(at: .microseconds(Int64(10 * i))) {
                 _ = try? apart.post(packetBytes(count: 300, tag: i), report: .last)
                 apart.doorbell()
             }

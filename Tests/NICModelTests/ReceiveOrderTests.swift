@@ -1,5 +1,6 @@
 import HostMemory
 import NICModel
+@testable import NICSimTesting
 import SimCore
 import Testing
 import WireFormats
@@ -48,10 +49,10 @@ struct ReceiveOrderTests {
         let a = Self.udpFrame(length: 500, tag: 1)
         let b = Self.udpFrame(length: 500, tag: 2)
         let script = Script(simulator: bench.simulator)
-        script.at(.microseconds(1)) { bench.deliver(a) }
-        script.at(.microseconds(2)) { bench.deliver(b) }
-        script.at(.microseconds(10)) { rx.setTail(1) }
-        script.at(.microseconds(20)) { rx.setTail(2) }
+        script.add(at: .microseconds(1)) { bench.deliver(a) }
+        script.add(at: .microseconds(2)) { bench.deliver(b) }
+        script.add(at: .microseconds(10)) { rx.setTail(1) }
+        script.add(at: .microseconds(20)) { rx.setTail(2) }
         #expect(bench.run() == .idle)
         // RDT = 1 at 10 µs frees one descriptor: A is issued then and lands 500,000 + 155,409 ps later; B, behind
         // it, waits for RDT = 2 at 20 µs and lands at 20 µs + 655,409 ps.
@@ -75,7 +76,7 @@ struct ReceiveOrderTests {
         let full = (0..<33).map { Self.udpFrame(length: 1514, tag: $0) }
         let small = Self.udpFrame(length: 60, tag: 99)
         let arrivals = ReceivePathTests.deliverBackToBack(bench, full + [small])
-        Script(simulator: bench.simulator).at(.microseconds(100)) { rx.setTail(63) }
+        Script(simulator: bench.simulator).add(at: .microseconds(100)) { rx.setTail(63) }
         #expect(bench.run() == .idle)
         // A 1,514-byte frame takes (1,514 + 4 FCS) rounded up to 16 = 1,520, plus a 16-byte header = 1,536 bytes;
         // 32 of them fill 49,152 = 48 KiB exactly. Frame 33 (last bit at 1 µs + 33 × 1,230,400 ps = 41,603,200 ps)
@@ -129,7 +130,7 @@ struct ReceiveOrderTests {
         bench.interrupts.onInterrupt = { _ = bench.read(.icr) }
         let script = Script(simulator: bench.simulator)
         let frame = Self.udpFrame(length: 60, tag: 0)
-        for n in 1...14 { script.at(.microseconds(Int64(n))) { bench.deliver(frame) } }
+        for n in 1...14 { script.add(at: .microseconds(Int64(n))) { bench.deliver(frame) } }
         #expect(bench.run() == .idle)
         // The cause is raised when the crossing frame's descriptors are reserved, at its last bit (DMA idle).
         #expect(bench.interrupts.times == expected.map { .microseconds($0) })

@@ -1,5 +1,6 @@
 import HostMemory
 import NICModel
+@testable import NICSimTesting
 import SimCore
 import Testing
 import WireFormats
@@ -28,7 +29,7 @@ struct ReceivePathTests {
         for frame in frames {
             t += wireTime(frame.count, bench.nic.configuration)
             times.append(t)
-            script.at(t) { bench.deliver(frame) }
+            script.add(at: t) { bench.deliver(frame) }
         }
         return times
     }
@@ -114,7 +115,7 @@ struct ReceivePathTests {
         let rx = try RxRingDriver(bench: bench, ringSize: 8)
         rx.program(tail: 7)
         let frame = Self.udpFrame(length: 1000, tag: 1)
-        Script(simulator: bench.simulator).at(.microseconds(3)) { bench.deliver(frame) }
+        Script(simulator: bench.simulator).add(at: .microseconds(3)) { bench.deliver(frame) }
         #expect(bench.run() == .idle)
         let c = bench.nic.configuration
         // TLPs: the descriptor read's completion, ⌈1,000 / 256⌉ = 4 frame writes, the write-back: 6 × 20 bytes.
@@ -234,8 +235,8 @@ struct ReceivePathTests {
         let next = Self.udpFrame(length: 100, tag: 2)
         // The next frame comes after the first has landed, so it takes the descriptors after it.
         let script = Script(simulator: bench.simulator)
-        script.at(.microseconds(1)) { bench.deliver(frame) }
-        script.at(.microseconds(5)) { bench.deliver(next) }
+        script.add(at: .microseconds(1)) { bench.deliver(frame) }
+        script.add(at: .microseconds(5)) { bench.deliver(next) }
         #expect(bench.run() == .idle)
         let n = (length + 255) / 256
         var gathered: [UInt8] = []
@@ -319,7 +320,7 @@ struct ReceivePathTests {
         #expect(bench.read(.rdtr) == rdtr && bench.read(.radv) == radv && bench.read(.rxft) == rxft)
         let script = Script(simulator: bench.simulator)
         let frame = Self.udpFrame(length: 200, tag: 0)
-        for i in 0..<count { script.at(.microseconds(Int64(i) * every)) { bench.deliver(frame) } }
+        for i in 0..<count { script.add(at: .microseconds(Int64(i) * every)) { bench.deliver(frame) } }
         #expect(bench.run() == .idle)
         let c = bench.nic.configuration
         let landing = { (i: Int) in
@@ -338,8 +339,8 @@ struct ReceivePathTests {
         rx.program(tail: 7)
         bench.write(.rdtr, 1_000)
         let script = Script(simulator: bench.simulator)
-        script.at(.microseconds(1)) { bench.deliver(Self.udpFrame(length: 100, tag: 0)) }
-        script.at(.microseconds(20)) { bench.write(.rdtr, 1 << 31 | 1_000) }
+        script.add(at: .microseconds(1)) { bench.deliver(Self.udpFrame(length: 100, tag: 0)) }
+        script.add(at: .microseconds(20)) { bench.write(.rdtr, 1 << 31 | 1_000) }
         #expect(bench.run() == .idle)
         #expect(bench.interrupts.times == [.microseconds(20)])
     }

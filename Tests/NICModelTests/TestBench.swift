@@ -1,5 +1,6 @@
 import HostMemory
 import NICModel
+@testable import NICSimTesting
 import SimCore
 import Testing
 import WireFormats
@@ -190,25 +191,9 @@ let errorBits: TxStatus = [.dmaError, .lengthError, .formatError]
 // MARK: Scripted drivers, more queues, the receive ring
 
 /// Runs test actions at chosen virtual times: a driver that posts, rings doorbells or reads registers on a schedule.
-///
-/// Each action is one event of the simulator, so actions at equal times run in the order they were added.
-final class Script: EventHandler {
-    private var actions: [() -> Void] = []
-    private var id = ComponentID(rawValue: 0)
-    let simulator: Simulator
-
-    init(simulator: Simulator) {
-        self.simulator = simulator
-        id = simulator.register(self, name: "script")
-    }
-
-    func at(_ time: SimTime, _ action: @escaping () -> Void) {
-        actions.append(action)
-        simulator.schedule(at: time, target: id, kind: 1, a: UInt64(actions.count - 1))
-    }
-
-    func handle(_ event: Event, simulator: Simulator) { actions[Int(event.a)]() }
-}
+/// The embedded rig's scheduler: each action is one event of the simulator, so actions at equal times run in the
+/// order they were added.
+typealias Script = EmbeddedNIC.Script
 
 extension Bench {
     /// Appends a context descriptor at the software tail and returns its index.
