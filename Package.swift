@@ -147,6 +147,17 @@ let package = Package(
             dependencies: [
                 "Scenarios", "ScenarioFormat", "ScenarioWorld", "ScenarioReports", "Labs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            // Release builds on Linux link the Swift runtime and Foundation into the executable: a dynamically
+            // linked nicsim spent about 5 ms of every run loading and relocating them (BENCHMARKS.md, issue 22).
+            // The static Foundation archives do not name each other, so the link lists them.
+            linkerSettings: [
+                .unsafeFlags(
+                    [
+                        "-static-stdlib", "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials",
+                        "-lCoreFoundation", "-l_FoundationCollections", "-l_FoundationCShims", "-l_FoundationICU",
+                        "-lstdc++",
+                    ], .when(platforms: [.linux], configuration: .release))
             ]
         ),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore"]),

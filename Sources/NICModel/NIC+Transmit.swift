@@ -14,10 +14,7 @@ extension NIC {
     func issueFetches() {
         while true {
             if simulator.now < dmaFreeAt {
-                if !fetchSlotScheduled {
-                    fetchSlotScheduled = true
-                    schedule(.fetchSlot, at: dmaFreeAt)
-                }
+                if !fetchSlotScheduled { scheduleFetchSlot() }
                 return
             }
             var worked = false
@@ -31,6 +28,89 @@ extension NIC {
             }
             if !worked { return }
         }
+    }
+
+    /// Asks for a `fetchSlot` event when the bus frees (`dmaFreeAt`), unless no queue has anything to fetch.
+    ///
+    /// Such a slot would find nothing to do (its MAC start too: every change that readies a frame starts the MAC
+    /// itself), and whatever gives a queue work before the bus frees (a tail or control write, arriving
+    /// descriptors, a frame leaving the packet buffer) comes through here again. So the slot is left out, with
+    /// the sequence number it would have had set aside: when work comes before the bus frees, the slot is
+    /// scheduled with that number and runs exactly where it would have; when none comes, the run differs only by
+    /// the empty event.
+    func scheduleFetchSlot() {
+        if skippedSlotAt != dmaFreeAt {
+            guard hasFetchWork else {
+                skippedSlotAt = dmaFreeAt
+                skippedSlotSequence = simulator.reserveSequenceNumbers(1)
+                return
+            }
+            schedule(.fetchSlot, at: dmaFreeAt)
+        } else {
+            guard hasFetchWork else { return }
+            skippedSlotAt = .never
+            simulator.schedule(
+                NICEvent.Stamped(.fetchSlot, generation: generation), at: dmaFreeAt,
+                reservedSequence: skippedSlotSequence, for: id)
+        }
+        fetchSlotScheduled = true
+    }
+
+    /// Whether ``fetchPacket(queue:)`` or ``fetchDescriptors(queue:)`` could start for some queue if the bus
+    /// were free. False means both would return false for every queue; true may be wrong only that way round.
+    var hasFetchWork: Bool {
+        // Room for a frame of the largest size: any usable queue with a descriptor cached and a record free goes
+        // (mayFetchPacket's first test, without the call; this runs after every fetch).
+        let room = bufferedBytes + configuration.maxFrameBytes <= configuration.txPacketBufferBytes
+        for q in txQueues.indices where txQueues[q].usable {
+            if room && txQueues[q].cacheCount > 0 && txQueues[q].recordsFree >= 1 { return true }
+            if mayFetchPacket(queue: q) { return true }
+            // fetchDescriptors's own test (TxQueue.hasWholePacket written out: through the array, the property
+            // copied the whole queue on every call).
+            let cached = txQueues[q].cacheCount
+            let capacity = txQueues[q].cache.capacity
+            guard txQueues[q].cachePending == 0, min(capacity - cached, txQueues[q].available) > 0 else { continue }
+            if cached < capacity / 2 { return true }
+            var whole = false
+            for i in 0..<cached {
+                let command = txQueues[q].cached(i).command
+                if command.contains(.endOfPacket) && !command.contains(.extended) {
+                    whole = true
+                    break
+                }
+            }
+            if !whole { return true }
+        }
+        return false
+    }
+
+    /// False when ``fetchPacket(queue:)`` would return false for `queue`: no descriptor cached, or a plain packet
+    /// (no context descriptor, no error to report) that waits for a free record or room in the packet buffer.
+    /// Anything else may fetch.
+    func mayFetchPacket(queue q: Int) -> Bool {
+        let cached = txQueues[q].cacheCount
+        guard cached > 0 else { return false }
+        // With a record free and room for a frame of the largest size, whatever is cached goes (or fails).
+        let free = txQueues[q].recordsFree >= 1
+        if free && bufferedBytes + configuration.maxFrameBytes <= configuration.txPacketBufferBytes { return true }
+        var length = 0
+        for n in 0..<cached {
+            let d = txQueues[q].cached(n)
+            if d.status.contains(.dmaError) || d.command.contains(.extended) { return true }
+            length += Int(d.length)
+            if d.command.contains(.endOfPacket) {
+                if length == 0 || length > configuration.maxFrameBytes { return true }
+                return free && (bufferedBytes == 0 || bufferedBytes + length <= configuration.txPacketBufferBytes)
+            }
+        }
+        return true
+    }
+
+    /// Schedules the slot left out for the transfer in progress when a queue has work now: for changes that may
+    /// give one work outside ``pumpTransmit()`` (error packets that leave without the wire free records and
+    /// buffer space).
+    func recheckSkippedSlot() {
+        if !fetchSlotScheduled && skippedSlotAt == dmaFreeAt && simulator.now < dmaFreeAt { scheduleFetchSlot() }
     }
 
     /// Reads the next batch of descriptors of `queue` into its cache; false when there is nothing to do.
@@ -415,6 +495,7 @@ extension NIC {
                 if txQueues[q].dropRestOfPacket && !done.redirected { done.errors.insert(.late) }
                 if done.completesPacket { txQueues[q].dropRestOfPacket = false }
                 if !wasCompleted { advanceCompletions(queue: q, sent: done) }
+                recheckSkippedSlot()
                 step = 0
                 continue
             }

@@ -144,6 +144,10 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
     /// The DMA bus is taken until then; reads overlap their latency but not their transfer.
     var dmaFreeAt = SimTime.zero
     var fetchSlotScheduled = false
+    /// The end of the transfer whose fetch slot was left out because no queue had anything to fetch
+    /// (``issueFetches()``), and the sequence number set aside for it; `.never` when none was left out.
+    var skippedSlotAt = SimTime.never
+    var skippedSlotSequence: UInt64 = 0
     var nextFetchQueue = 0
     var bufferedBytes = 0
     // MAC.
@@ -403,6 +407,7 @@ public final class NIC: RegisterSpace, FrameSink, EventHandler {
         msix = ExtendedInterruptState()
         dmaFreeAt = .zero
         fetchSlotScheduled = false
+        skippedSlotAt = .never
         bufferedBytes = 0
         macBusy = false
         macFreeAt = .zero
