@@ -198,21 +198,21 @@ public final class DMAEngine: LittleEndianAccess {
 
     /// Translates the device range [`address`, `address + count`) through the IOMMU and hands `body` each
     /// physical piece in order: its physical address, where it starts in the caller's buffer (from `offset`) and
-    /// its length. The caller's buffer, `room` bytes long, must hold the range from `offset` (`tooSmall` says
-    /// which buffer). False, touching nothing, without an IOMMU: the caller goes to physical memory directly.
+    /// its length. The caller's buffer, `room` bytes long (read only after translating, as the check needs it),
+    /// must hold the range from `offset` (`tooSmall` says which buffer). False, touching nothing, without an IOMMU: the caller goes to physical memory directly.
     ///
     /// Device reads and writes share it, so both translate, check and split a transfer the same way.
     @inline(__always)
     func forEachPiece(
-        _ address: PhysicalAddress, count: Int, access: IOMMU.Access, offset: Int, room: Int,
+        _ address: PhysicalAddress, count: Int, access: IOMMU.Access, offset: Int, room: @autoclosure () -> Int,
         _ tooSmall: StaticString, _ body: (_ physical: UInt64, _ at: Int, _ length: Int) -> Void
     ) throws(MemoryFault) -> Bool {
         if iommu != nil, let physical = try translateWithinPage(address, length: count, access: access) {
-            precondition(offset >= 0 && count <= room - offset, "\(tooSmall)")
+            precondition(offset >= 0 && count <= room() - offset, "\(tooSmall)")
             body(physical.rawValue, offset, count)
         } else if let iommu {
             try translate(address, length: count, access: access, through: iommu)
-            precondition(offset >= 0 && count <= room - offset, "\(tooSmall)")
+            precondition(offset >= 0 && count <= room() - offset, "\(tooSmall)")
             var done = offset
             for i in 0..<_pieces.count {
                 let piece = _pieces[i]
