@@ -199,7 +199,8 @@ public final class DMAEngine: LittleEndianAccess {
     /// Translates the device range [`address`, `address + count`) through the IOMMU and hands `body` each
     /// physical piece in order: its physical address, where it starts in the caller's buffer (from `offset`) and
     /// its length. The caller's buffer, `room` bytes long (read only after translating, as the check needs it),
-    /// must hold the range from `offset` (`tooSmall` says which buffer). False, touching nothing, without an IOMMU: the caller goes to physical memory directly.
+    /// must hold the range from `offset` (`tooSmall` says which buffer). False, touching nothing, without an
+    /// IOMMU: the caller goes to physical memory directly.
     ///
     /// Device reads and writes share it, so both translate, check and split a transfer the same way.
     @inline(__always)
