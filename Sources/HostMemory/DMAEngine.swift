@@ -19,7 +19,7 @@ import SimCore
 /// (faulting transfers included) to ``addedLatency``; after each transfer, or each batch of transfers that share
 /// one completion time, the device calls ``takeAddedLatency()`` and adds the result to its DMA time. Without an
 /// IOMMU the added latency is always zero.
-public final class DMAEngine {
+public final class DMAEngine: LittleEndianAccess {
     /// Counts of the engine's transfers.
     public struct Counters: Hashable, Sendable {
         /// Successful read transfers (device reads host memory), integer reads included.
@@ -100,21 +100,12 @@ public final class DMAEngine {
         _ address: PhysicalAddress, count: Int, into destination: inout [UInt8], at offset: Int
     ) throws(MemoryFault) {
         do throws(MemoryFault) {
-            if iommu != nil, let physical = try translateWithinPage(address, length: count, access: .read) {
-                precondition(offset >= 0 && count <= destination.count - offset, "destination too small")
-                memory.readUnchecked(physical.rawValue, count: count, into: &destination, at: offset)
-            } else if let iommu {
-                try translate(address, length: count, access: .read, through: iommu)
-                precondition(offset >= 0 && count <= destination.count - offset, "destination too small")
-                var done = offset
-                for i in 0..<_pieces.count {
-                    let piece = _pieces[i]
-                    memory.readUnchecked(piece.address.rawValue, count: piece.length, into: &destination, at: done)
-                    done += piece.length
-                }
-            } else {
-                try memory.read(address, count: count, into: &destination, at: offset)
+            let translated = try forEachPiece(
+                address, count: count, access: .read, offset: offset, room: destination.count, "destination too small"
+            ) { physical, at, length in
+                memory.readUnchecked(physical, count: length, into: &destination, at: at)
             }
+            if !translated { try memory.read(address, count: count, into: &destination, at: offset) }
         } catch {
             throw recordFault(error)
         }
@@ -130,71 +121,23 @@ public final class DMAEngine {
         _ address: PhysicalAddress, from source: [UInt8], at offset: Int, count: Int
     ) throws(MemoryFault) {
         do throws(MemoryFault) {
-            if iommu != nil, let physical = try translateWithinPage(address, length: count, access: .write) {
-                precondition(offset >= 0 && count <= source.count - offset, "source too small")
-                memory.writeUnchecked(physical.rawValue, from: source, at: offset, count: count)
-            } else if let iommu {
-                try translate(address, length: count, access: .write, through: iommu)
-                precondition(offset >= 0 && count <= source.count - offset, "source too small")
-                var done = offset
-                for i in 0..<_pieces.count {
-                    let piece = _pieces[i]
-                    memory.writeUnchecked(piece.address.rawValue, from: source, at: done, count: piece.length)
-                    done += piece.length
-                }
-            } else {
-                try memory.write(address, from: source, at: offset, count: count)
+            let translated = try forEachPiece(
+                address, count: count, access: .write, offset: offset, room: source.count, "source too small"
+            ) { physical, at, length in
+                memory.writeUnchecked(physical, from: source, at: at, count: length)
             }
+            if !translated { try memory.write(address, from: source, at: offset, count: count) }
         } catch {
             throw recordFault(error)
         }
         countWrite(count)
     }
 
-    /// Reads the byte at `address`.
-    @inlinable public func readUInt8(_ address: PhysicalAddress) throws(MemoryFault) -> UInt8 {
-        try load(address, as: UInt8.self)
-    }
-
-    /// Reads an unaligned little-endian 16-bit value (a descriptor field).
-    @inlinable public func readUInt16LE(_ address: PhysicalAddress) throws(MemoryFault) -> UInt16 {
-        try load(address, as: UInt16.self)
-    }
-
-    /// Reads an unaligned little-endian 32-bit value (a descriptor field).
-    @inlinable public func readUInt32LE(_ address: PhysicalAddress) throws(MemoryFault) -> UInt32 {
-        try load(address, as: UInt32.self)
-    }
-
-    /// Reads an unaligned little-endian 64-bit value (a descriptor address field).
-    @inlinable public func readUInt64LE(_ address: PhysicalAddress) throws(MemoryFault) -> UInt64 {
-        try load(address, as: UInt64.self)
-    }
-
-    /// Writes one byte (a descriptor status byte, for example descriptor-done write-back).
-    @inlinable public func writeUInt8(_ address: PhysicalAddress, _ value: UInt8) throws(MemoryFault) {
-        try store(address, value)
-    }
-
-    /// Writes `value` as unaligned little-endian 16 bits.
-    @inlinable public func writeUInt16LE(_ address: PhysicalAddress, _ value: UInt16) throws(MemoryFault) {
-        try store(address, value)
-    }
-
-    /// Writes `value` as unaligned little-endian 32 bits.
-    @inlinable public func writeUInt32LE(_ address: PhysicalAddress, _ value: UInt32) throws(MemoryFault) {
-        try store(address, value)
-    }
-
-    /// Writes `value` as unaligned little-endian 64 bits.
-    @inlinable public func writeUInt64LE(_ address: PhysicalAddress, _ value: UInt64) throws(MemoryFault) {
-        try store(address, value)
-    }
-
+    /// Reads a `T` stored little-endian at `address` (``LittleEndianAccess``), through the IOMMU when there is one.
     @inlinable
-    func load<T: FixedWidthInteger & UnsignedInteger>(_ address: PhysicalAddress, as type: T.Type) throws(MemoryFault)
-        -> T
-    {
+    public func loadLittleEndian<T: FixedWidthInteger & UnsignedInteger>(
+        _ address: PhysicalAddress, as type: T.Type
+    ) throws(MemoryFault) -> T {
         let value: T
         do throws(MemoryFault) {
             if let iommu {
@@ -223,8 +166,11 @@ public final class DMAEngine {
         return value
     }
 
+    /// Writes `value` little-endian at `address` (``LittleEndianAccess``), through the IOMMU when there is one.
     @inlinable
-    func store<T: FixedWidthInteger & UnsignedInteger>(_ address: PhysicalAddress, _ value: T) throws(MemoryFault) {
+    public func storeLittleEndian<T: FixedWidthInteger & UnsignedInteger>(
+        _ address: PhysicalAddress, _ value: T
+    ) throws(MemoryFault) {
         do throws(MemoryFault) {
             if let iommu {
                 try translate(address, length: MemoryLayout<T>.size, access: .write, through: iommu)
@@ -248,6 +194,36 @@ public final class DMAEngine {
             throw recordFault(error)
         }
         countWrite(MemoryLayout<T>.size)
+    }
+
+    /// Translates the device range [`address`, `address + count`) through the IOMMU and hands `body` each
+    /// physical piece in order: its physical address, where it starts in the caller's buffer (from `offset`) and
+    /// its length. The caller's buffer, `room` bytes long (read only after translating, as the check needs it),
+    /// must hold the range from `offset` (`tooSmall` says which buffer). False, touching nothing, without an
+    /// IOMMU: the caller goes to physical memory directly.
+    ///
+    /// Device reads and writes share it, so both translate, check and split a transfer the same way.
+    @inline(__always)
+    func forEachPiece(
+        _ address: PhysicalAddress, count: Int, access: IOMMU.Access, offset: Int, room: @autoclosure () -> Int,
+        _ tooSmall: StaticString, _ body: (_ physical: UInt64, _ at: Int, _ length: Int) -> Void
+    ) throws(MemoryFault) -> Bool {
+        if iommu != nil, let physical = try translateWithinPage(address, length: count, access: access) {
+            precondition(offset >= 0 && count <= room() - offset, "\(tooSmall)")
+            body(physical.rawValue, offset, count)
+        } else if let iommu {
+            try translate(address, length: count, access: access, through: iommu)
+            precondition(offset >= 0 && count <= room() - offset, "\(tooSmall)")
+            var done = offset
+            for i in 0..<_pieces.count {
+                let piece = _pieces[i]
+                body(piece.address.rawValue, done, piece.length)
+                done += piece.length
+            }
+        } else {
+            return false
+        }
+        return true
     }
 
     /// The physical address of a transfer that stays inside one page, translated through the IOMMU (which must be

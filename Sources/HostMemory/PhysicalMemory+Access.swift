@@ -59,48 +59,9 @@ extension PhysicalMemory {
 
     // MARK: Little-endian integers
 
-    /// Reads the byte at `address`.
-    @inlinable public func readUInt8(_ address: PhysicalAddress) throws(MemoryFault) -> UInt8 {
-        try loadLittleEndian(address, as: UInt8.self)
-    }
-
-    /// Reads an unaligned little-endian 16-bit value at `address`; it may cross a frame boundary.
-    @inlinable public func readUInt16LE(_ address: PhysicalAddress) throws(MemoryFault) -> UInt16 {
-        try loadLittleEndian(address, as: UInt16.self)
-    }
-
-    /// Reads an unaligned little-endian 32-bit value at `address`; it may cross a frame boundary.
-    @inlinable public func readUInt32LE(_ address: PhysicalAddress) throws(MemoryFault) -> UInt32 {
-        try loadLittleEndian(address, as: UInt32.self)
-    }
-
-    /// Reads an unaligned little-endian 64-bit value at `address`; it may cross a frame boundary.
-    @inlinable public func readUInt64LE(_ address: PhysicalAddress) throws(MemoryFault) -> UInt64 {
-        try loadLittleEndian(address, as: UInt64.self)
-    }
-
-    /// Writes the byte `value` at `address`.
-    @inlinable public func writeUInt8(_ address: PhysicalAddress, _ value: UInt8) throws(MemoryFault) {
-        try storeLittleEndian(address, value)
-    }
-
-    /// Writes `value` as unaligned little-endian 16 bits at `address`; it may cross a frame boundary.
-    @inlinable public func writeUInt16LE(_ address: PhysicalAddress, _ value: UInt16) throws(MemoryFault) {
-        try storeLittleEndian(address, value)
-    }
-
-    /// Writes `value` as unaligned little-endian 32 bits at `address`; it may cross a frame boundary.
-    @inlinable public func writeUInt32LE(_ address: PhysicalAddress, _ value: UInt32) throws(MemoryFault) {
-        try storeLittleEndian(address, value)
-    }
-
-    /// Writes `value` as unaligned little-endian 64 bits at `address`; it may cross a frame boundary.
-    @inlinable public func writeUInt64LE(_ address: PhysicalAddress, _ value: UInt64) throws(MemoryFault) {
-        try storeLittleEndian(address, value)
-    }
-
+    /// Reads a `T` stored little-endian at `address`; it may cross a frame boundary (``LittleEndianAccess``).
     @inlinable
-    func loadLittleEndian<T: FixedWidthInteger & UnsignedInteger>(
+    public func loadLittleEndian<T: FixedWidthInteger & UnsignedInteger>(
         _ address: PhysicalAddress, as type: T.Type
     ) throws(MemoryFault) -> T {
         let width = MemoryLayout<T>.size
@@ -119,8 +80,9 @@ extension PhysicalMemory {
         return value
     }
 
+    /// Writes `value` little-endian at `address`; it may cross a frame boundary (``LittleEndianAccess``).
     @inlinable
-    func storeLittleEndian<T: FixedWidthInteger & UnsignedInteger>(
+    public func storeLittleEndian<T: FixedWidthInteger & UnsignedInteger>(
         _ address: PhysicalAddress, _ value: T
     ) throws(MemoryFault) {
         let width = MemoryLayout<T>.size

@@ -22,7 +22,7 @@ import SimCore
 /// Frames are never freed: a simulated run allocates its buffers up front and keeps them.
 ///
 /// Single-threaded, like every long-lived component of the simulator.
-public final class PhysicalMemory {
+public final class PhysicalMemory: LittleEndianAccess {
     /// The size of the physical address space in bytes: the `size` passed to ``init(size:seed:)`` rounded down to
     /// whole 4 KiB frames.
     public let size: UInt64

@@ -14,7 +14,7 @@ extension EthernetSwitch {
     func prefetchLookup(of frame: FrameHandle, simulator: Simulator) {
         let frames = simulator.frames
         guard frames.length(of: frame) >= Self.ethernetHeaderBytes else { return }
-        table.prefetch(Self.macAddress(frames.bytes, frames.offset(of: frame)))
+        table.prefetch(FrameBytes.getMAC(frames.bytes, frames.offset(of: frame)))
     }
 }
 

@@ -25,7 +25,7 @@ import SimCore
 /// Occupancy over time is not pushed to an observer (that would put an existential call on every packet); the
 /// peak and its time are recorded, and ``portCounters(_:)`` can be sampled from a periodic event when a time series
 /// is wanted.
-public final class EthernetSwitch: EventHandler, MultiPortSink {
+public final class EthernetSwitch: EventHandler, PortedElement {
     /// The name the switch is registered under.
     public let name: String
     /// The id the switch's events are addressed to.
@@ -95,19 +95,9 @@ public final class EthernetSwitch: EventHandler, MultiPortSink {
         }
     }
 
-    /// The sink for frames arriving on `port` (hand it to the link or transmitter feeding that port).
-    public func ingress(_ port: Int) -> FrameSink {
+    /// Not API: the port numbered `port`, for ``PortedElement``'s cabling and counters.
+    public func _outputPort(_ port: Int) -> OutputPort & FrameSink {
         ports[port]
-    }
-
-    /// Cables the output of `port` to `sink` (typically a ``Link`` end); frames leave into it at their last bit.
-    public func connectEgress(_ port: Int, to sink: FrameSink) {
-        ports[port].sink = sink
-    }
-
-    /// The counters of one port.
-    public func portCounters(_ port: Int) -> SwitchPortCounters {
-        ports[port].counters
     }
 
     /// Sets the capture tap that sees each frame as its last bit leaves `port` (nil removes it).
@@ -174,8 +164,8 @@ public final class EthernetSwitch: EventHandler, MultiPortSink {
             return
         }
         let start = frames.offset(of: frame)
-        let destination = Self.macAddress(frames.bytes, start)
-        let source = Self.macAddress(frames.bytes, start + 6)
+        let destination = FrameBytes.getMAC(frames.bytes, start)
+        let source = FrameBytes.getMAC(frames.bytes, start + 6)
         if !Self.isGroup(source) {
             switch table.learn(source, port: ingress) {
             case .known, .learned: break
@@ -226,14 +216,6 @@ public final class EthernetSwitch: EventHandler, MultiPortSink {
     }
 
     // MARK: - Addresses
-
-    /// The 48-bit address at `offset`, first byte on the wire most significant (as `MACAddress.rawValue`).
-    @inline(__always)
-    static func macAddress(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
-        var value: UInt64 = 0
-        for i in 0..<6 { value = value << 8 | UInt64(bytes[offset + i]) }
-        return value
-    }
 
     /// True for group (multicast and broadcast) addresses: the I/G bit, least significant bit of the first byte.
     @inline(__always)

@@ -5,7 +5,8 @@ import SimCore
 ///
 /// ``EthernetSwitch`` and ``PolicyRouter`` ports inherit it, so both elements queue, drop and time frames by the
 /// same rules. Occupancy counts frame bytes as stored and includes the frame being serialized until its last bit.
-class OutputPort {
+/// Public only as an opaque type (``PortedElement``): nothing outside this module creates one or reads its state.
+public class OutputPort {
     // Stored properties a frame touches come first (Swift lays a class out in declaration order), so a port of a
     // switch with thousands of them misses few cache lines per frame.
 

@@ -44,25 +44,25 @@ extension PolicyRouter {
         ).encoded()
 
         // The answer goes back the way the message came: Ethernet, IPv4 and UDP addresses swapped.
-        let senderMAC = MACAddress(rawValue: RouterFrame.getMAC(frames.bytes, start + 6))
-        let sender = RouterFrame.get32(frames.bytes, ip + RouterFrame.sourceOffset)
-        let senderPort = RouterFrame.get16(frames.bytes, udp)
-        RouterFrame.setMAC(&frames.bytes, start, senderMAC)
-        RouterFrame.setMAC(&frames.bytes, start + 6, port.mac)
+        let senderMAC = MACAddress(rawValue: FrameBytes.getMAC(frames.bytes, start + 6))
+        let sender = FrameBytes.get32(frames.bytes, ip + RouterFrame.sourceOffset)
+        let senderPort = FrameBytes.get16(frames.bytes, udp)
+        FrameBytes.setMAC(&frames.bytes, start, senderMAC)
+        FrameBytes.setMAC(&frames.bytes, start + 6, port.mac)
         let header = IPv4Header(
             totalLength: UInt16(IPv4Header.minimumSize + RouterFrame.udpHeaderBytes + answer.count),
             identification: UInt16(truncatingIfNeeded: message.transaction), ttl: 64,
             protocolNumber: IPv4Header.udpProtocolNumber, source: port.address,
             destination: IPv4Address(rawValue: sender))
         header.encode(into: &frames.bytes, at: ip)
-        RouterFrame.set16(&frames.bytes, ip + IPv4Header.checksumOffset,
+        FrameBytes.set16(&frames.bytes, ip + IPv4Header.checksumOffset,
                           IPv4Header.computeChecksum(frames.bytes, at: ip, length: IPv4Header.minimumSize))
         let u = ip + IPv4Header.minimumSize
         let udpLength = RouterFrame.udpHeaderBytes + answer.count
-        RouterFrame.set16(&frames.bytes, u, PolicyControlMessage.port)
-        RouterFrame.set16(&frames.bytes, u + 2, senderPort)
-        RouterFrame.set16(&frames.bytes, u + 4, UInt16(udpLength))
-        RouterFrame.set16(&frames.bytes, u + 6, 0)
+        FrameBytes.set16(&frames.bytes, u, PolicyControlMessage.port)
+        FrameBytes.set16(&frames.bytes, u + 2, senderPort)
+        FrameBytes.set16(&frames.bytes, u + 4, UInt16(udpLength))
+        FrameBytes.set16(&frames.bytes, u + 6, 0)
         for (k, byte) in answer.enumerated() { frames.bytes[u + RouterFrame.udpHeaderBytes + k] = byte }
         var sum = InternetChecksum()
         sum.add(port.address.rawValue)
@@ -71,7 +71,7 @@ extension PolicyRouter {
         sum.add(UInt16(udpLength))
         sum.add(frames.bytes, from: u, count: udpLength)
         let checksum = sum.checksum
-        RouterFrame.set16(&frames.bytes, u + 6, checksum == 0 ? 0xFFFF : checksum)
+        FrameBytes.set16(&frames.bytes, u + 6, checksum == 0 ? 0xFFFF : checksum)
         var length = RouterFrame.ethernetHeaderBytes + IPv4Header.minimumSize + udpLength
         while length < EthernetFraming.minimumFrameBytes {
             frames.bytes[start + length] = 0

@@ -1,8 +1,7 @@
 import SimCore
 import WireFormats
 
-/// Frame layout constants and big-endian field access on the frame store's bytes (offsets are ours, checked
-/// against the frame length before use).
+/// Frame layout constants of the router's forwarding path (field access: ``FrameBytes``).
 enum RouterFrame {
     static let ethernetHeaderBytes = 14
     static let etherTypeOffset = 12
@@ -18,41 +17,6 @@ enum RouterFrame {
     static let udpDestinationPortOffset = 2
     static let udpChecksumOffset = 6
     static let udpHeaderBytes = 8
-
-    @inline(__always)
-    static func get16(_ b: [UInt8], _ o: Int) -> UInt16 {
-        UInt16(b[o]) << 8 | UInt16(b[o + 1])
-    }
-
-    @inline(__always)
-    static func get32(_ b: [UInt8], _ o: Int) -> UInt32 {
-        UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3])
-    }
-
-    @inline(__always)
-    static func set16(_ b: inout [UInt8], _ o: Int, _ v: UInt16) {
-        b[o] = UInt8(truncatingIfNeeded: v >> 8)
-        b[o + 1] = UInt8(truncatingIfNeeded: v)
-    }
-
-    @inline(__always)
-    static func set32(_ b: inout [UInt8], _ o: Int, _ v: UInt32) {
-        set16(&b, o, UInt16(truncatingIfNeeded: v >> 16))
-        set16(&b, o + 2, UInt16(truncatingIfNeeded: v))
-    }
-
-    /// The 48-bit address at `o`, first byte on the wire most significant (as `MACAddress.rawValue`).
-    @inline(__always)
-    static func getMAC(_ b: [UInt8], _ o: Int) -> UInt64 {
-        var value: UInt64 = 0
-        for i in 0..<6 { value = value << 8 | UInt64(b[o + i]) }
-        return value
-    }
-
-    @inline(__always)
-    static func setMAC(_ b: inout [UInt8], _ o: Int, _ mac: MACAddress) {
-        for i in 0..<6 { b[o + i] = UInt8(truncatingIfNeeded: mac.rawValue >> UInt64(40 - 8 * i)) }
-    }
 
     /// RFC 1624 equation 3 applied to a 32-bit field (two 16-bit words).
     @inline(__always)
@@ -86,8 +50,8 @@ extension PolicyRouter {
             return drop(frame, &globalCounters.malformedDrops, simulator)
         }
         let port = ports[ingress]
-        let destinationMAC = RouterFrame.getMAC(frames.bytes, start)
-        let etherType = RouterFrame.get16(frames.bytes, start + RouterFrame.etherTypeOffset)
+        let destinationMAC = FrameBytes.getMAC(frames.bytes, start)
+        let etherType = FrameBytes.get16(frames.bytes, start + RouterFrame.etherTypeOffset)
         if etherType == RouterFrame.arp {
             return answerARP(frame, start: start, length: length, destinationMAC: destinationMAC, on: port, simulator)
         }
@@ -106,7 +70,7 @@ extension PolicyRouter {
         }
         let versionIHL = frames.bytes[ip]
         let ihl = Int(versionIHL & 0x0F) * 4
-        let totalLength = Int(RouterFrame.get16(frames.bytes, ip + 2))
+        let totalLength = Int(FrameBytes.get16(frames.bytes, ip + 2))
         guard versionIHL >> 4 == 4, ihl >= IPv4Header.minimumSize, ihl <= totalLength, totalLength <= available
         else {
             return drop(frame, &globalCounters.malformedDrops, simulator)
@@ -120,9 +84,9 @@ extension PolicyRouter {
 
         // The policy control protocol (NPCP) on the router's own address: an OS hands its policies over (A5, A6).
         if frames.bytes[ip + RouterFrame.protocolOffset] == IPv4Header.udpProtocolNumber,
-            RouterFrame.get32(frames.bytes, ip + RouterFrame.destinationOffset) == port.address.rawValue,
+            FrameBytes.get32(frames.bytes, ip + RouterFrame.destinationOffset) == port.address.rawValue,
             totalLength - ihl >= RouterFrame.udpHeaderBytes,
-            RouterFrame.get16(frames.bytes, ip + ihl + RouterFrame.udpDestinationPortOffset)
+            FrameBytes.get16(frames.bytes, ip + ihl + RouterFrame.udpDestinationPortOffset)
                 == PolicyControlMessage.port
         {
             return answerControl(frame, start: start, ihl: ihl, totalLength: totalLength, on: port, simulator)
@@ -130,13 +94,13 @@ extension PolicyRouter {
 
         // Policies: unfragmented UDP datagrams (MF clear, fragment offset 0) with a whole UDP header.
         if !policyKeys.isEmpty, frames.bytes[ip + RouterFrame.protocolOffset] == IPv4Header.udpProtocolNumber,
-            RouterFrame.get16(frames.bytes, ip + 6) & 0x3FFF == 0,
+            FrameBytes.get16(frames.bytes, ip + 6) & 0x3FFF == 0,
             totalLength - ihl >= RouterFrame.udpHeaderBytes
         {
             let policy = matchPolicy(
-                destination: RouterFrame.get32(frames.bytes, ip + RouterFrame.destinationOffset),
-                port: RouterFrame.get16(frames.bytes, ip + ihl + RouterFrame.udpDestinationPortOffset),
-                source: RouterFrame.get32(frames.bytes, ip + RouterFrame.sourceOffset))
+                destination: FrameBytes.get32(frames.bytes, ip + RouterFrame.destinationOffset),
+                port: FrameBytes.get16(frames.bytes, ip + ihl + RouterFrame.udpDestinationPortOffset),
+                source: FrameBytes.get32(frames.bytes, ip + RouterFrame.sourceOffset))
             if policy >= 0 {
                 return applyPolicy(policy, to: frame, length: length, ihl: ihl, simulator: simulator)
             }
@@ -167,8 +131,8 @@ extension PolicyRouter {
         else {
             return drop(frame, &globalCounters.arpIgnored, simulator)
         }
-        RouterFrame.setMAC(&frames.bytes, start, request.senderMAC)
-        RouterFrame.setMAC(&frames.bytes, start + 6, port.mac)
+        FrameBytes.setMAC(&frames.bytes, start, request.senderMAC)
+        FrameBytes.setMAC(&frames.bytes, start + 6, port.mac)
         ARPPacket(
             operation: .reply, senderMAC: port.mac, senderIP: port.address, targetMAC: request.senderMAC,
             targetIP: request.senderIP
@@ -193,7 +157,7 @@ extension PolicyRouter {
         let frames = simulator.frames
         let start = frames.offset(of: frame)
         let ip = start + RouterFrame.ethernetHeaderBytes
-        let destination = RouterFrame.get32(frames.bytes, ip + RouterFrame.destinationOffset)
+        let destination = FrameBytes.get32(frames.bytes, ip + RouterFrame.destinationOffset)
         for p in ports where p.address.rawValue == destination {
             drop(frame, &globalCounters.addressedToRouterDrops, simulator)
             return false
@@ -215,15 +179,15 @@ extension PolicyRouter {
         let out = ports[routeTable[r].port]
 
         // TTL − 1 with the header checksum updated for the TTL/protocol word (RFC 1624).
-        let oldWord = RouterFrame.get16(frames.bytes, ip + RouterFrame.ttlOffset)
+        let oldWord = FrameBytes.get16(frames.bytes, ip + RouterFrame.ttlOffset)
         let newWord = oldWord &- 0x0100
-        let checksum = RouterFrame.get16(frames.bytes, ip + RouterFrame.checksumOffset)
-        RouterFrame.set16(&frames.bytes, ip + RouterFrame.ttlOffset, newWord)
-        RouterFrame.set16(
+        let checksum = FrameBytes.get16(frames.bytes, ip + RouterFrame.checksumOffset)
+        FrameBytes.set16(&frames.bytes, ip + RouterFrame.ttlOffset, newWord)
+        FrameBytes.set16(
             &frames.bytes, ip + RouterFrame.checksumOffset,
             InternetChecksum.updated(checksum, oldWord: oldWord, newWord: newWord))
-        RouterFrame.setMAC(&frames.bytes, start, nextHop)
-        RouterFrame.setMAC(&frames.bytes, start + 6, out.mac)
+        FrameBytes.setMAC(&frames.bytes, start, nextHop)
+        FrameBytes.setMAC(&frames.bytes, start + 6, out.mac)
         guard enqueue(frame, length: length, on: out, simulator: simulator) else { return false }
         globalCounters.forwardedPackets += 1
         return true

@@ -160,18 +160,18 @@ extension PolicyRouter {
     /// whose pseudo-header holds the destination address, incrementally (RFC 1624 equation 3). A UDP checksum that
     /// comes out as 0 is written as 0xFFFF (RFC 768).
     static func rewriteDestination(_ b: inout [UInt8], ip: Int, udp: Int, address: UInt32, port: UInt16) {
-        let oldAddress = RouterFrame.get32(b, ip + RouterFrame.destinationOffset)
-        let oldPort = RouterFrame.get16(b, udp + RouterFrame.udpDestinationPortOffset)
-        let headerChecksum = RouterFrame.get16(b, ip + RouterFrame.checksumOffset)
-        RouterFrame.set16(
+        let oldAddress = FrameBytes.get32(b, ip + RouterFrame.destinationOffset)
+        let oldPort = FrameBytes.get16(b, udp + RouterFrame.udpDestinationPortOffset)
+        let headerChecksum = FrameBytes.get16(b, ip + RouterFrame.checksumOffset)
+        FrameBytes.set16(
             &b, ip + RouterFrame.checksumOffset, RouterFrame.updated(headerChecksum, old: oldAddress, new: address))
-        RouterFrame.set32(&b, ip + RouterFrame.destinationOffset, address)
-        let udpChecksum = RouterFrame.get16(b, udp + RouterFrame.udpChecksumOffset)
+        FrameBytes.set32(&b, ip + RouterFrame.destinationOffset, address)
+        let udpChecksum = FrameBytes.get16(b, udp + RouterFrame.udpChecksumOffset)
         if udpChecksum != 0 {
             var sum = RouterFrame.updated(udpChecksum, old: oldAddress, new: address)
             sum = InternetChecksum.updated(sum, oldWord: oldPort, newWord: port)
-            RouterFrame.set16(&b, udp + RouterFrame.udpChecksumOffset, sum == 0 ? 0xFFFF : sum)
+            FrameBytes.set16(&b, udp + RouterFrame.udpChecksumOffset, sum == 0 ? 0xFFFF : sum)
         }
-        RouterFrame.set16(&b, udp + RouterFrame.udpDestinationPortOffset, port)
+        FrameBytes.set16(&b, udp + RouterFrame.udpDestinationPortOffset, port)
     }
 }

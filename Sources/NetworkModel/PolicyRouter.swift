@@ -42,7 +42,7 @@ import WireFormats
 /// replies from a target go straight to the sender, not back through the policy.
 ///
 /// Occupancy over time is not pushed to an observer; peaks are recorded and ``portCounters(_:)`` can be sampled.
-public final class PolicyRouter: EventHandler, MultiPortSink {
+public final class PolicyRouter: EventHandler, PortedElement {
     /// The name the router is registered under.
     public let name: String
     /// The id the router's events are addressed to.
@@ -140,19 +140,9 @@ public final class PolicyRouter: EventHandler, MultiPortSink {
     /// Number of ports, numbered from 0.
     public var portCount: Int { ports.count }
 
-    /// The sink for frames arriving on `port` (hand it to the link or transmitter feeding that port).
-    public func ingress(_ port: Int) -> FrameSink {
+    /// Not API: the port numbered `port`, for ``PortedElement``'s cabling and counters.
+    public func _outputPort(_ port: Int) -> OutputPort & FrameSink {
         ports[port]
-    }
-
-    /// Cables the output of `port` to `sink` (typically a ``Link`` end); frames leave into it at their last bit.
-    public func connectEgress(_ port: Int, to sink: FrameSink) {
-        ports[port].sink = sink
-    }
-
-    /// The counters of one port.
-    public func portCounters(_ port: Int) -> SwitchPortCounters {
-        ports[port].counters
     }
 
     /// Adds a static route, or replaces the route with the same prefix and length.

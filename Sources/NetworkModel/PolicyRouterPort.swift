@@ -36,9 +36,7 @@ extension PolicyRouter {
 
 /// One port of a ``PolicyRouter``: the ingress sink frames arrive at, its addresses, and (inherited) the output
 /// buffer and transmitter.
-final class PolicyRouterPort: OutputPort, FrameSink {
-    /// Unretained: the router registers itself with its simulator, which keeps it alive for the
-    /// simulator's lifetime, and a port is only ever called with that simulator running.
+final class PolicyRouterPort: OutputPort, ElementPort {
     let owner: Unretained<PolicyRouter>
     let mac: MACAddress
     let address: IPv4Address
@@ -50,17 +48,5 @@ final class PolicyRouterPort: OutputPort, FrameSink {
         super.init(element: owner.id, index: index, rate: c.rateBitsPerSecond,
                    bufferBytes: c.bufferBytes,
                    queueFrames: c.queueFrames ?? (c.bufferBytes / EthernetWireTiming.minimumFrameBytes + 1))
-    }
-
-    /// A frame's last bit has arrived on this port.
-    func accept(_ frame: FrameHandle, simulator: Simulator) {
-        let index = self.index
-        owner.withObject { $0.receive(frame, port: index, simulator: simulator) }
-    }
-
-    /// Straight to the router: a link delivering to this port calls the router without touching the port object.
-    var directReference: FrameSinkReference? {
-        let index = self.index
-        return owner.withObject { FrameSinkReference($0, port: index) }
     }
 }
