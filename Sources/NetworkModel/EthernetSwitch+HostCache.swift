@@ -5,7 +5,7 @@ import SimCore
 // 1.16x per packet at 10,000 destinations, hints on against off.
 extension EthernetSwitch {
     /// A frame is on its way into `port`: the switch prefetches the MAC-table slot of its destination
-    /// (``SimCore/MultiPortSink/prefetch(for:port:simulator:)``).
+    /// (`MultiPortSink.prefetch(for:port:simulator:)`).
     public func prefetch(for frame: FrameHandle, port: Int, simulator: Simulator) {
         prefetchLookup(of: frame, simulator: simulator)
     }

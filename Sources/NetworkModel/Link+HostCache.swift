@@ -5,7 +5,7 @@ import SimCore
 // (NIC+HostCache.swift in NICModel): 1.16x per packet at 10,000 destinations, hints on against off.
 extension Link {
     /// Prefetches, for a frame on its way into `port`, the state ``receive(_:port:simulator:)`` reads
-    /// (``SimCore/MultiPortSink/prefetch(for:port:simulator:)``).
+    /// (`MultiPortSink.prefetch(for:port:simulator:)`).
     public func prefetch(for frame: FrameHandle, port: Int, simulator: Simulator) {
         prefetchDirection(fromA: port == Self.sideA)
     }

@@ -102,7 +102,7 @@ public final class Link: EventHandler, MultiPortSink {
         ab.sink = FrameSinkReference(b)
     }
 
-    /// The port frames sent into side A (``endA``) enter on, when the link is called as a ``SimCore/MultiPortSink``.
+    /// The port frames sent into side A (``endA``) enter on, when the link is called as a `MultiPortSink` (SimCore).
     public static let sideA = 0
     /// The port frames sent into side B (``endB``) enter on.
     public static let sideB = 1

@@ -6,7 +6,7 @@ import SimCore
 // 10,000 destinations, hints on against off.
 extension PolicyRouter {
     /// A frame is on its way into `port`: the port's first cache lines are prefetched
-    /// (``SimCore/MultiPortSink/prefetch(for:port:simulator:)``).
+    /// (`MultiPortSink.prefetch(for:port:simulator:)`).
     public func prefetch(for frame: FrameHandle, port: Int, simulator: Simulator) {
         HostCache.prefetch(object: Unretained<AnyObject>(ports[port]))
     }

@@ -10,8 +10,8 @@ import WireFormats
 /// carries a comment naming the write call (the driver's write id), the destination, the segment index within the
 /// packet and the descriptor indices it came from, found by a `DatagramTracker` that reads the run's trace.
 ///
-/// Written to its ``OutputFile`` in 1 MiB pieces while the run goes; the first failed write is kept and thrown by
-/// ``finish()``, which removes a partial regular file like every other output of a run.
+/// Written to its `OutputFile` (ScenarioWorld) in 1 MiB pieces while the run goes; the first failed write is kept
+/// and thrown by ``finish()``, which removes a partial regular file like every other output of a run.
 public final class PcapNGCapture: Tracer {
     var writer = PcapNGWriter()
     let file: OutputFile
