@@ -59,27 +59,8 @@ extension NIC {
     /// Whether ``fetchPacket(queue:)`` or ``fetchDescriptors(queue:)`` could start for some queue if the bus
     /// were free. False means both would return false for every queue; true may be wrong only that way round.
     var hasFetchWork: Bool {
-        // Room for a frame of the largest size: any usable queue with a descriptor cached and a record free goes
-        // (mayFetchPacket's first test, without the call; this runs after every fetch).
-        let room = bufferedBytes + configuration.maxFrameBytes <= configuration.txPacketBufferBytes
         for q in txQueues.indices where txQueues[q].usable {
-            if room && txQueues[q].cacheCount > 0 && txQueues[q].recordsFree >= 1 { return true }
-            if mayFetchPacket(queue: q) { return true }
-            // fetchDescriptors's own test (TxQueue.hasWholePacket written out: through the array, the property
-            // copied the whole queue on every call).
-            let cached = txQueues[q].cacheCount
-            let capacity = txQueues[q].cache.capacity
-            guard txQueues[q].cachePending == 0, min(capacity - cached, txQueues[q].available) > 0 else { continue }
-            if cached < capacity / 2 { return true }
-            var whole = false
-            for i in 0..<cached {
-                let command = txQueues[q].cached(i).command
-                if command.contains(.endOfPacket) && !command.contains(.extended) {
-                    whole = true
-                    break
-                }
-            }
-            if !whole { return true }
+            if mayFetchPacket(queue: q) || descriptorBatchSize(queue: q) > 0 { return true }
         }
         return false
     }
@@ -87,6 +68,7 @@ extension NIC {
     /// False when ``fetchPacket(queue:)`` would return false for `queue`: no descriptor cached, or a plain packet
     /// (no context descriptor, no error to report) that waits for a free record or room in the packet buffer.
     /// Anything else may fetch.
+    @inline(__always)
     func mayFetchPacket(queue q: Int) -> Bool {
         let cached = txQueues[q].cacheCount
         guard cached > 0 else { return false }
@@ -115,13 +97,8 @@ extension NIC {
 
     /// Reads the next batch of descriptors of `queue` into its cache; false when there is nothing to do.
     func fetchDescriptors(queue q: Int) -> Bool {
-        // (No local copy of the queue: it would share the cache's storage and force a copy on the next write.)
-        guard txQueues[q].usable, txQueues[q].cachePending == 0 else { return false }
-        let cached = txQueues[q].cacheCount
-        let capacity = txQueues[q].cache.capacity
-        let n = min(capacity - cached, txQueues[q].available)
-        // Fetch when the cache holds no whole packet or has fallen to half (the prefetch threshold).
-        guard n > 0, cached < capacity / 2 || !txQueues[q].hasWholePacket else { return false }
+        let n = descriptorBatchSize(queue: q)
+        guard n > 0 else { return false }
         let count = txQueues[q].ringCount
         let ringBase = txQueues[q].ringBase
         let firstIndex = txQueues[q].fetchPointer
@@ -159,6 +136,26 @@ extension NIC {
         // IOTLB misses (when an IOMMU sits in the path) lengthen this transfer's round trip.
         schedule(.descriptorsArrived(queue: q), after: configuration.dmaReadLatency + transfer + dma.takeAddedLatency())
         return true
+    }
+
+    /// How many descriptors ``fetchDescriptors(queue:)`` reads for `queue` now: as many as the ring offers and the
+    /// cache has room for, once the cache holds no whole packet or has fallen to half (the prefetch threshold);
+    /// 0 while the queue is off or a batch is in flight.
+    @inline(__always)
+    func descriptorBatchSize(queue q: Int) -> Int {
+        // (No local copy of the queue: it would share the cache's storage and force a copy on the next write.)
+        guard txQueues[q].usable, txQueues[q].cachePending == 0 else { return 0 }
+        let cached = txQueues[q].cacheCount
+        let capacity = txQueues[q].cache.capacity
+        let n = min(capacity - cached, txQueues[q].available)
+        guard n > 0 else { return 0 }
+        if cached < capacity / 2 { return n }
+        // A whole packet is cached when a data descriptor ends one.
+        for i in 0..<cached {
+            let command = txQueues[q].cached(i).command
+            if command.contains(.endOfPacket) && !command.contains(.extended) { return 0 }
+        }
+        return n
     }
 
     /// Traces how many descriptors of transmit queue `q` the device owns (tail − head).

@@ -106,15 +106,6 @@ struct TxQueue: RingRegisters {
         return true
     }
 
-    /// Some cached descriptor ends a packet.
-    var hasWholePacket: Bool {
-        for i in 0..<cacheCount {
-            let d = cached(i)
-            if d.command.contains(.endOfPacket) && !d.command.contains(.extended) { return true }
-        }
-        return false
-    }
-
     /// `start + i` wrapped into `0..<count`, for `start < count` and `0 <= i < count` (a subtraction, not a
     /// division: these run several times per packet).
     @inline(__always) static func wrap(_ start: Int, _ i: Int, _ count: Int) -> Int {
